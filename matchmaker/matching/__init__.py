@@ -1,0 +1,1 @@
+"""The matching engine: plain Python and scikit-learn, no Flask, no database."""

@@ -1,0 +1,35 @@
+"""The plain data the engine works on: one partnership profile, as the engine needs it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Profile:
+    key: str
+    name: str
+    sectors: tuple[str, ...]
+    founded: int
+    region: str | None = None
+    description: str = ""
+    challenges: str = ""
+    experiences: str = ""
+    open_to_mentor: bool = True
+    mentor_capacity: int = 2
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Profile:
+        """From a record of the exchange format (fields the engine does not use are ignored)."""
+        return cls(
+            key=data["key"],
+            name=data["name"],
+            sectors=tuple(data.get("sectors") or ()),
+            founded=int(data["founded"]),
+            region=data.get("region") or None,
+            description=data.get("description") or "",
+            challenges=data.get("challenges") or "",
+            experiences=data.get("experiences") or "",
+            open_to_mentor=bool(data.get("open_to_mentor", True)),
+            mentor_capacity=int(data.get("mentor_capacity", 2)),
+        )

@@ -1,0 +1,271 @@
+"""Text analysis for Dutch and English profile texts.
+
+Everything here works offline: stop words come from the ``stop-words`` package (Dutch) and
+scikit-learn (English), stemming from Snowball (PyStemmer), language identification from
+py3langid and the Dutch word frequencies used to split compounds from ``wordfreq``.
+
+The analyser turns a text into *features*: stems, stems of compound parts and thesaurus
+concepts (``~concept``). It can also say which surface word produced each feature, so the
+matcher can give reasons in words people wrote rather than in stems.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import Stemmer
+import stop_words
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from wordfreq import zipf_frequency
+
+LANGUAGES = ("nl", "en")
+CONCEPT_PREFIX = "~"
+
+_TOKEN_RE = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "‐": "-", "‑": "-", "–": " ", "—": " "})
+
+
+def normalize(text: str) -> str:
+    """Lower-case, strip accents (één → een, enquête → enquete) and unify quotes and dashes."""
+    text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return text.lower()
+
+
+def tokenize(text: str) -> list[str]:
+    """Split normalised text into word tokens; hyphenated words stay whole."""
+    return _TOKEN_RE.findall(normalize(text))
+
+
+def _load_data(name: str):
+    return json.loads(resources.files(__package__).joinpath("data").joinpath(name).read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """Dutch and English stop words (accent-free), plus the domain's own filler words."""
+    extra = _load_data("stopwords.json")
+    keep = set(extra["not_stopwords"])
+    words = set(stop_words.get_stop_words("dutch")) | set(ENGLISH_STOP_WORDS) | set(extra["stopwords"])
+    return frozenset(normalize(w) for w in words if w not in keep)
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> LanguageIdentifier:
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(LANGUAGES))
+    return identifier
+
+
+def detect_language(text: str) -> str:
+    """'nl' or 'en'; Dutch when the text is too short to tell."""
+    if len(text.strip()) < 12:
+        return "nl"
+    lang, _prob = _identifier().classify(text)
+    return lang if lang in LANGUAGES else "nl"
+
+
+class _Stemmers:
+    """One PyStemmer instance per language, with a cache per instance (not thread-safe alone)."""
+
+    def __init__(self) -> None:
+        self._stemmers = {"nl": Stemmer.Stemmer("dutch", 50_000), "en": Stemmer.Stemmer("english", 50_000)}
+
+    def stem(self, word: str, lang: str) -> str:
+        if "-" in word or "'" in word:
+            word = word.replace("'", "")
+        return self._stemmers[lang].stemWord(word)
+
+
+_stemmers = _Stemmers()
+
+
+def stem(word: str, lang: str = "nl") -> str:
+    """Snowball stem of one normalised word."""
+    return _stemmers.stem(word, lang)
+
+
+# --- Dutch compounds -------------------------------------------------------------------------
+
+_MIN_PART = 3
+_MIN_ZIPF = 3.0  # parts must be common words (Zipf 3 ≈ once per million words)
+_COMMON_WORD = 3.4  # a word this common is not taken apart (organiseren, samenwerking)
+_LINKS = ("s", "en", "e")
+
+
+@lru_cache(maxsize=200_000)
+def split_compound(word: str, _depth: int = 0) -> tuple[str, ...]:
+    """Split a Dutch compound into known words: ``stagebeoordeling`` → (stage, beoordeling).
+
+    A split is kept only when the whole word is uncommon and every part is a common Dutch word
+    (by wordfreq's Zipf frequency), allowing the linking ``s``/``en``/``e``
+    (``plattelandsscholen`` → platteland, scholen). The head may split once more, so three-part
+    words work. Returns () when no good split exists.
+    """
+    if len(word) < 2 * _MIN_PART + 1 or not word.isalpha():
+        return ()
+    if _depth == 0 and zipf_frequency(word, "nl") >= _COMMON_WORD:
+        return ()
+    best: tuple[float, tuple[str, ...]] | None = None
+    for i in range(_MIN_PART, len(word) - _MIN_PART + 1):
+        left, right = word[:i], word[i:]
+        candidates = [(left, right)]
+        for link in _LINKS:
+            if left.endswith(link) and len(left) - len(link) >= _MIN_PART:
+                candidates.append((left[: -len(link)], right))
+        for modifier, head in candidates:
+            mod_f = zipf_frequency(modifier, "nl")
+            if mod_f < _MIN_ZIPF:
+                continue
+            head_parts: tuple[str, ...] = (head,)
+            head_f = zipf_frequency(head, "nl")
+            if head_f < _MIN_ZIPF:
+                if _depth >= 1:
+                    continue
+                head_parts = split_compound(head, _depth + 1)
+                if not head_parts:
+                    continue
+                head_f = min(zipf_frequency(p, "nl") for p in head_parts) - 1.0  # fewer parts win
+            # Long parts beat short ones: "starters|coach", not "star|ters|coach".
+            score = min(mod_f, head_f) + 0.25 * min(len(modifier), len(head_parts[0]))
+            if best is None or score > best[0]:
+                best = (score, (modifier, *head_parts))
+    return best[1] if best else ()
+
+
+# --- Thesaurus -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    label_nl: str
+    label_en: str
+
+    def label(self, lang: str = "nl") -> str:
+        return self.label_en if lang == "en" else self.label_nl
+
+
+class Thesaurus:
+    """Domain concepts: groups of Dutch and English words and phrases that mean the same here.
+
+    Terms are analysed like any text (normalised, stemmed in both languages), so a concept
+    matches inflections of its terms. Multi-word terms match consecutive words.
+    """
+
+    def __init__(self, entries: list[dict]) -> None:
+        self.concepts: dict[str, Concept] = {}
+        self._single: dict[str, dict[str, set[str]]] = {lang: {} for lang in LANGUAGES}
+        self._phrases: dict[str, dict[tuple[str, ...], set[str]]] = {lang: {} for lang in LANGUAGES}
+        self.max_phrase = 1
+        stops = stopwords()
+        for entry in entries:
+            concept = Concept(entry["id"], entry["nl"], entry["en"])
+            self.concepts[concept.id] = concept
+            for term in entry["terms"]:
+                words = tokenize(term)
+                if len(words) == 1 and words[0] in stops:
+                    raise ValueError(f"thesaurus term {term!r} of {concept.id!r} is a stop word")
+                for lang in LANGUAGES:
+                    stems = tuple(stem(w, lang) for w in words)
+                    if len(stems) == 1:
+                        self._single[lang].setdefault(stems[0], set()).add(concept.id)
+                    elif stems:
+                        self._phrases[lang].setdefault(stems, set()).add(concept.id)
+                        self.max_phrase = max(self.max_phrase, len(stems))
+
+    def concepts_of(self, stem_: str, lang: str) -> set[str]:
+        """Concepts a single stem (of a text in ``lang``) belongs to."""
+        return self._single[lang].get(stem_, set())
+
+    def phrase_concepts(self, stems: tuple[str, ...], lang: str) -> set[str]:
+        """Concepts a run of consecutive stems belongs to."""
+        return self._phrases[lang].get(stems, set())
+
+
+@lru_cache(maxsize=1)
+def default_thesaurus() -> Thesaurus:
+    return Thesaurus(_load_data("thesaurus.json"))
+
+
+# --- The analyser ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str  # stem, or ~concept
+    surface: str  # the word as written in the text
+
+
+class Analyzer:
+    """Turns text into weighted features for TF-IDF; picklable, no state besides the thesaurus."""
+
+    def __init__(self, thesaurus: Thesaurus | None = None) -> None:
+        self.thesaurus = thesaurus or default_thesaurus()
+
+    def features(self, text: str) -> list[Feature]:
+        """Features of a text, each with the surface word that produced it."""
+        if not text or not text.strip():
+            return []
+        lang = detect_language(text)
+        stops = stopwords()
+        out: list[Feature] = []
+        sequence: list[tuple[str, str]] = []  # (stem, surface) of every word in reading order
+        singles: list[tuple[str, str]] = []  # content stems, compound parts included
+        surface_of = {normalize(w): w for w in re.findall(r"[\w'’‐‑-]+", text)}
+        for token in tokenize(text):
+            surface = surface_of.get(token, token)
+            if token in stops or len(token) < 2 or token.isdigit():
+                sequence.append((stem(token, lang), surface))
+                continue
+            whole = stem(token.replace("-", ""), lang)
+            out.append(Feature(whole, surface))
+            sequence.append((whole, surface))
+            singles.append((whole, surface))
+            parts = [p for p in re.split(r"[-']", token) if p and p not in stops]
+            pieces: list[str] = parts if len(parts) > 1 else []
+            if lang == "nl":
+                for piece in parts:
+                    pieces.extend(split_compound(piece))
+            for piece in pieces:
+                if piece in stops or len(piece) < 3:
+                    continue
+                piece_stem = stem(piece, lang)
+                if piece_stem != whole:
+                    out.append(Feature(piece_stem, surface))
+                    singles.append((piece_stem, surface))
+        out.extend(self._concepts(singles, sequence, lang))
+        return out
+
+    def _concepts(
+        self, singles: list[tuple[str, str]], sequence: list[tuple[str, str]], lang: str
+    ) -> list[Feature]:
+        found: list[Feature] = []
+        th = self.thesaurus
+        for stem_, surface in singles:
+            for cid in th.concepts_of(stem_, lang):
+                found.append(Feature(CONCEPT_PREFIX + cid, surface))
+        for i in range(len(sequence)):
+            for n in range(2, th.max_phrase + 1):
+                window = sequence[i : i + n]
+                if len(window) < n:
+                    break
+                for cid in th.phrase_concepts(tuple(s for s, _ in window), lang):
+                    found.append(Feature(CONCEPT_PREFIX + cid, " ".join(w for _, w in window)))
+        return found
+
+    def __call__(self, text: str) -> list[str]:
+        """The analyser scikit-learn's vectoriser calls: feature names only."""
+        return [f.name for f in self.features(text)]
+
+
+def char_text(text: str) -> str:
+    """Text for the character n-gram view: normalised, stop words removed."""
+    stops = stopwords()
+    return " ".join(t.replace("-", "") for t in tokenize(text) if t not in stops and not t.isdigit())
