@@ -1,0 +1,86 @@
+"""Matchmaker: partnerships that train teachers together learn from those who did it before."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, request, session
+
+from . import config as config_module
+from .extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("nl", "en")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; ``config`` overrides settings read from the environment."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    overrides = dict(config or {})
+    env = dict(os.environ)
+    if "SECRET_KEY" in overrides:  # a key given in code: no need to read or make instance/secret_key
+        env["SECRET_KEY"] = overrides["SECRET_KEY"]
+    app.config.update(config_module.from_environment(app.instance_path, env))
+    app.config.update(overrides)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def select_locale() -> str:
+    lang = session.get("lang")
+    if lang in LANGUAGES:
+        return lang
+    return request.accept_languages.best_match(LANGUAGES, default="nl") or "nl"
+
+
+def register_extensions(app: Flask) -> None:
+    from .services.matching import IndexCache
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"))
+    app.extensions["matchmaker.index"] = IndexCache()
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from .services.accounts import load_session_user
+
+        return load_session_user(user_id)
+
+    @app.context_processor
+    def inject_globals():
+        from flask_babel import get_locale
+
+        return {"current_locale": str(get_locale() or "nl"), "languages": LANGUAGES}
+
+
+def register_blueprints(app: Flask) -> None:
+    from .web import helpers, main
+
+    helpers.register(app)
+    app.register_blueprint(main.bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from .web.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

@@ -34,11 +34,12 @@ class Reason:
     """One reason for a suggestion. kind: term | theme | sector | region | review | rating."""
 
     kind: str
-    text: str
+    text: str  # Dutch
+    text_en: str = ""
     weight: float = 0.0
 
     def as_text(self, lang: str = "nl") -> str:
-        return self.text
+        return self.text_en if lang == "en" and self.text_en else self.text
 
 
 @dataclass
@@ -204,9 +205,10 @@ class MatchIndex:
             reasons = self.explain(mentee, cand, need)
             if same_sector[j]:
                 shared = [s for s in cand.sectors if s in mentee.sectors]
-                reasons.append(Reason("sector", "zelfde sector: " + ", ".join(shared)))
+                names = ", ".join(shared)
+                reasons.append(Reason("sector", f"zelfde sector: {names}", f"same sector: {names}"))
             if same_region[j]:
-                reasons.append(Reason("region", "zelfde regio: " + (cand.region or "")))
+                reasons.append(Reason("region", f"zelfde regio: {cand.region}", f"same region: {cand.region}"))
             reasons.extend(context.prior_reasons(mentee.key, cand.key))
             results.append(Suggestion(cand.key, cand.name, float(final[j]), float(text[j]), reasons))
         return results
@@ -231,24 +233,28 @@ class MatchIndex:
         thesaurus = self.analyzer.thesaurus
         reasons: list[Reason] = []
         seen: set[str] = set()
+        floor = 0.12 * float(contrib.data[order[0]])  # a word that barely counted explains nothing
         for idx in order:
             feature = self.vocabulary[contrib.col[idx]]
             weight = float(contrib.data[idx])
+            if weight < floor:
+                break
             if feature.startswith(CONCEPT_PREFIX):
                 concept = thesaurus.concepts.get(feature[len(CONCEPT_PREFIX) :])
                 if concept is None or concept.id in {"teacher", "student_teacher"}:
                     continue  # too general to explain anything
-                text = "thema: " + concept.label_nl
+                text, text_en, kind = f"thema: {concept.label_nl}", f"theme: {concept.label_en}", "theme"
             else:
                 theirs = mentor_surface.get(feature)
                 ours = mentee_surface.get(feature)
                 if not theirs:
                     continue
                 text = theirs if not ours or ours.lower() == theirs.lower() else f"{ours} ↔ {theirs}"
+                text_en, kind = text, "term"
             if text.lower() in seen:
                 continue
             seen.add(text.lower())
-            reasons.append(Reason("theme" if text.startswith("thema: ") else "term", text, weight))
+            reasons.append(Reason(kind, text, text_en, weight))
             if len(reasons) >= max_terms:
                 break
         return reasons

@@ -1,0 +1,95 @@
+"""Configuration from the environment, with development defaults that work on a fresh machine."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """The environment asks for something unsafe or impossible; the app refuses to start."""
+
+
+def database_url(raw: str | None, instance_path: str) -> str:
+    """DATABASE_URL as SQLAlchemy wants it; the default is a SQLite file in ``instance/``."""
+    if not raw:
+        return "sqlite:///" + str(Path(instance_path) / "matchmaker.db")
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def secret_key(env: dict, instance_path: str, production: bool) -> str:
+    """SECRET_KEY from the environment; in development one is generated once into instance/."""
+    key = env.get("SECRET_KEY")
+    if key:
+        if production and len(key) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+        return key
+    if production:
+        raise ConfigError("SECRET_KEY is not set: refusing to start in production without a real key")
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: dict, name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def from_environment(instance_path: str, env: dict | None = None) -> dict:
+    """All settings, read from ``env`` (default: os.environ)."""
+    env = dict(os.environ if env is None else env)
+    production = env.get("MATCHMAKER_ENV", "development").lower() == "production"
+    return {
+        "MATCHMAKER_ENV": "production" if production else "development",
+        "SECRET_KEY": secret_key(env, instance_path, production),
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MENTOR_MIN_YEARS": _int(env, "MENTOR_MIN_YEARS", 3),
+        "SUGGESTION_LIMIT": _int(env, "SUGGESTION_LIMIT", 5),
+        "REQUIRE_ADMIN_APPROVAL": _bool(env.get("REQUIRE_ADMIN_APPROVAL")),
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "SMTP_HOST": env.get("SMTP_HOST") or None,
+        "SMTP_PORT": _int(env, "SMTP_PORT", 25),
+        "SMTP_USERNAME": env.get("SMTP_USERNAME") or None,
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS")),
+        "MAIL_FROM": env.get("MAIL_FROM", "Matchmaker <matchmaker@localhost>"),
+        "BASE_URL": env.get("BASE_URL") or None,
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "BABEL_DEFAULT_LOCALE": "nl",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+        "PROXY_FIX_HOPS": _int(env, "PROXY_FIX_HOPS", 0),
+    }
+
+
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key-that-is-long-enough-for-tests",
+    "WTF_CSRF_ENABLED": False,
+    "RATELIMIT_ENABLED": False,
+}

@@ -1,0 +1,234 @@
+"""Database models (SQLAlchemy 2, typed). Constraints live in the database, not only in Python."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+SECTORS = ("po", "vo", "mbo", "so")
+ROLES = ("member", "admin")
+REVIEW_DECISIONS = ("endorsed", "rejected")
+# Introduction states; the allowed transitions live in services/introductions.py.
+INTRO_STATES = ("requested", "awaiting_admin", "accepted", "declined", "withdrawn", "completed")
+OPEN_INTRO_STATES = ("requested", "awaiting_admin", "accepted")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Timestamps:
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow, nullable=False
+    )
+
+
+class Partnership(Timestamps, db.Model):
+    __tablename__ = "partnership"
+    __table_args__ = (
+        CheckConstraint("length(key) BETWEEN 1 AND 64", name="key_length"),
+        CheckConstraint("founded BETWEEN 1950 AND 2200", name="founded_range"),
+        CheckConstraint("schools_count IS NULL OR schools_count BETWEEN 1 AND 1000", name="schools_range"),
+        CheckConstraint("mentor_capacity BETWEEN 0 AND 20", name="capacity_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    region: Mapped[str | None] = mapped_column(String(100))
+    founded: Mapped[int] = mapped_column(Integer, nullable=False)
+    schools_count: Mapped[int | None] = mapped_column(Integer)
+    institutions: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    description: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    challenges: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    experiences: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    open_to_mentor: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    mentor_capacity: Mapped[int] = mapped_column(Integer, default=2, nullable=False)
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+
+    sector_rows: Mapped[list[PartnershipSector]] = relationship(
+        back_populates="partnership", cascade="all, delete-orphan", lazy="selectin"
+    )
+    users: Mapped[list[User]] = relationship(back_populates="partnership")
+
+    @property
+    def sectors(self) -> list[str]:
+        present = {row.sector for row in self.sector_rows}
+        return [s for s in SECTORS if s in present]
+
+    @sectors.setter
+    def sectors(self, values: list[str]) -> None:
+        wanted = [s for s in SECTORS if s in set(values)]
+        keep = [row for row in self.sector_rows if row.sector in wanted]
+        have = {row.sector for row in keep}
+        self.sector_rows = keep + [PartnershipSector(sector=s) for s in wanted if s not in have]
+
+    def __repr__(self) -> str:
+        return f"<Partnership {self.key}>"
+
+
+class PartnershipSector(db.Model):
+    __tablename__ = "partnership_sector"
+    __table_args__ = (CheckConstraint(_in("sector", SECTORS), name="sector_known"),)
+
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnership.id", ondelete="CASCADE"), primary_key=True
+    )
+    sector: Mapped[str] = mapped_column(String(8), primary_key=True, index=True)
+    partnership: Mapped[Partnership] = relationship(back_populates="sector_rows")
+
+
+class User(UserMixin, Timestamps, db.Model):
+    __tablename__ = "user_account"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), default="member", nullable=False)
+    partnership_id: Mapped[int | None] = mapped_column(ForeignKey("partnership.id", ondelete="SET NULL"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    # Bumped on log-out everywhere, password change and deactivation: old sessions stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    partnership: Mapped[Partnership | None] = relationship(back_populates="users")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+
+class Introduction(Timestamps, db.Model):
+    __tablename__ = "introduction"
+    __table_args__ = (
+        CheckConstraint(_in("state", INTRO_STATES), name="state_known"),
+        CheckConstraint("mentee_id <> mentor_id", name="not_self"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"),
+        # At most one open introduction per pair, enforced by the database.
+        Index(
+            "uq_introduction_open_pair",
+            "mentee_id",
+            "mentor_id",
+            unique=True,
+            sqlite_where=text(_in("state", OPEN_INTRO_STATES)),
+            postgresql_where=text(_in("state", OPEN_INTRO_STATES)),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"), index=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
+    message: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    response: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    by_admin: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    feedback: Mapped[str] = mapped_column(Text, default="", nullable=False)
+
+    mentee: Mapped[Partnership] = relationship(foreign_keys=[mentee_id])
+    mentor: Mapped[Partnership] = relationship(foreign_keys=[mentor_id])
+    created_by: Mapped[User | None] = relationship()
+    events: Mapped[list[IntroductionEvent]] = relationship(
+        back_populates="introduction", cascade="all, delete-orphan", order_by="IntroductionEvent.id"
+    )
+
+
+class IntroductionEvent(db.Model):
+    """One recorded transition of an introduction: who moved it from which state to which."""
+
+    __tablename__ = "introduction_event"
+    __table_args__ = (CheckConstraint(_in("to_state", INTRO_STATES), name="to_state_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    introduction_id: Mapped[int] = mapped_column(ForeignKey("introduction.id", ondelete="CASCADE"), index=True)
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20), nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+    introduction: Mapped[Introduction] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class MatchReview(Timestamps, db.Model):
+    """An admin's decision on a mentee–mentor pair. Rejected pairs are never suggested again."""
+
+    __tablename__ = "match_review"
+    __table_args__ = (
+        CheckConstraint(_in("decision", REVIEW_DECISIONS), name="decision_known"),
+        CheckConstraint("mentee_id <> mentor_id", name="not_self"),
+        UniqueConstraint("mentee_id", "mentor_id", name="uq_match_review_pair"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"), index=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"), index=True)
+    decision: Mapped[str] = mapped_column(String(10), nullable=False)
+    note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    mentee: Mapped[Partnership] = relationship(foreign_keys=[mentee_id])
+    mentor: Mapped[Partnership] = relationship(foreign_keys=[mentor_id])
+    reviewer: Mapped[User | None] = relationship()
+
+
+class Dismissal(db.Model):
+    """A partnership said a suggested mentor is not relevant: hidden for that partnership only."""
+
+    __tablename__ = "dismissal"
+    __table_args__ = (CheckConstraint("partnership_id <> mentor_id", name="not_self"),)
+
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"), primary_key=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+
+class DataVersion(db.Model):
+    """One row: bumped in the same transaction as any change to profiles, so every worker and
+    host can tell that its fitted index is stale."""
+
+    __tablename__ = "data_version"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    version: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)

@@ -1,0 +1,1 @@
+"""The service layer: every view, API endpoint and CLI command calls these functions."""

@@ -1,0 +1,207 @@
+"""Partnership profiles: look-up, create/update from validated data, import and export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+
+from ..extensions import db
+from ..matching.profile import Profile
+from ..models import DataVersion, Partnership, PartnershipSector, utcnow
+from .validation import ValidationError, validate_document, validate_profile
+
+
+class NotFound(LookupError):
+    """No such partnership (or it is not visible to the caller)."""
+
+
+def bump_data_version() -> None:
+    """Mark the profiles as changed, in the caller's transaction (see DataVersion)."""
+    row = db.session.get(DataVersion, 1)
+    if row is None:
+        db.session.add(DataVersion(id=1, version=1, updated_at=utcnow()))
+    else:
+        row.version = DataVersion.version + 1  # atomic in SQL, safe across workers
+        row.updated_at = utcnow()
+
+
+def data_version() -> int:
+    return db.session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0
+
+
+def get_partnership(key: str, *, include_inactive: bool = False) -> Partnership:
+    stmt = select(Partnership).where(Partnership.key == key)
+    partnership = db.session.scalar(stmt)
+    if partnership is None or (not partnership.active and not include_inactive):
+        raise NotFound(f"unknown partnership key {key!r}")
+    return partnership
+
+
+def list_partnerships(
+    *,
+    sector: str | None = None,
+    region: str | None = None,
+    q: str | None = None,
+    include_inactive: bool = False,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[list[Partnership], int]:
+    """A page of partnerships by name, filtered; returns (items, total)."""
+    stmt = select(Partnership)
+    if not include_inactive:
+        stmt = stmt.where(Partnership.active.is_(True))
+    if sector:
+        stmt = stmt.where(
+            Partnership.id.in_(select(PartnershipSector.partnership_id).where(PartnershipSector.sector == sector))
+        )
+    if region:
+        stmt = stmt.where(func.lower(Partnership.region) == region.strip().lower())
+    if q:
+        like = "%" + q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Partnership.name).like(like, escape="\\"),
+                func.lower(Partnership.challenges).like(like, escape="\\"),
+                func.lower(Partnership.experiences).like(like, escape="\\"),
+                func.lower(Partnership.description).like(like, escape="\\"),
+            )
+        )
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = max(1, page)
+    items = db.session.scalars(
+        stmt.order_by(func.lower(Partnership.name), Partnership.key).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return list(items), total
+
+
+def regions() -> list[str]:
+    """All regions in use, for filters."""
+    rows = db.session.scalars(
+        select(Partnership.region).where(Partnership.active.is_(True), Partnership.region.is_not(None)).distinct()
+    )
+    return sorted({r for r in rows if r}, key=str.lower)
+
+
+def apply_profile(partnership: Partnership, data: dict) -> Partnership:
+    """Copy a validated record onto a partnership row (new or existing)."""
+    partnership.key = data["key"]
+    partnership.name = data["name"]
+    partnership.sectors = data["sectors"]
+    partnership.region = data["region"]
+    partnership.founded = data["founded"]
+    partnership.schools_count = data["schools_count"]
+    partnership.institutions = list(data["institutions"])
+    partnership.description = data["description"]
+    partnership.challenges = data["challenges"]
+    partnership.experiences = data["experiences"]
+    partnership.open_to_mentor = data["open_to_mentor"]
+    partnership.mentor_capacity = data["mentor_capacity"]
+    partnership.contact_name = data["contact"]["name"]
+    partnership.contact_email = data["contact"]["email"]
+    return partnership
+
+
+def save_profile(record: dict, *, existing: Partnership | None = None) -> Partnership:
+    """Validate and store one profile (create, or update ``existing``); commits."""
+    data = validate_profile(record)
+    if existing is None or existing.key != data["key"]:
+        clash = db.session.scalar(select(Partnership.id).where(Partnership.key == data["key"]))
+        if clash is not None and (existing is None or clash != existing.id):
+            raise ValidationError({"key": "is already used by another partnership"})
+    partnership = existing or Partnership()
+    apply_profile(partnership, data)
+    db.session.add(partnership)
+    bump_data_version()
+    db.session.commit()
+    return partnership
+
+
+def set_active(partnership: Partnership, active: bool) -> None:
+    partnership.active = active
+    bump_data_version()
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated
+
+
+def import_document(document, progress=None) -> ImportResult:
+    """Validate a whole exchange document, then upsert every record by key in one transaction.
+
+    Nothing is written when any record is invalid (ValidationError names record, key, field).
+    """
+    records = validate_document(document)
+    existing = {
+        p.key: p
+        for p in db.session.scalars(select(Partnership).where(Partnership.key.in_([r["key"] for r in records])))
+    } if len(records) <= 5000 else {p.key: p for p in db.session.scalars(select(Partnership))}
+    created = updated = 0
+    iterator = progress(records) if progress else records
+    try:
+        for record in iterator:
+            row = existing.get(record["key"])
+            if row is None:
+                row = Partnership()
+                db.session.add(row)
+                created += 1
+            else:
+                updated += 1
+            apply_profile(row, record)
+        if records:
+            bump_data_version()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return ImportResult(created, updated)
+
+
+def to_record(p: Partnership) -> dict:
+    """A partnership in the exchange format (contact details included: for export only)."""
+    return {
+        "key": p.key,
+        "name": p.name,
+        "sectors": p.sectors,
+        "region": p.region,
+        "founded": p.founded,
+        "schools_count": p.schools_count,
+        "institutions": list(p.institutions or []),
+        "description": p.description,
+        "challenges": p.challenges,
+        "experiences": p.experiences,
+        "open_to_mentor": p.open_to_mentor,
+        "mentor_capacity": p.mentor_capacity,
+        "contact": {"name": p.contact_name, "email": p.contact_email},
+    }
+
+
+def export_document(keys: Iterable[str] | None = None) -> dict:
+    """Every active partnership (or those with ``keys``) in the exchange format, by key."""
+    stmt = select(Partnership).where(Partnership.active.is_(True)).order_by(Partnership.key)
+    if keys is not None:
+        stmt = stmt.where(Partnership.key.in_(list(keys)))
+    return {"partnerships": [to_record(p) for p in db.session.scalars(stmt)]}
+
+
+def to_engine_profile(p: Partnership) -> Profile:
+    return Profile(
+        key=p.key,
+        name=p.name,
+        sectors=tuple(p.sectors),
+        founded=p.founded,
+        region=p.region,
+        description=p.description or "",
+        challenges=p.challenges or "",
+        experiences=p.experiences or "",
+        open_to_mentor=p.open_to_mentor,
+        mentor_capacity=p.mentor_capacity,
+    )

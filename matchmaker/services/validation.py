@@ -1,0 +1,202 @@
+"""The one set of rules for a partnership profile, used by import, the web forms and the API.
+
+Rules come from the exchange format (shared/profile-format.md). ``validate_profile`` returns
+the cleaned record or raises ``ValidationError`` with a message per field.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from email_validator import EmailNotValidError, validate_email
+
+from ..models import SECTORS
+
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+TEXT_LIMIT = 5000
+FIELDS = (
+    "key",
+    "name",
+    "sectors",
+    "region",
+    "founded",
+    "schools_count",
+    "institutions",
+    "description",
+    "challenges",
+    "experiences",
+    "open_to_mentor",
+    "mentor_capacity",
+    "contact",
+)
+REQUIRED = ("key", "name", "sectors", "founded")
+MAX_INSTITUTIONS = 20
+
+
+class ValidationError(ValueError):
+    """Bad input: ``fields`` maps each offending field to a message a person can act on."""
+
+    def __init__(self, fields: dict[str, str], message: str | None = None) -> None:
+        self.fields = fields
+        super().__init__(message or "; ".join(f"{k}: {v}" for k, v in fields.items()))
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _text(value, field: str, limit: int, errors: dict, required: bool = False) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors[field] = "must be text"
+        return ""
+    value = value.strip()
+    if "\x00" in value:
+        errors[field] = "must not contain NUL characters"
+    elif required and not value:
+        errors[field] = "is required"
+    elif len(value) > limit:
+        errors[field] = f"must be at most {limit} characters (got {len(value)})"
+    return value
+
+
+def validate_profile(record, *, this_year: int | None = None) -> dict:
+    """Check one record of the exchange format; return it cleaned, with defaults filled in."""
+    if not isinstance(record, dict):
+        raise ValidationError({"record": "must be a JSON object"})
+    this_year = this_year or date.today().year
+    errors: dict[str, str] = {}
+    for unknown in sorted(set(record) - set(FIELDS)):
+        errors[unknown] = "unknown field"
+    for field in REQUIRED:
+        if record.get(field) in (None, "", []):
+            errors[field] = "is required"
+    clean: dict = {}
+
+    key = record.get("key")
+    if "key" not in errors:
+        if not isinstance(key, str) or not KEY_RE.match(key):
+            errors["key"] = "must be 1–64 characters a-z, 0-9 and '-', starting with a letter or digit"
+        clean["key"] = key
+
+    if "name" not in errors:
+        clean["name"] = _text(record.get("name"), "name", 200, errors, required=True)
+
+    sectors = record.get("sectors")
+    if "sectors" not in errors:
+        if not isinstance(sectors, list) or not all(isinstance(s, str) for s in sectors):
+            errors["sectors"] = "must be a list of sector codes"
+        elif unknown := sorted(set(sectors) - set(SECTORS)):
+            errors["sectors"] = f"unknown sector {unknown[0]!r}; use po, vo, mbo or so"
+        elif len(set(sectors)) != len(sectors):
+            errors["sectors"] = "lists a sector twice"
+        else:
+            clean["sectors"] = [s for s in SECTORS if s in sectors]
+
+    region = _text(record.get("region"), "region", 100, errors)
+    clean["region"] = region or None
+
+    founded = record.get("founded")
+    if "founded" not in errors:
+        if not _is_int(founded):
+            errors["founded"] = "must be a whole number (a year)"
+        elif not 1950 <= founded <= this_year:
+            errors["founded"] = f"must be a year from 1950 to {this_year}"
+        clean["founded"] = founded
+
+    schools = record.get("schools_count")
+    if schools is not None and (not _is_int(schools) or not 1 <= schools <= 1000):
+        errors["schools_count"] = "must be a whole number from 1 to 1000, or empty"
+    clean["schools_count"] = schools
+
+    institutions = record.get("institutions", [])
+    if institutions is None:
+        institutions = []
+    if not isinstance(institutions, list) or not all(isinstance(i, str) for i in institutions):
+        errors["institutions"] = "must be a list of names"
+    elif len(institutions) > MAX_INSTITUTIONS:
+        errors["institutions"] = f"must list at most {MAX_INSTITUTIONS} institutions"
+    elif any(len(i.strip()) > 200 or not i.strip() for i in institutions):
+        errors["institutions"] = "each name must be 1–200 characters"
+    else:
+        clean["institutions"] = [i.strip() for i in institutions]
+
+    for field in ("description", "challenges", "experiences"):
+        clean[field] = _text(record.get(field), field, TEXT_LIMIT, errors)
+
+    open_to_mentor = record.get("open_to_mentor", True)
+    if not isinstance(open_to_mentor, bool):
+        errors["open_to_mentor"] = "must be true or false"
+    clean["open_to_mentor"] = open_to_mentor
+
+    capacity = record.get("mentor_capacity", 2)
+    if not _is_int(capacity) or not 0 <= capacity <= 20:
+        errors["mentor_capacity"] = "must be a whole number from 0 to 20"
+    clean["mentor_capacity"] = capacity
+
+    contact = record.get("contact")
+    clean["contact"] = {"name": None, "email": None}
+    if contact is not None:
+        if not isinstance(contact, dict):
+            errors["contact"] = "must be an object with name and email"
+        elif extra := sorted(set(contact) - {"name", "email"}):
+            errors[f"contact.{extra[0]}"] = "unknown field"
+        else:
+            name = _text(contact.get("name"), "contact.name", 200, errors)
+            email = contact.get("email")
+            clean_email = None
+            if email not in (None, ""):
+                clean_email = normalize_email(email, "contact.email", errors)
+            clean["contact"] = {"name": name or None, "email": clean_email}
+
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def normalize_email(value, field: str, errors: dict) -> str | None:
+    """A syntactically valid address (no DNS look-up), lower-cased domain; or an error."""
+    if not isinstance(value, str):
+        errors[field] = "must be an email address"
+        return None
+    try:
+        result = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        errors[field] = f"is not a valid email address ({exc})"
+        return None
+    return result.normalized
+
+
+def validate_document(document) -> list[dict]:
+    """Validate a whole exchange document; raise ValidationError naming record, key and field."""
+    if not isinstance(document, dict):
+        raise ValidationError({"document": "must be a JSON object with a 'partnerships' list"})
+    extra = sorted(set(document) - {"partnerships"})
+    if extra:
+        raise ValidationError({extra[0]: "unknown top-level field"}, f"unknown top-level field {extra[0]!r}")
+    records = document.get("partnerships")
+    if not isinstance(records, list):
+        raise ValidationError({"partnerships": "must be a list"}, "'partnerships' must be a list of profiles")
+    cleaned: list[dict] = []
+    problems: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for i, record in enumerate(records):
+        key = record.get("key") if isinstance(record, dict) else None
+        label = f"record {i} (key {key!r})" if isinstance(key, str) else f"record {i}"
+        try:
+            clean = validate_profile(record)
+        except ValidationError as exc:
+            for field, msg in exc.fields.items():
+                problems[f"{label}: {field}"] = msg
+            continue
+        if clean["key"] in seen:
+            problems[f"{label}: key"] = f"duplicate key, also used by record {seen[clean['key']]}"
+            continue
+        seen[clean["key"]] = i
+        cleaned.append(clean)
+    if problems:
+        lines = [f"{where}: {msg}" for where, msg in problems.items()]
+        raise ValidationError(problems, "\n".join(lines))
+    return cleaned

@@ -1,0 +1,49 @@
+"""Template helpers: names of sectors, reasons and errors in the reader's language."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import get_locale, lazy_gettext as _l
+
+SECTOR_NAMES = {
+    "po": _l("primair onderwijs"),
+    "vo": _l("voortgezet onderwijs"),
+    "mbo": _l("middelbaar beroepsonderwijs"),
+    "so": _l("speciaal onderwijs"),
+}
+ERROR_TITLES = {
+    400: _l("Dat verzoek klopt niet"),
+    403: _l("Geen toegang"),
+    404: _l("Pagina niet gevonden"),
+    405: _l("Dat kan zo niet"),
+    413: _l("Te veel gegevens"),
+    429: _l("Even rustig aan"),
+    500: _l("Er ging iets mis"),
+}
+ERROR_TEXTS = {
+    400: _l("Controleer wat u invulde en probeer het opnieuw."),
+    403: _l("U heeft geen toegang tot deze pagina. Log in met een account dat wel toegang heeft."),
+    404: _l("Deze pagina bestaat niet (meer). Misschien is het partnerschap niet meer actief."),
+    405: _l("Deze actie is op deze manier niet mogelijk."),
+    413: _l("Het verzoek is te groot. Maak de tekst of het bestand kleiner."),
+    429: _l("Te veel pogingen achter elkaar. Wacht een minuut en probeer het opnieuw."),
+    500: _l("Er ging aan onze kant iets mis. Probeer het later opnieuw."),
+}
+
+
+def locale_code() -> str:
+    return str(get_locale() or "nl")
+
+
+def _by_code(table: dict, code: int):
+    return table.get(code, table[500] if code >= 500 else table[400])
+
+
+def register(app: Flask) -> None:
+    """Globals, so macros imported without context can use them too."""
+    app.jinja_env.globals.update(
+        sector_name=lambda code: SECTOR_NAMES.get(code, code),
+        reason_text=lambda reason: reason.as_text(locale_code()),
+        error_title=lambda code: _by_code(ERROR_TITLES, code),
+        error_text=lambda code: _by_code(ERROR_TEXTS, code),
+    )

@@ -1,0 +1,55 @@
+"""Public pages: the list of partnerships and a partnership's profile with suggested mentors."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+
+from ..models import SECTORS
+from ..services import profiles as profile_service
+from ..services.matching import suggest
+
+bp = Blueprint("main", __name__)
+PER_PAGE = 24
+
+
+@bp.get("/")
+def index():
+    sector = request.args.get("sector") or None
+    if sector not in SECTORS:
+        sector = None
+    region = (request.args.get("region") or "").strip()[:100] or None
+    q = (request.args.get("q") or "").strip()[:200] or None
+    page = request.args.get("page", 1, type=int) or 1
+    items, total = profile_service.list_partnerships(sector=sector, region=region, q=q, page=page, per_page=PER_PAGE)
+    return render_template(
+        "main/index.html",
+        partnerships=items,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        sector=sector,
+        region=region,
+        q=q,
+        sectors=SECTORS,
+        regions=profile_service.regions(),
+    )
+
+
+@bp.get("/partnerships/<key>")
+def partnership(key: str):
+    try:
+        p = profile_service.get_partnership(key)
+    except profile_service.NotFound:
+        abort(404)
+    return render_template("main/partnership.html", p=p, suggestions=suggest(p.key))
+
+
+@bp.post("/language")
+def language():
+    lang = request.form.get("lang")
+    if lang in ("nl", "en"):
+        session["lang"] = lang
+    target = request.form.get("next") or url_for("main.index")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("main.index")
+    return redirect(target)

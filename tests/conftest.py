@@ -1,0 +1,170 @@
+"""Fixtures in the style of the Flask tutorial: a fresh app and database for every test.
+
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set, e.g.
+``TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test pytest``.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+
+import pytest
+from sqlalchemy import text
+
+from matchmaker import create_app
+from matchmaker.config import TEST_CONFIG
+from matchmaker.extensions import db
+from matchmaker.services import profiles as profile_service
+from matchmaker.services.accounts import create_user
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _drop_everything() -> None:
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture
+def database_url(tmp_path) -> str:
+    return TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def empty_app(database_url):
+    """An app whose database has no tables yet (for migration tests)."""
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        _drop_everything()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _drop_everything()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(empty_app):
+    with empty_app.app_context():
+        db.create_all()
+    return empty_app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+BASE_PROFILE = {
+    "key": "voorbeeld",
+    "name": "Opleidingsschool Voorbeeld",
+    "sectors": ["vo"],
+    "region": "Utrecht",
+    "founded": 2010,
+    "schools_count": 10,
+    "institutions": ["Hogeschool Utrecht"],
+    "description": "",
+    "challenges": "",
+    "experiences": "",
+    "open_to_mentor": True,
+    "mentor_capacity": 2,
+    "contact": {"name": "Coördinator Voorbeeld", "email": "voorbeeld@example.org"},
+}
+
+
+def profile(**overrides) -> dict:
+    """A valid exchange-format record with ``overrides`` applied."""
+    record = copy.deepcopy(BASE_PROFILE)
+    record.update(overrides)
+    if "key" in overrides and "contact" not in overrides:
+        record["contact"] = {"name": f"Contact {overrides['key']}", "email": f"{overrides['key']}@example.org"}
+    return record
+
+
+# Four mentors on distinct themes and two newcomers: small enough to reason about.
+MENTORS = [
+    profile(
+        key="beoordeling-west",
+        name="Beoordelingsnetwerk West",
+        region="Noord-Holland",
+        experiences="Alle scholen beoordelen stagiairs met één gedeelde rubric; beoordelaars worden elk jaar samen geschoold.",
+    ),
+    profile(
+        key="starters-oost",
+        name="Startersnetwerk Oost",
+        region="Gelderland",
+        experiences="Elke beginnende docent krijgt een coach en bezoekt de startersacademie; de uitval is gehalveerd.",
+    ),
+    profile(
+        key="krimp-noord",
+        name="Dorpsscholen Noord",
+        sectors=["po"],
+        region="Groningen",
+        experiences="Kleine plattelandsscholen in een krimpgebied delen één schoolopleider en stageplekken.",
+    ),
+    profile(
+        key="onderzoek-zuid",
+        name="Onderzoeksschool Zuid",
+        region="Limburg",
+        experiences="Leraren en studenten doen samen praktijkonderzoek en presenteren het op een onderzoeksdag.",
+    ),
+]
+NEWCOMERS = [
+    profile(
+        key="nieuw-assessment",
+        name="Nieuw Assessmentnetwerk",
+        founded=2025,
+        open_to_mentor=False,
+        mentor_capacity=0,
+        challenges="Onze stagebeoordeling verschilt per school: we willen dezelfde criteria voor iedereen.",
+    ),
+    profile(
+        key="nieuw-starters",
+        name="Nieuwe Startersgroep",
+        founded=2025,
+        region="Gelderland",
+        open_to_mentor=False,
+        mentor_capacity=0,
+        challenges="Startende leraren stoppen na een jaar; hoe houden we jonge docenten vast?",
+    ),
+]
+
+
+def load(*records: dict) -> None:
+    """Import records through the same service as the command line."""
+    profile_service.import_document({"partnerships": list(records)})
+
+
+@pytest.fixture
+def network(app):
+    with app.app_context():
+        load(*MENTORS, *NEWCOMERS)
+    return app
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email="member@example.org", password="correct horse battery"):
+        return self._client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+def make_user(email="member@example.org", password="correct horse battery", role="member", partnership_key=None):
+    partnership = profile_service.get_partnership(partnership_key) if partnership_key else None
+    return create_user(email, password, role=role, partnership=partnership)
