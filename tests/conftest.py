@@ -10,7 +10,7 @@ import copy
 import os
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from matchmaker import create_app
 from matchmaker.config import TEST_CONFIG
@@ -27,9 +27,28 @@ def _drop_everything() -> None:
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
+@pytest.fixture(scope="session")
+def postgres_url():
+    """On PostgreSQL, a schema of this test run's own, so parallel runs on one database do not
+    trip over each other. The schema travels in the URL, so subprocesses use it too."""
+    if not TEST_DATABASE_URL:
+        yield None
+        return
+    schema = f"test_{os.getpid()}"
+    engine = create_engine(TEST_DATABASE_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in TEST_DATABASE_URL else "?"
+    yield f"{TEST_DATABASE_URL}{separator}options=-csearch_path%3D{schema}"
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
 @pytest.fixture
-def database_url(tmp_path) -> str:
-    return TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.db'}"
+def database_url(tmp_path, postgres_url) -> str:
+    return postgres_url or f"sqlite:///{tmp_path / 'test.db'}"
 
 
 @pytest.fixture
