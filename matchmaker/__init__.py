@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
+from flask_login import current_user
 
 from . import config as config_module
 from .extensions import babel, csrf, db, login_manager, migrate
@@ -38,6 +39,13 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def select_locale() -> str:
+    """The reader's language: chosen in the session, else the browser's, else Dutch.
+    Outside a request (command line, background work) messages are in English."""
+    if not has_request_context():
+        return "en"
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in LANGUAGES:
+        if "lang" not in session:
+            return current_user.locale
     lang = session.get("lang")
     if lang in LANGUAGES:
         return lang
@@ -50,6 +58,9 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"))
     app.extensions["matchmaker.index"] = IndexCache()
@@ -68,10 +79,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import helpers, main
+    from .web import admin, auth, helpers, intros, main, member
 
     helpers.register(app)
-    app.register_blueprint(main.bp)
+    for blueprint in (main.bp, auth.bp, member.bp, intros.bp, admin.bp):
+        app.register_blueprint(blueprint)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -187,3 +187,51 @@ def auth(client):
 def make_user(email="member@example.org", password="correct horse battery", role="member", partnership_key=None):
     partnership = profile_service.get_partnership(partnership_key) if partnership_key else None
     return create_user(email, password, role=role, partnership=partnership)
+
+
+class _Inbox:
+    """Messages received by a real SMTP server on localhost (aiosmtpd)."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes
+        from email.policy import default
+
+        msg = message_from_bytes(envelope.content, policy=default)
+        self.messages.append({"to": list(envelope.rcpt_tos), "subject": msg["Subject"], "body": msg.get_content(), "message": msg})
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[dict]:
+        return [m for m in self.messages if address in m["to"]]
+
+    def clear(self) -> None:
+        self.messages.clear()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 (random free port); yields (host, port, inbox)."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield "127.0.0.1", port, inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mail_app(app, smtp_server):
+    """The app configured to send mail to the test SMTP server; yields (app, inbox)."""
+    host, port, inbox = smtp_server
+    app.config.update(SMTP_HOST=host, SMTP_PORT=port)
+    return app, inbox

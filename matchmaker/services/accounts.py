@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import ROLES, Partnership, User, utcnow
-from .validation import ValidationError, normalize_email
+from . import notifications
+from .profiles import save_profile
+from .validation import ValidationError, normalize_email, validate_profile
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
@@ -92,4 +98,108 @@ def load_session_user(session_id: str) -> User | None:
     user = db.session.get(User, user_id)
     if user is None or user.session_version != version or not user.active:
         return None
+    return user
+
+
+# --- registration, passwords, deactivation -----------------------------------------------------
+
+RESET_SALT = "password-reset"
+RESET_MAX_AGE = 60 * 60  # seconds
+
+
+def register(email: str, password: str, profile_record: dict) -> User:
+    """A new member account and its partnership profile, in one transaction (all or nothing)."""
+    errors: dict[str, str] = {}
+    try:
+        clean_email(email)
+    except ValidationError as exc:
+        errors.update(exc.fields)
+    try:
+        check_password_rules(password)
+    except ValidationError as exc:
+        errors.update(exc.fields)
+    try:
+        validate_profile(profile_record)
+    except ValidationError as exc:
+        errors.update({f"profile.{k}": v for k, v in exc.fields.items()})
+    if errors:
+        raise ValidationError(errors)
+    try:
+        partnership = save_profile(profile_record, commit=False)
+        user = create_user(email, password, partnership=partnership, commit=False)
+        db.session.commit()
+    except ValidationError as exc:
+        db.session.rollback()
+        fields = {("profile." + k if k == "key" else k): v for k, v in exc.fields.items()}
+        raise ValidationError(fields) from None
+    except Exception:
+        db.session.rollback()
+        raise
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change a password; every other session of the user ends."""
+    if not check_password_hash(user.password_hash, current or ""):
+        raise ValidationError({"current_password": "is not correct"})
+    check_password_rules(new, "new_password")
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    db.session.commit()
+
+
+def end_all_sessions(user: User) -> None:
+    user.session_version += 1
+    db.session.commit()
+
+
+def set_user_active(user: User, active: bool) -> None:
+    user.active = active
+    user.session_version += 1
+    db.session.commit()
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def _serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def reset_token(user: User) -> str:
+    """A signed link token; it expires and stops working once the password changed."""
+    return _serializer().dumps({"uid": user.id, "fp": _fingerprint(user)})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    try:
+        data = _serializer().loads(token, max_age=RESET_MAX_AGE)
+    except BadSignature:  # also SignatureExpired
+        return None
+    if not isinstance(data, dict):
+        return None
+    user = db.session.get(User, data.get("uid")) if isinstance(data.get("uid"), int) else None
+    if user is None or not user.active or data.get("fp") != _fingerprint(user):
+        return None
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link if the address has an account; say nothing either way."""
+    user = find_user(email) if isinstance(email, str) else None
+    if user is None or not user.active:
+        return
+    link = notifications.absolute_url("auth.reset_password", token=reset_token(user))
+    notifications.password_reset(user, link, RESET_MAX_AGE // 60)
+
+
+def reset_password(token: str, new: str) -> User:
+    user = user_for_reset_token(token)
+    if user is None:
+        raise ValidationError({"token": "this link is invalid or has expired"})
+    check_password_rules(new, "password")
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    db.session.commit()
     return user

@@ -127,3 +127,4 @@ def why_not(mentee_key: str, mentor_key: str) -> str | None:
     mentee = get_partnership(mentee_key)
     mentor = get_partnership(mentor_key)
     return ineligibility(to_engine_profile(mentor), to_engine_profile(mentee), match_context(mentee.id))
+

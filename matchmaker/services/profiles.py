@@ -103,8 +103,8 @@ def apply_profile(partnership: Partnership, data: dict) -> Partnership:
     return partnership
 
 
-def save_profile(record: dict, *, existing: Partnership | None = None) -> Partnership:
-    """Validate and store one profile (create, or update ``existing``); commits."""
+def save_profile(record: dict, *, existing: Partnership | None = None, commit: bool = True) -> Partnership:
+    """Validate and store one profile (create, or update ``existing``)."""
     data = validate_profile(record)
     if existing is None or existing.key != data["key"]:
         clash = db.session.scalar(select(Partnership.id).where(Partnership.key == data["key"]))
@@ -114,7 +114,8 @@ def save_profile(record: dict, *, existing: Partnership | None = None) -> Partne
     apply_profile(partnership, data)
     db.session.add(partnership)
     bump_data_version()
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return partnership
 
 

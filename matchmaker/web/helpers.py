@@ -11,6 +11,14 @@ SECTOR_NAMES = {
     "mbo": _l("middelbaar beroepsonderwijs"),
     "so": _l("speciaal onderwijs"),
 }
+STATE_NAMES = {
+    "requested": _l("aangevraagd"),
+    "awaiting_admin": _l("wacht op beheerder"),
+    "accepted": _l("geaccepteerd"),
+    "declined": _l("afgewezen"),
+    "withdrawn": _l("ingetrokken"),
+    "completed": _l("afgerond"),
+}
 ERROR_TITLES = {
     400: _l("Dat verzoek klopt niet"),
     403: _l("Geen toegang"),
@@ -39,6 +47,17 @@ def _by_code(table: dict, code: int):
     return table.get(code, table[500] if code >= 500 else table[400])
 
 
+def field_attrs(field) -> dict:
+    """aria attributes that tie a form field to its hint and its error messages."""
+    attrs = {}
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+        attrs["aria-describedby"] = f"{field.id}-error"
+    elif field.description:
+        attrs["aria-describedby"] = f"{field.id}-hint"
+    return attrs
+
+
 def register(app: Flask) -> None:
     """Globals, so macros imported without context can use them too."""
     app.jinja_env.globals.update(
@@ -46,4 +65,6 @@ def register(app: Flask) -> None:
         reason_text=lambda reason: reason.as_text(locale_code()),
         error_title=lambda code: _by_code(ERROR_TITLES, code),
         error_text=lambda code: _by_code(ERROR_TEXTS, code),
+        field_attrs=field_attrs,
+        state_name=lambda state: STATE_NAMES.get(state, state),
     )

@@ -1,0 +1,263 @@
+"""Introductions: one explicit state machine, every transition checked and recorded here.
+
+    requested ──accept──▶ accepted ──complete──▶ completed
+        │  └──decline──▶ declined
+        └─withdraw──▶ withdrawn
+    awaiting_admin ──approve──▶ requested      (when REQUIRE_ADMIN_APPROVAL is on)
+        ├─decline──▶ declined
+        └─withdraw─▶ withdrawn
+
+Who may do what is part of the table: the mentee side requests, withdraws and completes; the
+mentor side accepts, declines and completes; an admin may do anything an admin may do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..matching.eligibility import MatchContext, ineligibility
+from ..models import OPEN_INTRO_STATES, Introduction, IntroductionEvent, Partnership, User, utcnow
+from . import notifications
+from .matching import excluded_pairs, mentor_load
+from .profiles import to_engine_profile
+from .validation import ValidationError
+
+MESSAGE_LIMIT = 2000
+MENTEE, MENTOR, ADMIN = "mentee", "mentor", "admin"
+
+
+class TransitionError(Exception):
+    """The transition is not allowed from this state, or not for this actor."""
+
+    def __init__(self, message: str, code: str = "conflict") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class NotAllowed(TransitionError):
+    def __init__(self, message: str = "you may not do this with this introduction") -> None:
+        super().__init__(message, code="forbidden")
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    source: tuple[str, ...]
+    target: str
+    roles: tuple[str, ...]
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        Transition("approve", ("awaiting_admin",), "requested", (ADMIN,)),
+        Transition("accept", ("requested",), "accepted", (MENTOR, ADMIN)),
+        Transition("decline", ("requested", "awaiting_admin"), "declined", (MENTOR, ADMIN)),
+        Transition("withdraw", ("requested", "awaiting_admin"), "withdrawn", (MENTEE, ADMIN)),
+        Transition("complete", ("accepted",), "completed", (MENTEE, MENTOR, ADMIN)),
+    )
+}
+
+
+def roles_of(user: User, intro: Introduction) -> set[str]:
+    roles = set()
+    if user.is_admin:
+        roles.add(ADMIN)
+    if user.partnership_id is not None and user.partnership_id == intro.mentee_id:
+        roles.add(MENTEE)
+    if user.partnership_id is not None and user.partnership_id == intro.mentor_id:
+        roles.add(MENTOR)
+    return roles
+
+
+def can_view(user: User, intro: Introduction) -> bool:
+    return bool(roles_of(user, intro))
+
+
+def allowed_actions(user: User, intro: Introduction) -> list[str]:
+    """The actions this user may take on this introduction now (for buttons and the API)."""
+    roles = roles_of(user, intro)
+    return [t.action for t in TRANSITIONS.values() if intro.state in t.source and roles & set(t.roles)]
+
+
+def contacts_visible(user: User | None, intro: Introduction) -> bool:
+    """Contact details are shared only inside an accepted (or completed) introduction."""
+    return user is not None and intro.state in ("accepted", "completed") and bool(roles_of(user, intro))
+
+
+def _clean_text(value, field: str, limit: int = MESSAGE_LIMIT) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError({field: "must be text"})
+    value = value.strip()
+    if len(value) > limit:
+        raise ValidationError({field: f"must be at most {limit} characters"})
+    if "\x00" in value:
+        raise ValidationError({field: "must not contain NUL characters"})
+    return value
+
+
+def _record(intro: Introduction, source: str | None, actor: User | None, note: str = "") -> None:
+    intro.events.append(
+        IntroductionEvent(from_state=source, to_state=intro.state, actor_id=actor.id if actor else None, note=note)
+    )
+
+
+def open_introduction(mentee: Partnership, mentor: Partnership) -> Introduction | None:
+    return db.session.scalar(
+        select(Introduction).where(
+            Introduction.mentee_id == mentee.id,
+            Introduction.mentor_id == mentor.id,
+            Introduction.state.in_(OPEN_INTRO_STATES),
+        )
+    )
+
+
+REFUSALS = {
+    "self": "a partnership cannot be introduced to itself",
+    "closed": "this partnership is not open to mentoring",
+    "no_experiences": "this partnership has no experiences to share yet",
+    "too_young": "this partnership is too young to mentor",
+    "full": "this partnership has no room for another introduction",
+    "excluded": "this pair is not available for introductions",
+}
+
+
+def request_introduction(
+    mentee: Partnership, mentor: Partnership, message: str, actor: User, *, by_admin: bool = False
+) -> Introduction:
+    """Ask ``mentor`` to meet ``mentee``. Checks eligibility and capacity; records and notifies."""
+    message = _clean_text(message, "message")
+    if not by_admin and actor.partnership_id != mentee.id:
+        raise NotAllowed("only the partnership itself can ask for its introductions")
+    if by_admin and not actor.is_admin:
+        raise NotAllowed("only an admin can make introductions for others")
+    if not mentee.active or not mentor.active:
+        raise TransitionError("this partnership is no longer active", code="not_found")
+    if open_introduction(mentee, mentor) is not None:
+        raise TransitionError("an introduction between these partnerships is already under way")
+    context = MatchContext(
+        current_year=date.today().year,
+        min_years=current_app.config["MENTOR_MIN_YEARS"],
+        load=mentor_load(),
+        excluded=excluded_pairs(mentee.id) if not by_admin else frozenset(),
+    )
+    reason = ineligibility(to_engine_profile(mentor), to_engine_profile(mentee), context)
+    if reason is not None:
+        raise TransitionError(REFUSALS[reason], code=reason)
+    needs_approval = current_app.config["REQUIRE_ADMIN_APPROVAL"] and not by_admin
+    intro = Introduction(
+        mentee_id=mentee.id,
+        mentor_id=mentor.id,
+        state="awaiting_admin" if needs_approval else "requested",
+        message=message,
+        created_by_id=actor.id,
+        by_admin=by_admin,
+    )
+    db.session.add(intro)
+    _record(intro, None, actor, "by admin" if by_admin else "")
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent request for the same pair won the race
+        db.session.rollback()
+        raise TransitionError("an introduction between these partnerships is already under way") from None
+    notifications.introduction_changed(intro)
+    return intro
+
+
+def transition(intro: Introduction, action: str, actor: User, *, note: str = "", rating=None, feedback=None) -> Introduction:
+    """Apply one action of the state machine, as ``actor``. Raises on anything not allowed."""
+    rule = TRANSITIONS.get(action)
+    if rule is None:
+        raise TransitionError(f"unknown action {action!r}", code="bad_request")
+    roles = roles_of(actor, intro)
+    if not roles:
+        raise NotAllowed("this introduction is not yours")
+    if not roles & set(rule.roles):
+        raise NotAllowed(f"you cannot {action} this introduction")
+    if intro.state not in rule.source:
+        raise TransitionError(f"cannot {action} an introduction that is {intro.state.replace('_', ' ')}")
+    note = _clean_text(note, "note")
+    if action == "complete":
+        intro.rating = _clean_rating(rating)
+        intro.feedback = _clean_text(feedback, "feedback")
+        intro.completed_at = utcnow()
+    if action in ("accept", "decline"):
+        intro.responded_at = utcnow()
+        if note:
+            intro.response = note
+    if action == "accept":
+        load = mentor_load().get(intro.mentor.key, 0)
+        # The open request itself is part of the load; accepting must not push past capacity.
+        if load > intro.mentor.mentor_capacity:
+            raise TransitionError(REFUSALS["full"], code="full")
+    source = intro.state
+    intro.state = rule.target
+    _record(intro, source, actor, note)
+    db.session.commit()
+    notifications.introduction_changed(intro)
+    return intro
+
+
+def _clean_rating(value) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        rating = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError({"rating": "must be a whole number from 1 to 5"}) from None
+    if isinstance(value, bool) or not 1 <= rating <= 5 or (isinstance(value, float) and value != rating):
+        raise ValidationError({"rating": "must be a whole number from 1 to 5"})
+    return rating
+
+
+def get_introduction(intro_id: int) -> Introduction | None:
+    return db.session.get(Introduction, intro_id)
+
+
+def for_partnership(partnership: Partnership) -> tuple[list[Introduction], list[Introduction]]:
+    """(outgoing: where it is the mentee, incoming: where it is the mentor), newest first."""
+    base = select(Introduction).order_by(Introduction.created_at.desc(), Introduction.id.desc())
+    outgoing = db.session.scalars(base.where(Introduction.mentee_id == partnership.id)).all()
+    incoming = db.session.scalars(
+        base.where(Introduction.mentor_id == partnership.id, Introduction.state != "awaiting_admin")
+    ).all()
+    return list(outgoing), list(incoming)
+
+
+def states_by_mentor(mentee: Partnership) -> dict[int, Introduction]:
+    """The latest introduction per mentor for this mentee (to show on suggestions)."""
+    rows = db.session.scalars(
+        select(Introduction).where(Introduction.mentee_id == mentee.id).order_by(Introduction.id)
+    ).all()
+    return {intro.mentor_id: intro for intro in rows}
+
+
+def list_all(*, state: str | None = None, q: str | None = None, page: int = 1, per_page: int = 50):
+    """All introductions for admins, filtered by state and partnership name/key."""
+    mentee = db.aliased(Partnership)
+    mentor = db.aliased(Partnership)
+    stmt = (
+        select(Introduction)
+        .join(mentee, Introduction.mentee_id == mentee.id)
+        .join(mentor, Introduction.mentor_id == mentor.id)
+    )
+    if state:
+        stmt = stmt.where(Introduction.state == state)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(
+            or_(func.lower(mentee.name).like(like), func.lower(mentor.name).like(like), mentee.key.like(like), mentor.key.like(like))
+        )
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    items = db.session.scalars(
+        stmt.order_by(Introduction.created_at.desc(), Introduction.id.desc()).limit(per_page).offset((max(page, 1) - 1) * per_page)
+    ).all()
+    return list(items), total

@@ -1,0 +1,85 @@
+"""Admin review of matches: endorse or reject a mentee–mentor pair; the review queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..matching.engine import Suggestion
+from ..models import REVIEW_DECISIONS, Introduction, MatchReview, Partnership, User
+from .matching import current_index, match_context
+from .validation import ValidationError
+
+NOTE_LIMIT = 2000
+
+
+def review_pair(mentee: Partnership, mentor: Partnership, decision: str, note: str, reviewer: User) -> MatchReview:
+    """Record (or change) an admin's decision on a pair. Rejected pairs are never suggested."""
+    if decision not in REVIEW_DECISIONS:
+        raise ValidationError({"decision": f"must be one of {', '.join(REVIEW_DECISIONS)}"})
+    if mentee.id == mentor.id:
+        raise ValidationError({"mentor": "must be another partnership"})
+    note = (note or "").strip()
+    if len(note) > NOTE_LIMIT:
+        raise ValidationError({"note": f"must be at most {NOTE_LIMIT} characters"})
+    review = db.session.scalar(
+        select(MatchReview).where(MatchReview.mentee_id == mentee.id, MatchReview.mentor_id == mentor.id)
+    )
+    if review is None:
+        review = MatchReview(mentee_id=mentee.id, mentor_id=mentor.id)
+        db.session.add(review)
+    review.decision = decision
+    review.note = note
+    review.reviewer_id = reviewer.id
+    db.session.commit()
+    return review
+
+
+def clear_review(mentee: Partnership, mentor: Partnership) -> None:
+    review = db.session.scalar(
+        select(MatchReview).where(MatchReview.mentee_id == mentee.id, MatchReview.mentor_id == mentor.id)
+    )
+    if review is not None:
+        db.session.delete(review)
+        db.session.commit()
+
+
+def reviews_for(mentee_ids: list[int]) -> dict[tuple[int, int], MatchReview]:
+    if not mentee_ids:
+        return {}
+    rows = db.session.scalars(select(MatchReview).where(MatchReview.mentee_id.in_(mentee_ids)))
+    return {(r.mentee_id, r.mentor_id): r for r in rows}
+
+
+def rejected_reviews(limit: int = 200) -> list[MatchReview]:
+    stmt = select(MatchReview).where(MatchReview.decision == "rejected").order_by(MatchReview.updated_at.desc()).limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+@dataclass
+class QueueItem:
+    mentee: Partnership
+    suggestions: list[Suggestion]
+    mentors: dict[str, Partnership]
+
+
+def review_queue(per_mentee: int = 3, limit: int = 50) -> list[QueueItem]:
+    """Partnerships with challenges and no introduction yet, each with its top suggestions."""
+    has_intro = select(Introduction.mentee_id)
+    stmt = (
+        select(Partnership)
+        .where(Partnership.active.is_(True), Partnership.challenges != "", Partnership.id.not_in(has_intro))
+        .order_by(Partnership.created_at.desc(), Partnership.id.desc())
+        .limit(limit)
+    )
+    mentees = list(db.session.scalars(stmt))
+    index = current_index()
+    items = []
+    for mentee in mentees:
+        suggestions = index.rank(mentee.key, match_context(mentee.id), limit=per_mentee)
+        keys = [s.key for s in suggestions]
+        mentors = {p.key: p for p in db.session.scalars(select(Partnership).where(Partnership.key.in_(keys)))} if keys else {}
+        items.append(QueueItem(mentee, suggestions, mentors))
+    return items

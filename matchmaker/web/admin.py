@@ -1,0 +1,162 @@
+"""Admin pages: the review queue, all introductions, partnerships and accounts, the dashboard."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import INTRO_STATES, User
+from ..services import accounts
+from ..services import introductions as intro_service
+from ..services import profiles as profile_service
+from ..services import reviews as review_service
+from ..services import stats
+from ..services.validation import ValidationError
+from .forms import EmptyForm, ReviewForm
+from .intros import error_message
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _partnership(key: str):
+    try:
+        return profile_service.get_partnership(key, include_inactive=True)
+    except profile_service.NotFound:
+        abort(404)
+
+
+def _back(default: str):
+    target = request.form.get("next")
+    if target and target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(default)
+
+
+@bp.get("/")
+@admin_required
+def dashboard():
+    return render_template("admin/dashboard.html", stats=stats.dashboard())
+
+
+@bp.get("/review")
+@admin_required
+def review():
+    queue = review_service.review_queue()
+    reviews = review_service.reviews_for([item.mentee.id for item in queue])
+    return render_template(
+        "admin/review.html", queue=queue, reviews=reviews, rejected=review_service.rejected_reviews(),
+        form=ReviewForm(), empty=EmptyForm(),
+    )
+
+
+@bp.post("/review/<mentee_key>/<mentor_key>/<decision>")
+@admin_required
+def decide(mentee_key: str, mentor_key: str, decision: str):
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    mentee, mentor = _partnership(mentee_key), _partnership(mentor_key)
+    if decision == "clear":
+        review_service.clear_review(mentee, mentor)
+        flash(_("Het oordeel over %(a)s en %(b)s is gewist.", a=mentee.name, b=mentor.name), "success")
+        return _back(url_for("admin.review"))
+    try:
+        review_service.review_pair(mentee, mentor, decision, form.note.data or "", current_user)
+    except ValidationError as exc:
+        flash("; ".join(exc.fields.values()), "error")
+    else:
+        if decision == "rejected":
+            flash(_("%(b)s wordt niet meer voorgesteld aan %(a)s.", a=mentee.name, b=mentor.name), "success")
+        else:
+            flash(_("De combinatie %(a)s – %(b)s is aanbevolen.", a=mentee.name, b=mentor.name), "success")
+    return _back(url_for("admin.review"))
+
+
+@bp.post("/review/<mentee_key>/<mentor_key>/introduce")
+@admin_required
+def introduce(mentee_key: str, mentor_key: str):
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    mentee, mentor = _partnership(mentee_key), _partnership(mentor_key)
+    try:
+        intro = intro_service.request_introduction(mentee, mentor, form.note.data or "", current_user, by_admin=True)
+    except ValidationError as exc:
+        flash("; ".join(exc.fields.values()), "error")
+    except intro_service.TransitionError as exc:
+        flash(error_message(exc), "error")
+    else:
+        flash(_("Kennismaking tussen %(a)s en %(b)s is aangevraagd.", a=mentee.name, b=mentor.name), "success")
+        return redirect(url_for("intros.detail", intro_id=intro.id))
+    return _back(url_for("admin.review"))
+
+
+@bp.get("/introductions")
+@admin_required
+def introductions():
+    state = request.args.get("state") if request.args.get("state") in INTRO_STATES else None
+    q = (request.args.get("q") or "").strip()[:100] or None
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    items, total = intro_service.list_all(state=state, q=q, page=page)
+    return render_template("admin/introductions.html", items=items, total=total, state=state, q=q, states=INTRO_STATES,
+                           page=page, form=EmptyForm())
+
+
+@bp.get("/partnerships")
+@admin_required
+def partnerships():
+    q = (request.args.get("q") or "").strip()[:100] or None
+    items, total = profile_service.list_partnerships(q=q, include_inactive=True, per_page=500)
+    return render_template("admin/partnerships.html", items=items, total=total, q=q, form=EmptyForm())
+
+
+@bp.post("/partnerships/<key>/active")
+@admin_required
+def partnership_active(key: str):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    p = _partnership(key)
+    active = request.form.get("active") == "1"
+    profile_service.set_active(p, active)
+    flash(_("%(name)s is weer actief.", name=p.name) if active else _("%(name)s is gedeactiveerd.", name=p.name), "success")
+    return _back(url_for("admin.partnerships"))
+
+
+@bp.get("/users")
+@admin_required
+def users():
+    rows = db.session.scalars(select(User).order_by(User.email)).all()
+    return render_template("admin/users.html", users=rows, form=EmptyForm())
+
+
+@bp.post("/users/<int:user_id>/active")
+@admin_required
+def user_active(user_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if user.id == current_user.id:
+        flash(_("U kunt uw eigen account niet deactiveren."), "error")
+        return redirect(url_for("admin.users"))
+    active = request.form.get("active") == "1"
+    accounts.set_user_active(user, active)
+    flash(_("Account %(email)s is weer actief.", email=user.email) if active else _("Account %(email)s is gedeactiveerd.", email=user.email), "success")
+    return redirect(url_for("admin.users"))

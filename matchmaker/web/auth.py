@@ -1,0 +1,122 @@
+"""Accounts: register (account and profile in one go), log in and out, passwords."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..services import accounts
+from ..services.validation import ValidationError
+from .forms import ChangePasswordForm, ForgotForm, LoginForm, RegisterForm, ResetForm, apply_errors
+
+bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only local paths: never redirect to another site after logging in."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def start_session(user, remember: bool = False) -> None:
+    """A fresh session for a fresh log-in: nothing from before it survives, except the language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(user, remember=remember)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("web.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register(form.email.data or "", form.password.data or "", form.to_record())
+        except ValidationError as exc:
+            apply_errors(form, exc, prefix="profile.")
+        else:
+            start_session(user)
+            flash(_("Welkom! Uw partnerschap staat erin. Hieronder ziet u van wie u kunt leren."), "success")
+            return redirect(url_for("web.suggestions"))
+    return render_template("auth/register.html", form=form), 400 if form.errors or form.form_errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            start_session(user, remember=bool(form.remember.data))
+            return redirect(safe_next(form.next.data, url_for("web.home")))
+        log.warning("failed log-in for %r from %s", (form.email.data or "")[:254], request.remote_addr)
+        form.form_errors.append(_("E-mailadres of wachtwoord klopt niet."))
+    status = 401 if request.method == "POST" and not current_user.is_authenticated else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    if current_user.is_authenticated:
+        accounts.end_all_sessions(current_user)  # also ends remember-me cookies everywhere
+    logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("U bent uitgelogd."), "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.new_password.data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            start_session(current_user._get_current_object())
+            flash(_("Uw wachtwoord is gewijzigd. Andere sessies zijn uitgelogd."), "success")
+            return redirect(url_for("web.home"))
+    return render_template("auth/change_password.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        # The same answer whether or not the address has an account.
+        flash(_("Als dit adres bij ons bekend is, ontvangt u een e-mail met een link om een nieuw wachtwoord in te stellen."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    if accounts.user_for_reset_token(token) is None:
+        flash(_("Deze link is ongeldig of verlopen. Vraag een nieuwe aan."), "error")
+        return redirect(url_for("auth.forgot_password"))
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.password.data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Uw wachtwoord is ingesteld. Log in met het nieuwe wachtwoord."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form, token=token), 400 if form.errors else 200

@@ -1,0 +1,153 @@
+"""WTForms for the HTML pages. Forms render fields and carry CSRF; the rules themselves live in
+the service layer (services/validation.py), so the web, the API and the importer agree."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..models import SECTORS
+from ..services.validation import ValidationError
+from .helpers import SECTOR_NAMES
+
+# How service field names map onto form field names.
+FIELD_ALIASES = {"contact.email": "contact_email", "contact.name": "contact_name", "contact": "contact_email"}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _int_or_raw(value: str | None):
+    """'12' → 12, '' → None; anything else stays text so the one validator names the problem."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        return value.strip()
+
+
+class ProfileForm(FlaskForm):
+    key = StringField(_l("Korte naam in de adresbalk (key)"), description=_l("Kleine letters, cijfers en streepjes, bijvoorbeeld os-utrecht-noord."))
+    name = StringField(_l("Naam van het partnerschap"))
+    sectors = MultiCheckboxField(_l("Sectoren"), choices=[(s, SECTOR_NAMES[s]) for s in SECTORS])
+    region = StringField(_l("Regio (provincie of stad)"))
+    founded = StringField(_l("Opgericht in (jaar)"), render_kw={"inputmode": "numeric"})
+    schools_count = StringField(_l("Aantal scholen"), render_kw={"inputmode": "numeric"})
+    institutions = TextAreaField(_l("Lerarenopleidingen"), description=_l("Eén per regel."))
+    description = TextAreaField(_l("Korte beschrijving"), description=_l("Wie doen er mee? Maximaal 5000 tekens."))
+    challenges = TextAreaField(_l("Uitdagingen"), description=_l("Waar worstelt het partnerschap mee, wat wil het leren? Hieruit komen de suggesties."))
+    experiences = TextAreaField(_l("Ervaringen om te delen"), description=_l("Wat heeft het partnerschap opgebouwd waar anderen van kunnen leren?"))
+    open_to_mentor = BooleanField(_l("Wij staan open voor het begeleiden van andere partnerschappen"), default=True)
+    mentor_capacity = StringField(_l("Hoeveel partnerschappen tegelijk (0–20)"), default="2", render_kw={"inputmode": "numeric"})
+    contact_name = StringField(_l("Naam contactpersoon"))
+    contact_email = EmailField(_l("E-mailadres contactpersoon"), description=_l("Alleen zichtbaar voor partnerschappen met een geaccepteerde kennismaking."))
+
+    def to_record(self, key: str | None = None) -> dict:
+        """The exchange-format record this form describes."""
+        institutions = [line.strip() for line in (self.institutions.data or "").splitlines() if line.strip()]
+        return {
+            "key": key if key is not None else (self.key.data or "").strip(),
+            "name": self.name.data or "",
+            "sectors": list(self.sectors.data or []),
+            "region": self.region.data or "",
+            "founded": _int_or_raw(self.founded.data),
+            "schools_count": _int_or_raw(self.schools_count.data),
+            "institutions": institutions,
+            "description": self.description.data or "",
+            "challenges": self.challenges.data or "",
+            "experiences": self.experiences.data or "",
+            "open_to_mentor": bool(self.open_to_mentor.data),
+            "mentor_capacity": 2 if (capacity := _int_or_raw(self.mentor_capacity.data)) is None else capacity,
+            "contact": {"name": self.contact_name.data or "", "email": (self.contact_email.data or "").strip() or None},
+        }
+
+    def fill_from(self, p) -> None:
+        self.key.data = p.key
+        self.name.data = p.name
+        self.sectors.data = p.sectors
+        self.region.data = p.region or ""
+        self.founded.data = str(p.founded)
+        self.schools_count.data = "" if p.schools_count is None else str(p.schools_count)
+        self.institutions.data = "\n".join(p.institutions or [])
+        self.description.data = p.description
+        self.challenges.data = p.challenges
+        self.experiences.data = p.experiences
+        self.open_to_mentor.data = p.open_to_mentor
+        self.mentor_capacity.data = str(p.mentor_capacity)
+        self.contact_name.data = p.contact_name or ""
+        self.contact_email.data = p.contact_email or ""
+
+
+def apply_errors(form: FlaskForm, error: ValidationError, prefix: str = "") -> None:
+    """Show the service's field messages beside the matching form fields."""
+    for field, message in error.fields.items():
+        if prefix and field.startswith(prefix):
+            field = field[len(prefix) :]
+        name = FIELD_ALIASES.get(field, field)
+        target = getattr(form, name, None)
+        if target is None or not hasattr(target, "errors"):
+            form.form_errors.append(f"{field}: {message}")
+            continue
+        target.errors = list(target.errors or []) + [message]
+
+
+class RegisterForm(ProfileForm):
+    email = EmailField(_l("Uw e-mailadres (om in te loggen)"))
+    password = PasswordField(_l("Wachtwoord"), description=_l("Minstens 8 tekens. Een zin van een paar woorden is sterk en makkelijk te onthouden."))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mailadres"), validators=[InputRequired(), Length(max=254)])
+    password = PasswordField(_l("Wachtwoord"), validators=[InputRequired(), Length(max=256)])
+    remember = BooleanField(_l("Onthoud mij op deze computer"))
+    next = HiddenField()
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField(_l("E-mailadres"), validators=[InputRequired(), Length(max=254)])
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField(_l("Nieuw wachtwoord"), validators=[InputRequired()])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Huidig wachtwoord"), validators=[InputRequired()])
+    new_password = PasswordField(_l("Nieuw wachtwoord"), validators=[InputRequired()])
+
+
+class RequestIntroForm(FlaskForm):
+    message = TextAreaField(_l("Bericht aan het partnerschap"), validators=[Optional(), Length(max=2000)],
+                            description=_l("Vertel kort waar u mee worstelt en wat u hoopt te leren."))
+
+
+class RespondForm(FlaskForm):
+    note = TextAreaField(_l("Reactie (optioneel)"), validators=[Optional(), Length(max=2000)])
+
+
+class CompleteForm(FlaskForm):
+    rating = SelectField(_l("Hoe nuttig was de kennismaking?"), choices=[("", "—"), ("5", "5"), ("4", "4"), ("3", "3"), ("2", "2"), ("1", "1")])
+    feedback = TextAreaField(_l("Toelichting (optioneel)"), validators=[Optional(), Length(max=2000)])
+
+
+class ReviewForm(FlaskForm):
+    note = TextAreaField(_l("Notitie (reden)"), validators=[Optional(), Length(max=2000)])
+
+
+class EmptyForm(FlaskForm):
+    """Only the CSRF token: for buttons that change state."""

@@ -1,0 +1,114 @@
+"""The signed-in partnership: its home, its profile, its suggestions."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..models import SECTORS
+from ..services import dismissals
+from ..services import introductions as intro_service
+from ..services import matching as matching_service
+from ..services import profiles as profile_service
+from ..services.validation import ValidationError
+from .forms import EmptyForm, ProfileForm, apply_errors
+
+bp = Blueprint("web", __name__)
+
+
+def partnership_required(view):
+    """Signed in, with a partnership of one's own (admins without one are sent to the admin)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        p = current_user.partnership
+        if p is None:
+            if current_user.is_admin:
+                return redirect(url_for("admin.dashboard"))
+            abort(403)
+        if not p.active:
+            flash(_("Uw partnerschap is gedeactiveerd. Neem contact op met de beheerder."), "error")
+            abort(403)
+        return view(p, *args, **kwargs)
+
+    return wrapped
+
+
+@bp.get("/home")
+@partnership_required
+def home(p):
+    outgoing, incoming = intro_service.for_partnership(p)
+    return render_template("member/home.html", p=p, outgoing=outgoing, incoming=incoming)
+
+
+@bp.route("/profile/edit", methods=["GET", "POST"])
+@partnership_required
+def edit_profile(p):
+    form = ProfileForm()
+    if request.method == "GET":
+        form.fill_from(p)
+    elif form.validate_on_submit():
+        try:
+            profile_service.save_profile(form.to_record(key=p.key), existing=p)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Het profiel is opgeslagen."), "success")
+            return redirect(url_for("web.home"))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("member/edit_profile.html", form=form, p=p), status
+
+
+@bp.get("/suggestions")
+@partnership_required
+def suggestions(p):
+    sector = request.args.get("sector") if request.args.get("sector") in SECTORS else None
+    region = (request.args.get("region") or "").strip()[:100] or None
+    items = matching_service.suggest(p.key, sectors=[sector] if sector else None, region=region, limit=10)
+    mentors = {s.key: profile_service.get_partnership(s.key) for s in items}
+    latest = intro_service.states_by_mentor(p)
+    states = {key: latest.get(mentor.id) for key, mentor in mentors.items()}
+    return render_template(
+        "member/suggestions.html",
+        p=p,
+        suggestions=items,
+        states=states,
+        sector=sector,
+        region=region,
+        sectors=SECTORS,
+        regions=profile_service.regions(),
+        dismissed=dismissals.dismissed_mentors(p),
+        form=EmptyForm(),
+    )
+
+
+@bp.post("/suggestions/<key>/dismiss")
+@partnership_required
+def dismiss(p, key: str):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        mentor = profile_service.get_partnership(key)
+    except profile_service.NotFound:
+        abort(404)
+    dismissals.dismiss(p, mentor, current_user)
+    flash(_("%(name)s wordt u niet meer voorgesteld.", name=mentor.name), "success")
+    return redirect(url_for("web.suggestions"))
+
+
+@bp.post("/suggestions/<key>/restore")
+@partnership_required
+def restore(p, key: str):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        mentor = profile_service.get_partnership(key)
+    except profile_service.NotFound:
+        abort(404)
+    dismissals.undismiss(p, mentor)
+    flash(_("%(name)s kan u weer worden voorgesteld.", name=mentor.name), "success")
+    return redirect(url_for("web.suggestions"))
