@@ -92,4 +92,6 @@ TEST_CONFIG = {
     "SECRET_KEY": "test-secret-key-that-is-long-enough-for-tests",
     "WTF_CSRF_ENABLED": False,
     "RATELIMIT_ENABLED": False,
+    # Cheap hashing keeps the suite fast; production uses scrypt (see test_production_hashing).
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
 }

@@ -115,11 +115,14 @@ def test_labels_are_words_people_wrote_or_theme_names(index):
 
 
 def test_generic_themes_do_not_label_a_group(index):
-    for g in unmet_needs(index, weak(NEEDY), top_words=10):
-        assert "leraren" not in g.label_words and "studenten" not in g.label_words
+    # "leraren" may be a word someone wrote, but the catch-all themes (teachers, student
+    # teachers) explain nothing; their English names show they were not used.
+    for g in unmet_needs(index, weak(NEEDY), top_words=20):
+        assert "teachers" not in g.label_words_en and "student teachers" not in g.label_words_en
 
 
 def test_partnerships_without_challenges_come_last_unlabelled(index):
+    # "zwijgend" has a description but wrote no challenges: no need to group
     groups = unmet_needs(index, {**weak(NEEDY), "zwijgend": 0.0, "onbekend": 0.0})
     assert groups[-1].mentee_keys == ("zwijgend",)  # keys not in the index are ignored
     assert groups[-1].label_words == ()
@@ -129,9 +132,9 @@ def test_partnerships_without_challenges_come_last_unlabelled(index):
 def test_mean_best_score_and_threshold(index):
     scores = {k: (0.05 if k.startswith("krimp") else 0.15) for k in NEEDY}
     groups = unmet_needs(index, scores, threshold=0.1)
-    assert len(groups) == 1
-    assert set(groups[0].mentee_keys) == {k for k in NEEDY if k.startswith("krimp")}
-    assert groups[0].mean_best_score == pytest.approx(0.05)
+    assert {k for g in groups for k in g.mentee_keys} == {k for k in NEEDY if k.startswith("krimp")}
+    assert len(groups) == group_count(6) == 2
+    assert all(g.mean_best_score == pytest.approx(0.05) for g in groups)
     assert WEAK_SCORE > 0.1
 
 

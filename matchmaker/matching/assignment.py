@@ -159,26 +159,37 @@ def assign(
         raise ValueError("spread_load must be >= 0")
 
     greedy, greedy_missed = greedy_assign(mentees, mentor_keys, matrix, allowed, capacity)
+    assignments, unassigned = optimal_assign(mentees, mentor_keys, matrix, allowed, capacity, spread)
+    return AssignmentResult(assignments, _total(assignments), unassigned, greedy, _total(greedy), greedy_missed)
+
+
+def optimal_assign(
+    mentees: Sequence[str],
+    mentors: Sequence[str],
+    scores: np.ndarray,
+    allowed: np.ndarray,
+    capacity: np.ndarray,
+    spread: float = 0.0,
+) -> tuple[list[Assignment], list[str]]:
+    """The exact optimum over mentor slots (see ``assign``); returns (assignments, unassigned)."""
     n = len(mentees)
     # A mentor never needs more slots than there are mentees, nor any when nobody may have it.
     slots = np.minimum(capacity, n) * allowed.any(axis=0)
-    slot_mentor = np.repeat(np.arange(len(mentor_keys)), slots)
+    slot_mentor = np.repeat(np.arange(len(mentors)), slots)
     if n == 0 or slot_mentor.size == 0:
-        return AssignmentResult([], 0.0, list(mentees), greedy, _total(greedy), greedy_missed)
+        return [], list(mentees)
     starts = np.concatenate(([0], np.cumsum(slots)[:-1]))
     slot_rank = np.arange(slot_mentor.size) - np.repeat(starts, slots)  # 0 for a mentor's first slot
-    value = matrix[:, slot_mentor] - spread * slot_rank
+    value = scores[:, slot_mentor] - spread * slot_rank
     cost = np.where(allowed[:, slot_mentor], -value, _FORBIDDEN_COST)
     cost = np.hstack([cost, np.zeros((n, n))])  # one "unassigned" column per mentee
     rows, cols = linear_sum_assignment(cost)
-
     chosen: dict[int, int] = {}
     for i, c in zip(rows, cols):
         if c < slot_mentor.size and allowed[i, slot_mentor[c]] and cost[i, c] < 0:
             chosen[int(i)] = int(slot_mentor[c])
-    assignments = [Assignment(mentees[i], mentor_keys[j], float(matrix[i, j])) for i, j in sorted(chosen.items())]
-    unassigned = [k for i, k in enumerate(mentees) if i not in chosen]
-    return AssignmentResult(assignments, _total(assignments), unassigned, greedy, _total(greedy), greedy_missed)
+    assignments = [Assignment(mentees[i], mentors[j], float(scores[i, j])) for i, j in sorted(chosen.items())]
+    return assignments, [k for i, k in enumerate(mentees) if i not in chosen]
 
 
 def _total(items: Iterable[Assignment]) -> float:

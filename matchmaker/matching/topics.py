@@ -30,7 +30,7 @@ GENERIC_CONCEPTS = frozenset({"teacher", "student_teacher"})  # as in MatchIndex
 
 @dataclass(frozen=True)
 class NeedGroup:
-    """One theme of unmet needs. ``label_words`` is empty for partnerships that wrote no challenges."""
+    """One theme of unmet needs; the group with empty ``label_words`` holds those that wrote no challenges."""
 
     label_words: tuple[str, ...]
     mentee_keys: tuple[str, ...]
@@ -84,7 +84,8 @@ def unmet_needs(
         return []
     rows = np.array([index.position[k] for k in weak], dtype=np.int64)
     vectors = index.need[rows]
-    has_text = np.diff(vectors.indptr) > 0
+    wrote = np.array([bool(index.profile(k).challenges.strip()) for k in weak], dtype=bool)
+    has_text = (np.diff(vectors.indptr) > 0) & wrote
     texts = [k for k, t in zip(weak, has_text) if t]
     groups: list[NeedGroup] = []
     if texts:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -17,27 +18,38 @@ from .validation import ValidationError, normalize_email, validate_profile
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
-# A real hash to compare against when the email is unknown, so timing does not reveal accounts.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+DEFAULT_HASH_METHOD = "scrypt"  # werkzeug's scrypt key-derivation function, random salt
+_dummy_hashes: dict[str, str] = {}
+
+
+def _method() -> str:
+    return current_app.config.get("PASSWORD_HASH_METHOD") or DEFAULT_HASH_METHOD
 
 
 def hash_password(password: str) -> str:
-    """scrypt (werkzeug's default key-derivation function) with a random salt."""
-    return generate_password_hash(password)
+    return generate_password_hash(password, method=_method())
+
+
+def _dummy_hash() -> str:
+    """A real hash to compare against when the email is unknown, so timing reveals nothing."""
+    method = _method()
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash("not-a-real-password", method=method)
+    return _dummy_hashes[method]
 
 
 def check_password_rules(password, field: str = "password") -> None:
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        raise ValidationError({field: f"must be at least {MIN_PASSWORD} characters"})
+        raise ValidationError({field: _("must be at least %(limit)d characters", limit=MIN_PASSWORD)})
     if len(password) > MAX_PASSWORD:
-        raise ValidationError({field: f"must be at most {MAX_PASSWORD} characters"})
+        raise ValidationError({field: _("must be at most %(limit)d characters", limit=MAX_PASSWORD)})
 
 
 def clean_email(value, field: str = "email") -> str:
     errors: dict[str, str] = {}
     email = normalize_email(value, field, errors)
     if errors or email is None:
-        raise ValidationError(errors or {field: "is required"})
+        raise ValidationError(errors or {field: _("is required")})
     return email.lower()
 
 
@@ -52,9 +64,9 @@ def create_user(
     email = clean_email(email)
     check_password_rules(password)
     if role not in ROLES:
-        raise ValidationError({"role": f"must be one of {', '.join(ROLES)}"})
+        raise ValidationError({"role": _("must be one of %(roles)s", roles=", ".join(ROLES))})
     if find_user(email) is not None:
-        raise ValidationError({"email": "is already registered"})
+        raise ValidationError({"email": _("is already registered")})
     user = User(email=email, password_hash=hash_password(password), role=role, partnership=partnership)
     db.session.add(user)
     if commit:
@@ -80,7 +92,7 @@ def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None (same work either way)."""
     user = find_user(email or "") if isinstance(email, str) else None
     if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(), password or "")
         return None
     if not check_password_hash(user.password_hash, password or "") or not user.active:
         return None
@@ -141,7 +153,7 @@ def register(email: str, password: str, profile_record: dict) -> User:
 def change_password(user: User, current: str, new: str) -> None:
     """Change a password; every other session of the user ends."""
     if not check_password_hash(user.password_hash, current or ""):
-        raise ValidationError({"current_password": "is not correct"})
+        raise ValidationError({"current_password": _("is not correct")})
     check_password_rules(new, "new_password")
     user.password_hash = hash_password(new)
     user.session_version += 1
@@ -197,7 +209,7 @@ def request_password_reset(email: str) -> None:
 def reset_password(token: str, new: str) -> User:
     user = user_for_reset_token(token)
     if user is None:
-        raise ValidationError({"token": "this link is invalid or has expired"})
+        raise ValidationError({"token": _("this link is invalid or has expired")})
     check_password_rules(new, "password")
     user.password_hash = hash_password(new)
     user.session_version += 1

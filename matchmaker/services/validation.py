@@ -10,6 +10,7 @@ import re
 from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 
 from ..models import SECTORS
 
@@ -50,35 +51,35 @@ def _text(value, field: str, limit: int, errors: dict, required: bool = False) -
     if value is None:
         value = ""
     if not isinstance(value, str):
-        errors[field] = "must be text"
+        errors[field] = _("must be text")
         return ""
     value = value.strip()
     if "\x00" in value:
-        errors[field] = "must not contain NUL characters"
+        errors[field] = _("must not contain NUL characters")
     elif required and not value:
-        errors[field] = "is required"
+        errors[field] = _("is required")
     elif len(value) > limit:
-        errors[field] = f"must be at most {limit} characters (got {len(value)})"
+        errors[field] = _("must be at most %(limit)d characters (got %(got)d)", limit=limit, got=len(value))
     return value
 
 
 def validate_profile(record, *, this_year: int | None = None) -> dict:
     """Check one record of the exchange format; return it cleaned, with defaults filled in."""
     if not isinstance(record, dict):
-        raise ValidationError({"record": "must be a JSON object"})
+        raise ValidationError({"record": _("must be a JSON object")})
     this_year = this_year or date.today().year
     errors: dict[str, str] = {}
     for unknown in sorted(set(record) - set(FIELDS)):
-        errors[unknown] = "unknown field"
+        errors[unknown] = _("unknown field")
     for field in REQUIRED:
         if record.get(field) in (None, "", []):
-            errors[field] = "is required"
+            errors[field] = _("is required")
     clean: dict = {}
 
     key = record.get("key")
     if "key" not in errors:
         if not isinstance(key, str) or not KEY_RE.match(key):
-            errors["key"] = "must be 1–64 characters a-z, 0-9 and '-', starting with a letter or digit"
+            errors["key"] = _("must be 1–64 characters a-z, 0-9 and '-', starting with a letter or digit")
         clean["key"] = key
 
     if "name" not in errors:
@@ -87,11 +88,11 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
     sectors = record.get("sectors")
     if "sectors" not in errors:
         if not isinstance(sectors, list) or not all(isinstance(s, str) for s in sectors):
-            errors["sectors"] = "must be a list of sector codes"
+            errors["sectors"] = _("must be a list of sector codes")
         elif unknown := sorted(set(sectors) - set(SECTORS)):
-            errors["sectors"] = f"unknown sector {unknown[0]!r}; use po, vo, mbo or so"
+            errors["sectors"] = _("unknown sector %(sector)s; use po, vo, mbo or so", sector=repr(unknown[0]))
         elif len(set(sectors)) != len(sectors):
-            errors["sectors"] = "lists a sector twice"
+            errors["sectors"] = _("lists a sector twice")
         else:
             clean["sectors"] = [s for s in SECTORS if s in sectors]
 
@@ -101,25 +102,25 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
     founded = record.get("founded")
     if "founded" not in errors:
         if not _is_int(founded):
-            errors["founded"] = "must be a whole number (a year)"
+            errors["founded"] = _("must be a whole number (a year)")
         elif not 1950 <= founded <= this_year:
-            errors["founded"] = f"must be a year from 1950 to {this_year}"
+            errors["founded"] = _("must be a year from 1950 to %(this_year)d", this_year=this_year)
         clean["founded"] = founded
 
     schools = record.get("schools_count")
     if schools is not None and (not _is_int(schools) or not 1 <= schools <= 1000):
-        errors["schools_count"] = "must be a whole number from 1 to 1000, or empty"
+        errors["schools_count"] = _("must be a whole number from 1 to 1000, or empty")
     clean["schools_count"] = schools
 
     institutions = record.get("institutions", [])
     if institutions is None:
         institutions = []
     if not isinstance(institutions, list) or not all(isinstance(i, str) for i in institutions):
-        errors["institutions"] = "must be a list of names"
+        errors["institutions"] = _("must be a list of names")
     elif len(institutions) > MAX_INSTITUTIONS:
-        errors["institutions"] = f"must list at most {MAX_INSTITUTIONS} institutions"
+        errors["institutions"] = _("must list at most %(limit)d institutions", limit=MAX_INSTITUTIONS)
     elif any(len(i.strip()) > 200 or not i.strip() for i in institutions):
-        errors["institutions"] = "each name must be 1–200 characters"
+        errors["institutions"] = _("each name must be 1–200 characters")
     else:
         clean["institutions"] = [i.strip() for i in institutions]
 
@@ -128,21 +129,21 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
 
     open_to_mentor = record.get("open_to_mentor", True)
     if not isinstance(open_to_mentor, bool):
-        errors["open_to_mentor"] = "must be true or false"
+        errors["open_to_mentor"] = _("must be true or false")
     clean["open_to_mentor"] = open_to_mentor
 
     capacity = record.get("mentor_capacity", 2)
     if not _is_int(capacity) or not 0 <= capacity <= 20:
-        errors["mentor_capacity"] = "must be a whole number from 0 to 20"
+        errors["mentor_capacity"] = _("must be a whole number from 0 to 20")
     clean["mentor_capacity"] = capacity
 
     contact = record.get("contact")
     clean["contact"] = {"name": None, "email": None}
     if contact is not None:
         if not isinstance(contact, dict):
-            errors["contact"] = "must be an object with name and email"
+            errors["contact"] = _("must be an object with name and email")
         elif extra := sorted(set(contact) - {"name", "email"}):
-            errors[f"contact.{extra[0]}"] = "unknown field"
+            errors[f"contact.{extra[0]}"] = _("unknown field")
         else:
             name = _text(contact.get("name"), "contact.name", 200, errors)
             email = contact.get("email")
@@ -159,12 +160,12 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
 def normalize_email(value, field: str, errors: dict) -> str | None:
     """A syntactically valid address (no DNS look-up), lower-cased domain; or an error."""
     if not isinstance(value, str):
-        errors[field] = "must be an email address"
+        errors[field] = _("must be an email address")
         return None
     try:
         result = validate_email(value.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        errors[field] = f"is not a valid email address ({exc})"
+        errors[field] = _("is not a valid email address (%(reason)s)", reason=str(exc))
         return None
     return result.normalized
 
@@ -172,13 +173,15 @@ def normalize_email(value, field: str, errors: dict) -> str | None:
 def validate_document(document) -> list[dict]:
     """Validate a whole exchange document; raise ValidationError naming record, key and field."""
     if not isinstance(document, dict):
-        raise ValidationError({"document": "must be a JSON object with a 'partnerships' list"})
+        raise ValidationError({"document": _("must be a JSON object with a 'partnerships' list")})
     extra = sorted(set(document) - {"partnerships"})
     if extra:
-        raise ValidationError({extra[0]: "unknown top-level field"}, f"unknown top-level field {extra[0]!r}")
+        raise ValidationError(
+            {extra[0]: _("unknown top-level field")}, _("unknown top-level field %(field)s", field=repr(extra[0]))
+        )
     records = document.get("partnerships")
     if not isinstance(records, list):
-        raise ValidationError({"partnerships": "must be a list"}, "'partnerships' must be a list of profiles")
+        raise ValidationError({"partnerships": _("must be a list")}, _("'partnerships' must be a list of profiles"))
     cleaned: list[dict] = []
     problems: dict[str, str] = {}
     seen: dict[str, int] = {}
@@ -192,7 +195,7 @@ def validate_document(document) -> list[dict]:
                 problems[f"{label}: {field}"] = msg
             continue
         if clean["key"] in seen:
-            problems[f"{label}: key"] = f"duplicate key, also used by record {seen[clean['key']]}"
+            problems[f"{label}: key"] = _("duplicate key, also used by record %(index)d", index=seen[clean["key"]])
             continue
         seen[clean["key"]] = i
         cleaned.append(clean)

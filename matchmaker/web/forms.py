@@ -15,6 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -44,7 +45,7 @@ def _int_or_raw(value: str | None):
 class ProfileForm(FlaskForm):
     key = StringField(_l("Korte naam in de adresbalk (key)"), description=_l("Kleine letters, cijfers en streepjes, bijvoorbeeld os-utrecht-noord."))
     name = StringField(_l("Naam van het partnerschap"))
-    sectors = MultiCheckboxField(_l("Sectoren"), choices=[(s, SECTOR_NAMES[s]) for s in SECTORS])
+    sectors = MultiCheckboxField(_l("Sectoren"), choices=[SelectChoice(s, SECTOR_NAMES[s]) for s in SECTORS])
     region = StringField(_l("Regio (provincie of stad)"))
     founded = StringField(_l("Opgericht in (jaar)"), render_kw={"inputmode": "numeric"})
     schools_count = StringField(_l("Aantal scholen"), render_kw={"inputmode": "numeric"})
@@ -141,7 +142,7 @@ class RespondForm(FlaskForm):
 
 
 class CompleteForm(FlaskForm):
-    rating = SelectField(_l("Hoe nuttig was de kennismaking?"), choices=[("", "—"), ("5", "5"), ("4", "4"), ("3", "3"), ("2", "2"), ("1", "1")])
+    rating = SelectField(_l("Hoe nuttig was de kennismaking?"), choices=[SelectChoice("", "—")] + [SelectChoice(str(n)) for n in (5, 4, 3, 2, 1)])
     feedback = TextAreaField(_l("Toelichting (optioneel)"), validators=[Optional(), Length(max=2000)])
 
 
