@@ -9,6 +9,7 @@ from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from . import config as config_module
+from . import security
 from .extensions import babel, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +65,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"))
     app.extensions["matchmaker.index"] = IndexCache()
+    security.init_app(app)
 
     @login_manager.user_loader
     def load_user(user_id: str):
@@ -79,11 +81,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import admin, auth, helpers, intros, main, member
+    from .web import admin, auth, helpers, intros, main, member, programme
 
     helpers.register(app)
-    for blueprint in (main.bp, auth.bp, member.bp, intros.bp, admin.bp):
+    for blueprint in (main.bp, auth.bp, member.bp, intros.bp, admin.bp, programme.bp):
         app.register_blueprint(blueprint)
+    from . import api
+
+    api.init_app(app)
 
 
 def register_error_handlers(app: Flask) -> None:

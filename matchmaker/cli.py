@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
+from . import cli_programme
 from .extensions import db
 from .services import profiles as profile_service
 from .services.accounts import create_admin
@@ -158,6 +159,8 @@ def register(app: Flask) -> None:
         """Fit the matcher's index now (it is otherwise fitted on first use)."""
         index = current_index(progress=progress_bar("Analysing profiles"))
         click.echo(f"Index built over {len(index)} profiles.")
+
+    cli_programme.register(app)
 
 
 def _safe_url() -> str:

@@ -117,8 +117,11 @@ class User(UserMixin, Timestamps, db.Model):
     session_version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     locale: Mapped[str | None] = mapped_column(String(8))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when the owner followed the link in the confirmation email; required to log in.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     partnership: Mapped[Partnership | None] = relationship(back_populates="users")
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     @property
     def is_admin(self) -> bool:
@@ -130,6 +133,23 @@ class User(UserMixin, Timestamps, db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
+
+
+class ApiToken(db.Model):
+    """A personal API token. Only a hash is stored; the token itself is shown once."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    prefix: Mapped[str] = mapped_column(String(12), nullable=False)  # shown in lists to tell tokens apart
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(back_populates="tokens")
 
 
 class Introduction(Timestamps, db.Model):

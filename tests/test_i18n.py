@@ -46,20 +46,19 @@ PASSWORD = "correct horse battery"
 # --- the catalogs -------------------------------------------------------------------------------
 
 
-def extracted() -> dict[str, dict]:
-    """Every message in the source, as `pybabel extract -F babel.cfg ... .` finds it: msgid → its
-    plural (or None) and the files it comes from (relative to the repository)."""
+def extracted() -> dict[tuple[str, str | None], dict]:
+    """Every message in the source, as `pybabel extract -F babel.cfg ... .` finds it:
+    (msgid, context) → its plural (or None) and the files it comes from (relative to the repository)."""
     with open(ROOT / "babel.cfg", encoding="utf-8") as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
-    found: dict[str, dict] = {}
+    found: dict[tuple[str, str | None], dict] = {}
     for filename, _lineno, message, _comments, context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=KEYWORDS
     ):
-        assert context is None, f"{filename}: message contexts are not used in this project"
         msgid, plural = (message, None) if isinstance(message, str) else (message[0], message[1])
         if not msgid:
             continue
-        entry = found.setdefault(msgid, {"plural": plural, "files": set()})
+        entry = found.setdefault((msgid, context), {"plural": plural, "files": set()})
         entry["files"].add(Path(filename).as_posix())
     return found
 
@@ -97,11 +96,11 @@ def test_every_message_is_translated(locale):
     """Dutch interface text → English in en; English service messages → Dutch in nl."""
     po = catalog(locale)
     problems = []
-    for msgid, entry in sorted(extracted().items()):
+    for (msgid, context), entry in sorted(extracted().items(), key=lambda item: (item[0][0], item[0][1] or "")):
         if not needs(locale, entry["files"]):
             continue
-        where = ", ".join(sorted(entry["files"]))
-        message = po.get(msgid)
+        where = ", ".join(sorted(entry["files"])) + (f"; context {context!r}" if context else "")
+        message = po.get(msgid, context=context)
         if message is None:
             problems.append(f"not in the {locale} catalog (run pybabel update): {msgid!r} ({where})")
         elif message.fuzzy:
@@ -133,7 +132,7 @@ def test_english_catalog_leaves_service_messages_alone_and_dutch_leaves_interfac
     messages = extracted()
     for locale in LOCALES:
         for message in catalog(locale):
-            entry = messages.get(message.id if isinstance(message.id, str) else message.id[0])
+            entry = messages.get((message.id if isinstance(message.id, str) else message.id[0], message.context))
             if message.id and entry and not needs(locale, entry["files"]):
                 assert not any(forms(message)), f"{locale} translates a message in its own language: {message.id!r}"
 
@@ -148,7 +147,7 @@ def test_compiled_catalogs_are_up_to_date(locale):
         mo = read_mo(f)
 
     def key(message):
-        return message.id if isinstance(message.id, str) else message.id[0]
+        return (message.id if isinstance(message.id, str) else message.id[0], message.context)
 
     fresh = BytesIO()
     write_mo(fresh, po)  # what `pybabel compile` makes of the .po now

@@ -5,21 +5,29 @@ compared with every candidate's *offer* (experiences, plus a little of its descr
 Two views are combined: words (stems, Dutch compound parts and thesaurus concepts) and
 character n-grams, which catch spelling variants that stemming misses. Shared sector and
 region add small boosts that break ties but cannot overturn a clearly better text match.
+
+Fitting 100,000 profiles takes seconds (see ``analysis`` and ``views``). An edited profile does
+not need a refit: ``with_changes`` transforms it with the fitted vocabulary and idf into an
+*overlay* that replaces its rows, and the service refits in the background once enough has
+drifted (``changes``).
 """
 
 from __future__ import annotations
 
+import copy
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import chain
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize as l2_normalize
 
+from .analysis import FastAnalyzer, char_words, detect_languages, fast_tokenize
 from .eligibility import MatchContext
 from .profile import Profile
-from .text import CONCEPT_PREFIX, Analyzer, char_text, default_thesaurus
+from .text import CONCEPT_PREFIX, LANGUAGES, Analyzer, default_thesaurus, detect_language, stopwords
+from .views import CharView, RowView, count_matrix, idf_from_df, l2_rows, sorted_vocabulary, stack_rows, tfidf
 
 DESCRIPTION_WEIGHT = 0.35  # how much the free description counts beside challenges/experiences
 WORD_WEIGHT = 0.7  # share of the word view in the text score; the rest is character n-grams
@@ -27,6 +35,8 @@ SECTOR_BOOST = 0.03
 REGION_BOOST = 0.015
 RERANK_POOL = 200  # candidates (by word score) re-scored with character n-grams
 SECTOR_BITS = {"po": 1, "vo": 2, "mbo": 4, "so": 8}
+CHALLENGES, EXPERIENCES, DESCRIPTION = 0, 1, 2  # columns of the per-text language table
+_LANG_CODE = {lang: i for i, lang in enumerate(LANGUAGES)}
 
 
 @dataclass(frozen=True)
@@ -57,10 +67,6 @@ class Suggestion:
         return {"key": self.key, "name": self.name, "score": round(self.score, 4), "reasons": self.reason_texts()}
 
 
-def _identity(features: list[str]) -> list[str]:
-    return features
-
-
 def _sector_mask(sectors: Iterable[str]) -> int:
     mask = 0
     for s in sectors:
@@ -68,66 +74,243 @@ def _sector_mask(sectors: Iterable[str]) -> int:
     return mask
 
 
+def _can_mentor(p: Profile) -> bool:
+    return p.open_to_mentor and bool(p.experiences.strip()) and p.mentor_capacity > 0
+
+
+@dataclass
+class _Rows:
+    """One profile's vectors, for the overlay."""
+
+    need: sparse.csr_matrix
+    offer: sparse.csr_matrix
+    need_chars: sparse.csr_matrix
+    offer_chars: sparse.csr_matrix
+    langs: tuple[int, int, int]
+
+
 class MatchIndex:
-    """A fitted index over one version of the profiles. Immutable once built; cheap to query."""
+    """A fitted index over one version of the profiles. Immutable once built; cheap to query.
+
+    ``need``/``offer`` (words) and ``need_chars``/``offer_chars`` (characters) give rows by
+    position like sparse matrices; ``profiles[i]`` and ``position[key]`` agree with them.
+    """
 
     def __init__(self, profiles: Sequence[Profile], analyzer: Analyzer | None = None, progress=None) -> None:
-        self.analyzer = analyzer or Analyzer(default_thesaurus())
+        if not isinstance(analyzer, FastAnalyzer):
+            analyzer = FastAnalyzer(analyzer.thesaurus if analyzer is not None else default_thesaurus())
+        self.analyzer = analyzer
         self.profiles: list[Profile] = list(profiles)
         self.position: dict[str, int] = {p.key: i for i, p in enumerate(self.profiles)}
         if len(self.position) != len(self.profiles):
             raise ValueError("profile keys must be unique")
-        analysed = []
-        iterator = progress(self.profiles) if progress else self.profiles
-        for p in iterator:
-            analysed.append(
-                (self.analyzer(p.challenges), self.analyzer(p.experiences), self.analyzer(p.description))
-            )
-        corpus = [feats for triple in analysed for feats in triple if feats]
-        self.words = TfidfVectorizer(
-            analyzer=_identity, sublinear_tf=True, norm=None, dtype=np.float32, min_df=1
-        )
-        self.chars = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32, min_df=1
-        )
-        if corpus:
-            self.words.fit(corpus)
-            self.chars.fit([char_text(t) for p in self.profiles for t in (p.challenges, p.experiences) if t])
-        self._fitted = bool(corpus)
-        n = len(self.profiles)
-        if self._fitted:
-            chal = self.words.transform([a[0] for a in analysed])
-            exp = self.words.transform([a[1] for a in analysed])
-            desc = self.words.transform([a[2] for a in analysed])
-            self.need = l2_normalize(chal + DESCRIPTION_WEIGHT * desc).tocsr()
-            self.offer = l2_normalize(exp + DESCRIPTION_WEIGHT * desc).tocsr()
-            self.offer_t = self.offer.T.tocsr()  # feature × profile: a query touches only its postings
-            self.need_chars = self.chars.transform([char_text(p.challenges) for p in self.profiles]).tocsr()
-            self.offer_chars = self.chars.transform([char_text(p.experiences) for p in self.profiles]).tocsr()
-            self.vocabulary = self.words.get_feature_names_out()
-        else:
-            self.need = self.offer = self.offer_t = sparse.csr_matrix((n, 0), dtype=np.float32)
-            self.need_chars = self.offer_chars = sparse.csr_matrix((n, 0), dtype=np.float32)
-            self.vocabulary = np.array([], dtype=object)
-        self._can_mentor = np.array(
-            [p.open_to_mentor and bool(p.experiences.strip()) and p.mentor_capacity > 0 for p in self.profiles],
-            dtype=bool,
-        )
+        self._slots = dict(self.position)  # every key ever placed, removed ones included
+        self.changes = 0  # profiles changed or removed since the fit (drift)
+        n = self._n_base = len(self.profiles)
+        self._fit(progress)
+        self._can_mentor = np.array([_can_mentor(p) for p in self.profiles], dtype=bool)
+        self._alive = np.ones(n, dtype=bool)
         self.founded = np.array([p.founded for p in self.profiles], dtype=np.int32)
         self.sector_masks = np.array([_sector_mask(p.sectors) for p in self.profiles], dtype=np.int8)
         regions = [(p.region or "").strip().lower() for p in self.profiles]
         self._region_ids = {r: i for i, r in enumerate(sorted(set(regions)))}
         self.region_ids = np.array([self._region_ids[r] for r in regions], dtype=np.int32)
         self._empty_region = self._region_ids.get("", -1)
+        self._overlay: dict[int, _Rows] = {}
+        self._views()
+
+    # -- fitting ------------------------------------------------------------------------------
+
+    def _fit(self, progress) -> None:
+        profiles, n = self.profiles, len(self.profiles)
+        fields = [[p.challenges for p in profiles], [p.experiences for p in profiles], [p.description for p in profiles]]
+        detected = detect_languages(list(chain.from_iterable(fields)))
+        self._langs = np.array([_LANG_CODE[lang] for lang in detected], dtype=np.int8).reshape(3, n).T.copy()
+        analyzer, stops = self.analyzer, stopwords()
+        names: dict[str, int] = {}  # feature → provisional id
+        words: dict[str, int] = {}  # word of the character view → id
+        tables = {lang: {} for lang in LANGUAGES}  # token → (stem in sequence, feature ids, char word id)
+
+        def entry(token: str, lang: str) -> tuple:
+            seq, feats, concepts = analyzer.word(token, lang)
+            ids = tuple(names.setdefault(f, len(names)) for f in feats + concepts)
+            char = -1
+            if token not in stops and not token.isdigit():
+                char = words.setdefault(token.replace("-", ""), len(words))
+            tables[lang][token] = result = (seq, ids, char)
+            return result
+
+        word_rows = [(array("q", [0]), array("i")) for _ in range(3)]  # per field: indptr, feature ids
+        char_rows = [(array("q", [0]), array("i")) for _ in range(2)]  # challenges, experiences: indptr, word ids
+        word_docs = char_docs = 0
+        positions = progress(range(n)) if progress else range(n)
+        for i in positions:
+            for f in (CHALLENGES, EXPERIENCES, DESCRIPTION):
+                text = fields[f][i]
+                indptr, ids = word_rows[f]
+                if text and text.strip():
+                    lang = LANGUAGES[self._langs[i, f]]
+                    table = tables[lang]
+                    tokens = fast_tokenize(text)
+                    try:
+                        entries = [table[t] for t in tokens]
+                    except KeyError:
+                        entries = [table.get(t) or entry(t, lang) for t in tokens]
+                    start = len(ids)
+                    ids.extend(chain.from_iterable([e[1] for e in entries]))
+                    for _i, _n, name in analyzer._phrases([e[0] for e in entries], lang):
+                        ids.append(names.setdefault(name, len(names)))
+                    word_docs += len(ids) > start
+                    if f != DESCRIPTION:
+                        c_indptr, c_ids = char_rows[f]
+                        c_ids.extend(e[2] for e in entries if e[2] >= 0)
+                indptr.append(len(ids))
+                if f != DESCRIPTION:
+                    if text:
+                        char_docs += 1
+                    c_indptr, c_ids = char_rows[f]
+                    c_indptr.append(len(c_ids))
+        self._fitted = word_docs > 0
+        if not self._fitted:
+            names, words = {}, {}
+            word_rows = [(array("q", [0] * (n + 1)), array("i")) for _ in range(3)]
+            char_rows = [(array("q", [0] * (n + 1)), array("i")) for _ in range(2)]
+        vocabulary, remap = sorted_vocabulary(list(names))
+        self.vocabulary = vocabulary
+        self._vocab = {name: i for i, name in enumerate(vocabulary)}
+        counts = [
+            count_matrix(indptr, remap[np.frombuffer(ids, dtype=np.int32)], len(vocabulary))
+            for indptr, ids in word_rows
+        ]
+        df = sum(np.bincount(c.indices, minlength=len(vocabulary)) for c in counts)
+        self._idf = idf_from_df(np.asarray(df), word_docs)
+        chal, exp, desc = (tfidf(c, self._idf) for c in counts)
+        self._need = l2_rows(chal + DESCRIPTION_WEIGHT * desc)
+        self._offer = l2_rows(exp + DESCRIPTION_WEIGHT * desc)
+        self._offer_t = self._offer.T.tocsr()  # feature × profile: a query touches only its postings
+        self._need_words = count_matrix(*char_rows[0], len(words))
+        self._offer_words = count_matrix(*char_rows[1], len(words))
+        self.chars = CharView.fit(words, [self._need_words, self._offer_words], char_docs)
+        self._offer_char_norms = self.chars.norms(self._offer_words)
+
+    def _views(self) -> None:
+        n, base = len(self.profiles), self._n_base
+        ov = self._overlay
+
+        def rows_of(matrix):
+            return lambda rows: matrix[rows]
+
+        def chars_of(matrix):
+            return lambda rows: self.chars.vectors(matrix[rows])
+
+        width, grams = len(self.vocabulary), self.chars.n_features
+        self.need = RowView(rows_of(self._need), {p: r.need for p, r in ov.items()}, n, width)
+        self.offer = RowView(rows_of(self._offer), {p: r.offer for p, r in ov.items()}, n, width)
+        self.need_chars = RowView(chars_of(self._need_words), {p: r.need_chars for p, r in ov.items()}, n, grams)
+        self.offer_chars = RowView(chars_of(self._offer_words), {p: r.offer_chars for p, r in ov.items()}, n, grams)
+        replaced = np.array(sorted(ov), dtype=np.int64)
+        self._ov_positions = replaced
+        self._ov_offer = stack_rows([ov[p].offer for p in replaced.tolist()], width)
+        self._ov_offer_chars = {p: ov[p].offer_chars for p in replaced.tolist()}
+        self._base_rows = np.ones(base, dtype=bool)
+        self._base_rows[replaced[replaced < base]] = False
 
     def __len__(self) -> int:
-        return len(self.profiles)
+        return len(self.position)
 
     def __contains__(self, key: str) -> bool:
         return key in self.position
 
     def profile(self, key: str) -> Profile:
         return self.profiles[self.position[key]]
+
+    @property
+    def fitted_size(self) -> int:
+        """How many profiles the vocabulary and idf were fitted on."""
+        return self._n_base
+
+    # -- edits without a refit ---------------------------------------------------------------
+
+    def transform(self, profile: Profile) -> _Rows:
+        """A profile's vectors under the fitted vocabulary and idf (unknown words are left out)."""
+        langs = tuple(
+            _LANG_CODE[detect_language(t)] if t and t.strip() else 0
+            for t in (profile.challenges, profile.experiences, profile.description)
+        )
+        width = len(self.vocabulary)
+
+        def word_row(text: str, lang: int) -> sparse.csr_matrix:
+            ids = [i for i in map(self._vocab.get, self.analyzer.names(text, LANGUAGES[lang])) if i is not None]
+            return tfidf(count_matrix([0, len(ids)], ids, width), self._idf)
+
+        chal, exp, desc = (word_row(t, lang) for t, lang in zip(
+            (profile.challenges, profile.experiences, profile.description), langs
+        ))
+        stops = stopwords()
+        return _Rows(
+            need=l2_rows(chal + DESCRIPTION_WEIGHT * desc),
+            offer=l2_rows(exp + DESCRIPTION_WEIGHT * desc),
+            need_chars=self.chars.text_vector(char_words(fast_tokenize(profile.challenges), stops)),
+            offer_chars=self.chars.text_vector(char_words(fast_tokenize(profile.experiences), stops)),
+            langs=langs,
+        )
+
+    def with_changes(self, changed: Sequence[Profile] = (), removed: Iterable[str] = ()) -> MatchIndex:
+        """A new index with ``changed`` profiles added or replaced and ``removed`` keys taken out.
+
+        The fitted vocabulary, idf and base matrices are shared; only the changed rows are new.
+        """
+        new = copy.copy(self)
+        new.profiles = list(self.profiles)
+        new.position = dict(self.position)
+        new._slots = dict(self._slots)
+        new._overlay = dict(self._overlay)
+        new._region_ids = dict(self._region_ids)
+        changed = list(changed)
+        added = [p.key for p in changed if p.key not in self._slots]
+        grow = len(dict.fromkeys(added))
+        arrays = ("_can_mentor", "_alive", "founded", "sector_masks", "region_ids")
+        for name in arrays:
+            old = getattr(self, name)
+            setattr(new, name, np.concatenate([old, np.zeros(grow, dtype=old.dtype)]))
+        new._langs = np.concatenate([self._langs, np.zeros((grow, 3), dtype=np.int8)])
+        empty = _Rows(
+            sparse.csr_matrix((1, len(self.vocabulary)), dtype=np.float32),
+            sparse.csr_matrix((1, len(self.vocabulary)), dtype=np.float32),
+            sparse.csr_matrix((1, self.chars.n_features), dtype=np.float32),
+            sparse.csr_matrix((1, self.chars.n_features), dtype=np.float32),
+            (0, 0, 0),
+        )
+        for key in removed:
+            pos = new.position.pop(key, None)
+            if pos is None:
+                continue
+            old = new.profiles[pos]
+            new.profiles[pos] = replace(old, challenges="", experiences="", description="", open_to_mentor=False,
+                                        mentor_capacity=0)
+            new._alive[pos] = new._can_mentor[pos] = False
+            new._overlay[pos] = empty
+            new.changes += 1
+        for p in changed:
+            pos = new._slots.get(p.key)
+            if pos is None:
+                pos = new._slots[p.key] = len(new.profiles)
+                new.profiles.append(p)
+            new.profiles[pos] = p
+            new.position[p.key] = pos
+            rows = self.transform(p) if self._fitted else empty
+            new._overlay[pos] = rows
+            new._langs[pos] = rows.langs
+            new._alive[pos] = True
+            new._can_mentor[pos] = _can_mentor(p)
+            new.founded[pos] = p.founded
+            new.sector_masks[pos] = _sector_mask(p.sectors)
+            region = (p.region or "").strip().lower()
+            new.region_ids[pos] = new._region_ids.setdefault(region, len(new._region_ids))
+            new.changes += 1
+        new._empty_region = new._region_ids.get("", -1)
+        new._views()
+        return new
 
     # -- vectors ------------------------------------------------------------------------------
 
@@ -138,16 +321,39 @@ class MatchIndex:
             return self.need[pos], self.need_chars[pos]
         if not self._fitted:
             return sparse.csr_matrix((1, 0), dtype=np.float32), sparse.csr_matrix((1, 0), dtype=np.float32)
-        chal = self.words.transform([self.analyzer(profile.challenges)])
-        desc = self.words.transform([self.analyzer(profile.description)])
-        need = l2_normalize(chal + DESCRIPTION_WEIGHT * desc).tocsr()
-        return need, self.chars.transform([char_text(profile.challenges)]).tocsr()
+        rows = self.transform(profile)
+        return rows.need, rows.need_chars
+
+    def word_scores(self, need: sparse.csr_matrix) -> np.ndarray:
+        """Word-view cosine of a need row with every profile's offer (the raw sparse product)."""
+        n = len(self.profiles)
+        scores = np.zeros(n, dtype=np.float32)
+        if not need.nnz:
+            return scores
+        scores[: self._n_base] = (need @ self._offer_t).toarray().ravel()
+        if self._ov_positions.size:
+            scores[self._ov_positions] = (self._ov_offer @ need.T).toarray().ravel()
+        return scores
+
+    def char_scores(self, pool: np.ndarray, need_chars: sparse.csr_matrix) -> np.ndarray:
+        """Character-view cosine of a need row with the offers of the profiles in ``pool``."""
+        out = np.zeros(pool.size, dtype=np.float32)
+        if not need_chars.nnz or not pool.size:
+            return out
+        in_base = pool < self._n_base
+        in_base[in_base] = self._base_rows[pool[in_base]]
+        if in_base.any():
+            rows = pool[in_base]
+            out[in_base] = self.chars.scores(self._offer_words[rows], self._offer_char_norms[rows], need_chars)
+        for j in np.flatnonzero(~in_base).tolist():
+            out[j] = (self._ov_offer_chars[int(pool[j])] @ need_chars.T).toarray()[0, 0]
+        return out
 
     # -- ranking ------------------------------------------------------------------------------
 
     def eligible_mask(self, mentee: Profile, context: MatchContext) -> np.ndarray:
         """Boolean array over the index: which profiles may mentor ``mentee`` now."""
-        mask = self._can_mentor & (self.founded <= context.current_year - context.min_years)
+        mask = self._can_mentor & self._alive & (self.founded <= context.current_year - context.min_years)
         for key, load in context.load.items():
             pos = self.position.get(key)
             if pos is not None and load >= self.profiles[pos].mentor_capacity:
@@ -170,12 +376,10 @@ class MatchIndex:
         """Ranked mentor suggestions for ``mentee`` with scores in [0, 1] and reasons."""
         if isinstance(mentee, str):
             mentee = self.profile(mentee)
-        if not self.profiles or limit <= 0:
+        if not self.position or limit <= 0:
             return []
         need, need_chars = self.query_vectors(mentee)
-        word_scores = np.zeros(len(self.profiles), dtype=np.float32)
-        if need.nnz:
-            word_scores = np.asarray((need @ self.offer_t).todense()).ravel()
+        word_scores = self.word_scores(need)
         eligible = self.eligible_mask(mentee, context)
         if sectors:
             eligible &= (self.sector_masks & _sector_mask(sectors)) != 0
@@ -188,21 +392,22 @@ class MatchIndex:
         if candidates.size > RERANK_POOL:
             top = np.argpartition(-word_scores[candidates], RERANK_POOL - 1)[:RERANK_POOL]
             pool = candidates[top]
-        char_scores = np.zeros(pool.size, dtype=np.float32)
-        if need_chars.nnz:
-            char_scores = np.asarray((self.offer_chars[pool] @ need_chars.T).todense()).ravel()
+        char_scores = self.char_scores(pool, need_chars)
         text = WORD_WEIGHT * word_scores[pool] + (1 - WORD_WEIGHT) * char_scores
         mentee_mask = _sector_mask(mentee.sectors)
         same_sector = (self.sector_masks[pool] & mentee_mask) != 0
         mentee_region = self._region_ids.get((mentee.region or "").strip().lower(), -2)
         same_region = (self.region_ids[pool] == mentee_region) & (mentee_region != self._empty_region)
-        prior = np.array([context.prior(mentee.key, self.profiles[i].key) for i in pool], dtype=np.float32)
-        final = np.clip(text + SECTOR_BOOST * same_sector + REGION_BOOST * same_region + prior, 0.0, 1.0)
-        order = np.lexsort((np.array([self.profiles[i].key for i in pool]), -final))[:limit]
+        final = text + SECTOR_BOOST * same_sector + REGION_BOOST * same_region
+        if context.priors:
+            final = final + np.array([context.prior(mentee.key, self.profiles[i].key) for i in pool], dtype=np.float32)
+        final = np.clip(final, 0.0, 1.0)
+        order = self._best(pool, final, limit)
         results = []
+        mentee_surface = self._surfaces(mentee, (CHALLENGES, DESCRIPTION)) if self._fitted else {}
         for j in order:
             cand = self.profiles[pool[j]]
-            reasons = self.explain(mentee, cand, need)
+            reasons = self._explain(mentee, cand, need, mentee_surface)
             if same_sector[j]:
                 shared = [s for s in cand.sectors if s in mentee.sectors]
                 names = ", ".join(shared)
@@ -213,7 +418,29 @@ class MatchIndex:
             results.append(Suggestion(cand.key, cand.name, float(final[j]), float(text[j]), reasons))
         return results
 
+    def _best(self, pool: np.ndarray, final: np.ndarray, limit: int) -> np.ndarray:
+        """Indices into ``pool`` of the ``limit`` best: highest score first, then by key."""
+        chosen = np.arange(pool.size)
+        if pool.size > limit:
+            threshold = -np.partition(-final, limit - 1)[limit - 1]
+            chosen = np.flatnonzero(final >= threshold)  # the best ``limit`` and everything tied with them
+        keys = np.array([self.profiles[i].key for i in pool[chosen]])
+        return chosen[np.lexsort((keys, -final[chosen]))][:limit]
+
     # -- reasons ------------------------------------------------------------------------------
+
+    def _surfaces(self, profile: Profile, fields: tuple[int, ...]) -> dict[str, str]:
+        """Feature → the first surface word that produced it, over the profile's ``fields``."""
+        pos = self.position.get(profile.key)
+        known = pos is not None and self.profiles[pos] == profile
+        texts = {CHALLENGES: profile.challenges, EXPERIENCES: profile.experiences, DESCRIPTION: profile.description}
+        out: dict[str, str] = {}
+        for f in fields:
+            text = texts[f]
+            lang = LANGUAGES[self._langs[pos, f]] if known and text and text.strip() else None
+            for feature in self.analyzer.features(text, lang):
+                out.setdefault(feature.name, feature.surface)
+        return out
 
     def explain(self, mentee: Profile, mentor: Profile, need=None, max_terms: int = 4) -> list[Reason]:
         """The words and themes that contributed most to the match, as people wrote them."""
@@ -221,6 +448,11 @@ class MatchIndex:
             return []
         if need is None:
             need, _ = self.query_vectors(mentee)
+        return self._explain(mentee, mentor, need, None, max_terms)
+
+    def _explain(self, mentee: Profile, mentor: Profile, need, mentee_surface, max_terms: int = 4) -> list[Reason]:
+        if not self._fitted:
+            return []
         offer = self.offer[self.position[mentor.key]] if mentor.key in self.position else None
         if offer is None or not need.nnz or not offer.nnz:
             return []
@@ -228,8 +460,9 @@ class MatchIndex:
         if not contrib.nnz:
             return []
         order = np.argsort(-contrib.data)
-        mentor_surface = _surfaces(self.analyzer, mentor.experiences, mentor.description)
-        mentee_surface = _surfaces(self.analyzer, mentee.challenges, mentee.description)
+        mentor_surface = self._surfaces(mentor, (EXPERIENCES, DESCRIPTION))
+        if mentee_surface is None:
+            mentee_surface = self._surfaces(mentee, (CHALLENGES, DESCRIPTION))
         thesaurus = self.analyzer.thesaurus
         reasons: list[Reason] = []
         seen: set[str] = set()
@@ -258,15 +491,6 @@ class MatchIndex:
             if len(reasons) >= max_terms:
                 break
         return reasons
-
-
-def _surfaces(analyzer: Analyzer, *texts: str) -> dict[str, str]:
-    """Feature → the first surface word that produced it."""
-    out: dict[str, str] = {}
-    for text in texts:
-        for f in analyzer.features(text):
-            out.setdefault(f.name, f.surface)
-    return out
 
 
 def build_index(profiles: Sequence[Profile], progress=None) -> MatchIndex:

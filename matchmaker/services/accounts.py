@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import ROLES, Partnership, User, utcnow
+from ..models import ROLES, ApiToken, Partnership, User, utcnow
 from . import notifications
 from .profiles import save_profile
 from .validation import ValidationError, normalize_email, validate_profile
@@ -58,16 +59,29 @@ def find_user(email: str) -> User | None:
 
 
 def create_user(
-    email: str, password: str, *, role: str = "member", partnership: Partnership | None = None, commit: bool = True
+    email: str,
+    password: str,
+    *,
+    role: str = "member",
+    partnership: Partnership | None = None,
+    commit: bool = True,
+    confirmed: bool = True,
 ) -> User:
-    """A new account; the email must be unused (ValidationError otherwise)."""
+    """A new account; the email must be unused (ValidationError otherwise). Accounts made by
+    an operator are confirmed; self-registered ones confirm by email (see ``register``)."""
     email = clean_email(email)
     check_password_rules(password)
     if role not in ROLES:
         raise ValidationError({"role": _("must be one of %(roles)s", roles=", ".join(ROLES))})
     if find_user(email) is not None:
         raise ValidationError({"email": _("is already registered")})
-    user = User(email=email, password_hash=hash_password(password), role=role, partnership=partnership)
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        role=role,
+        partnership=partnership,
+        email_confirmed_at=utcnow() if confirmed else None,
+    )
     db.session.add(user)
     if commit:
         db.session.commit()
@@ -96,6 +110,9 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not check_password_hash(user.password_hash, password or "") or not user.active:
         return None
+    if user.email_confirmed_at is None:
+        send_confirmation(user)  # the owner gets a fresh link; the caller says the usual "no"
+        return None
     user.last_login_at = utcnow()
     db.session.commit()
     return user
@@ -119,35 +136,124 @@ RESET_SALT = "password-reset"
 RESET_MAX_AGE = 60 * 60  # seconds
 
 
-def register(email: str, password: str, profile_record: dict) -> User:
-    """A new member account and its partnership profile, in one transaction (all or nothing)."""
+CONFIRM_SALT = "confirm-email"
+CONFIRM_MAX_AGE = 3 * 24 * 60 * 60  # seconds
+
+
+def register(email: str, password: str, profile_record: dict) -> User | None:
+    """Start a registration: a member account and its partnership profile, all or nothing.
+
+    The account and profile stay inactive until the address is confirmed by email. When the
+    address already has an account, nothing is created and its owner gets a notice instead;
+    the caller shows the same "check your email" answer either way, so registration does not
+    reveal which addresses have accounts. Returns the new user, or None.
+    """
     errors: dict[str, str] = {}
-    try:
-        clean_email(email)
-    except ValidationError as exc:
-        errors.update(exc.fields)
-    try:
-        check_password_rules(password)
-    except ValidationError as exc:
-        errors.update(exc.fields)
+    for check in (lambda: clean_email(email), lambda: check_password_rules(password)):
+        try:
+            check()
+        except ValidationError as exc:
+            errors.update(exc.fields)
     try:
         validate_profile(profile_record)
     except ValidationError as exc:
         errors.update({f"profile.{k}": v for k, v in exc.fields.items()})
     if errors:
         raise ValidationError(errors)
+    existing = find_user(email)
+    if existing is not None:
+        notifications.already_registered(existing, notifications.absolute_url("auth.forgot_password"))
+        return None
     try:
         partnership = save_profile(profile_record, commit=False)
-        user = create_user(email, password, partnership=partnership, commit=False)
+        partnership.active = False
+        user = create_user(email, password, partnership=partnership, commit=False, confirmed=False)
         db.session.commit()
     except ValidationError as exc:
         db.session.rollback()
-        fields = {("profile." + k if k == "key" else k): v for k, v in exc.fields.items()}
-        raise ValidationError(fields) from None
+        raise ValidationError({f"profile.{k}": v for k, v in exc.fields.items()}) from None
     except Exception:
         db.session.rollback()
         raise
+    send_confirmation(user)
     return user
+
+
+def _confirm_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRM_SALT)
+
+
+def send_confirmation(user: User) -> None:
+    token = _confirm_serializer().dumps({"uid": user.id, "email": user.email})
+    notifications.confirm_email(user, notifications.absolute_url("auth.confirm_email", token=token))
+
+
+def confirm_email(token: str) -> User | None:
+    """Confirm the address behind a link; activates the account's partnership. None if invalid."""
+    from .profiles import bump_data_version
+
+    try:
+        data = _confirm_serializer().loads(token, max_age=CONFIRM_MAX_AGE)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("uid"), int):
+        return None
+    user = db.session.get(User, data["uid"])
+    if user is None or user.email != data.get("email") or not user.active:
+        return None
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        if user.partnership is not None and not user.partnership.active:
+            user.partnership.active = True
+            bump_data_version()
+        db.session.commit()
+    return user
+
+
+# --- personal API tokens ----------------------------------------------------------------------
+
+TOKEN_PREFIX = "mm_"
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """A new personal API token; returns the row and the token itself (shown once, never stored)."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationError({"name": _("must be 1–100 characters")})
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, name=name, token_hash=_token_hash(token), prefix=token[:10])
+    db.session.add(row)
+    db.session.commit()
+    return row, token
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user owning an unrevoked token, or None."""
+    if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    row.last_used_at = utcnow()
+    db.session.commit()
+    return row.user
+
+
+def revoke_token(user: User, token_id: int) -> bool:
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id or row.revoked_at is not None:
+        return False
+    row.revoked_at = utcnow()
+    db.session.commit()
+    return True
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
 
 
 def change_password(user: User, current: str, new: str) -> None:

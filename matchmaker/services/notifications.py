@@ -59,3 +59,13 @@ def introduction_changed(intro: Introduction) -> None:
 def password_reset(user: User, link: str, minutes: int) -> None:
     _send([user.email], "password_reset", "Matchmaker: nieuw wachtwoord instellen / reset your password",
           user=user, link=link, minutes=minutes)
+
+
+def confirm_email(user: User, link: str) -> None:
+    _send([user.email], "confirm_email", "Matchmaker: bevestig uw e-mailadres / confirm your email address",
+          user=user, link=link)
+
+
+def already_registered(user: User, link: str) -> None:
+    _send([user.email], "already_registered", "Matchmaker: u heeft al een account / you already have an account",
+          user=user, link=link)

@@ -206,3 +206,9 @@ def to_engine_profile(p: Partnership) -> Profile:
         open_to_mentor=p.open_to_mentor,
         mentor_capacity=p.mentor_capacity,
     )
+
+
+def list_by_keys(keys: list[str]) -> list[Partnership]:
+    if not keys:
+        return []
+    return list(db.session.scalars(select(Partnership).where(Partnership.key.in_(keys))))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..security import login_limited, register_limited, reset_limited
 from ..services import accounts
 from ..services.validation import ValidationError
-from .forms import ChangePasswordForm, ForgotForm, LoginForm, RegisterForm, ResetForm, apply_errors
+from .forms import ChangePasswordForm, EmptyForm, ForgotForm, LoginForm, RegisterForm, ResetForm, TokenForm, apply_errors
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -33,23 +34,40 @@ def start_session(user, remember: bool = False) -> None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@register_limited
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("web.home"))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = accounts.register(form.email.data or "", form.password.data or "", form.to_record())
+            accounts.register(form.email.data or "", form.password.data or "", form.to_record())
         except ValidationError as exc:
             apply_errors(form, exc, prefix="profile.")
         else:
-            start_session(user)
-            flash(_("Welkom! Uw partnerschap staat erin. Hieronder ziet u van wie u kunt leren."), "success")
-            return redirect(url_for("web.suggestions"))
+            # The same answer whether the address was new or already had an account.
+            return redirect(url_for("auth.check_email"))
     return render_template("auth/register.html", form=form), 400 if form.errors or form.form_errors else 200
 
 
+@bp.get("/register/sent")
+def check_email():
+    return render_template("auth/check_email.html")
+
+
+@bp.get("/register/confirm/<token>")
+def confirm_email(token: str):
+    user = accounts.confirm_email(token)
+    if user is None:
+        flash(_("Deze bevestigingslink is ongeldig of verlopen. Log in om een nieuwe te krijgen."), "error")
+        return redirect(url_for("auth.login"))
+    start_session(user)
+    flash(_("Welkom! Uw e-mailadres is bevestigd en uw partnerschap staat erin. Hieronder ziet u van wie u kunt leren."), "success")
+    return redirect(url_for("web.suggestions"))
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@login_limited
 def login():
     form = LoginForm()
     if request.method == "GET":
@@ -60,7 +78,7 @@ def login():
             start_session(user, remember=bool(form.remember.data))
             return redirect(safe_next(form.next.data, url_for("web.home")))
         log.warning("failed log-in for %r from %s", (form.email.data or "")[:254], request.remote_addr)
-        form.form_errors.append(_("E-mailadres of wachtwoord klopt niet."))
+        form.form_errors.append(_("E-mailadres of wachtwoord klopt niet, of het e-mailadres is nog niet bevestigd (dan sturen we een nieuwe bevestigingslink)."))
     status = 401 if request.method == "POST" and not current_user.is_authenticated else 200
     return render_template("auth/login.html", form=form), status
 
@@ -95,6 +113,7 @@ def change_password():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@reset_limited
 def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
@@ -106,6 +125,7 @@ def forgot_password():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@reset_limited
 def reset_password(token: str):
     if accounts.user_for_reset_token(token) is None:
         flash(_("Deze link is ongeldig of verlopen. Vraag een nieuwe aan."), "error")
@@ -120,3 +140,31 @@ def reset_password(token: str):
             flash(_("Uw wachtwoord is ingesteld. Log in met het nieuwe wachtwoord."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form, token=token), 400 if form.errors else 200
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    """Personal API tokens: create (shown once) and revoke."""
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        try:
+            _row, new_token = accounts.create_token(current_user, form.name.data or "")
+        except ValidationError as exc:
+            apply_errors(form, exc)
+    return render_template(
+        "auth/tokens.html", form=form, new_token=new_token, tokens=accounts.tokens_of(current_user), revoke_form=EmptyForm()
+    ), 400 if form.errors else 200
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if accounts.revoke_token(current_user, token_id):
+        flash(_("Het token is ingetrokken; het werkt niet meer."), "success")
+    else:
+        abort(404)
+    return redirect(url_for("auth.tokens"))

@@ -150,5 +150,10 @@ class ReviewForm(FlaskForm):
     note = TextAreaField(_l("Notitie (reden)"), validators=[Optional(), Length(max=2000)])
 
 
+class TokenForm(FlaskForm):
+    name = StringField(_l("Naam van het token"), validators=[InputRequired(), Length(max=100)],
+                       description=_l("Waarvoor gebruikt u het? Bijvoorbeeld: koppeling met ons netwerkportaal."))
+
+
 class EmptyForm(FlaskForm):
     """Only the CSRF token: for buttons that change state."""

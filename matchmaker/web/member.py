@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..models import SECTORS
+from ..security import suggestions_limited
 from ..services import dismissals
 from ..services import introductions as intro_service
 from ..services import matching as matching_service
@@ -64,6 +65,7 @@ def edit_profile(p):
 
 
 @bp.get("/suggestions")
+@suggestions_limited
 @partnership_required
 def suggestions(p):
     sector = request.args.get("sector") if request.args.get("sector") in SECTORS else None

@@ -155,6 +155,20 @@ class LiveServer:
             self._members[key] = account
         return self._members[key]
 
+    def answer_request(self, mentee_key: str, action: str = "decline") -> None:
+        """An introduction the admin makes for ``mentee_key`` with its best mentor, then answers
+        with ``action`` — through the same state machine the pages use."""
+        from matchmaker.services import introductions, profiles
+        from matchmaker.services.accounts import find_user
+        from matchmaker.services.matching import suggest
+
+        with self.app.app_context():
+            admin = find_user(self.admin.email)
+            mentee = profiles.get_partnership(mentee_key)
+            mentor = profiles.get_partnership(suggest(mentee_key, limit=1)[0].key)
+            intro = introductions.request_introduction(mentee, mentor, "", admin, by_admin=True)
+            introductions.transition(intro, action, admin)
+
     def contact(self, key: str) -> tuple[str, str]:
         """(contact name, contact email) of a partnership, as stored."""
         from matchmaker.services import profiles

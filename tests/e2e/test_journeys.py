@@ -1,6 +1,6 @@
 """End-to-end journeys in a real browser (see conftest.py for the live server and the browser).
 
-1. A new partnership registers, reads its suggestions with reasons and asks for an introduction;
+1. A new partnership registers, confirms its address by email, reads its suggestions with reasons and asks for an introduction;
    the mentor's coordinator accepts; both see each other's contact details; the emails arrive.
 2. An admin rejects a suggested pair; the mentor is gone from that partnership's suggestions.
 3. The language switch: Dutch → English → Dutch.
@@ -98,6 +98,15 @@ def test_register_request_accept_and_share_contacts(new_page, live_server, shot)
     shot(newcomer, "register-filled")
     newcomer.get_by_role("button", name="Aanmelden", exact=True).click()
 
+    # -- confirm the address with the link from the email --------------------------------------------
+    expect(newcomer).to_have_url(re.compile(r"/register/sent$"))
+    expect(newcomer.get_by_role("heading", level=1)).to_have_text("Kijk in uw e-mail")
+    shot(newcomer, "register-check-email")
+    confirmation = wait_for_mail(live_server.inbox, NEWCOMER["email"], "/register/confirm/")
+    link = re.search(r"https?://\S+/register/confirm/\S+", confirmation["body"]).group(0)
+    assert link.startswith(live_server.url + "/"), link
+    newcomer.goto(link)
+
     # -- suggestions with reasons ------------------------------------------------------------------
     expect(newcomer).to_have_url(re.compile(r"/suggestions$"))
     expect(newcomer.locator(".flash-success")).to_contain_text("Welkom!")
@@ -190,11 +199,8 @@ def test_admin_rejects_a_pair_and_it_is_no_longer_suggested(new_page, live_serve
 
     admin = new_page()
     log_in(admin, live_server.admin)
-    expect(admin).to_have_url(re.compile(r"/admin/$"))  # an admin without a partnership lands here
-    expect(admin.get_by_role("heading", level=1)).to_have_text("Hoe gaat het programma?")
-    shot(admin, "admin-dashboard")
-    admin.get_by_role("link", name="Matches beoordelen").click()
-    expect(admin).to_have_url(re.compile(r"/admin/review$"))
+    admin.goto("/admin/review")  # (the dashboard has a test of its own)
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Matches beoordelen")
     section = admin.locator(f'section[data-mentee="{mentee_key}"]')
     expect(section).to_contain_text(mentee_name)
     pair = section.locator(".pair[data-mentor]").first
@@ -212,7 +218,6 @@ def test_admin_rejects_a_pair_and_it_is_no_longer_suggested(new_page, live_serve
     rejected = admin.get_by_role("row").filter(has_text=reason)
     expect(rejected).to_contain_text(mentor_name)
     expect(rejected).to_contain_text(live_server.admin.email)
-    shot(admin, "admin-review-after-reject")
     admin.get_by_role("navigation", name="Beheer").get_by_role("link", name="Kennismakingen").click()
     expect(admin.get_by_role("heading", level=1)).to_have_text("Alle kennismakingen")
     shot(admin, "admin-introductions")
@@ -222,6 +227,24 @@ def test_admin_rejects_a_pair_and_it_is_no_longer_suggested(new_page, live_serve
     assert mentor_key not in after and after, f"{mentor_key} was rejected for {mentee_key}: {after}"
     coordinator.goto(f"/partnerships/{mentee_key}")
     expect(coordinator.locator("section.suggestions")).not_to_contain_text(mentor_name)
+
+
+def test_admin_dashboard_with_answered_requests(new_page, live_server, shot):
+    # At least one answered request, so the acceptance rate and reply time are shown.
+    mentee_key = "opleidingsschool-hoornblad"
+    live_server.answer_request(mentee_key, "decline")
+
+    admin = new_page()
+    log_in(admin, live_server.admin)
+    expect(admin).to_have_url(re.compile(r"/admin/$"))  # an admin without a partnership lands here
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Hoe gaat het programma?")
+    stats = admin.locator(".stat")
+    expect(stats.first).to_contain_text("actieve partnerschappen")
+    expect(stats.filter(has_text="geaccepteerd van de beantwoorde verzoeken")).to_contain_text("%")
+    expect(admin.get_by_role("row", name=re.compile(r"^afgewezen \d+$"))).to_be_visible()
+    shot(admin, "admin-dashboard")
+    admin.get_by_role("navigation", name="Beheer").get_by_role("link", name="Matches beoordelen").click()
+    expect(admin).to_have_url(re.compile(r"/admin/review$"))
 
 
 def test_language_switch(new_page, live_server, shot):
@@ -309,6 +332,6 @@ def test_keyboard_only_login_and_skip_link(new_page, live_server, shot):
     expect(page.get_by_role("button", name="Inloggen", exact=True)).to_be_focused()
     page.keyboard.press("Enter")
 
-    expect(page).to_have_url(re.compile(r"/home$"))
+    expect(page).to_have_url(re.compile(r"/home(#main)?$"))  # the fragment survives the redirect
     expect(page.get_by_role("heading", level=1)).to_have_text("Startbaan Wilgenwaard")
     expect(page.get_by_role("button", name="Uitloggen")).to_be_visible()

@@ -1,0 +1,208 @@
+"""The matcher's two vector views, built from integer ids instead of scikit-learn's per-text loops.
+
+Both give the numbers of scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` (smoothed idf):
+- words: analyser features (stems, compound parts, ``~concepts``), not normalised here;
+- characters: ``char_wb`` 3–5-grams, l2-normalised. ``char_wb`` never crosses a word boundary,
+  so a text's n-gram counts are the sum of its words' counts. The view keeps a text × word
+  count matrix and a word × n-gram matrix (a few bytes per word) rather than a few hundred
+  n-grams per text, and computes the n-gram vectors of the rows a query needs.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+NGRAMS = (3, 5)
+_CHUNK = 8192  # rows per step when a pass over every text's n-grams is needed
+
+
+def idf_from_df(df: np.ndarray, n_docs: int) -> np.ndarray:
+    """scikit-learn's smoothed idf, in float32 as ``TfidfTransformer`` computes it."""
+    df = df.astype(np.float32) + np.float32(1.0)
+    idf = np.full_like(df, n_docs + 1, dtype=np.float32)
+    idf /= df
+    np.log(idf, out=idf)
+    idf += np.float32(1.0)
+    return idf
+
+
+def count_matrix(indptr: Sequence[int], indices: Sequence[int], n_cols: int) -> sparse.csr_matrix:
+    """Rows of feature ids (repeats allowed) as a float32 count matrix with sorted indices."""
+    indptr = np.frombuffer(indptr, dtype=np.int64) if isinstance(indptr, array) else np.asarray(indptr, dtype=np.int64)
+    indices = np.frombuffer(indices, dtype=np.int32) if isinstance(indices, array) else np.asarray(indices, dtype=np.int32)
+    data = np.ones(indices.size, dtype=np.float32)
+    matrix = sparse.csr_matrix((data, indices, indptr), shape=(indptr.size - 1, n_cols))
+    matrix.sum_duplicates()
+    return matrix
+
+
+def tfidf(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
+    """Sublinear tf (1 + ln count) times idf, on a copy."""
+    out = counts.astype(np.float32, copy=True)
+    np.log(out.data, out=out.data)
+    out.data += np.float32(1.0)
+    out.data *= idf[out.indices]
+    return out
+
+
+def row_norms(matrix: sparse.csr_matrix) -> np.ndarray:
+    squares = matrix.multiply(matrix) if matrix.nnz else matrix
+    return np.sqrt(np.asarray(squares.sum(axis=1), dtype=np.float32).ravel())
+
+
+def l2_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Rows scaled to unit length; empty rows stay empty (as sklearn's ``normalize``)."""
+    norms = row_norms(matrix)
+    norms[norms == 0] = 1.0
+    out = matrix.tocsr(copy=True)
+    out.data /= np.repeat(norms, np.diff(out.indptr))
+    return out
+
+
+def sorted_vocabulary(names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(names in sorted order, provisional id → sorted id), the order scikit-learn gives features."""
+    order = sorted(range(len(names)), key=names.__getitem__)
+    remap = np.empty(len(names), dtype=np.int32)
+    remap[np.asarray(order, dtype=np.int64)] = np.arange(len(names), dtype=np.int32)
+    return np.array([names[i] for i in order], dtype=object), remap
+
+
+def stack_rows(rows: Iterable[sparse.csr_matrix], n_cols: int) -> sparse.csr_matrix:
+    """Many one-row matrices as one matrix, without ``sparse.vstack``'s per-block overhead."""
+    rows = list(rows)
+    if not rows:
+        return sparse.csr_matrix((0, n_cols), dtype=np.float32)
+    data = np.concatenate([r.data for r in rows]).astype(np.float32, copy=False)
+    indices = np.concatenate([r.indices for r in rows]).astype(np.int32, copy=False)
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([r.nnz for r in rows], out=indptr[1:])
+    return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), n_cols))
+
+
+class CharView:
+    """Character n-gram TF-IDF kept per word (see the module docstring)."""
+
+    def __init__(self, words: dict[str, int], grams: dict[str, int], word_grams: sparse.csr_matrix, idf) -> None:
+        self.words = words  # word → row of ``word_grams``
+        self.grams = grams  # n-gram → column
+        self.word_grams = word_grams  # word × n-gram counts
+        self.idf = idf
+        self._ngrams = _ngram_analyzer()
+
+    @classmethod
+    def fit(cls, words: dict[str, int], rows: Sequence[sparse.csr_matrix], n_docs: int) -> CharView:
+        """Fit over text × word count ``rows`` (every fitted text, empty ones included in ``n_docs``)."""
+        ngrams = _ngram_analyzer()
+        grams: dict[str, int] = {}
+        indptr = [0]
+        indices: list[int] = []
+        for word in words:  # dicts keep insertion order: row i is the i-th word
+            indices.extend(grams.setdefault(g, len(grams)) for g in ngrams(word))
+            indptr.append(len(indices))
+        word_grams = count_matrix(indptr, indices, len(grams))
+        df = np.zeros(len(grams), dtype=np.int64)
+        for matrix in rows:
+            for start in range(0, matrix.shape[0], _CHUNK):
+                counts = matrix[start : start + _CHUNK] @ word_grams
+                df += np.bincount(counts.indices, minlength=len(grams))
+        return cls(words, grams, word_grams, idf_from_df(df, n_docs))
+
+    @property
+    def n_features(self) -> int:
+        return len(self.grams)
+
+    def vectors(self, text_words: sparse.csr_matrix) -> sparse.csr_matrix:
+        """l2-normalised TF-IDF n-gram rows of texts given as word counts."""
+        return l2_rows(tfidf(text_words @ self.word_grams, self.idf))
+
+    def norms(self, text_words: sparse.csr_matrix) -> np.ndarray:
+        """Length of every text's TF-IDF n-gram vector, computed in chunks (for fast scoring)."""
+        out = np.zeros(text_words.shape[0], dtype=np.float32)
+        for start in range(0, text_words.shape[0], _CHUNK):
+            out[start : start + _CHUNK] = row_norms(tfidf(text_words[start : start + _CHUNK] @ self.word_grams, self.idf))
+        return out
+
+    def scores(self, text_words: sparse.csr_matrix, norms: np.ndarray, query: sparse.csr_matrix) -> np.ndarray:
+        """Cosine of a normalised query row with texts given as word counts and their norms."""
+        if not query.nnz or not text_words.shape[0]:
+            return np.zeros(text_words.shape[0], dtype=np.float32)
+        weighted = tfidf(text_words @ self.word_grams, self.idf)
+        dots = np.asarray((weighted @ query.T).todense(), dtype=np.float32).ravel()
+        safe = np.where(norms > 0, norms, 1.0)
+        return np.where(norms > 0, dots / safe, 0.0).astype(np.float32)
+
+    def text_vector(self, words: Iterable[str]) -> sparse.csr_matrix:
+        """The normalised n-gram row of one text given as its words (unknown n-grams are dropped)."""
+        counts: dict[int, int] = {}
+        for word in words:
+            for gram in self._ngrams(word):
+                col = self.grams.get(gram)
+                if col is not None:
+                    counts[col] = counts.get(col, 0) + 1
+        if not counts:
+            return sparse.csr_matrix((1, self.n_features), dtype=np.float32)
+        cols = np.fromiter(sorted(counts), dtype=np.int32, count=len(counts))
+        data = np.array([counts[c] for c in cols], dtype=np.float32)
+        row = sparse.csr_matrix((data, cols, np.array([0, cols.size])), shape=(1, self.n_features))
+        return l2_rows(tfidf(row, self.idf))
+
+    def word_row(self, words: Iterable[str]) -> sparse.csr_matrix | None:
+        """A text as word counts when every word is known, else None."""
+        ids = []
+        for word in words:
+            i = self.words.get(word)
+            if i is None:
+                return None
+            ids.append(i)
+        return count_matrix([0, len(ids)], ids, len(self.words))
+
+
+def _ngram_analyzer() -> Callable[[str], list[str]]:
+    return TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAMS).build_analyzer()
+
+
+class RowView:
+    """Rows of a matrix, some of them replaced or appended by the index's overlay.
+
+    ``view[rows]`` gives a CSR matrix like ``matrix[rows]``; ``base(rows)`` produces rows that
+    are not in ``overlay`` (a dict position → one-row CSR).
+    """
+
+    def __init__(self, base: Callable[[np.ndarray], sparse.csr_matrix], overlay: dict, n_rows: int, n_cols: int):
+        self._base = base
+        self._overlay = overlay
+        self.shape = (n_rows, n_cols)
+
+    def __getitem__(self, rows) -> sparse.csr_matrix:
+        rows = np.atleast_1d(np.asarray(rows, dtype=np.int64))
+        rows = np.where(rows < 0, rows + self.shape[0], rows)
+        if not self._overlay:
+            return self._base(rows)
+        replaced = np.fromiter((r in self._overlay for r in rows.tolist()), dtype=bool, count=rows.size)
+        if not replaced.any():
+            return self._base(rows)
+        parts = stack_rows(
+            [self._overlay[r] for r in rows[replaced].tolist()], self.shape[1]
+        )
+        if replaced.all():
+            return parts
+        base = self._base(rows[~replaced])
+        combined = sparse.vstack([base, parts], format="csr")
+        order = np.empty(rows.size, dtype=np.int64)
+        order[np.flatnonzero(~replaced)] = np.arange(base.shape[0])
+        order[np.flatnonzero(replaced)] = base.shape[0] + np.arange(parts.shape[0])
+        return combined[order]
+
+    def tocsr(self) -> sparse.csr_matrix:
+        return self[np.arange(self.shape[0])]
+
+    def mean(self, axis=None):
+        return self.tocsr().mean(axis=axis)
+
+    def __len__(self) -> int:
+        return self.shape[0]

@@ -1,0 +1,71 @@
+"""Hardening in one place: security headers, rate limits, proxy handling, logging of denials."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app, request
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .extensions import limiter
+
+log = logging.getLogger("matchmaker.security")
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def failed(response) -> bool:
+    """Only failed attempts count towards the log-in limit."""
+    return response.status_code in (400, 401)
+
+
+# Limits, applied to the views in web/auth.py, web/member.py and the API.
+login_limited = limiter.limit(login_limit, methods=["POST"], deduct_when=failed, scope="login")
+reset_limited = limiter.limit("5 per 15 minutes", methods=["POST"], scope="password-reset")
+register_limited = limiter.limit("10 per hour", methods=["POST"], scope="register")
+suggestions_limited = limiter.limit("120 per minute", scope="suggestions")
+
+
+def init_app(app: Flask) -> None:
+    hops = app.config.get("PROXY_FIX_HOPS") or 0
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
+    limiter.init_app(app)
+    production = app.config.get("MATCHMAKER_ENV") == "production"
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        if "Content-Security-Policy" not in headers:
+            headers["Content-Security-Policy"] = CSP
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if production:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if current_user and getattr(current_user, "is_authenticated", False):
+            headers.setdefault("Cache-Control", "no-store")  # pages with personal data stay off shared caches
+        if response.status_code in (401, 403):
+            who = getattr(current_user, "email", None) if getattr(current_user, "is_authenticated", False) else "anonymous"
+            log.warning("access denied: %s %s -> %s for %s from %s", request.method, request.path, response.status_code, who, request.remote_addr)
+        return response

@@ -1,0 +1,318 @@
+"""Programme pages for admins: assign a whole cohort, see unmet needs, and the programme's charts.
+
+Thin like the other blueprints: each view parses, calls one service (services/cohort.py,
+services/reports.py) and renders. Charts are SVG made with pygal on the server and served from
+their own URLs as images, so the pages need neither inline SVG nor scripts (strict CSP).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pygal
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import format_decimal, lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from pygal.style import Style
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from ..matching.assignment import Assignment
+from ..services import cohort, reports
+from ..services.validation import ValidationError
+from .admin import admin_required
+from .forms import MultiCheckboxField, apply_errors
+from .helpers import SECTOR_NAMES, STATE_NAMES, locale_code
+from .intros import error_message
+
+bp = Blueprint("programme", __name__, url_prefix="/admin")
+
+
+# --- cohort assignment ---------------------------------------------------------------------------
+
+
+class CohortForm(FlaskForm):
+    mentees = MultiCheckboxField(_l("Partnerschappen in dit cohort"), choices=[])
+    spread_load = BooleanField(_l("Spreid de kennismakingen over meer mentoren als de scores dicht bij elkaar liggen"))
+    min_score = StringField(_l("Minimale score (0–1)"), default="0",
+                            description=_l("Een mentor met een lagere score wordt niet voorgesteld; het partnerschap blijft dan zonder mentor."),
+                            render_kw={"inputmode": "decimal"})
+
+
+class ApproveForm(FlaskForm):
+    selection = HiddenField()
+    spread_load = HiddenField()
+    min_score = HiddenField()
+    message = TextAreaField(_l("Bericht bij elke kennismaking (optioneel)"), validators=[Optional(), Length(max=2000)])
+
+
+@dataclass
+class Row:
+    mentee: object
+    proposed: Assignment | None
+    greedy: Assignment | None
+    options: list  # (Partnership, score)
+    selected: str  # mentor key, "" for none
+
+
+def _rows(proposal: cohort.Proposal, choices: dict[str, str] | None = None) -> list[Row]:
+    rows = []
+    for mentee in proposal.mentees:
+        proposed = proposal.proposed_of(mentee.key)
+        options = [(proposal.partnerships[k], s) for k, s in proposal.options.get(mentee.key, [])]
+        selected = choices.get(mentee.key, "") if choices is not None else (proposed.mentor if proposed else "")
+        if selected and selected not in {p.key for p, _s in options} and selected in proposal.partnerships:
+            options.append((proposal.partnerships[selected], None))
+        rows.append(Row(mentee, proposed, proposal.greedy_of(mentee.key), options, selected))
+    return rows
+
+
+def _render_cohort(form: CohortForm, proposal: cohort.Proposal | None, choices=None, errors=(), status=200):
+    approve = ApproveForm()
+    if proposal is not None:
+        approve.selection.data = ",".join(p.key for p in proposal.mentees)
+        approve.spread_load.data = "1" if proposal.spread_load else ""
+        approve.min_score.data = repr(proposal.min_score)
+    looking = {p.key for p in cohort.looking()}
+    return render_template(
+        "programme/cohort.html",
+        form=form,
+        approve=approve,
+        proposal=proposal,
+        rows=_rows(proposal, choices) if proposal else [],
+        looking=looking,
+        errors=list(errors),
+    ), status
+
+
+def _cohort_form() -> CohortForm:
+    form = CohortForm()
+    form.mentees.choices = [(p.key, p.name) for p in cohort.candidates()]
+    return form
+
+
+@bp.get("/cohort")
+@admin_required
+def cohort_page():
+    form = _cohort_form()
+    proposal = cohort.propose(with_options=True)
+    form.mentees.data = [p.key for p in proposal.mentees]
+    form.min_score.data = "0"
+    return _render_cohort(form, proposal)
+
+
+@bp.post("/cohort")
+@admin_required
+def cohort_propose():
+    form = _cohort_form()
+    if not form.validate_on_submit():
+        return _render_cohort(form, None, status=400)
+    try:
+        proposal = cohort.propose(form.mentees.data or [], bool(form.spread_load.data),
+                                  (form.min_score.data or "0").replace(",", "."), with_options=True)
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return _render_cohort(form, None, status=400)
+    return _render_cohort(form, proposal)
+
+
+@bp.post("/cohort/apply")
+@admin_required
+def cohort_apply():
+    approve = ApproveForm()
+    if not approve.validate_on_submit():
+        abort(400)
+    keys = [k for k in (approve.selection.data or "").split(",") if k]
+    choices = {k: (request.form.get(f"mentor-{k}") or "").strip() for k in keys}
+    try:
+        outcome = cohort.apply(list(choices.items()), current_user, approve.message.data or "")
+    except cohort.CapacityError as exc:
+        form = _cohort_form()
+        spread, min_score = approve.spread_load.data == "1", approve.min_score.data or "0"
+        try:
+            proposal = cohort.propose(keys, spread, min_score, with_options=True)
+        except ValidationError:  # a partnership left meanwhile: start again from who is looking now
+            proposal, choices = cohort.propose(with_options=True), None
+        form.mentees.data = [p.key for p in proposal.mentees]
+        form.spread_load.data = proposal.spread_load
+        form.min_score.data = format_decimal(proposal.min_score, format="0.0#")
+        return _render_cohort(form, proposal, choices, errors=list(exc.fields.values()), status=400)
+    refused = [(r, error_message(r.error)) for r in outcome.refused]
+    return render_template("programme/cohort_done.html", outcome=outcome, refused=refused)
+
+
+# --- unmet needs ---------------------------------------------------------------------------------
+
+
+@bp.get("/unmet-needs")
+@admin_required
+def unmet_needs():
+    raw = (request.args.get("threshold") or "").strip().replace(",", ".")
+    error = None
+    try:
+        report = reports.unmet_needs(raw) if raw else reports.unmet_needs()
+    except ValidationError as exc:
+        error = exc.fields.get("threshold")
+        report = reports.unmet_needs()
+    return render_template(
+        "programme/unmet_needs.html", report=report, lang=locale_code(), error=error, threshold=raw or report.threshold
+    ), 400 if error else 200
+
+
+# --- reports and charts --------------------------------------------------------------------------
+
+CHART_STYLE = Style(
+    font_family="system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
+    background="#ffffff",
+    plot_background="#ffffff",
+    foreground="#1d2433",
+    foreground_strong="#1d2433",
+    foreground_subtle="#d9dee7",
+    opacity=".9",
+    opacity_hover="1",
+    colors=("#0b5cad", "#9fb8d6", "#1d7a46", "#9a5b00", "#b3261e"),
+    title_font_size=18,
+    label_font_size=13,
+    major_label_font_size=13,
+    value_font_size=13,
+    legend_font_size=13,
+    no_data_font_size=20,
+)
+MAX_BARS = 40  # the mentor-load chart shows the busiest mentors; its table and CSV have them all
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    title: object  # lazy string
+    alt: object
+    headers: tuple  # column labels for the HTML table, in the report's column order
+
+
+CHARTS: dict[str, ChartSpec] = {
+    "funnel": ChartSpec(
+        _l("Van suggestie tot afgeronde kennismaking"),
+        _l("Staafdiagram van de trechter: partnerschappen met een suggestie, en kennismakingen die zijn aangevraagd, geaccepteerd en afgerond. De tabel ernaast geeft dezelfde aantallen."),
+        (_l("Stap"), _l("Aantal")),
+    ),
+    "over-time": ChartSpec(
+        _l("Kennismakingen per maand"),
+        _l("Staafdiagram van het aantal nieuwe kennismakingen per maand. De tabel ernaast geeft dezelfde aantallen."),
+        (_l("Maand"), _l("Kennismakingen")),
+    ),
+    "acceptance": ChartSpec(
+        _l("Geaccepteerd per sector"),
+        _l("Staafdiagram van het percentage beantwoorde verzoeken dat is geaccepteerd, per sector van het vragende partnerschap. De tabel ernaast geeft dezelfde cijfers."),
+        (_l("Sector"), _l("Beantwoord"), _l("Geaccepteerd"), _l("Percentage")),
+    ),
+    "reply-time": ChartSpec(
+        _l("Dagen tot een antwoord per sector (mediaan)"),
+        _l("Staafdiagram van het mediane aantal dagen tot een antwoord, per sector van het vragende partnerschap. De tabel ernaast geeft dezelfde cijfers."),
+        (_l("Sector"), _l("Antwoorden"), _l("Dagen (mediaan)")),
+    ),
+    "mentor-load": ChartSpec(
+        _l("Lopende kennismakingen en capaciteit per mentor"),
+        _l("Liggend staafdiagram met per mentor het aantal lopende kennismakingen naast de capaciteit. De tabel ernaast geeft dezelfde aantallen."),
+        (_l("Mentor"), _l("Lopend"), _l("Capaciteit")),
+    ),
+    "regions": ChartSpec(
+        _l("Partnerschappen per regio"),
+        _l("Liggend staafdiagram van het aantal actieve partnerschappen per regio. De tabel ernaast geeft dezelfde aantallen."),
+        (_l("Regio"), _l("Partnerschappen")),
+    ),
+}
+FUNNEL_LABELS = {"suggested": _l("met een suggestie"), **STATE_NAMES}
+
+
+def _number(value) -> str:
+    return format_decimal(value, format="#,##0.#")
+
+
+def _strip_scripts(root):
+    """pygal always writes a small config <script>; an image needs none (and CSP forbids it)."""
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "script":
+                parent.remove(child)
+    return root
+
+
+def _chart(kind, spec: ChartSpec, height: int = 420, **options):
+    chart = kind(
+        style=CHART_STYLE, js=[], width=800, height=height, title=str(spec.title), show_legend=False,
+        print_values=True, truncate_label=-1, truncate_legend=-1, no_data_text=str(_l("Nog geen gegevens")),
+        value_formatter=_number, margin=16, spacing=12, **options,
+    )
+    chart.add_xml_filter(_strip_scripts)
+    return chart
+
+
+def render_chart(name: str, report: reports.Report) -> str:
+    """The SVG of one report, labelled in the reader's language."""
+    spec = CHARTS[name]
+    if name == "funnel":
+        chart = _chart(pygal.Bar, spec)
+        chart.x_labels = [str(FUNNEL_LABELS.get(s, s)) for s in report.column("stage")]
+        chart.add(str(spec.headers[1]), report.column("count"))
+    elif name == "over-time":
+        chart = _chart(pygal.Bar, spec, x_label_rotation=-40 if len(report.rows) > 12 else 0)
+        chart.x_labels = report.column("month")
+        chart.add(str(spec.headers[1]), report.column("introductions"))
+    elif name == "acceptance":
+        chart = _chart(pygal.Bar, spec, range=(0, 100), value_formatter=lambda v: f"{v:.0f}%")
+        chart.x_labels = [str(SECTOR_NAMES[s]) for s in report.column("sector")]
+        chart.add(str(spec.headers[3]), [None if r is None else r * 100 for r in report.column("acceptance_rate")])
+    elif name == "reply-time":
+        chart = _chart(pygal.Bar, spec)
+        chart.x_labels = [str(SECTOR_NAMES[s]) for s in report.column("sector")]
+        chart.add(str(spec.headers[2]), report.column("median_reply_days"))
+    elif name == "mentor-load":
+        rows = report.rows[:MAX_BARS][::-1]  # horizontal bars are drawn bottom-up: busiest on top
+        chart = _chart(pygal.HorizontalBar, spec, height=140 + 44 * max(1, len(rows)), show_legend=True,
+                       legend_at_bottom=True, legend_at_bottom_columns=2)
+        chart.x_labels = [r[1] for r in rows]
+        chart.add(str(spec.headers[1]), [r[2] for r in rows])
+        chart.add(str(spec.headers[2]), [r[3] for r in rows])
+    elif name == "regions":
+        rows = report.rows[::-1]
+        chart = _chart(pygal.HorizontalBar, spec, height=120 + 30 * max(1, len(rows)))
+        chart.x_labels = [r[0] or "—" for r in rows]
+        chart.add(str(spec.headers[1]), [r[1] for r in rows])
+    else:  # pragma: no cover - CHARTS and this function list the same names
+        raise KeyError(name)
+    return chart.render(is_unicode=True)
+
+
+def _report_or_404(name: str) -> reports.Report:
+    if name not in CHARTS:
+        abort(404)
+    return reports.report(name)
+
+
+@bp.get("/reports")
+@admin_required
+def reports_page():
+    charts = [(name, spec, reports.report(name)) for name, spec in CHARTS.items()]
+    return render_template("programme/reports.html", charts=charts, funnel_labels=FUNNEL_LABELS, max_bars=MAX_BARS)
+
+
+@bp.get("/reports/<chart>.svg")
+@admin_required
+def chart_svg(chart: str):
+    svg = render_chart(chart, _report_or_404(chart))
+    response = Response(svg, mimetype="image/svg+xml")
+    # Opened on its own the SVG is a document: its own styles may apply, scripts never.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+@bp.get("/reports/<chart>.csv")
+@admin_required
+def chart_csv(chart: str):
+    report = _report_or_404(chart)
+    return Response(
+        reports.to_csv(report),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="matchmaker-{report.name}.csv"'},
+    )
+
