@@ -4,7 +4,8 @@ Texts are recombined from the sentences of ``seeds/partnerships.json``: each syn
 takes seed sentences of the same field and language until it reaches a length drawn from the
 seeds' own lengths, and a share of the content words is swapped for other seed words of that
 language (and now and then for a new Dutch compound of two seed words, as real Dutch writing
-does). Lengths and vocabulary therefore spread like the seeds', while no two profiles are alike.
+does, drawn Zipf-weighted from a fixed pool so the vocabulary grows with the corpus as in real
+text). Lengths and vocabulary therefore spread like the seeds', while no two profiles are alike.
 About 60 % are experienced (founded 1995–2020, mostly open to mentoring), 40 % are new
 (founded in the last three years, not mentoring), and about 10 % are written in English.
 
@@ -19,6 +20,7 @@ import re
 import sys
 from dataclasses import dataclass
 from datetime import date
+from itertools import accumulate
 from pathlib import Path
 
 from matchmaker.matching.text import detect_language
@@ -29,6 +31,7 @@ ENGLISH_SHARE = 0.10
 EXPERIENCED_SHARE = 0.60
 SWAP_SHARE = 0.2  # share of content words replaced by another seed word of the same language
 COMPOUND_SHARE = 0.05
+COMPOUND_POOL = 50_000  # new compounds to draw from, Zipf-weighted: vocabulary grows as in real text
 SPREAD_SAMPLE = 5000  # words sampled to compare vocabulary spread (the seeds hold about 6,000)  # share of content words replaced by a new Dutch compound
 
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9'‘\"(])")
@@ -107,6 +110,9 @@ class Generator:
         self.rng = random.Random(seed)
         self.pools = pools or load_pools()
         self.this_year = date.today().year
+        words = [w for w in self.pools.distinct["nl"] if w.isalpha()]
+        self.compounds = [self.rng.choice(words) + self.rng.choice(words) for _ in range(COMPOUND_POOL)]
+        self.compound_weights = list(accumulate(1.0 / (rank + 1) for rank in range(COMPOUND_POOL)))
 
     def _sentence_pool(self, field: str, lang: str, experienced: bool) -> list[str]:
         pools = self.pools.sentences
@@ -126,9 +132,7 @@ class Generator:
             if r < SWAP_SHARE:  # half by frequency (keeps the spread), half from all distinct words
                 return rng.choice(vocab if r < SWAP_SHARE / 2 else distinct)
             if lang == "nl" and r < SWAP_SHARE + COMPOUND_SHARE:
-                left, right = rng.choice(vocab), rng.choice(vocab)
-                if left.isalpha() and right.isalpha():
-                    return left + right
+                return rng.choices(self.compounds, cum_weights=self.compound_weights)[0]
             return word
 
         return _WORD_RE.sub(swap, sentence)

@@ -314,8 +314,7 @@ def test_web_refuses_bad_actions(people, client):
     with people.app_context():
         intro_id = new_intro().id
     login(client, "mentee@example.org")
-    response = client.post(f"/introductions/{intro_id}/accept", data={}, follow_redirects=True)
-    assert "Dat mag u bij deze kennismaking niet doen" in response.get_data(as_text=True)
+    assert client.post(f"/introductions/{intro_id}/accept", data={}).status_code == 403
     assert client.post(f"/introductions/{intro_id}/explode").status_code == 404
     assert client.get(f"/introductions/{intro_id}/accept").status_code == 405
     assert client.get("/introductions/999999").status_code == 404

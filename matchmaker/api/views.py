@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
@@ -49,7 +49,7 @@ def authenticate():
             abort(401, message="invalid or revoked API token")
         g._login_user = user
         g.api_token_auth = True
-    elif request.method in UNSAFE and current_user.is_authenticated:
+    elif request.method in UNSAFE and current_user.is_authenticated and current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()
 
 
@@ -156,9 +156,9 @@ def get_partnership(key):
 
 
 @blp.get("/me")
+@signed_in
 @blp.response(200, s.Me)
 @errors(401)
-@signed_in
 def me():
     """The caller's account and own profile (with its contact details)."""
     p = current_user.partnership
@@ -166,10 +166,10 @@ def me():
 
 
 @blp.put("/me/partnership")
+@signed_in
 @blp.arguments(s.ProfileInput)
 @blp.response(200, s.Profile)
 @errors(401, 403, 404, 422)
-@signed_in
 def update_partnership(data):
     """Replace the caller's profile (every field of the exchange format but the key)."""
     p = own_partnership()
@@ -184,11 +184,11 @@ def update_partnership(data):
 
 
 @blp.get("/me/suggestions")
+@signed_in
+@suggestions_limited
 @blp.arguments(s.SuggestionQuery, location="query", as_kwargs=True)
 @blp.response(200, s.Suggestion(many=True))
 @errors(401, 404, 422)
-@signed_in
-@suggestions_limited
 def my_suggestions(limit, sector=None, region=None):
     """Suggested mentors for the caller's partnership, best first, with reasons."""
     p = own_partnership()
@@ -212,10 +212,10 @@ def my_suggestions(limit, sector=None, region=None):
 
 
 @blp.get("/introductions")
+@signed_in
 @blp.arguments(s.IntroductionQuery, location="query", as_kwargs=True)
 @blp.response(200, s.IntroductionList)
 @errors(401, 422)
-@signed_in
 def list_introductions(page, state=None):
     """The caller's introductions (as mentee or mentor); admins see all."""
     if current_user.is_admin:
@@ -232,10 +232,10 @@ def list_introductions(page, state=None):
 
 
 @blp.post("/introductions")
+@signed_in
 @blp.arguments(s.IntroductionInput)
 @blp.response(201, s.Introduction)
 @errors(401, 403, 404, 409, 422)
-@signed_in
 def create_introduction(data):
     """Ask a mentor for an introduction on behalf of the caller's partnership."""
     mentee = own_partnership()
@@ -257,9 +257,9 @@ def visible_intro(intro_id: int):
 
 
 @blp.get("/introductions/<int:intro_id>")
+@signed_in
 @blp.response(200, s.Introduction)
 @errors(401, 404)
-@signed_in
 def get_introduction(intro_id):
     """One introduction; contact details only once it is accepted."""
     return intro_out(visible_intro(intro_id))
@@ -277,50 +277,50 @@ def _act(intro_id: int, action: str, **kwargs):
 
 
 @blp.post("/introductions/<int:intro_id>/accept")
+@signed_in
 @blp.arguments(s.NoteInput)
 @blp.response(200, s.Introduction)
 @errors(401, 403, 404, 409, 422)
-@signed_in
 def accept(data, intro_id):
     """The mentor accepts: both sides now see each other's contact details."""
     return _act(intro_id, "accept", note=data["note"])
 
 
 @blp.post("/introductions/<int:intro_id>/decline")
+@signed_in
 @blp.arguments(s.NoteInput)
 @blp.response(200, s.Introduction)
 @errors(401, 403, 404, 409, 422)
-@signed_in
 def decline(data, intro_id):
     """The mentor (or an admin) declines."""
     return _act(intro_id, "decline", note=data["note"])
 
 
 @blp.post("/introductions/<int:intro_id>/withdraw")
+@signed_in
 @blp.arguments(s.NoteInput)
 @blp.response(200, s.Introduction)
 @errors(401, 403, 404, 409, 422)
-@signed_in
 def withdraw(data, intro_id):
     """The asking partnership withdraws its request."""
     return _act(intro_id, "withdraw", note=data["note"])
 
 
 @blp.post("/introductions/<int:intro_id>/approve")
+@signed_in
 @blp.arguments(s.NoteInput)
 @blp.response(200, s.Introduction)
 @errors(401, 403, 404, 409, 422)
-@signed_in
 def approve(data, intro_id):
     """An admin passes a request that awaits approval on to the mentor."""
     return _act(intro_id, "approve", note=data["note"])
 
 
 @blp.post("/introductions/<int:intro_id>/complete")
+@signed_in
 @blp.arguments(s.CompleteInput)
 @blp.response(200, s.Introduction)
 @errors(401, 403, 404, 409, 422)
-@signed_in
 def complete(data, intro_id):
     """Either side marks an accepted introduction completed, with a rating (1–5) and feedback."""
     return _act(intro_id, "complete", rating=data["rating"], feedback=data["feedback"])
@@ -330,10 +330,10 @@ def complete(data, intro_id):
 
 
 @blp.post("/admin/introductions")
+@admin_only
 @blp.arguments(s.AdminIntroductionInput)
 @blp.response(201, s.Introduction)
 @errors(401, 403, 404, 409, 422)
-@admin_only
 def admin_introduce(data):
     """An admin introduces two partnerships (no approval step)."""
     mentee = partnership_or_404(data["mentee"])
@@ -359,19 +359,19 @@ def review_out(r) -> dict:
 
 
 @blp.get("/admin/reviews")
+@admin_only
 @blp.response(200, s.Review(many=True))
 @errors(401, 403)
-@admin_only
 def list_reviews():
     """Rejected pairs (never suggested again), newest first."""
     return [review_out(r) for r in review_service.rejected_reviews()]
 
 
 @blp.post("/admin/reviews")
+@admin_only
 @blp.arguments(s.ReviewInput)
 @blp.response(200, s.Review)
 @errors(401, 403, 404, 422)
-@admin_only
 def review(data):
     """Endorse or reject a mentee–mentor pair."""
     mentee = partnership_or_404(data["mentee"], include_inactive=True)
@@ -384,19 +384,19 @@ def review(data):
 
 
 @blp.get("/admin/export")
+@admin_only
 @blp.response(200, s.ExchangeDocument)
 @errors(401, 403)
-@admin_only
 def export():
     """All active profiles in the exchange format, contacts included."""
     return profile_service.export_document()
 
 
 @blp.post("/admin/import")
+@admin_only
 @blp.arguments(s.ExchangeDocument)
 @blp.response(200, s.ImportResult)
 @errors(401, 403, 422)
-@admin_only
 def import_profiles(data):
     """Validate a whole exchange document, then upsert by key; nothing is written on any error."""
     try:

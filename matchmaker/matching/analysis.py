@@ -28,26 +28,24 @@ _SURFACE_RE = re.compile(r"[\w'’‐‑-]+")
 _SPLIT_RE = re.compile(r"[-']")
 
 
-@lru_cache(maxsize=1)
-def _combining_re() -> re.Pattern:
-    """Every combining mark (what ``text.normalize`` drops), as one character class."""
-    marks, start, prev = [], None, None
-    for c in range(sys.maxunicode + 1):
-        if unicodedata.combining(chr(c)):
-            if start is None:
-                start = c
-            prev = c
-        elif start is not None:
-            marks.append(f"{re.escape(chr(start))}-{re.escape(chr(prev))}" if prev > start else re.escape(chr(start)))
-            start = None
-    return re.compile("[" + "".join(marks) + "]")
+_REPLACEMENTS = tuple((chr(k), v) for k, v in _APOSTROPHES.items())
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _drop_combining(match: re.Match) -> str:
+    return "".join(ch for ch in match.group() if not unicodedata.combining(ch))
 
 
 def fast_normalize(text: str) -> str:
-    """``text.normalize`` without a Python loop over characters (identical result)."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
+    """``text.normalize`` without a Python loop over every character (identical result)."""
+    if text.isascii():
+        return (text.replace("`", "'") if "`" in text else text).lower()
+    for old, new in _REPLACEMENTS:
+        if old in text:
+            text = text.replace(old, new)
+    decomposed = unicodedata.normalize("NFKD", text)
     if not decomposed.isascii():
-        decomposed = _combining_re().sub("", decomposed)
+        decomposed = _NON_ASCII.sub(_drop_combining, decomposed)
     return decomposed.lower()
 
 
@@ -63,11 +61,20 @@ def _nl_frequencies() -> dict[str, float]:
     return get_frequency_dict("nl", "best")
 
 
+_KNOWN_ZIPF: dict[str, float] = {}
+
+
 def _zipf_nl(word: str) -> float:
     """``zipf_frequency(word, "nl")``; a plain word missing from the list is 0 without a look-up."""
-    if word not in _nl_frequencies() and word.isascii() and word.isalpha() and word.islower():
-        return 0.0
-    return zipf_frequency(word, "nl")
+    zipf = _KNOWN_ZIPF.get(word)
+    if zipf is None:
+        if word in _nl_frequencies():
+            zipf = _KNOWN_ZIPF[word] = zipf_frequency(word, "nl")  # bounded by the word list
+        elif word.isascii() and word.isalpha() and word.islower():
+            zipf = 0.0
+        else:
+            zipf = zipf_frequency(word, "nl")
+    return zipf
 
 
 @lru_cache(maxsize=400_000)
@@ -259,6 +266,31 @@ class FastAnalyzer(Analyzer):
         for i, n, name in self._phrases(stems, lang):
             concepts.append(Feature(name, " ".join(surfaces[i : i + n])))
         return out + concepts
+
+    def surfaces(self, text: str, lang: str | None = None) -> dict[str, str]:
+        """Feature → the first surface word that produced it (as ``features`` in order would say)."""
+        if not text or not text.strip():
+            return {}
+        lang = lang or detect_language(text)
+        surface_of = {fast_normalize(w): w for w in _SURFACE_RE.findall(text)}
+        words: dict[str, str] = {}
+        concepts: dict[str, str] = {}
+        stems: list[str] = []
+        tokens = fast_tokenize(text)
+        for token in tokens:
+            seq, names, token_concepts = self.word(token, lang)
+            stems.append(seq)
+            if names:
+                surface = surface_of.get(token, token)
+                for name in names:
+                    words.setdefault(name, surface)
+                for name in token_concepts:
+                    concepts.setdefault(name, surface)
+        for i, n, name in self._phrases(stems, lang):
+            if name not in concepts:
+                concepts[name] = " ".join(surface_of.get(t, t) for t in tokens[i : i + n])
+        words.update(concepts)  # concept names (~…) never collide with stems
+        return words
 
     def names(self, text: str, lang: str | None = None) -> list[str]:
         """Feature names only (what TF-IDF counts), without surfaces."""

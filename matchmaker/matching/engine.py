@@ -324,29 +324,60 @@ class MatchIndex:
         rows = self.transform(profile)
         return rows.need, rows.need_chars
 
+    def _query(self, profile: Profile) -> tuple[sparse.csr_matrix, tuple[np.ndarray, np.ndarray]]:
+        """``query_vectors`` for ranking: the word row, and the character row as (columns, values)."""
+        pos = self.position.get(profile.key)
+        if pos is not None and self.profiles[pos] == profile:
+            rows = self._overlay.get(pos)
+            if rows is None:
+                start, end = self._need.indptr[pos], self._need.indptr[pos + 1]
+                need = sparse.csr_matrix(
+                    (self._need.data[start:end], self._need.indices[start:end], [0, end - start]),
+                    shape=(1, len(self.vocabulary)),
+                )
+                return need, self.chars.query(self._need_words, pos)
+        elif self._fitted:
+            rows = self.transform(profile)
+        else:
+            return sparse.csr_matrix((1, 0), dtype=np.float32), (np.zeros(0, np.int32), np.zeros(0, np.float32))
+        return rows.need, (rows.need_chars.indices, rows.need_chars.data)
+
+    def _offer_row(self, pos: int) -> tuple[np.ndarray, np.ndarray]:
+        """(feature ids, weights) of a profile's word offer."""
+        rows = self._overlay.get(pos)
+        if rows is not None:
+            return rows.offer.indices, rows.offer.data
+        start, end = self._offer.indptr[pos], self._offer.indptr[pos + 1]
+        return self._offer.indices[start:end], self._offer.data[start:end]
+
     def word_scores(self, need: sparse.csr_matrix) -> np.ndarray:
         """Word-view cosine of a need row with every profile's offer (the raw sparse product)."""
         n = len(self.profiles)
-        scores = np.zeros(n, dtype=np.float32)
         if not need.nnz:
-            return scores
-        scores[: self._n_base] = (need @ self._offer_t).toarray().ravel()
+            return np.zeros(n, dtype=np.float32)
+        base = (need @ self._offer_t).toarray().ravel()
+        if n == self._n_base and not self._ov_positions.size:
+            return base
+        scores = np.zeros(n, dtype=np.float32)
+        scores[: self._n_base] = base
         if self._ov_positions.size:
             scores[self._ov_positions] = (self._ov_offer @ need.T).toarray().ravel()
         return scores
 
-    def char_scores(self, pool: np.ndarray, need_chars: sparse.csr_matrix) -> np.ndarray:
-        """Character-view cosine of a need row with the offers of the profiles in ``pool``."""
+    def _char_scores(self, pool: np.ndarray, query: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """Character-view cosine of a need (columns, values) with the offers of ``pool``."""
         out = np.zeros(pool.size, dtype=np.float32)
-        if not need_chars.nnz or not pool.size:
+        if not query[0].size or not pool.size:
             return out
         in_base = pool < self._n_base
         in_base[in_base] = self._base_rows[pool[in_base]]
         if in_base.any():
             rows = pool[in_base]
-            out[in_base] = self.chars.scores(self._offer_words[rows], self._offer_char_norms[rows], need_chars)
+            out[in_base] = self.chars.scores(self._offer_words, rows, self._offer_char_norms[rows], query)
         for j in np.flatnonzero(~in_base).tolist():
-            out[j] = (self._ov_offer_chars[int(pool[j])] @ need_chars.T).toarray()[0, 0]
+            row = self._ov_offer_chars[int(pool[j])]
+            _common, a, b = np.intersect1d(query[0], row.indices, assume_unique=True, return_indices=True)
+            out[j] = float(np.dot(query[1][a], row.data[b]))
         return out
 
     # -- ranking ------------------------------------------------------------------------------
@@ -378,7 +409,7 @@ class MatchIndex:
             mentee = self.profile(mentee)
         if not self.position or limit <= 0:
             return []
-        need, need_chars = self.query_vectors(mentee)
+        need, need_chars = self._query(mentee)
         word_scores = self.word_scores(need)
         eligible = self.eligible_mask(mentee, context)
         if sectors:
@@ -392,7 +423,7 @@ class MatchIndex:
         if candidates.size > RERANK_POOL:
             top = np.argpartition(-word_scores[candidates], RERANK_POOL - 1)[:RERANK_POOL]
             pool = candidates[top]
-        char_scores = self.char_scores(pool, need_chars)
+        char_scores = self._char_scores(pool, need_chars)
         text = WORD_WEIGHT * word_scores[pool] + (1 - WORD_WEIGHT) * char_scores
         mentee_mask = _sector_mask(mentee.sectors)
         same_sector = (self.sector_masks[pool] & mentee_mask) != 0
@@ -438,8 +469,8 @@ class MatchIndex:
         for f in fields:
             text = texts[f]
             lang = LANGUAGES[self._langs[pos, f]] if known and text and text.strip() else None
-            for feature in self.analyzer.features(text, lang):
-                out.setdefault(feature.name, feature.surface)
+            for name, surface in self.analyzer.surfaces(text, lang).items():
+                out.setdefault(name, surface)
         return out
 
     def explain(self, mentee: Profile, mentor: Profile, need=None, max_terms: int = 4) -> list[Reason]:
@@ -453,23 +484,28 @@ class MatchIndex:
     def _explain(self, mentee: Profile, mentor: Profile, need, mentee_surface, max_terms: int = 4) -> list[Reason]:
         if not self._fitted:
             return []
-        offer = self.offer[self.position[mentor.key]] if mentor.key in self.position else None
-        if offer is None or not need.nnz or not offer.nnz:
+        pos = self.position.get(mentor.key)
+        if pos is None or not need.nnz:
             return []
-        contrib = need.multiply(offer).tocoo()
-        if not contrib.nnz:
+        offer_cols, offer_weights = self._offer_row(pos)
+        need = need.tocsr()
+        cols, a, b = np.intersect1d(need.indices, offer_cols, assume_unique=True, return_indices=True)
+        weights = need.data[a] * offer_weights[b]
+        present = weights != 0
+        cols, weights = cols[present], weights[present]
+        if not cols.size:
             return []
-        order = np.argsort(-contrib.data)
+        order = np.argsort(-weights)
         mentor_surface = self._surfaces(mentor, (EXPERIENCES, DESCRIPTION))
         if mentee_surface is None:
             mentee_surface = self._surfaces(mentee, (CHALLENGES, DESCRIPTION))
         thesaurus = self.analyzer.thesaurus
         reasons: list[Reason] = []
         seen: set[str] = set()
-        floor = 0.12 * float(contrib.data[order[0]])  # a word that barely counted explains nothing
+        floor = 0.12 * float(weights[order[0]])  # a word that barely counted explains nothing
         for idx in order:
-            feature = self.vocabulary[contrib.col[idx]]
-            weight = float(contrib.data[idx])
+            feature = self.vocabulary[cols[idx]]
+            weight = float(weights[idx])
             if weight < floor:
                 break
             if feature.startswith(CONCEPT_PREFIX):

@@ -127,12 +127,43 @@ class CharView:
             out[start : start + _CHUNK] = row_norms(tfidf(text_words[start : start + _CHUNK] @ self.word_grams, self.idf))
         return out
 
-    def scores(self, text_words: sparse.csr_matrix, norms: np.ndarray, query: sparse.csr_matrix) -> np.ndarray:
-        """Cosine of a normalised query row with texts given as word counts and their norms."""
-        if not query.nnz or not text_words.shape[0]:
-            return np.zeros(text_words.shape[0], dtype=np.float32)
-        weighted = tfidf(text_words @ self.word_grams, self.idf)
-        dots = np.asarray((weighted @ query.T).todense(), dtype=np.float32).ravel()
+    def query(self, text_words: sparse.csr_matrix, row: int) -> tuple[np.ndarray, np.ndarray]:
+        """The normalised n-gram vector of one text (a row of word counts) as (columns, values)."""
+        start, end = text_words.indptr[row], text_words.indptr[row + 1]
+        words, counts = text_words.indices[start:end], text_words.data[start:end]
+        which, grams, gram_counts = gather_rows(self.word_grams, words)
+        if not grams.size:
+            return grams.astype(np.int32), np.zeros(0, dtype=np.float32)
+        cols, inverse = np.unique(grams, return_inverse=True)
+        values = np.bincount(inverse, weights=gram_counts * counts[which]).astype(np.float32)
+        values = (np.log(values) + np.float32(1.0)) * self.idf[cols]
+        values /= np.sqrt(np.dot(values, values))
+        return cols.astype(np.int32), values
+
+    def scores(
+        self, text_words: sparse.csr_matrix, rows: np.ndarray, norms: np.ndarray, query: tuple[np.ndarray, np.ndarray]
+    ) -> np.ndarray:
+        """Cosine of a query (``query`` output) with the texts ``rows`` of ``text_words``.
+
+        Only the n-grams of the query matter, so the counts of those are summed per text in one
+        dense (texts × query n-grams) table; ``norms`` are the texts' precomputed vector lengths.
+        """
+        q_cols, q_values = query
+        out = np.zeros(rows.size, dtype=np.float32)
+        if not q_cols.size or not rows.size:
+            return out
+        lookup = np.full(self.n_features, -1, dtype=np.int32)
+        lookup[q_cols] = np.arange(q_cols.size, dtype=np.int32)
+        text_of, words, word_counts = gather_rows(text_words, rows)
+        word_of, grams, gram_counts = gather_rows(self.word_grams, words)
+        slot = lookup[grams]
+        keep = slot >= 0
+        cells = text_of[word_of[keep]] * q_cols.size + slot[keep]
+        weights = (word_counts[word_of] * gram_counts)[keep]
+        table = np.bincount(cells, weights=weights, minlength=rows.size * q_cols.size).reshape(rows.size, q_cols.size)
+        present = table > 0
+        table[present] = np.log(table[present]) + 1.0
+        dots = table @ (self.idf[q_cols] * q_values).astype(np.float64)
         safe = np.where(norms > 0, norms, 1.0)
         return np.where(norms > 0, dots / safe, 0.0).astype(np.float32)
 
@@ -160,6 +191,16 @@ class CharView:
                 return None
             ids.append(i)
         return count_matrix([0, len(ids)], ids, len(self.words))
+
+
+def gather_rows(matrix: sparse.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The entries of some CSR rows at once: (which of ``rows``, column, value) per entry."""
+    starts = matrix.indptr[rows]
+    lengths = matrix.indptr[np.asarray(rows) + 1] - starts
+    total = int(lengths.sum())
+    which = np.repeat(np.arange(lengths.size), lengths)
+    offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths - starts, lengths)
+    return which, matrix.indices[offsets], matrix.data[offsets]
 
 
 def _ngram_analyzer() -> Callable[[str], list[str]]:

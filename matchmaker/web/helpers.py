@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import get_locale, lazy_gettext as _l
+from flask_babel import format_decimal, format_percent, get_locale
+from flask_babel import lazy_gettext as _l
 
 SECTOR_NAMES = {
     "po": _l("primair onderwijs"),
@@ -60,6 +61,7 @@ def field_attrs(field) -> dict:
 
 def register(app: Flask) -> None:
     """Globals, so macros imported without context can use them too."""
+    app.jinja_env.filters.update(format_percent=format_percent, format_decimal=format_decimal)
     app.jinja_env.globals.update(
         sector_name=lambda code: SECTOR_NAMES.get(code, code),
         reason_text=lambda reason: reason.as_text(locale_code()),

@@ -108,6 +108,8 @@ def act(intro_id: int, action: str):
             intro_service.transition(intro, action, current_user, note=form.note.data or "")
     except ValidationError as exc:
         flash("; ".join(exc.fields.values()), "error")
+    except intro_service.NotAllowed:
+        abort(403)
     except intro_service.TransitionError as exc:
         flash(error_message(exc), "error")
     else:

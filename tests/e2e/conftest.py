@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ else:
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("MATCHMAKER_CHROMIUM") or "/usr/bin/chromium"  # Debian's; override for other systems
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -230,10 +229,9 @@ def live_server(e2e_database_url, e2e_smtp):
 
 @pytest.fixture(scope="session")
 def screenshot_dir() -> Path:
-    """test-artifacts/screenshots/, emptied at the start of the session (artefacts of this run)."""
-    if SCREENSHOTS.exists():
-        shutil.rmtree(SCREENSHOTS)
-    SCREENSHOTS.mkdir(parents=True)
+    """test-artifacts/screenshots/ (each run overwrites its files; nothing is deleted, so runs
+    side by side do not pull the folder from under each other)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
 
 

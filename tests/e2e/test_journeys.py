@@ -121,7 +121,8 @@ def test_register_request_accept_and_share_contacts(new_page, live_server, shot)
     mentor_contact_name, mentor_contact_email = live_server.contact(mentor_key)
     assert mentor_contact_email not in newcomer.content(), "contact details must stay private before acceptance"
     shot(newcomer, "suggestions")
-    newcomer.set_viewport_size({"width": 390, "height": 844})
+    newcomer.set_viewport_size({"width": 390, "height": 844})  # readable on a phone: no sideways scrolling
+    assert newcomer.evaluate("document.documentElement.scrollWidth") <= 390
     shot(newcomer, "suggestions-phone")
     newcomer.set_viewport_size({"width": 1280, "height": 900})
 

@@ -1,0 +1,221 @@
+"""Every route × every kind of caller: allowed or denied, and contact details never leak.
+
+A route missing from MATRIX fails ``test_every_route_is_in_the_matrix``: no new route goes
+unchecked. Outcomes: OK (the request reached the feature: 2xx, a redirect that is not to the
+log-in page, or a 400/409/422 about the input), LOGIN (401 or a redirect to log in), FORBID
+(403) and MISSING (404: the thing is not visible to this caller).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from matchmaker.services import accounts
+from matchmaker.services import introductions as intro_service
+from matchmaker.services import profiles as profile_service
+from matchmaker.services.accounts import create_admin, find_user
+
+from .conftest import MENTORS, NEWCOMERS, make_user
+
+PASSWORD = "correct horse battery"
+OK, LOGIN, FORBID, MISSING = "ok", "login", "forbid", "missing"
+PERSONAS = ("anon", "b", "a", "m", "admin")  # the order matters: callers share the data of one route
+EMAILS = {"a": "a@example.org", "b": "b@example.org", "m": "m@example.org", "admin": "admin@example.org"}
+# Partnership A is new and was introduced to mentor M (accepted); B is another newcomer.
+A, B, M, OTHER = "nieuw-assessment", "nieuw-starters", "beoordeling-west", "starters-oost"
+CONTACT = {"a": NEWCOMERS[0]["contact"]["email"], "b": NEWCOMERS[1]["contact"]["email"], "m": MENTORS[0]["contact"]["email"]}
+
+
+def expect(anon=OK, a=OK, b=OK, m=OK, admin=OK):
+    return {"anon": anon, "a": a, "b": b, "m": m, "admin": admin}
+
+
+PUBLIC = expect()
+SIGNED_IN = expect(anon=LOGIN)
+MEMBER = expect(anon=LOGIN)  # an admin without a partnership is sent on to the admin pages
+ADMIN_ONLY = expect(anon=LOGIN, a=FORBID, b=FORBID, m=FORBID)
+API_MEMBER = expect(anon=LOGIN, admin=MISSING)  # the admin account has no partnership of its own
+INTRO_PARTIES = expect(anon=LOGIN, b=MISSING)
+
+# (endpoint, method) -> (url, body, expectations). Bodies go as form data, or as JSON for /api/.
+MATRIX = {
+    ("static", "GET"): ("/static/style.css", None, PUBLIC),
+    ("main.index", "GET"): ("/", None, PUBLIC),
+    ("main.partnership", "GET"): (f"/partnerships/{A}", None, PUBLIC),
+    ("main.language", "POST"): ("/language", {"lang": "en"}, PUBLIC),
+    ("auth.register", "GET"): ("/register", None, PUBLIC),
+    ("auth.register", "POST"): ("/register", {"email": "x"}, PUBLIC),
+    ("auth.check_email", "GET"): ("/register/sent", None, PUBLIC),
+    # A bad link sends everyone to the log-in page with an explanation.
+    ("auth.confirm_email", "GET"): ("/register/confirm/not-a-token", None, expect(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
+    ("auth.login", "GET"): ("/login", None, PUBLIC),
+    ("auth.login", "POST"): ("/login", {"email": "nobody@example.org", "password": "x"}, SIGNED_IN),
+    ("auth.logout", "POST"): ("/logout", {}, PUBLIC),
+    ("auth.forgot_password", "GET"): ("/password/forgot", None, PUBLIC),
+    ("auth.forgot_password", "POST"): ("/password/forgot", {"email": "nobody@example.org"}, expect(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
+    ("auth.reset_password", "GET"): ("/password/reset/not-a-token", None, PUBLIC),
+    ("auth.reset_password", "POST"): ("/password/reset/not-a-token", {"password": "x"}, PUBLIC),
+    ("auth.change_password", "GET"): ("/account/password", None, SIGNED_IN),
+    ("auth.change_password", "POST"): ("/account/password", {"current_password": "wrong one"}, SIGNED_IN),
+    ("auth.tokens", "GET"): ("/account/tokens", None, SIGNED_IN),
+    ("auth.tokens", "POST"): ("/account/tokens", {"name": "matrix"}, SIGNED_IN),
+    ("auth.revoke_token", "POST"): ("/account/tokens/{token_id}/revoke", {}, expect(anon=LOGIN, b=MISSING, m=MISSING, admin=MISSING)),
+    ("web.home", "GET"): ("/home", None, MEMBER),
+    ("web.edit_profile", "GET"): ("/profile/edit", None, MEMBER),
+    ("web.edit_profile", "POST"): ("/profile/edit", {"name": ""}, MEMBER),
+    ("web.suggestions", "GET"): ("/suggestions", None, MEMBER),
+    ("web.dismiss", "POST"): (f"/suggestions/{OTHER}/dismiss", {}, MEMBER),
+    ("web.restore", "POST"): (f"/suggestions/{OTHER}/restore", {}, MEMBER),
+    ("intros.index", "GET"): ("/introductions/", None, MEMBER),
+    ("intros.new", "GET"): (f"/introductions/new/{OTHER}", None, MEMBER),
+    ("intros.new", "POST"): (f"/introductions/new/{OTHER}", {"message": "hallo"}, MEMBER),
+    ("intros.detail", "GET"): ("/introductions/{intro_id}", None, INTRO_PARTIES),
+    ("intros.act", "POST"): ("/introductions/{intro_id}/withdraw", {}, expect(anon=LOGIN, b=MISSING, m=FORBID)),
+    ("admin.dashboard", "GET"): ("/admin/", None, ADMIN_ONLY),
+    ("admin.review", "GET"): ("/admin/review", None, ADMIN_ONLY),
+    ("admin.decide", "POST"): (f"/admin/review/{B}/{OTHER}/endorsed", {"note": "goed"}, ADMIN_ONLY),
+    ("admin.introduce", "POST"): (f"/admin/review/{B}/{OTHER}/introduce", {"note": ""}, ADMIN_ONLY),
+    ("admin.introductions", "GET"): ("/admin/introductions", None, ADMIN_ONLY),
+    ("admin.partnerships", "GET"): ("/admin/partnerships", None, ADMIN_ONLY),
+    ("admin.partnership_active", "POST"): (f"/admin/partnerships/{B}/active", {"active": "1"}, ADMIN_ONLY),
+    ("admin.users", "GET"): ("/admin/users", None, ADMIN_ONLY),
+    ("admin.user_active", "POST"): ("/admin/users/{b_user_id}/active", {"active": "1"}, ADMIN_ONLY),
+    ("programme.cohort_page", "GET"): ("/admin/cohort", None, ADMIN_ONLY),
+    ("programme.cohort_propose", "POST"): ("/admin/cohort", {}, ADMIN_ONLY),
+    ("programme.cohort_apply", "POST"): ("/admin/cohort/apply", {}, ADMIN_ONLY),
+    ("programme.unmet_needs", "GET"): ("/admin/unmet-needs", None, ADMIN_ONLY),
+    ("programme.reports_page", "GET"): ("/admin/reports", None, ADMIN_ONLY),
+    ("programme.chart_svg", "GET"): ("/admin/reports/funnel.svg", None, ADMIN_ONLY),
+    ("programme.chart_csv", "GET"): ("/admin/reports/funnel.csv", None, ADMIN_ONLY),
+    ("api-docs.openapi_json", "GET"): ("/api/v1/openapi.json", None, PUBLIC),
+    ("api_docs.docs", "GET"): ("/api/v1/docs", None, PUBLIC),
+    ("api.list_partnerships", "GET"): ("/api/v1/partnerships?sector=vo", None, PUBLIC),
+    ("api.get_partnership", "GET"): (f"/api/v1/partnerships/{M}", None, PUBLIC),
+    ("api.me", "GET"): ("/api/v1/me", None, SIGNED_IN),
+    ("api.update_partnership", "PUT"): ("/api/v1/me/partnership", {"name": "Nieuwe naam", "sectors": ["vo"], "founded": 2012}, API_MEMBER),
+    ("api.my_suggestions", "GET"): ("/api/v1/me/suggestions", None, API_MEMBER),
+    ("api.list_introductions", "GET"): ("/api/v1/introductions", None, SIGNED_IN),
+    ("api.create_introduction", "POST"): ("/api/v1/introductions", {"mentor": OTHER}, API_MEMBER),
+    ("api.get_introduction", "GET"): ("/api/v1/introductions/{intro_id}", None, INTRO_PARTIES),
+    ("api.accept", "POST"): ("/api/v1/introductions/{intro_id}/accept", {}, expect(anon=LOGIN, a=FORBID, b=MISSING)),
+    ("api.decline", "POST"): ("/api/v1/introductions/{intro_id}/decline", {}, expect(anon=LOGIN, a=FORBID, b=MISSING)),
+    ("api.withdraw", "POST"): ("/api/v1/introductions/{intro_id}/withdraw", {}, expect(anon=LOGIN, b=MISSING, m=FORBID)),
+    ("api.approve", "POST"): ("/api/v1/introductions/{intro_id}/approve", {}, expect(anon=LOGIN, a=FORBID, b=MISSING, m=FORBID)),
+    ("api.complete", "POST"): ("/api/v1/introductions/{intro_id}/complete", {"rating": 4}, INTRO_PARTIES),
+    ("api.admin_introduce", "POST"): ("/api/v1/admin/introductions", {"mentee": B, "mentor": OTHER}, ADMIN_ONLY),
+    ("api.list_reviews", "GET"): ("/api/v1/admin/reviews", None, ADMIN_ONLY),
+    ("api.review", "POST"): ("/api/v1/admin/reviews", {"mentee": B, "mentor": OTHER, "decision": "endorsed"}, ADMIN_ONLY),
+    ("api.export", "GET"): ("/api/v1/admin/export", None, ADMIN_ONLY),
+    ("api.import_profiles", "POST"): ("/api/v1/admin/import", {"partnerships": []}, ADMIN_ONLY),
+}
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def test_every_route_is_in_the_matrix(app):
+    routes = app_routes(app)
+    assert sorted(routes - set(MATRIX)) == [], "add these routes to MATRIX"
+    assert sorted(set(MATRIX) - routes) == [], "these MATRIX entries name no route"
+
+
+def classify(response) -> str:
+    status = response.status_code
+    if status == 401 or (status in (301, 302, 303) and "/login" in response.headers.get("Location", "")):
+        return LOGIN
+    if status == 403:
+        return FORBID
+    if status == 404:
+        return MISSING
+    assert status != 405 and status < 500, f"unexpected {status}"
+    return OK
+
+
+@pytest.fixture
+def world(network):
+    """The data every cell of the matrix starts from."""
+    with network.app_context():
+        for persona, key in (("a", A), ("b", B), ("m", M)):
+            make_user(EMAILS[persona], partnership_key=key)
+        create_admin(EMAILS["admin"], PASSWORD)
+        a_user = find_user(EMAILS["a"])
+        intro = intro_service.request_introduction(
+            profile_service.get_partnership(A), profile_service.get_partnership(M), "hallo", a_user
+        )
+        intro_service.transition(intro, "accept", find_user(EMAILS["m"]))
+        token, _ = accounts.create_token(a_user, "a's token")
+        ids = {"intro_id": intro.id, "token_id": token.id, "b_user_id": find_user(EMAILS["b"]).id}
+    return network, ids
+
+
+def call(client, method, url, body):
+    if url.startswith("/api/"):
+        return client.open(url, method=method, json=body if method != "GET" else None)
+    return client.open(url, method=method, data=body if method != "GET" else None)
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda r: f"{r[0]}:{r[1]}")
+def test_authorization_matrix_and_no_contact_leaks(world, route):
+    app, ids = world
+    url, body, expected = MATRIX[route]
+    url = url.format(**ids)
+    problems = []
+    for persona in PERSONAS:
+        client = app.test_client()
+        if persona != "anon":
+            assert client.post("/login", data={"email": EMAILS[persona], "password": PASSWORD}).status_code == 302
+        response = call(client, route[1], url, body)
+        text = response.get_data(as_text=True)
+        response.close()
+        outcome = classify(response)
+        if outcome != expected[persona]:
+            problems.append(f"{persona}: expected {expected[persona]}, got {outcome} ({response.status_code})")
+        # Contact details only inside the accepted introduction A–M (admins manage them).
+        hidden = {"anon": ("a", "b", "m"), "b": ("a", "m"), "a": ("b",), "m": ("b",), "admin": ()}[persona]
+        for owner in hidden:
+            if CONTACT[owner] in text:
+                problems.append(f"{persona} saw the contact address of {owner}")
+    assert problems == []
+
+
+def test_contacts_reach_the_parties_of_the_accepted_introduction(world):
+    app, ids = world
+    client = app.test_client()
+    client.post("/login", data={"email": EMAILS["a"], "password": PASSWORD})
+    assert CONTACT["m"] in client.get(f"/introductions/{ids['intro_id']}").get_data(as_text=True)
+    assert client.get(f"/api/v1/introductions/{ids['intro_id']}").json["contacts"]["mentor"]["email"] == CONTACT["m"]
+
+
+def test_api_token_authenticates_and_revoked_token_does_not(world):
+    app, ids = world
+    with app.app_context():
+        user = find_user(EMAILS["a"])
+        _, token = accounts.create_token(user, "script")
+        row = accounts.tokens_of(user)[0]
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=headers).json["email"] == EMAILS["a"]
+    assert client.get("/api/v1/me", headers={"Authorization": "Bearer mm_not-a-token"}).status_code == 401
+    assert client.get("/api/v1/me", headers={"Authorization": "Basic abc"}).status_code == 401
+    with app.app_context():
+        accounts.revoke_token(find_user(EMAILS["a"]), row.id)
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_tokens_are_stored_hashed_and_shown_once(world):
+    app, _ = world
+    client = app.test_client()
+    client.post("/login", data={"email": EMAILS["b"], "password": PASSWORD})
+    html = client.post("/account/tokens", data={"name": "koppeling"}).get_data(as_text=True)
+    token = re.search(r'id="new-token">(mm_[^<]+)<', html).group(1)
+    assert token not in client.get("/account/tokens").get_data(as_text=True)
+    with app.app_context():
+        stored = accounts.tokens_of(find_user(EMAILS["b"]))[0]
+        assert stored.token_hash != token and token not in stored.token_hash
