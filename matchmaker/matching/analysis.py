@@ -77,6 +77,14 @@ def _zipf_nl(word: str) -> float:
     return zipf
 
 
+def _plain_zipf(word: str) -> float:
+    """``_zipf_nl`` of a lower-case ASCII alphabetic word."""
+    zipf = _KNOWN_ZIPF.get(word)
+    if zipf is None:
+        zipf = _zipf_nl(word) if word in _nl_frequencies() else 0.0
+    return zipf
+
+
 @lru_cache(maxsize=400_000)
 def split_compound(word: str, _depth: int = 0) -> tuple[str, ...]:
     """``text.split_compound`` with the fast frequency look-up above (same splits)."""
@@ -85,6 +93,8 @@ def split_compound(word: str, _depth: int = 0) -> tuple[str, ...]:
     if _depth == 0 and _zipf_nl(word) >= reference._COMMON_WORD:
         return ()
     min_part, min_zipf = reference._MIN_PART, reference._MIN_ZIPF
+    # A plain word's parts are plain: a part missing from the list is 0 without a call.
+    zipf = _zipf_nl if not (word.isascii() and word.islower()) else _plain_zipf
     best: tuple[float, tuple[str, ...]] | None = None
     for i in range(min_part, len(word) - min_part + 1):
         left, right = word[:i], word[i:]
@@ -93,18 +103,18 @@ def split_compound(word: str, _depth: int = 0) -> tuple[str, ...]:
             if left.endswith(link) and len(left) - len(link) >= min_part:
                 candidates.append((left[: -len(link)], right))
         for modifier, head in candidates:
-            mod_f = _zipf_nl(modifier)
+            mod_f = zipf(modifier)
             if mod_f < min_zipf:
                 continue
             head_parts: tuple[str, ...] = (head,)
-            head_f = _zipf_nl(head)
+            head_f = zipf(head)
             if head_f < min_zipf:
                 if _depth >= 1:
                     continue
                 head_parts = split_compound(head, _depth + 1)
                 if not head_parts:
                     continue
-                head_f = min(_zipf_nl(p) for p in head_parts) - 1.0
+                head_f = min(zipf(p) for p in head_parts) - 1.0
             score = min(mod_f, head_f) + 0.25 * min(len(modifier), len(head_parts[0]))
             if best is None or score > best[0]:
                 best = (score, (modifier, *head_parts))
@@ -194,8 +204,15 @@ class FastAnalyzer(Analyzer):
         super().__init__(thesaurus)
         self._stops = stopwords()
         self._words: dict[str, dict[str, tuple]] = {lang: {} for lang in LANGUAGES}
-        phrases = self.thesaurus._phrases  # first stems of multi-word terms: where a phrase can start
-        self._phrase_starts = {lang: {p[0] for p in phrases[lang]} for lang in LANGUAGES}
+        # Multi-word terms by their first stem, shortest first: (length, stems, concept features).
+        self._phrase_index: dict[str, dict[str, list]] = {lang: {} for lang in LANGUAGES}
+        th = self.thesaurus
+        for lang in LANGUAGES:
+            for stems in th._phrases[lang]:
+                names = tuple(CONCEPT_PREFIX + cid for cid in th.phrase_concepts(stems, lang))
+                self._phrase_index[lang].setdefault(stems[0], []).append((len(stems), list(stems), names))
+            for candidates in self._phrase_index[lang].values():
+                candidates.sort(key=lambda c: c[0])
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -233,17 +250,18 @@ class FastAnalyzer(Analyzer):
 
     def _phrases(self, stems: list[str], lang: str) -> list[tuple[int, int, str]]:
         """(start, length, concept feature) of every multi-word term, in reading order."""
-        starts = self._phrase_starts[lang]
-        th = self.thesaurus
+        index = self._phrase_index[lang]
+        starts = index.keys() & set(stems)
+        if not starts:
+            return []
         found = []
-        for i, first in enumerate(stems):
-            if first not in starts:
-                continue
-            for n in range(2, th.max_phrase + 1):
-                if i + n > len(stems):
+        size = len(stems)
+        for i in [i for i, s in enumerate(stems) if s in starts]:
+            for n, phrase, names in index[stems[i]]:
+                if i + n > size:
                     break
-                for cid in th.phrase_concepts(tuple(stems[i : i + n]), lang):
-                    found.append((i, n, CONCEPT_PREFIX + cid))
+                if stems[i : i + n] == phrase:
+                    found.extend((i, n, name) for name in names)
         return found
 
     def features(self, text: str, lang: str | None = None) -> list[Feature]:

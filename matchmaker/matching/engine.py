@@ -129,20 +129,26 @@ class MatchIndex:
         analyzer, stops = self.analyzer, stopwords()
         names: dict[str, int] = {}  # feature → provisional id
         words: dict[str, int] = {}  # word of the character view → id
-        tables = {lang: {} for lang in LANGUAGES}  # token → (stem in sequence, feature ids, char word id)
+        # Per language, token → feature ids / stem in the reading sequence / character-view word id.
+        ids_of = {lang: {} for lang in LANGUAGES}
+        seq_of = {lang: {} for lang in LANGUAGES}
+        char_of = {lang: {} for lang in LANGUAGES}
 
-        def entry(token: str, lang: str) -> tuple:
-            seq, feats, concepts = analyzer.word(token, lang)
-            ids = tuple(names.setdefault(f, len(names)) for f in feats + concepts)
-            char = -1
-            if token not in stops and not token.isdigit():
-                char = words.setdefault(token.replace("-", ""), len(words))
-            tables[lang][token] = result = (seq, ids, char)
-            return result
+        def learn(tokens: list[str], lang: str) -> None:
+            for token in tokens:
+                if token not in ids_of[lang]:
+                    seq, feats, concepts = analyzer.word(token, lang)
+                    ids_of[lang][token] = tuple(names.setdefault(f, len(names)) for f in feats + concepts)
+                    seq_of[lang][token] = seq
+                    if token in stops or token.isdigit():
+                        char_of[lang][token] = -1
+                    else:
+                        char_of[lang][token] = words.setdefault(token.replace("-", ""), len(words))
 
         word_rows = [(array("q", [0]), array("i")) for _ in range(3)]  # per field: indptr, feature ids
         char_rows = [(array("q", [0]), array("i")) for _ in range(2)]  # challenges, experiences: indptr, word ids
         word_docs = char_docs = 0
+        not_missing = (-1).__ne__
         positions = progress(range(n)) if progress else range(n)
         for i in positions:
             for f in (CHALLENGES, EXPERIENCES, DESCRIPTION):
@@ -150,26 +156,23 @@ class MatchIndex:
                 indptr, ids = word_rows[f]
                 if text and text.strip():
                     lang = LANGUAGES[self._langs[i, f]]
-                    table = tables[lang]
                     tokens = fast_tokenize(text)
-                    try:
-                        entries = [table[t] for t in tokens]
-                    except KeyError:
-                        entries = [table.get(t) or entry(t, lang) for t in tokens]
                     start = len(ids)
-                    ids.extend(chain.from_iterable([e[1] for e in entries]))
-                    for _i, _n, name in analyzer._phrases([e[0] for e in entries], lang):
+                    try:
+                        ids.extend(chain.from_iterable(map(ids_of[lang].__getitem__, tokens)))
+                    except KeyError:  # a word not seen before: analyse it once
+                        del ids[start:]
+                        learn(tokens, lang)
+                        ids.extend(chain.from_iterable(map(ids_of[lang].__getitem__, tokens)))
+                    for _i, _n, name in analyzer._phrases(list(map(seq_of[lang].__getitem__, tokens)), lang):
                         ids.append(names.setdefault(name, len(names)))
                     word_docs += len(ids) > start
                     if f != DESCRIPTION:
-                        c_indptr, c_ids = char_rows[f]
-                        c_ids.extend(e[2] for e in entries if e[2] >= 0)
+                        char_rows[f][1].extend(filter(not_missing, map(char_of[lang].__getitem__, tokens)))
                 indptr.append(len(ids))
                 if f != DESCRIPTION:
-                    if text:
-                        char_docs += 1
-                    c_indptr, c_ids = char_rows[f]
-                    c_indptr.append(len(c_ids))
+                    char_docs += bool(text)
+                    char_rows[f][0].append(len(char_rows[f][1]))
         self._fitted = word_docs > 0
         if not self._fitted:
             names, words = {}, {}

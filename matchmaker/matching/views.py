@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Iterable, Sequence
+from itertools import chain
 
 import numpy as np
 from scipy import sparse
@@ -97,14 +98,13 @@ class CharView:
     @classmethod
     def fit(cls, words: dict[str, int], rows: Sequence[sparse.csr_matrix], n_docs: int) -> CharView:
         """Fit over text × word count ``rows`` (every fitted text, empty ones included in ``n_docs``)."""
-        ngrams = _ngram_analyzer()
-        grams: dict[str, int] = {}
-        indptr = [0]
-        indices: list[int] = []
-        for word in words:  # dicts keep insertion order: row i is the i-th word
-            indices.extend(grams.setdefault(g, len(grams)) for g in ngrams(word))
-            indptr.append(len(indices))
-        word_grams = count_matrix(indptr, indices, len(grams))
+        per_word = list(map(char_wb_ngrams, words))  # dicts keep insertion order: row i is the i-th word
+        every = list(chain.from_iterable(per_word))
+        grams = {g: i for i, g in enumerate(dict.fromkeys(every))}
+        indptr = np.zeros(len(per_word) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word)), out=indptr[1:])
+        word_grams = count_matrix(indptr, array("i", map(grams.__getitem__, every)), len(grams))
+        del per_word, every
         df = np.zeros(len(grams), dtype=np.int64)
         for matrix in rows:
             for start in range(0, matrix.shape[0], _CHUNK):
@@ -205,6 +205,18 @@ def gather_rows(matrix: sparse.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray
 
 def _ngram_analyzer() -> Callable[[str], list[str]]:
     return TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAMS).build_analyzer()
+
+
+def char_wb_ngrams(word: str) -> list[str]:
+    """scikit-learn's ``char_wb`` n-grams of one lower-case word without spaces (same list)."""
+    padded = " " + word + " "
+    size = len(padded)
+    out: list[str] = []
+    for n in range(NGRAMS[0], NGRAMS[1] + 1):
+        out.extend([padded[i : i + n] for i in range(max(1, size - n + 1))])
+        if size <= n:  # a short word is counted once
+            break
+    return out
 
 
 class RowView:

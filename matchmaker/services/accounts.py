@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import ROLES, ApiToken, Partnership, User, utcnow
+from ..models import ROLES, ApiToken, Partnership, User, get_by_id, utcnow
 from . import notifications
 from .profiles import save_profile
 from .validation import ValidationError, normalize_email, validate_profile
@@ -124,7 +124,7 @@ def load_session_user(session_id: str) -> User | None:
         user_id, version = (int(part) for part in session_id.split(":", 1))
     except (ValueError, AttributeError):
         return None
-    user = db.session.get(User, user_id)
+    user = get_by_id(User, user_id)
     if user is None or user.session_version != version or not user.active:
         return None
     return user
@@ -198,7 +198,7 @@ def confirm_email(token: str) -> User | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("uid"), int):
         return None
-    user = db.session.get(User, data["uid"])
+    user = get_by_id(User, data["uid"])
     if user is None or user.email != data.get("email") or not user.active:
         return None
     if user.email_confirmed_at is None:
@@ -244,7 +244,7 @@ def user_for_token(token: str) -> User | None:
 
 
 def revoke_token(user: User, token_id: int) -> bool:
-    row = db.session.get(ApiToken, token_id)
+    row = get_by_id(ApiToken, token_id)
     if row is None or row.user_id != user.id or row.revoked_at is not None:
         return False
     row.revoked_at = utcnow()
@@ -297,7 +297,7 @@ def user_for_reset_token(token: str) -> User | None:
         return None
     if not isinstance(data, dict):
         return None
-    user = db.session.get(User, data.get("uid")) if isinstance(data.get("uid"), int) else None
+    user = get_by_id(User, data.get("uid"))
     if user is None or not user.active or data.get("fp") != _fingerprint(user):
         return None
     return user

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..matching.eligibility import MatchContext, ineligibility
-from ..models import OPEN_INTRO_STATES, Introduction, IntroductionEvent, Partnership, User, utcnow
+from ..models import OPEN_INTRO_STATES, Introduction, IntroductionEvent, Partnership, User, get_by_id, utcnow
 from . import notifications
 from .matching import excluded_pairs, mentor_load
 from .profiles import to_engine_profile
@@ -219,7 +219,7 @@ def _clean_rating(value) -> int | None:
 
 
 def get_introduction(intro_id: int) -> Introduction | None:
-    return db.session.get(Introduction, intro_id)
+    return get_by_id(Introduction, intro_id)
 
 
 def for_partnership(partnership: Partnership) -> tuple[list[Introduction], list[Introduction]]:

@@ -205,12 +205,13 @@ def mentor_load() -> Report:
 
 def regions() -> Report:
     """Active partnerships per region, most first (an empty region is "")."""
-    rows = db.session.execute(
-        select(func.coalesce(Partnership.region, ""), func.count())
-        .where(Partnership.active.is_(True))
-        .group_by(func.coalesce(Partnership.region, ""))
-    ).all()
-    return Report("regions", ("region", "partnerships"), sorted(((r, n) for r, n in rows), key=lambda r: (-r[1], r[0].lower())))
+    counts: Counter = Counter()
+    for region, n in db.session.execute(
+        select(Partnership.region, func.count()).where(Partnership.active.is_(True)).group_by(Partnership.region)
+    ):
+        counts[region or ""] += n
+    rows = sorted(counts.items(), key=lambda r: (-r[1], r[0].lower()))
+    return Report("regions", ("region", "partnerships"), rows)
 
 
 REPORTS: dict[str, Callable[[], Report]] = {

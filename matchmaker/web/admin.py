@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import INTRO_STATES, User
+from ..models import INTRO_STATES, User, get_by_id
 from ..services import accounts
 from ..services import introductions as intro_service
 from ..services import profiles as profile_service
@@ -150,7 +150,7 @@ def users():
 def user_active(user_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
-    user = db.session.get(User, user_id)
+    user = get_by_id(User, user_id)
     if user is None:
         abort(404)
     if user.id == current_user.id:

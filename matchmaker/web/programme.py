@@ -8,6 +8,7 @@ their own URLs as images, so the pages need neither inline SVG nor scripts (stri
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pygal
 from flask import Blueprint, Response, abort, render_template, request
@@ -169,16 +170,23 @@ CHART_STYLE = Style(
     foreground="#1d2433",
     foreground_strong="#1d2433",
     foreground_subtle="#d9dee7",
-    opacity=".9",
+    opacity="1",
     opacity_hover="1",
     colors=("#0b5cad", "#9fb8d6", "#1d7a46", "#9a5b00", "#b3261e"),
-    title_font_size=18,
-    label_font_size=13,
-    major_label_font_size=13,
-    value_font_size=13,
-    legend_font_size=13,
-    no_data_font_size=20,
+    value_colors=("#1d2433", "#1d2433"),  # values are printed beside the bars, on white
+    label_font_size=15,
+    major_label_font_size=15,
+    value_font_size=15,
+    legend_font_size=15,
+    no_data_font_size=24,
 )
+# Horizontal bars print their values just past the end of the bar, not centred on it.
+_PYGAL_CSS = Path(pygal.__file__).parent / "css"  # absolute: a relative name would be looked up in the cwd first
+HORIZONTAL_CSS = [
+    f"file://{_PYGAL_CSS / 'style.css'}",
+    f"file://{_PYGAL_CSS / 'graph.css'}",
+    "inline:.text-overlay text.value { text-anchor: start; }",
+]
 MAX_BARS = 40  # the mentor-load chart shows the busiest mentors; its table and CSV have them all
 
 
@@ -251,13 +259,19 @@ def _only_the_image(title: str):
 def _chart(kind, spec: ChartSpec, **options):
     """A pygal chart with the house style, no scripts (``js=[]`` and stripped) and no web fonts."""
     settings = dict(
-        style=CHART_STYLE, js=[], width=800, height=400, show_legend=False,
-        print_values=True, truncate_label=-1, truncate_legend=-1, no_data_text=str(_l("Nog geen gegevens")),
+        style=CHART_STYLE, js=[], width=640, height=360, show_legend=False,
+        print_values=True, print_values_position="top", truncate_label=-1, truncate_legend=-1, no_data_text=str(_l("Nog geen gegevens")),
         value_formatter=_number, margin=16, spacing=12,
     )
     chart = kind(**{**settings, **options})
     chart.add_xml_filter(_only_the_image(str(spec.title)))
     return chart
+
+
+def _horizontal(spec: ChartSpec, bars: int, per_bar: int, **options):
+    """Horizontal bars, as tall as they need, with room on the right for the printed values."""
+    options.setdefault("height", 90 + per_bar * max(1, bars))
+    return _chart(pygal.HorizontalBar, spec, css=HORIZONTAL_CSS, margin_right=56, **options)
 
 
 def render_chart(name: str, report: reports.Report) -> str:
@@ -272,23 +286,26 @@ def render_chart(name: str, report: reports.Report) -> str:
         chart.x_labels = report.column("month")
         chart.add(str(spec.headers[1]), report.column("introductions"))
     elif name == "acceptance":
-        chart = _chart(pygal.Bar, spec, range=(0, 100), value_formatter=lambda v: f"{v:.0f}%")
-        chart.x_labels = [str(SECTOR_NAMES[s]) for s in report.column("sector")]
-        chart.add(str(spec.headers[3]), [None if r is None else r * 100 for r in report.column("acceptance_rate")])
+        rows = report.rows[::-1]  # horizontal bars are drawn bottom-up: the first sector on top
+        chart = _horizontal(spec, len(rows), 56, range=(0, 100), y_labels=[0, 25, 50, 75, 100],
+                            value_formatter=lambda v: f"{v:.0f}%")
+        chart.x_labels = [str(SECTOR_NAMES[r[0]]) for r in rows]
+        chart.add(str(spec.headers[3]), [None if r[3] is None else r[3] * 100 for r in rows])
     elif name == "reply-time":
-        chart = _chart(pygal.Bar, spec)
-        chart.x_labels = [str(SECTOR_NAMES[s]) for s in report.column("sector")]
-        chart.add(str(spec.headers[2]), report.column("median_reply_days"))
+        rows = report.rows[::-1]
+        chart = _horizontal(spec, len(rows), 56)
+        chart.x_labels = [str(SECTOR_NAMES[r[0]]) for r in rows]
+        chart.add(str(spec.headers[2]), [r[2] for r in rows])
     elif name == "mentor-load":
         rows = report.rows[:MAX_BARS][::-1]  # horizontal bars are drawn bottom-up: busiest on top
-        chart = _chart(pygal.HorizontalBar, spec, height=90 + 44 * max(1, len(rows)), show_legend=True,
-                       legend_at_bottom=True, legend_at_bottom_columns=2)
+        chart = _horizontal(spec, len(rows), 40, truncate_label=30, show_legend=True, legend_at_bottom=True,
+                            legend_at_bottom_columns=2)
         chart.x_labels = [r[1] for r in rows]
         chart.add(str(spec.headers[1]), [r[2] for r in rows])
         chart.add(str(spec.headers[2]), [r[3] for r in rows])
     elif name == "regions":
         rows = report.rows[::-1]
-        chart = _chart(pygal.HorizontalBar, spec, height=70 + 30 * max(1, len(rows)))
+        chart = _horizontal(spec, len(rows), 32)
         chart.x_labels = [r[0] or "—" for r in rows]
         chart.add(str(spec.headers[1]), [r[1] for r in rows])
     else:  # pragma: no cover - CHARTS and this function list the same names
