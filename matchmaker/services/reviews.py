@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..matching.engine import Suggestion
@@ -65,15 +65,16 @@ class QueueItem:
     mentors: dict[str, Partnership]
 
 
-def review_queue(per_mentee: int = 3, limit: int = 50) -> list[QueueItem]:
-    """Partnerships with challenges and no introduction yet, each with its top suggestions."""
+def review_queue(per_mentee: int = 3, page: int = 1, per_page: int = 10) -> tuple[list[QueueItem], int]:
+    """Partnerships with challenges and no introduction yet (newest first), each with its top
+    suggestions; one page of them, and how many there are in all."""
     has_intro = select(Introduction.mentee_id)
-    stmt = (
+    waiting = (
         select(Partnership)
         .where(Partnership.active.is_(True), Partnership.challenges != "", Partnership.id.not_in(has_intro))
-        .order_by(Partnership.created_at.desc(), Partnership.id.desc())
-        .limit(limit)
     )
+    total = db.session.scalar(select(func.count()).select_from(waiting.subquery())) or 0
+    stmt = waiting.order_by(Partnership.created_at.desc(), Partnership.id.desc()).limit(per_page).offset((max(page, 1) - 1) * per_page)
     mentees = list(db.session.scalars(stmt))
     index = current_index()
     items = []
@@ -82,4 +83,4 @@ def review_queue(per_mentee: int = 3, limit: int = 50) -> list[QueueItem]:
         keys = [s.key for s in suggestions]
         mentors = {p.key: p for p in db.session.scalars(select(Partnership).where(Partnership.key.in_(keys)))} if keys else {}
         items.append(QueueItem(mentee, suggestions, mentors))
-    return items
+    return items, total

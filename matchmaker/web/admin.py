@@ -21,6 +21,7 @@ from .forms import EmptyForm, ReviewForm
 from .intros import error_message
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+REVIEW_PAGE = 10
 
 
 def admin_required(view):
@@ -57,11 +58,12 @@ def dashboard():
 @bp.get("/review")
 @admin_required
 def review():
-    queue = review_service.review_queue()
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    queue, total = review_service.review_queue(page=page, per_page=REVIEW_PAGE)
     reviews = review_service.reviews_for([item.mentee.id for item in queue])
     return render_template(
         "admin/review.html", queue=queue, reviews=reviews, rejected=review_service.rejected_reviews(),
-        form=ReviewForm(), empty=EmptyForm(),
+        form=ReviewForm(), empty=EmptyForm(), page=page, total=total, pages=max(1, -(-total // REVIEW_PAGE)),
     )
 
 

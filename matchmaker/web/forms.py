@@ -108,6 +108,8 @@ def apply_errors(form: FlaskForm, error: ValidationError, prefix: str = "") -> N
 
 
 class RegisterForm(ProfileForm):
+    # A new partnership is usually looking for help; experienced ones tick this themselves.
+    open_to_mentor = BooleanField(_l("Wij staan open voor het begeleiden van andere partnerschappen"), default=False)
     email = EmailField(_l("Uw e-mailadres (om in te loggen)"))
     password = PasswordField(_l("Wachtwoord"), description=_l("Minstens 8 tekens. Een zin van een paar woorden is sterk en makkelijk te onthouden."))
 

@@ -298,8 +298,8 @@ def render_chart(name: str, report: reports.Report) -> str:
         chart.add(str(spec.headers[2]), [r[2] for r in rows])
     elif name == "mentor-load":
         rows = report.rows[:MAX_BARS][::-1]  # horizontal bars are drawn bottom-up: busiest on top
-        chart = _horizontal(spec, len(rows), 40, truncate_label=30, show_legend=True, legend_at_bottom=True,
-                            legend_at_bottom_columns=2)
+        chart = _horizontal(spec, len(rows), 40, show_legend=True, legend_at_bottom=True,
+                            legend_at_bottom_columns=1)
         chart.x_labels = [r[1] for r in rows]
         chart.add(str(spec.headers[1]), [r[2] for r in rows])
         chart.add(str(spec.headers[2]), [r[3] for r in rows])

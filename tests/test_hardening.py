@@ -1,0 +1,284 @@
+"""Adversarial input and the protections around it: CSRF, headers, limits, escaping, throttling."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+import requests
+
+from matchmaker import create_app
+from matchmaker.config import TEST_CONFIG
+from matchmaker.services import accounts
+from matchmaker.services.accounts import create_admin
+
+from .conftest import NEWCOMERS, load, make_user, profile
+from .live_server import serve_process
+
+PASSWORD = "correct horse battery"
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+@pytest.fixture
+def member(network):
+    with network.app_context():
+        make_user("mentee@example.org", partnership_key="nieuw-assessment")
+        create_admin("admin@example.org", PASSWORD)
+    return network
+
+
+def login(client, email="mentee@example.org"):
+    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+
+
+# --- CSRF -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def csrf_app(member):
+    member.config["WTF_CSRF_ENABLED"] = True
+    return member
+
+
+def csrf_token(client, path="/login"):
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+
+
+def test_forms_refuse_posts_without_a_csrf_token(csrf_app):
+    client = csrf_app.test_client()
+    assert client.post("/login", data={"email": "mentee@example.org", "password": PASSWORD}).status_code == 400
+    token = csrf_token(client)
+    response = client.post("/login", data={"email": "mentee@example.org", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    for path in ("/logout", "/suggestions/beoordeling-west/dismiss", "/language", "/introductions/new/beoordeling-west"):
+        assert client.post(path, data={}).status_code == 400, path
+
+
+def test_cookie_authenticated_api_changes_need_the_csrf_header(csrf_app):
+    client = csrf_app.test_client()
+    token = csrf_token(client)
+    client.post("/login", data={"email": "mentee@example.org", "password": PASSWORD, "csrf_token": token})
+    body = {"mentor": "beoordeling-west", "message": "hallo"}
+    refused = client.post("/api/v1/introductions", json=body)
+    assert refused.status_code == 400
+    assert refused.json["error"]["code"] == "bad_request"
+    page_token = csrf_token(client, "/suggestions")
+    accepted = client.post("/api/v1/introductions", json=body, headers={"X-CSRFToken": page_token})
+    assert accepted.status_code == 201
+
+
+def test_token_authenticated_api_needs_no_csrf(csrf_app):
+    with csrf_app.app_context():
+        _, token = accounts.create_token(accounts.find_user("mentee@example.org"), "script")
+    client = csrf_app.test_client()
+    response = client.post("/api/v1/introductions", json={"mentor": "beoordeling-west"}, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 201
+
+
+def test_no_state_change_on_get(app):
+    """Every GET route is read-only: none of them is declared for a state-changing purpose."""
+    for rule in app.url_map.iter_rules():
+        endpoint = rule.endpoint
+        if "GET" in rule.methods:
+            assert not any(word in endpoint for word in ("dismiss", "restore", "logout", "revoke", "active", "decide", "act", "apply")), endpoint
+
+
+# --- headers and cookies ------------------------------------------------------------------------
+
+
+def test_security_headers_on_pages_and_api(network, client):
+    for path in ("/", "/api/v1/partnerships", "/login"):
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in csp and "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_no_inline_scripts_or_styles_in_templates():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "templates"
+    for path in root.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert "<script" not in text and "style=" not in text and "<style" not in text, path
+        assert "http://" not in text and "https://" not in text, f"{path} loads something from elsewhere"
+
+
+def test_production_cookies_are_secure_and_refuse_a_missing_key(tmp_path, monkeypatch):
+    from matchmaker.config import ConfigError
+
+    monkeypatch.setenv("MATCHMAKER_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+    monkeypatch.setenv("SECRET_KEY", "short")
+    with pytest.raises(ConfigError):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_deactivation_ends_sessions(member):
+    client = member.test_client()
+    login(client)
+    assert client.get("/home").status_code == 200
+    with member.app_context():
+        accounts.set_user_active(accounts.find_user("mentee@example.org"), False)
+    assert client.get("/home").status_code == 302
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+
+def test_oversized_bodies_are_refused(member, client):
+    member.config["MAX_CONTENT_LENGTH"] = 10_000
+    login(client)
+    big = "x" * 20_000
+    assert client.post("/profile/edit", data={"challenges": big}).status_code == 413
+    response = client.put("/api/v1/me/partnership", data=json.dumps({"name": big}), content_type="application/json")
+    assert response.status_code == 413
+    assert response.json["error"]["code"] == "request_entity_too_large"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "N", "sectors": ["vo"], "founded": "2010"}, "founded"),
+        ({"name": "N", "sectors": "vo", "founded": 2010}, "sectors"),
+        ({"name": "N", "sectors": ["hbo"], "founded": 2010}, "sectors.0"),
+        ({"name": "N", "sectors": ["vo"], "founded": 2010, "hobby": "golf"}, "hobby"),
+        ({"name": "N", "sectors": ["vo"], "founded": 1800}, "founded"),
+        ({"name": "N", "sectors": ["vo"], "founded": 2010, "mentor_capacity": 99}, "mentor_capacity"),
+        ({"name": "N", "sectors": ["vo"], "founded": 2010, "contact": {"email": "nope"}}, "contact.email"),
+        ({"name": 5, "sectors": ["vo"], "founded": 2010}, "name"),
+    ],
+)
+def test_api_bad_input_names_the_field_and_writes_nothing(member, client, body, field):
+    login(client)
+    before = client.get("/api/v1/me").json["partnership"]
+    response = client.put("/api/v1/me/partnership", json=body)
+    assert response.status_code == 422
+    error = response.json["error"]
+    assert error["code"] == "unprocessable_entity" and field in error["fields"], error
+    assert client.get("/api/v1/me").json["partnership"] == before
+
+
+def test_invalid_json_and_invalid_utf8(member, client):
+    login(client)
+    for raw in (b"{not json", b'{"name": "\xff\xfe"}', b"\xff\xfe\xfd"):
+        response = client.put("/api/v1/me/partnership", data=raw, content_type="application/json")
+        assert response.status_code in (400, 422), raw
+        assert set(response.json["error"]) == {"code", "message", "fields"}
+    response = client.post("/profile/edit", data=b"name=\xff\xfe", content_type="application/x-www-form-urlencoded")
+    assert response.status_code < 500
+
+
+def test_html_and_script_in_every_text_field_is_rendered_escaped(network, client):
+    hostile = profile(
+        key="hostile",
+        name="Evil " + XSS,
+        region="Regio " + XSS,
+        institutions=["Inst " + XSS],
+        description="Desc " + XSS,
+        challenges="Beoordeling " + XSS,
+        experiences="Rubric voor beoordelen " + XSS,
+        contact={"name": "C " + XSS, "email": "hostile@example.org"},
+    )
+    with network.app_context():
+        load(hostile)
+    for path in ("/", "/partnerships/hostile", "/partnerships/nieuw-assessment", "/?q=%3Cscript%3E"):
+        html = client.get(path).get_data(as_text=True)
+        assert "<script>alert" not in html and "<img src=x" not in html, path
+    assert "&lt;script&gt;" in client.get("/partnerships/hostile").get_data(as_text=True)
+    api = client.get("/api/v1/partnerships/hostile")
+    assert api.json["name"] == "Evil " + XSS and api.headers["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("value", ["' OR 1=1 --", "%", "_", "\\", "'; DROP TABLE partnership; --", "vo' UNION SELECT * FROM user_account --"])
+def test_sql_looking_filters_are_just_text(network, client, value):
+    assert client.get("/", query_string={"q": value, "region": value}).status_code == 200
+    response = client.get("/api/v1/partnerships", query_string={"q": value, "region": value})
+    assert response.status_code == 200 and response.json["total"] == 0
+    assert client.get("/api/v1/partnerships").json["total"] == 6  # the table is still there
+
+
+def test_login_and_reset_messages_do_not_enumerate_users(member, client):
+    known = client.post("/login", data={"email": "mentee@example.org", "password": "wrong password"})
+    unknown = client.post("/login", data={"email": "ghost@example.org", "password": "wrong password"})
+    assert known.status_code == unknown.status_code
+    assert known.get_data(as_text=True).replace("mentee@example.org", "X") == unknown.get_data(as_text=True).replace("ghost@example.org", "X")
+
+
+# --- throttling -----------------------------------------------------------------------------------
+
+
+def throttled_app(database_url, storage="memory://"):
+    return create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": True,
+                       "RATELIMIT_STORAGE_URI": storage, "RATELIMIT_KEY_PREFIX": f"test-{os.getpid()}-{id(object())}"})
+
+
+def test_the_eleventh_failed_login_within_a_minute_is_refused(empty_app, database_url):
+    from matchmaker.extensions import db
+
+    app = throttled_app(database_url)
+    with app.app_context():
+        db.create_all()
+        make_user("victim@example.org")
+    client = app.test_client()
+    codes = [client.post("/login", data={"email": "victim@example.org", "password": f"guess {i}"}).status_code for i in range(11)]
+    assert codes[:10] == [401] * 10
+    assert codes[10] == 429
+    # even the right password is refused until the minute has passed
+    assert client.post("/login", data={"email": "victim@example.org", "password": PASSWORD}).status_code == 429
+
+
+def test_successful_logins_do_not_count(empty_app, database_url):
+    from matchmaker.extensions import db
+
+    app = throttled_app(database_url)
+    with app.app_context():
+        db.create_all()
+        make_user("busy@example.org")
+    client = app.test_client()
+    for _ in range(12):
+        assert client.post("/login", data={"email": "busy@example.org", "password": PASSWORD}).status_code == 302
+
+
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def redis_available() -> bool:
+    try:
+        import redis
+
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except Exception:
+        return False
+
+
+@pytest.mark.skipif(not redis_available(), reason=f"no Redis at {REDIS_URL}")
+def test_throttling_is_shared_by_two_app_processes_through_redis(app, database_url):
+    with app.app_context():
+        make_user("victim@example.org")
+    prefix = f"test-shared-{os.getpid()}"
+    env = {"REDIS_URL": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix}
+    with serve_process(database_url, env=env) as first, serve_process(database_url, env=env) as second:
+        codes = []
+        for i in range(11):
+            base = first if i % 2 == 0 else second
+            # The processes run with CSRF on, like production: fetch a form token from the same process.
+            session = requests.Session()
+            page = session.get(base + "/login", timeout=30).text
+            token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0] if 'name="csrf_token" type="hidden"' in page else page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+            response = session.post(base + "/login", data={"email": "victim@example.org", "password": f"guess {i}", "csrf_token": token}, timeout=30)
+            codes.append(response.status_code)
+    assert codes[:10] == [401] * 10, codes
+    assert codes[10] == 429, codes
