@@ -25,7 +25,7 @@ from ..matching.eligibility import MatchContext, ineligibility
 from ..models import OPEN_INTRO_STATES, Introduction, IntroductionEvent, Partnership, User, get_by_id, utcnow
 from . import notifications
 from .matching import excluded_pairs, mentor_load
-from .profiles import to_engine_profile
+from .profiles import contains, to_engine_profile
 from .validation import ValidationError
 
 MESSAGE_LIMIT = 2000
@@ -252,9 +252,10 @@ def list_all(*, state: str | None = None, q: str | None = None, page: int = 1, p
     if state:
         stmt = stmt.where(Introduction.state == state)
     if q:
-        like = f"%{q.strip().lower()}%"
+        like = contains(q)
         stmt = stmt.where(
-            or_(func.lower(mentee.name).like(like), func.lower(mentor.name).like(like), mentee.key.like(like), mentor.key.like(like))
+            or_(*(column.like(like, escape="\\") for column in
+                  (func.lower(mentee.name), func.lower(mentor.name), mentee.key, mentor.key)))
         )
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     items = db.session.scalars(

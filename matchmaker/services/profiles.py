@@ -31,6 +31,12 @@ def data_version() -> int:
     return db.session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0
 
 
+def contains(text: str) -> str:
+    """A LIKE pattern (escape character backslash) matching ``text`` anywhere, literally."""
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def get_partnership(key: str, *, include_inactive: bool = False) -> Partnership:
     stmt = select(Partnership).where(Partnership.key == key)
     partnership = db.session.scalar(stmt)
@@ -59,7 +65,7 @@ def list_partnerships(
     if region:
         stmt = stmt.where(func.lower(Partnership.region) == region.strip().lower())
     if q:
-        like = "%" + q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = contains(q)
         stmt = stmt.where(
             or_(
                 func.lower(Partnership.name).like(like, escape="\\"),

@@ -10,6 +10,7 @@ from ..extensions import db
 from ..matching.engine import Suggestion
 from ..models import REVIEW_DECISIONS, Introduction, MatchReview, Partnership, User
 from .matching import current_index, match_context
+from .profiles import contains
 from .validation import ValidationError
 
 NOTE_LIMIT = 2000
@@ -65,16 +66,24 @@ class QueueItem:
     mentors: dict[str, Partnership]
 
 
-def review_queue(per_mentee: int = 3, page: int = 1, per_page: int = 10) -> tuple[list[QueueItem], int]:
-    """Partnerships with challenges and no introduction yet (newest first), each with its top
-    suggestions; one page of them, and how many there are in all."""
+def review_queue(
+    per_mentee: int = 3, page: int = 1, per_page: int = 10, q: str | None = None
+) -> tuple[list[QueueItem], int]:
+    """Partnerships with challenges and no introduction yet, youngest partnerships first, each
+    with its top suggestions; one page of them, and how many there are in all."""
     has_intro = select(Introduction.mentee_id)
     waiting = (
         select(Partnership)
         .where(Partnership.active.is_(True), Partnership.challenges != "", Partnership.id.not_in(has_intro))
     )
+    if q:
+        like = contains(q)
+        waiting = waiting.where(
+            func.lower(Partnership.name).like(like, escape="\\") | Partnership.key.like(like, escape="\\")
+        )
     total = db.session.scalar(select(func.count()).select_from(waiting.subquery())) or 0
-    stmt = waiting.order_by(Partnership.created_at.desc(), Partnership.id.desc()).limit(per_page).offset((max(page, 1) - 1) * per_page)
+    order = (Partnership.founded.desc(), Partnership.created_at.desc(), Partnership.id.desc())
+    stmt = waiting.order_by(*order).limit(per_page).offset((max(page, 1) - 1) * per_page)
     mentees = list(db.session.scalars(stmt))
     index = current_index()
     items = []

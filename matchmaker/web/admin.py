@@ -59,11 +59,12 @@ def dashboard():
 @admin_required
 def review():
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    queue, total = review_service.review_queue(page=page, per_page=REVIEW_PAGE)
+    q = (request.args.get("q") or "").strip()[:100] or None
+    queue, total = review_service.review_queue(page=page, per_page=REVIEW_PAGE, q=q)
     reviews = review_service.reviews_for([item.mentee.id for item in queue])
     return render_template(
         "admin/review.html", queue=queue, reviews=reviews, rejected=review_service.rejected_reviews(),
-        form=ReviewForm(), empty=EmptyForm(), page=page, total=total, pages=max(1, -(-total // REVIEW_PAGE)),
+        form=ReviewForm(), empty=EmptyForm(), page=page, total=total, pages=max(1, -(-total // REVIEW_PAGE)), q=q,
     )
 
 
