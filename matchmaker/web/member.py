@@ -88,15 +88,20 @@ def suggestions(p):
     )
 
 
-@bp.post("/suggestions/<key>/dismiss")
-@partnership_required
-def dismiss(p, key: str):
+def _mentor_for_button(key: str):
+    """The mentor a suggestion button names (after the CSRF check)."""
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        mentor = profile_service.get_partnership(key)
+        return profile_service.get_partnership(key)
     except profile_service.NotFound:
         abort(404)
+
+
+@bp.post("/suggestions/<key>/dismiss")
+@partnership_required
+def dismiss(p, key: str):
+    mentor = _mentor_for_button(key)
     dismissals.dismiss(p, mentor, current_user)
     flash(_("%(name)s wordt u niet meer voorgesteld.", name=mentor.name), "success")
     return redirect(url_for("web.suggestions"))
@@ -105,12 +110,7 @@ def dismiss(p, key: str):
 @bp.post("/suggestions/<key>/restore")
 @partnership_required
 def restore(p, key: str):
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        mentor = profile_service.get_partnership(key)
-    except profile_service.NotFound:
-        abort(404)
+    mentor = _mentor_for_button(key)
     dismissals.undismiss(p, mentor)
     flash(_("%(name)s kan u weer worden voorgesteld.", name=mentor.name), "success")
     return redirect(url_for("web.suggestions"))
