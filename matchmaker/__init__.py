@@ -44,6 +44,8 @@ def select_locale() -> str:
     Outside a request (command line, background work) messages are in English."""
     if not has_request_context():
         return "en"
+    if request.path.startswith("/api/"):  # the API speaks English unless asked otherwise
+        return request.accept_languages.best_match(LANGUAGES, default="en") or "en"
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in LANGUAGES:
         if "lang" not in session:
             return current_user.locale

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, request
+from flask import Flask, abort, current_app, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -50,6 +50,17 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
     limiter.init_app(app)
     production = app.config.get("MATCHMAKER_ENV") == "production"
+
+    @app.before_request
+    def refuse_nul_characters():
+        """NUL never belongs in text, and PostgreSQL cannot store it: refuse it at the door."""
+        if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+            abort(400, description="the request contains a NUL character")
+        if request.method in ("POST", "PUT", "PATCH"):
+            body = request.get_data(cache=True)
+            form_encoded = request.mimetype == "application/x-www-form-urlencoded"
+            if b"\x00" in body or b"\\u0000" in body or (form_encoded and b"%00" in body):
+                abort(400, description="the request contains a NUL character")
 
     @app.after_request
     def security_headers(response):

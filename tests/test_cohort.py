@@ -323,3 +323,17 @@ def test_approval_reports_refused_rows(admin_client, cohort_app):
     assert "Deze combinatie is niet beschikbaar." in html
     with cohort_app.app_context():
         assert intro_pairs() == {("wacht-a", "breed", "requested")}
+
+
+@pytest.mark.parametrize("odd", ["bad\x00key", "wacht b", "WACHT-B", "'; drop table partnership; --"])
+def test_odd_keys_are_refused_rather_than_sent_to_the_database(admin_client, cohort_app, odd):
+    data = {"selection": f"wacht-a,{odd}", "mentor-wacht-a": "breed", f"mentor-{odd}": "rubric"}
+    response = admin_client.post("/admin/cohort/apply", data=data)
+    # NUL is refused at the door for the whole request; other odd keys are refused per row.
+    assert response.status_code == (400 if "\x00" in odd else 200)
+    with cohort_app.app_context():
+        assert intro_pairs() == (set() if "\x00" in odd else {("wacht-a", "breed", "requested")})
+        with pytest.raises(ValidationError):
+            cohort.propose([odd])
+        outcome = cohort.apply([("wacht-b", odd)], find_user("admin@example.org"))
+        assert [r.error.code for r in outcome.refused] == ["not_found"]

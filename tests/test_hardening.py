@@ -282,3 +282,14 @@ def test_throttling_is_shared_by_two_app_processes_through_redis(app, database_u
             codes.append(response.status_code)
     assert codes[:10] == [401] * 10, codes
     assert codes[10] == 429, codes
+
+
+def test_nul_characters_are_refused_at_the_door(member, client):
+    """PostgreSQL cannot store NUL; no request may carry one into a query."""
+    login(client)
+    assert client.get("/api/v1/partnerships", query_string={"q": "a\x00b"}).status_code == 400
+    assert client.get("/", query_string={"region": "\x00"}).status_code == 400
+    assert client.post("/login", data={"email": "x\x00@example.org", "password": "y"}).status_code == 400
+    response = client.post("/api/v1/introductions", data='{"mentor": "a\\u0000"}', content_type="application/json")
+    assert response.status_code == 400 and response.json["error"]["message"] == "the request contains a NUL character"
+    assert client.get("/api/v1/partnerships", query_string={"q": "100%"}).status_code == 200

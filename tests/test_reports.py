@@ -72,6 +72,18 @@ def test_funnel_counts_partnerships_with_suggestions_and_introductions_by_record
     assert report.rows == [("suggested", 2), ("requested", 3), ("accepted", 1), ("completed", 1)]
 
 
+def test_suggested_counts_exactly_the_partnerships_the_matcher_has_a_suggestion_for(history):
+    from matchmaker.services.dismissals import dismiss
+    from matchmaker.services.matching import current_index, match_context
+
+    with history.app_context():
+        for mentor in ("beoordeling-west", "krimp-noord", "onderzoek-zuid", "starters-oost"):
+            dismiss(P("nieuw-starters"), P(mentor))  # nothing left to suggest to it
+        index, context = current_index(), match_context(None)
+        by_rank = sum(1 for key in ("nieuw-assessment", "nieuw-starters") if index.rank(key, context, limit=1))
+        assert reports.report("funnel").rows[0] == ("suggested", by_rank) == ("suggested", 1)
+
+
 def test_introductions_per_month_fill_the_gaps(history):
     with history.app_context():
         assert reports.report("over-time").rows == [("2026-01", 1), ("2026-02", 0), ("2026-03", 2)]

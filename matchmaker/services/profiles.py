@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from ..extensions import db
@@ -115,7 +116,7 @@ def save_profile(record: dict, *, existing: Partnership | None = None, commit: b
     if existing is None or existing.key != data["key"]:
         clash = db.session.scalar(select(Partnership.id).where(Partnership.key == data["key"]))
         if clash is not None and (existing is None or clash != existing.id):
-            raise ValidationError({"key": "is already used by another partnership"})
+            raise ValidationError({"key": _("is already used by another partnership")})
     partnership = existing or Partnership()
     apply_profile(partnership, data)
     db.session.add(partnership)

@@ -22,6 +22,7 @@ from sqlalchemy import distinct, func, select
 
 from ..extensions import db
 from ..matching import topics
+from ..matching.assignment import mentor_capacities
 from ..models import OPEN_INTRO_STATES, SECTORS, Introduction, IntroductionEvent, Partnership, PartnershipSector
 from .matching import current_index, match_context
 from .validation import ValidationError
@@ -117,7 +118,13 @@ def funnel() -> Report:
     """
     index = current_index()
     context = match_context(None)
-    suggested = sum(1 for p in _with_challenges() if p.key in index and index.rank(p.key, context, limit=1))
+    mentors = set(mentor_capacities(index, context))  # who may mentor now, before per-pair exclusions
+    excluded: dict[str, set[str]] = {}
+    for mentee, mentor in context.excluded:
+        excluded.setdefault(mentee, set()).add(mentor)
+    suggested = sum(
+        1 for p in _with_challenges() if p.key in index and mentors - {p.key} - excluded.get(p.key, set())
+    )
     reached = dict(
         db.session.execute(
             select(IntroductionEvent.to_state, func.count(distinct(IntroductionEvent.introduction_id)))
