@@ -9,7 +9,7 @@ from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from . import config as config_module
-from . import security
+from . import logging_setup, security
 from .extensions import babel, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
         env["SECRET_KEY"] = overrides["SECRET_KEY"]
     app.config.update(config_module.from_environment(app.instance_path, env))
     app.config.update(overrides)
+    logging_setup.init_app(app)
 
     register_extensions(app)
     register_blueprints(app)
@@ -83,11 +84,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import admin, auth, helpers, intros, main, member, programme
+    from .web import admin, auth, health, helpers, intros, main, member, programme
 
     helpers.register(app)
     for blueprint in (main.bp, auth.bp, member.bp, intros.bp, admin.bp, programme.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(health.bp)
     from . import api
 
     api.init_app(app)

@@ -280,3 +280,15 @@ class DataVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
     version: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class ProfileChange(db.Model):
+    """Which partnership keys changed at which data version (written in the same transaction as
+    the change, by services/matching.py), so every worker can patch its fitted index instead of
+    refitting. A row without a key means "unknown or too many changes": refit."""
+
+    __tablename__ = "profile_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    key: Mapped[str | None] = mapped_column(String(64))

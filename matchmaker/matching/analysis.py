@@ -8,8 +8,10 @@ not know, and detects the language of many texts in one vectorised pass of py3la
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import re
-import sys
+import threading
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
@@ -121,80 +123,171 @@ def split_compound(word: str, _depth: int = 0) -> tuple[str, ...]:
     return best[1] if best else ()
 
 
+@lru_cache(maxsize=1)
+def _libc():
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+
+
+def release_free_memory() -> None:
+    """Hand freed heap memory back to the operating system (glibc keeps it otherwise).
+
+    Fitting frees a few hundred megabytes of buffers, some in a helper thread's heap; without
+    this the process keeps them as resident memory although nothing uses them.
+    """
+    libc = _libc()
+    if libc is not None and hasattr(libc, "malloc_trim"):
+        libc.malloc_trim(0)
+
+
 # --- language of many texts at once ----------------------------------------------------------
 
 _MIN_DETECT = 12  # text.detect_language: shorter texts are Dutch
+_CHUNK = 10_000  # texts per detection step
+_GRID_CELLS = 2_000_000  # bytes × texts walked side by side at most
 
 
-def detect_languages(texts: Sequence[str], chunk: int = 20_000) -> list[str]:
-    """``detect_language`` of every text, walking py3langid's byte automaton for all at once."""
-    identifier = reference._identifier()
-    try:
-        nextmove = np.frombuffer(identifier.tk_nextmove, dtype=np.dtype(identifier.tk_nextmove.typecode))
-        rowbase = np.asarray(identifier._rowbase, dtype=np.int64)
-        output = np.asarray(identifier.tk_output, dtype=np.int64)
-        ptc = np.asarray(identifier.nb_ptc, dtype=np.float32)
-        pc = np.asarray(identifier.nb_pc, dtype=np.float32)
-        classes = list(identifier.nb_classes)
-        encode = identifier._encode
-    except AttributeError:  # another py3langid: one text at a time
-        return [detect_language(t) for t in texts]
-    langs = ["nl"] * len(texts)
-    todo = [i for i, t in enumerate(texts) if len(t.strip()) >= _MIN_DETECT]
-    encoded = {i: encode(texts[i]) for i in todo}
-    todo.sort(key=lambda i: len(encoded[i]))  # similar lengths per chunk: little padding
-    for start in range(0, len(todo), chunk):
-        part = todo[start : start + chunk]
-        scores = _nb_scores([encoded[i] for i in part], nextmove, rowbase, output, ptc, pc)
-        for i, row in zip(part, scores.argmax(axis=1)):
-            langs[i] = classes[row]
-    return [lang if lang in LANGUAGES else "nl" for lang in langs]
+class _Automaton:
+    """py3langid's byte automaton and naive-Bayes tables, arranged to walk many texts at once."""
 
+    def __init__(self) -> None:
+        identifier = reference._identifier()
+        self.nextmove = np.frombuffer(identifier.tk_nextmove, dtype=np.dtype(identifier.tk_nextmove.typecode))
+        self.rowbase = np.asarray(identifier._rowbase, dtype=np.int64)
+        self.output = np.asarray(identifier.tk_output, dtype=np.int32)
+        self.ptc = np.asarray(identifier.nb_ptc, dtype=np.float32)
+        self.pc = np.asarray(identifier.nb_pc, dtype=np.float32)
+        self.classes = list(identifier.nb_classes)
+        self.encode = identifier._encode
 
-def _nb_scores(encoded: list[bytes], nextmove, rowbase, output, ptc, pc) -> np.ndarray:
-    """Naive-Bayes scores per text and class, as py3langid computes them (before its softmax)."""
-    n = len(encoded)
-    lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=n)
-    order = np.argsort(-lengths, kind="stable")  # longest first: the active texts are a prefix
-    sorted_lengths = lengths[order]
-    width = int(sorted_lengths[0]) if n else 0
-    grid = np.zeros((width, n), dtype=np.uint8)  # byte position × text: one row per step
-    for column, i in enumerate(order):
-        grid[: lengths[i], column] = np.frombuffer(encoded[i], dtype=np.uint8)
-    ascending = sorted_lengths[::-1]
-    active = n - np.searchsorted(ascending, np.arange(width), side="right")  # texts longer than pos
-    state = np.zeros(n, dtype=np.int64)
-    text_ids, feature_ids = [], []
-    for pos in range(width):
-        k = int(active[pos])
-        current = state[:k]
-        current = nextmove[rowbase[current] + grid[pos, :k]]
-        state[:k] = current
-        found = output[current]
-        hit = np.flatnonzero(found >= 0)
-        if hit.size:
-            text_ids.append(hit)
-            feature_ids.append(found[hit])
-    if text_ids:
-        rows = np.concatenate(text_ids)
-        cols = np.concatenate(feature_ids)
-        counts = sparse.csr_matrix(
-            (np.ones(rows.size, dtype=np.float32), (rows, cols)), shape=(n, ptc.shape[0])
+    @staticmethod
+    def available() -> bool:
+        identifier = reference._identifier()
+        return all(
+            hasattr(identifier, a) for a in ("tk_nextmove", "_rowbase", "tk_output", "nb_ptc", "nb_pc", "nb_classes", "_encode")
         )
-        counts.sum_duplicates()
-        counts.data = np.log1p(counts.data)
-        raw = np.asarray(counts @ ptc, dtype=np.float32) + pc
-        featureless = np.diff(counts.indptr) == 0
-    else:
-        raw = np.zeros((n, ptc.shape[1]), dtype=np.float32)
-        featureless = np.ones(n, dtype=bool)
-    raw[featureless] = 0.0  # py3langid: uniform scores, so the first class wins
-    out = np.empty_like(raw)
-    out[order] = raw
-    return out
+
+    def detect(self, texts: Sequence[str]) -> list[str]:
+        out = ["nl"] * len(texts)
+        todo = [i for i, t in enumerate(texts) if len(t.strip()) >= _MIN_DETECT]
+        encoded = {i: self.encode(texts[i]) for i in todo}
+        todo.sort(key=lambda i: len(encoded[i]))  # similar lengths side by side: little padding
+        start = 0
+        while start < len(todo):
+            end = start + 1
+            while end < len(todo) and (end + 1 - start) * len(encoded[todo[end]]) <= _GRID_CELLS:
+                end += 1
+            part = todo[start:end]
+            scores = self.scores([encoded[i] for i in part])
+            for i, row in zip(part, scores.argmax(axis=1).tolist()):
+                out[i] = self.classes[row]
+            start = end
+        return [lang if lang in LANGUAGES else "nl" for lang in out]
+
+    def scores(self, encoded: list[bytes]) -> np.ndarray:
+        """Naive-Bayes scores per text and class, as py3langid computes them (before its softmax).
+
+        The texts are walked side by side, one byte position per step; the emitted features
+        are counted per text, and each text scores ``log1p(count) @ ptc + pc``.
+        """
+        n, n_features = len(encoded), self.ptc.shape[0]
+        raw = np.zeros((n, self.ptc.shape[1]), dtype=np.float32)
+        if n == 0:
+            return raw
+        lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=n)
+        order = np.argsort(-lengths, kind="stable")  # longest first: the texts still walking are a prefix
+        sorted_lengths = lengths[order]
+        width = int(sorted_lengths[0])
+        grid = np.zeros((width, n), dtype=np.uint8)  # byte position × text
+        for column, i in enumerate(order.tolist()):
+            grid[: lengths[i], column] = np.frombuffer(encoded[i], dtype=np.uint8)
+        walking = (n - np.searchsorted(sorted_lengths[::-1], np.arange(width), side="right")).tolist()
+        emitted = np.full((width, n), -1, dtype=np.int32)
+        state = np.zeros(n, dtype=np.int64)
+        for pos in range(width):
+            k = walking[pos]
+            current = self.nextmove[self.rowbase[state[:k]] + grid[pos, :k]]
+            state[:k] = current
+            emitted[pos, :k] = self.output[current]
+        del grid
+        # Count each text's features: sort every text's emissions, then measure the runs.
+        runs = np.sort(emitted.T, axis=1).ravel()
+        del emitted
+        boundary = np.empty(runs.size, dtype=bool)
+        boundary[0] = True
+        np.not_equal(runs[1:], runs[:-1], out=boundary[1:])
+        boundary[::width] = True  # a new text starts a new run
+        starts = np.flatnonzero(boundary)
+        counts = np.diff(starts, append=runs.size)
+        features = runs[starts]
+        emitting = features >= 0
+        text = starts[emitting] // width
+        features, counts = features[emitting], counts[emitting].astype(np.float32)
+        if text.size:
+            weights = np.log1p(counts)
+            for c in range(raw.shape[1]):
+                raw[:, c] = np.bincount(text, weights=weights * self.ptc[features, c], minlength=n)
+            has_features = np.zeros(n, dtype=bool)
+            has_features[text] = True
+            raw[has_features] += self.pc  # a text without features scores 0: the first class wins
+        out = np.empty_like(raw)
+        out[order] = raw
+        return out
+
+
+def detect_languages(texts: Sequence[str]) -> list[str]:
+    """``detect_language`` of every text, walking py3langid's byte automaton for many at once."""
+    if not _Automaton.available():  # another py3langid: one text at a time
+        return [detect_language(t) for t in texts]
+    return _Automaton().detect(texts)
+
+
+class BackgroundLanguages:
+    """``detect_languages`` in a thread, chunk by chunk, while the caller works on earlier texts.
+
+    The detection is mostly numpy work that releases the GIL, so it runs beside Python code.
+    ``langs[i]`` waits until text ``i`` is done.
+    """
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._texts = texts
+        self._langs: list[str | None] = [None] * len(texts)
+        self._ready = [threading.Event() for _ in range(0, len(texts), _CHUNK)]
+        self._error: BaseException | None = None
+        threading.Thread(target=self._run, name="detect-languages", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            detect = _Automaton().detect if _Automaton.available() else lambda ts: [detect_language(t) for t in ts]
+            for c, start in enumerate(range(0, len(self._texts), _CHUNK)):
+                self._langs[start : start + _CHUNK] = detect(self._texts[start : start + _CHUNK])
+                self._ready[c].set()
+        except BaseException as exc:  # handed to the caller by __getitem__
+            self._error = exc
+            for event in self._ready:
+                event.set()
+
+    def __getitem__(self, i: int) -> str:
+        self._ready[i // _CHUNK].wait()
+        if self._error is not None:
+            raise self._error
+        return self._langs[i]
+
+    def all(self) -> list[str]:
+        return [self[i] for i in range(len(self._langs))]
 
 
 # --- the analyser ----------------------------------------------------------------------------
+
+
+def _surface_words(text: str) -> dict[str, str]:
+    """Normalised word → the word as written (the last one written so), as ``text.Analyzer`` maps them."""
+    words = _SURFACE_RE.findall(text)
+    if text.isascii() and "`" not in text:
+        return {w.lower(): w for w in words}  # what fast_normalize does to such words
+    return {fast_normalize(w): w for w in words}
 
 
 class FastAnalyzer(Analyzer):
@@ -268,7 +361,7 @@ class FastAnalyzer(Analyzer):
         if not text or not text.strip():
             return []
         lang = lang or detect_language(text)
-        surface_of = {fast_normalize(w): w for w in _SURFACE_RE.findall(text)}
+        surface_of = _surface_words(text)
         tokens = fast_tokenize(text)
         out: list[Feature] = []
         concepts: list[Feature] = []
@@ -290,7 +383,7 @@ class FastAnalyzer(Analyzer):
         if not text or not text.strip():
             return {}
         lang = lang or detect_language(text)
-        surface_of = {fast_normalize(w): w for w in _SURFACE_RE.findall(text)}
+        surface_of = _surface_words(text)
         words: dict[str, str] = {}
         concepts: dict[str, str] = {}
         stems: list[str] = []

@@ -15,25 +15,23 @@ drifted (``changes``).
 from __future__ import annotations
 
 import copy
-from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import chain
 
 import numpy as np
 from scipy import sparse
 
-from .analysis import FastAnalyzer, char_words, detect_languages, fast_tokenize
+from .analysis import FastAnalyzer, char_words, fast_tokenize
 from .eligibility import MatchContext
+from .fit import DESCRIPTION_WEIGHT, fit_vectors
 from .profile import Profile
 from .text import CONCEPT_PREFIX, LANGUAGES, Analyzer, default_thesaurus, detect_language, stopwords
-from .views import CharView, RowView, count_matrix, idf_from_df, l2_rows, sorted_vocabulary, stack_rows, tfidf
-
-DESCRIPTION_WEIGHT = 0.35  # how much the free description counts beside challenges/experiences
+from .views import RowView, count_matrix, l2_rows, stack_rows, tfidf
 WORD_WEIGHT = 0.7  # share of the word view in the text score; the rest is character n-grams
 SECTOR_BOOST = 0.03
 REGION_BOOST = 0.015
 RERANK_POOL = 200  # candidates (by word score) re-scored with character n-grams
+SURFACE_CACHE = 20_000  # profiles whose surface words are kept for reasons
 SECTOR_BITS = {"po": 1, "vo": 2, "mbo": 4, "so": 8}
 CHALLENGES, EXPERIENCES, DESCRIPTION = 0, 1, 2  # columns of the per-text language table
 _LANG_CODE = {lang: i for i, lang in enumerate(LANGUAGES)}
@@ -107,8 +105,9 @@ class MatchIndex:
         self._slots = dict(self.position)  # every key ever placed, removed ones included
         self.changes = 0  # profiles changed or removed since the fit (drift)
         n = self._n_base = len(self.profiles)
-        self._fit(progress)
         self._can_mentor = np.array([_can_mentor(p) for p in self.profiles], dtype=bool)
+        self._can_mentor_base = self._can_mentor.copy()  # as fitted: whose n-gram counts are stored
+        self._fit(progress)
         self._alive = np.ones(n, dtype=bool)
         self.founded = np.array([p.founded for p in self.profiles], dtype=np.int32)
         self.sector_masks = np.array([_sector_mask(p.sectors) for p in self.profiles], dtype=np.int8)
@@ -117,84 +116,26 @@ class MatchIndex:
         self.region_ids = np.array([self._region_ids[r] for r in regions], dtype=np.int32)
         self._empty_region = self._region_ids.get("", -1)
         self._overlay: dict[int, _Rows] = {}
+        self._surface_cache: dict[tuple, dict[str, str]] = {}
         self._views()
 
     # -- fitting ------------------------------------------------------------------------------
 
     def _fit(self, progress) -> None:
-        profiles, n = self.profiles, len(self.profiles)
-        fields = [[p.challenges for p in profiles], [p.experiences for p in profiles], [p.description for p in profiles]]
-        detected = detect_languages(list(chain.from_iterable(fields)))
-        self._langs = np.array([_LANG_CODE[lang] for lang in detected], dtype=np.int8).reshape(3, n).T.copy()
-        analyzer, stops = self.analyzer, stopwords()
-        names: dict[str, int] = {}  # feature → provisional id
-        words: dict[str, int] = {}  # word of the character view → id
-        # Per language, token → feature ids / stem in the reading sequence / character-view word id.
-        ids_of = {lang: {} for lang in LANGUAGES}
-        seq_of = {lang: {} for lang in LANGUAGES}
-        char_of = {lang: {} for lang in LANGUAGES}
-
-        def learn(tokens: list[str], lang: str) -> None:
-            for token in tokens:
-                if token not in ids_of[lang]:
-                    seq, feats, concepts = analyzer.word(token, lang)
-                    ids_of[lang][token] = tuple(names.setdefault(f, len(names)) for f in feats + concepts)
-                    seq_of[lang][token] = seq
-                    if token in stops or token.isdigit():
-                        char_of[lang][token] = -1
-                    else:
-                        char_of[lang][token] = words.setdefault(token.replace("-", ""), len(words))
-
-        word_rows = [(array("q", [0]), array("i")) for _ in range(3)]  # per field: indptr, feature ids
-        char_rows = [(array("q", [0]), array("i")) for _ in range(2)]  # challenges, experiences: indptr, word ids
-        word_docs = char_docs = 0
-        not_missing = (-1).__ne__
-        positions = progress(range(n)) if progress else range(n)
-        for i in positions:
-            for f in (CHALLENGES, EXPERIENCES, DESCRIPTION):
-                text = fields[f][i]
-                indptr, ids = word_rows[f]
-                if text and text.strip():
-                    lang = LANGUAGES[self._langs[i, f]]
-                    tokens = fast_tokenize(text)
-                    start = len(ids)
-                    try:
-                        ids.extend(chain.from_iterable(map(ids_of[lang].__getitem__, tokens)))
-                    except KeyError:  # a word not seen before: analyse it once
-                        del ids[start:]
-                        learn(tokens, lang)
-                        ids.extend(chain.from_iterable(map(ids_of[lang].__getitem__, tokens)))
-                    for _i, _n, name in analyzer._phrases(list(map(seq_of[lang].__getitem__, tokens)), lang):
-                        ids.append(names.setdefault(name, len(names)))
-                    word_docs += len(ids) > start
-                    if f != DESCRIPTION:
-                        char_rows[f][1].extend(filter(not_missing, map(char_of[lang].__getitem__, tokens)))
-                indptr.append(len(ids))
-                if f != DESCRIPTION:
-                    char_docs += bool(text)
-                    char_rows[f][0].append(len(char_rows[f][1]))
-        self._fitted = word_docs > 0
-        if not self._fitted:
-            names, words = {}, {}
-            word_rows = [(array("q", [0] * (n + 1)), array("i")) for _ in range(3)]
-            char_rows = [(array("q", [0] * (n + 1)), array("i")) for _ in range(2)]
-        vocabulary, remap = sorted_vocabulary(list(names))
-        self.vocabulary = vocabulary
-        self._vocab = {name: i for i, name in enumerate(vocabulary)}
-        counts = [
-            count_matrix(indptr, remap[np.frombuffer(ids, dtype=np.int32)], len(vocabulary))
-            for indptr, ids in word_rows
-        ]
-        df = sum(np.bincount(c.indices, minlength=len(vocabulary)) for c in counts)
-        self._idf = idf_from_df(np.asarray(df), word_docs)
-        chal, exp, desc = (tfidf(c, self._idf) for c in counts)
-        self._need = l2_rows(chal + DESCRIPTION_WEIGHT * desc)
-        self._offer = l2_rows(exp + DESCRIPTION_WEIGHT * desc)
+        fitted = fit_vectors(self.profiles, self.analyzer, progress)
+        self._fitted = fitted.fitted
+        self.vocabulary = fitted.vocabulary
+        self._vocab = {name: i for i, name in enumerate(fitted.vocabulary)}
+        self._idf = fitted.idf
+        self._need, self._offer = fitted.need, fitted.offer
         self._offer_t = self._offer.T.tocsr()  # feature × profile: a query touches only its postings
-        self._need_words = count_matrix(*char_rows[0], len(words))
-        self._offer_words = count_matrix(*char_rows[1], len(words))
-        self.chars = CharView.fit(words, [self._need_words, self._offer_words], char_docs)
-        self._offer_char_norms = self.chars.norms(self._offer_words)
+        self._need_words, self._offer_words = fitted.need_words, fitted.offer_words
+        self.chars = fitted.chars
+        # Mentors' n-gram counts, kept so re-ranking a query's candidates is one sparse product.
+        self._offer_grams, self._offer_char_norms = self.chars.gram_counts(
+            self._offer_words, np.flatnonzero(self._can_mentor)
+        )
+        self._langs = fitted.langs
 
     def _views(self) -> None:
         n, base = len(self.profiles), self._n_base
@@ -269,6 +210,7 @@ class MatchIndex:
         new._slots = dict(self._slots)
         new._overlay = dict(self._overlay)
         new._region_ids = dict(self._region_ids)
+        new._surface_cache = {}
         changed = list(changed)
         added = [p.key for p in changed if p.key not in self._slots]
         grow = len(dict.fromkeys(added))
@@ -358,7 +300,8 @@ class MatchIndex:
         n = len(self.profiles)
         if not need.nnz:
             return np.zeros(n, dtype=np.float32)
-        base = (need @ self._offer_t).toarray().ravel()
+        # The weighted sum of the query features' posting rows: one pass over those postings.
+        base = need.data @ self._offer_t[need.indices]
         if n == self._n_base and not self._ov_positions.size:
             return base
         scores = np.zeros(n, dtype=np.float32)
@@ -376,7 +319,17 @@ class MatchIndex:
         in_base[in_base] = self._base_rows[pool[in_base]]
         if in_base.any():
             rows = pool[in_base]
-            out[in_base] = self.chars.scores(self._offer_words, rows, self._offer_char_norms[rows], query)
+            stored = self._can_mentor_base[rows]
+            if stored.all():
+                out[in_base] = self.chars.stored_scores(self._offer_grams, rows, self._offer_char_norms[rows], query)
+            else:  # not a mentor when fitted (a caller's own eligibility): from the word counts
+                part = np.zeros(rows.size, dtype=np.float32)
+                part[stored] = self.chars.stored_scores(
+                    self._offer_grams, rows[stored], self._offer_char_norms[rows[stored]], query
+                )
+                others = rows[~stored]
+                part[~stored] = self.chars.scores(self._offer_words, others, self.chars.norms(self._offer_words[others]), query)
+                out[in_base] = part
         for j in np.flatnonzero(~in_base).tolist():
             row = self._ov_offer_chars[int(pool[j])]
             _common, a, b = np.intersect1d(query[0], row.indices, assume_unique=True, return_indices=True)
@@ -467,6 +420,8 @@ class MatchIndex:
         """Feature → the first surface word that produced it, over the profile's ``fields``."""
         pos = self.position.get(profile.key)
         known = pos is not None and self.profiles[pos] == profile
+        if known and (pos, fields) in self._surface_cache:
+            return self._surface_cache[pos, fields]
         texts = {CHALLENGES: profile.challenges, EXPERIENCES: profile.experiences, DESCRIPTION: profile.description}
         out: dict[str, str] = {}
         for f in fields:
@@ -474,6 +429,10 @@ class MatchIndex:
             lang = LANGUAGES[self._langs[pos, f]] if known and text and text.strip() else None
             for name, surface in self.analyzer.surfaces(text, lang).items():
                 out.setdefault(name, surface)
+        if known:
+            if len(self._surface_cache) >= SURFACE_CACHE:
+                self._surface_cache.clear()
+            self._surface_cache[pos, fields] = out
         return out
 
     def explain(self, mentee: Profile, mentor: Profile, need=None, max_terms: int = 4) -> list[Reason]:

@@ -20,6 +20,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 NGRAMS = (3, 5)
 _CHUNK = 8192  # rows per step when a pass over every text's n-grams is needed
+_SUBLINEAR = np.concatenate(([0.0], np.log(np.arange(1, 256)) + 1.0)).astype(np.float32)  # 1 + ln count
 
 
 def idf_from_df(df: np.ndarray, n_docs: int) -> np.ndarray:
@@ -42,9 +43,9 @@ def count_matrix(indptr: Sequence[int], indices: Sequence[int], n_cols: int) -> 
     return matrix
 
 
-def tfidf(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
-    """Sublinear tf (1 + ln count) times idf, on a copy."""
-    out = counts.astype(np.float32, copy=True)
+def tfidf(counts: sparse.csr_matrix, idf: np.ndarray, copy: bool = True) -> sparse.csr_matrix:
+    """Sublinear tf (1 + ln count) times idf (on a copy unless ``copy=False``)."""
+    out = counts.astype(np.float32, copy=copy)
     np.log(out.data, out=out.data)
     out.data += np.float32(1.0)
     out.data *= idf[out.indices]
@@ -98,13 +99,19 @@ class CharView:
     @classmethod
     def fit(cls, words: dict[str, int], rows: Sequence[sparse.csr_matrix], n_docs: int) -> CharView:
         """Fit over text × word count ``rows`` (every fitted text, empty ones included in ``n_docs``)."""
-        per_word = list(map(char_wb_ngrams, words))  # dicts keep insertion order: row i is the i-th word
-        every = list(chain.from_iterable(per_word))
-        grams = {g: i for i, g in enumerate(dict.fromkeys(every))}
-        indptr = np.zeros(len(per_word) + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word)), out=indptr[1:])
-        word_grams = count_matrix(indptr, array("i", map(grams.__getitem__, every)), len(grams))
-        del per_word, every
+        grams: dict[str, int] = {}
+        indptr = array("q", [0])
+        indices = array("i")
+        words_in_order = list(words)  # dicts keep insertion order: row i is the i-th word
+        for start in range(0, len(words_in_order), 4096):  # a few thousand words' n-grams at a time
+            per_word = list(map(char_wb_ngrams, words_in_order[start : start + 4096]))
+            every = list(chain.from_iterable(per_word))
+            for gram in dict.fromkeys(every):
+                grams.setdefault(gram, len(grams))
+            indices.extend(map(grams.__getitem__, every))
+            for size in map(len, per_word):
+                indptr.append(indptr[-1] + size)
+        word_grams = count_matrix(indptr, indices, len(grams))
         df = np.zeros(len(grams), dtype=np.int64)
         for matrix in rows:
             for start in range(0, matrix.shape[0], _CHUNK):
@@ -121,11 +128,51 @@ class CharView:
         return l2_rows(tfidf(text_words @ self.word_grams, self.idf))
 
     def norms(self, text_words: sparse.csr_matrix) -> np.ndarray:
-        """Length of every text's TF-IDF n-gram vector, computed in chunks (for fast scoring)."""
+        """Length of every text's TF-IDF n-gram vector, computed in chunks."""
         out = np.zeros(text_words.shape[0], dtype=np.float32)
         for start in range(0, text_words.shape[0], _CHUNK):
             out[start : start + _CHUNK] = row_norms(tfidf(text_words[start : start + _CHUNK] @ self.word_grams, self.idf))
         return out
+
+    def gram_counts(self, text_words: sparse.csr_matrix, rows: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
+        """The n-gram counts of the texts ``rows`` (ascending; others empty), compactly, and their lengths.
+
+        Counts are kept as small integers (one byte each when they fit) beside int32 columns: a
+        fifth of float rows' size, and all a query needs besides the idf.
+        """
+        n = text_words.shape[0]
+        norms = np.zeros(n, dtype=np.float32)
+        parts = []
+        for start in range(0, rows.size, _CHUNK):
+            chunk = rows[start : start + _CHUNK]
+            counts = text_words[chunk] @ self.word_grams
+            norms[chunk] = row_norms(tfidf(counts, self.idf))
+            parts.append(counts)
+        counts = sparse.vstack(parts, format="csr") if parts else sparse.csr_matrix((0, self.n_features))
+        dtype = np.uint8 if counts.nnz == 0 or counts.data.max() <= np.iinfo(np.uint8).max else np.uint16
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        lengths = np.zeros(n, dtype=np.int64)
+        lengths[rows] = np.diff(counts.indptr)
+        np.cumsum(lengths, out=indptr[1:])
+        stored = sparse.csr_matrix(
+            (counts.data.astype(dtype), counts.indices.astype(np.int32), indptr), shape=(n, self.n_features)
+        )
+        return stored, norms
+
+    def stored_scores(
+        self, grams: sparse.csr_matrix, rows: np.ndarray, norms: np.ndarray, query: tuple[np.ndarray, np.ndarray]
+    ) -> np.ndarray:
+        """Cosine of a query (``query`` output) with texts stored by ``gram_counts``."""
+        q_cols, q_values = query
+        if not q_cols.size or not rows.size:
+            return np.zeros(rows.size, dtype=np.float32)
+        weights = np.zeros(self.n_features, dtype=np.float32)
+        weights[q_cols] = q_values * self.idf[q_cols]
+        sub = grams[rows]
+        tf = _SUBLINEAR[sub.data] if sub.data.dtype == np.uint8 else np.log(sub.data.astype(np.float32)) + 1.0
+        dots = sparse.csr_matrix((tf, sub.indices, sub.indptr), shape=sub.shape) @ weights
+        safe = np.where(norms > 0, norms, 1.0)
+        return np.where(norms > 0, dots / safe, 0.0).astype(np.float32)
 
     def query(self, text_words: sparse.csr_matrix, row: int) -> tuple[np.ndarray, np.ndarray]:
         """The normalised n-gram vector of one text (a row of word counts) as (columns, values)."""

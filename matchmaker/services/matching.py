@@ -1,24 +1,56 @@
 """Suggestions: the matcher's index kept per data version, and the per-request context.
 
-The index is fitted once per ``DataVersion`` and shared by every request of the process (and,
-with ``gunicorn --preload``, by every worker until the first change). Any worker or host that
-sees a newer version in the database rebuilds; nobody refits per request.
+The index is fitted once and shared by every request of the process (and, with ``gunicorn
+--preload``, by every worker). Every request compares the data version in the database with
+its index's (one primary-key read), so a change made by any worker or host is seen by all at
+their next request. When the version moved, the profiles changed since are read from the
+``ProfileChange`` log (written in the same transaction as the change, by the session hooks
+below) and patched into the index's overlay, which takes milliseconds; nothing is refitted
+per edit. Once enough has drifted, the index is refitted in a background thread (or at once,
+when it is small), and changes the log cannot name (a bulk import, SQL without the ORM, a
+pruned log) refit at once.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
+import weakref
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from itertools import chain
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, delete, event, func, insert, inspect, select, union
 
 from ..extensions import db
 from ..matching.eligibility import MatchContext, ineligibility
 from ..matching.engine import MatchIndex, Suggestion, build_index
-from ..models import OPEN_INTRO_STATES, Dismissal, Introduction, MatchReview, Partnership
-from .profiles import data_version, get_partnership, to_engine_profile
+from ..matching.profile import Profile
+from ..models import (
+    OPEN_INTRO_STATES,
+    SECTORS,
+    DataVersion,
+    Dismissal,
+    Introduction,
+    MatchReview,
+    Partnership,
+    PartnershipSector,
+    ProfileChange,
+)
+from .profiles import NotFound, data_version, get_partnership, to_engine_profile
+
+log = logging.getLogger(__name__)
+
+REFIT_SHARE = 0.02  # refit once this share of the fitted profiles changed (INDEX_REFIT_SHARE)
+SYNC_REFIT_BELOW = 2000  # an index fitted on fewer profiles refits at once: it takes < 0.5 s (INDEX_SYNC_REFIT_BELOW)
+MAX_LOGGED_KEYS = 1000  # a transaction changing more profiles logs "refit" instead of every key
+KEEP_LOG_VERSIONS = 10_000  # log rows older than this many versions are pruned
+
+
+# --- the index per process ---------------------------------------------------------------------
 
 
 @dataclass
@@ -28,12 +60,14 @@ class _Cached:
 
 
 class IndexCache:
-    """One fitted index per process, rebuilt when the data version in the database moves."""
+    """One fitted index per process, brought up to date when the data version in the database moves."""
 
     def __init__(self) -> None:
         self._cached: _Cached | None = None
         self._lock = threading.Lock()
-        self.builds = 0
+        self._refit: threading.Thread | None = None
+        self.builds = 0  # full fits
+        self.updates = 0  # overlay patches
 
     def get(self, progress=None) -> MatchIndex:
         version = data_version()
@@ -44,13 +78,85 @@ class IndexCache:
             cached = self._cached
             if cached is not None and cached.version == version:
                 return cached.index
-            index = build_index(load_profiles(), progress=progress)
-            self._cached = _Cached(version, index)
-            self.builds += 1
-            return index
+            if cached is not None and cached.version < version:
+                index = self._patch(cached, version)
+                if index is not None:
+                    return index
+            return self._build(version, progress)
+
+    def _build(self, version: int, progress=None) -> MatchIndex:
+        index = build_index(load_profiles(), progress=progress)
+        self._cached = _Cached(version, index)
+        self.builds += 1
+        return index
+
+    def _patch(self, cached: _Cached, version: int) -> MatchIndex | None:
+        """The cached index with the profiles changed since its version patched in, or None to refit."""
+        keys = changed_keys(cached.version, version)
+        if keys is None:
+            return None
+        index = cached.index
+        drift = index.changes + len(keys)
+        fitted = index.fitted_size
+        if drift >= max(1, _setting("INDEX_REFIT_SHARE", REFIT_SHARE) * fitted) and fitted < _setting(
+            "INDEX_SYNC_REFIT_BELOW", SYNC_REFIT_BELOW
+        ):
+            return None  # small: refitting now is as cheap as patching
+        current = profiles_by_key(keys)
+        index = index.with_changes([current[k] for k in keys if k in current], [k for k in keys if k not in current])
+        self._cached = _Cached(version, index)
+        self.updates += 1
+        if drift >= max(1, _setting("INDEX_REFIT_SHARE", REFIT_SHARE) * fitted):
+            self._refit_in_background()
+        return index
+
+    def _refit_in_background(self) -> None:
+        if self._refit is not None and self._refit.is_alive():
+            return
+        app = current_app._get_current_object()
+        self._refit = threading.Thread(target=self._refit_now, args=(app,), name="index-refit", daemon=True)
+        self._refit.start()
+
+    def _refit_now(self, app) -> None:
+        try:
+            with app.app_context():
+                version = data_version()  # read first: changes after it are patched in later
+                index = build_index(load_profiles())
+            with self._lock:
+                cached = self._cached
+                if cached is None or cached.index.changes > 0 or cached.version < version:
+                    self._cached = _Cached(version, index)
+                    self.builds += 1
+        except Exception:  # the patched index keeps serving; the next drift tries again
+            log.exception("background refit of the matching index failed")
+
+    def build_in_background(self) -> None:
+        """Fit the index in a thread when this process has none (for readiness checks)."""
+        if self._cached is None and (self._refit is None or not self._refit.is_alive()):
+            self._refit_in_background()
+
+    def wait_for_refit(self, timeout: float | None = None) -> None:
+        """Block until a background refit (if any) is done: for tests and benchmarks."""
+        if self._refit is not None:
+            self._refit.join(timeout)
 
     def clear(self) -> None:
         self._cached = None
+
+    @property
+    def version(self) -> int | None:
+        """The data version of the index this process holds (None: none yet)."""
+        cached = self._cached
+        return cached.version if cached else None
+
+    @property
+    def size(self) -> int:
+        cached = self._cached
+        return len(cached.index) if cached else 0
+
+
+def _setting(name: str, default):
+    return current_app.config.get(name, default)
 
 
 def index_cache() -> IndexCache:
@@ -62,24 +168,162 @@ def current_index(progress=None) -> MatchIndex:
     return index_cache().get(progress=progress)
 
 
-def load_profiles() -> list:
-    stmt = select(Partnership).where(Partnership.active.is_(True)).order_by(Partnership.id)
-    return [to_engine_profile(p) for p in db.session.scalars(stmt)]
+def _profiles(where) -> list[Profile]:
+    """Engine profiles of the partnerships matching ``where``, read without ORM objects."""
+    columns = (
+        Partnership.id,
+        Partnership.key,
+        Partnership.name,
+        Partnership.founded,
+        Partnership.region,
+        Partnership.description,
+        Partnership.challenges,
+        Partnership.experiences,
+        Partnership.open_to_mentor,
+        Partnership.mentor_capacity,
+    )
+    rows = db.session.execute(select(*columns).where(where).order_by(Partnership.id)).all()
+    sectors: dict[int, set[str]] = {}
+    ids = select(Partnership.id).where(where).scalar_subquery()
+    stmt = select(PartnershipSector.partnership_id, PartnershipSector.sector).where(
+        PartnershipSector.partnership_id.in_(ids)
+    )
+    for pid, sector in db.session.execute(stmt):
+        sectors.setdefault(pid, set()).add(sector)
+    return [
+        Profile(
+            key=key,
+            name=name,
+            sectors=tuple(s for s in SECTORS if s in sectors.get(pid, ())),
+            founded=founded,
+            region=region,
+            description=description or "",
+            challenges=challenges or "",
+            experiences=experiences or "",
+            open_to_mentor=open_to_mentor,
+            mentor_capacity=mentor_capacity,
+        )
+        for pid, key, name, founded, region, description, challenges, experiences, open_to_mentor, mentor_capacity in rows
+    ]
 
 
-def mentor_load() -> dict[str, int]:
-    """Open introductions per mentor key (requested, awaiting admin or accepted)."""
-    stmt = (
+def load_profiles() -> list[Profile]:
+    """Every active partnership as the engine sees it."""
+    return _profiles(Partnership.active.is_(True))
+
+
+def profiles_by_key(keys) -> dict[str, Profile]:
+    """The active partnerships among ``keys``."""
+    keys = list(keys)
+    out: dict[str, Profile] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        out.update((p.key, p) for p in _profiles(Partnership.active.is_(True) & Partnership.key.in_(chunk)))
+    return out
+
+
+# --- which profiles changed (the ProfileChange log) -------------------------------------------
+
+_CHANGED = "matchmaker.changed_keys"
+_CHANGED_IDS = "matchmaker.changed_partnership_ids"
+_BUMPED = "matchmaker.data_version_bumped"
+_log_table: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> (exists, checked at)
+
+
+def _has_log_table(connection) -> bool:
+    """Whether ``profile_change`` exists (before its migration ran it does not: then refit as before)."""
+    engine = connection.engine
+    known = _log_table.get(engine)
+    if known is not None and (known[0] or time.monotonic() - known[1] < 60):
+        return known[0]
+    exists = inspect(connection).has_table(ProfileChange.__tablename__)
+    _log_table[engine] = (exists, time.monotonic())
+    return exists
+
+
+def changed_keys(since: int, until: int) -> list[str] | None:
+    """Keys of the partnerships changed after version ``since`` up to ``until``; None when unknown."""
+    if not _has_log_table(db.session.connection()):
+        return None
+    rows = db.session.execute(
+        select(ProfileChange.version, ProfileChange.key).where(
+            ProfileChange.version > since, ProfileChange.version <= until
+        )
+    ).all()
+    if len({version for version, _ in rows}) != until - since or any(key is None for _, key in rows):
+        return None  # a version bumped without a log (pruned, or not through the ORM), or a bulk change
+    return sorted({key for _, key in rows})
+
+
+@event.listens_for(db.session, "after_flush")
+def _collect_changes(session, _context) -> None:
+    """Remember which partnerships this transaction touched and whether it bumped the data version."""
+    keys = session.info.setdefault(_CHANGED, set())
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, Partnership):
+            if obj.key:
+                keys.add(obj.key)
+            keys.update(k for k in inspect(obj).attrs.key.history.deleted or () if k)  # a renamed key
+        elif isinstance(obj, PartnershipSector) and obj.partnership_id is not None:
+            session.info.setdefault(_CHANGED_IDS, set()).add(obj.partnership_id)
+        elif isinstance(obj, DataVersion):
+            session.info[_BUMPED] = True
+
+
+@event.listens_for(db.session, "before_commit")
+def _log_changes(session) -> None:
+    """Write the ProfileChange rows of a transaction that bumped the data version."""
+    if not (session.info.get(_BUMPED) or session.info.get(_CHANGED) or session.info.get(_CHANGED_IDS)):
+        return
+    session.flush()
+    keys = session.info.pop(_CHANGED, set())
+    ids = session.info.pop(_CHANGED_IDS, set())
+    if not session.info.pop(_BUMPED, False):
+        return  # profiles changed without a version bump: no worker would look anyway
+    connection = session.connection()
+    if not _has_log_table(connection):
+        return
+    if ids and len(keys) <= MAX_LOGGED_KEYS:
+        keys |= set(session.scalars(select(Partnership.key).where(Partnership.id.in_(list(ids)[: MAX_LOGGED_KEYS + 1]))))
+    version = session.scalar(select(DataVersion.version).where(DataVersion.id == 1))
+    if version is None:
+        return
+    if keys and len(keys) <= MAX_LOGGED_KEYS:
+        rows = [{"version": version, "key": key} for key in sorted(keys)]
+    else:
+        rows = [{"version": version, "key": None}]  # refit
+    session.execute(insert(ProfileChange), rows)
+    if version % 100 == 0:
+        session.execute(delete(ProfileChange).where(ProfileChange.version <= version - KEEP_LOG_VERSIONS))
+
+
+@event.listens_for(db.session, "after_soft_rollback")
+def _forget_changes(session, _previous_transaction) -> None:
+    for name in (_CHANGED, _CHANGED_IDS, _BUMPED):
+        session.info.pop(name, None)
+
+
+# --- the per-request context -----------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _load_statement():
+    return (
         select(Partnership.key, func.count(Introduction.id))
         .join(Introduction, Introduction.mentor_id == Partnership.id)
         .where(Introduction.state.in_(OPEN_INTRO_STATES))
         .group_by(Partnership.key)
     )
-    return {key: count for key, count in db.session.execute(stmt)}
 
 
-def excluded_pairs(mentee_id: int | None = None) -> frozenset[tuple[str, str]]:
-    """(mentee key, mentor key) pairs never to suggest: rejected by an admin or dismissed."""
+def mentor_load() -> dict[str, int]:
+    """Open introductions per mentor key (requested, awaiting admin or accepted)."""
+    return {key: count for key, count in db.session.execute(_load_statement())}
+
+
+@lru_cache(maxsize=3)
+def _excluded_statement(by: str | None):
+    """Rejected and dismissed pairs: all, or of one mentee by "id" or "key" (a bound parameter)."""
     mentee = Partnership.__table__.alias("mentee")
     mentor = Partnership.__table__.alias("mentor")
     rejected = (
@@ -95,20 +339,33 @@ def excluded_pairs(mentee_id: int | None = None) -> frozenset[tuple[str, str]]:
         .join(mentee, mentee.c.id == Dismissal.partnership_id)
         .join(mentor, mentor.c.id == Dismissal.mentor_id)
     )
+    if by is not None:
+        rejected = rejected.where(mentee.c[by] == bindparam("mentee"))
+        dismissed = dismissed.where(mentee.c[by] == bindparam("mentee"))
+    return union(rejected, dismissed)
+
+
+def excluded_pairs(mentee_id: int | None = None, *, mentee_key: str | None = None) -> frozenset[tuple[str, str]]:
+    """(mentee key, mentor key) pairs never to suggest: rejected by an admin or dismissed.
+
+    All pairs, or those of one mentee given by id or by key.
+    """
     if mentee_id is not None:
-        rejected = rejected.where(MatchReview.mentee_id == mentee_id)
-        dismissed = dismissed.where(Dismissal.partnership_id == mentee_id)
-    pairs = set(db.session.execute(rejected).all()) | set(db.session.execute(dismissed).all())
-    return frozenset((a, b) for a, b in pairs)
+        rows = db.session.execute(_excluded_statement("id"), {"mentee": mentee_id})
+    elif mentee_key is not None:
+        rows = db.session.execute(_excluded_statement("key"), {"mentee": mentee_key})
+    else:
+        rows = db.session.execute(_excluded_statement(None))
+    return frozenset((a, b) for a, b in rows)
 
 
-def match_context(mentee_id: int | None = None) -> MatchContext:
+def match_context(mentee_id: int | None = None, *, mentee_key: str | None = None) -> MatchContext:
     """Everything the matcher needs that changes between requests."""
     return MatchContext(
         current_year=date.today().year,
         min_years=current_app.config["MENTOR_MIN_YEARS"],
         load=mentor_load(),
-        excluded=excluded_pairs(mentee_id),
+        excluded=excluded_pairs(mentee_id, mentee_key=mentee_key),
     )
 
 
@@ -116,10 +373,11 @@ def suggest(
     key: str, *, limit: int | None = None, sectors=None, region: str | None = None
 ) -> list[Suggestion]:
     """Ranked mentor suggestions for the partnership ``key`` (NotFound if unknown)."""
-    partnership = get_partnership(key)
     index = current_index()
+    if key not in index:  # the index holds exactly the active partnerships of the current version
+        raise NotFound(f"unknown partnership key {key!r}")
     limit = limit or current_app.config["SUGGESTION_LIMIT"]
-    return index.rank(key, match_context(partnership.id), limit=limit, sectors=sectors, region=region)
+    return index.rank(key, match_context(mentee_key=key), limit=limit, sectors=sectors, region=region)
 
 
 def why_not(mentee_key: str, mentor_key: str) -> str | None:
@@ -127,4 +385,3 @@ def why_not(mentee_key: str, mentor_key: str) -> str | None:
     mentee = get_partnership(mentee_key)
     mentor = get_partnership(mentor_key)
     return ineligibility(to_engine_profile(mentor), to_engine_profile(mentee), match_context(mentee.id))
-

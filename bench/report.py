@@ -1,0 +1,73 @@
+"""The Markdown summary of a benchmark run, with the issue's targets checked."""
+
+from __future__ import annotations
+
+TARGET_SIZE = 100_000
+
+
+def _fmt(value, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}"
+
+
+def targets(results: dict) -> list[tuple[str, str, bool | None]]:
+    """(target, measured, met) for the issue's targets; met is None when not measured."""
+    row = next((r for r in results["sizes"] if r["size"] == TARGET_SIZE), None)
+    out: list[tuple[str, str, bool | None]] = []
+
+    def check(name: str, value, ok) -> None:
+        out.append((name, _fmt(value, 2) if value is not None else "not measured", None if value is None else ok(value)))
+
+    get = (lambda k: row.get(k)) if row else (lambda k: None)
+    check("suggest p50 ≤ 10 ms at 100,000", get("suggest_p50_ms"), lambda v: v <= 10)
+    check("suggest p50 ≤ 3 × floor", get("suggest_over_floor"), lambda v: v <= 3)
+    check("suggest p95 ≤ 30 ms", get("suggest_p95_ms"), lambda v: v <= 30)
+    check("index build ≤ 30 s", get("build_s"), lambda v: v <= 30)
+    check("peak memory ≤ 1 GB (MB)", get("rss_mb"), lambda v: v <= 1024)
+    check("edit visible ≤ 100 ms (p50)", get("update_p50_ms"), lambda v: v <= 100)
+    check("import ≤ 60 s", get("import_s"), lambda v: v <= 60)
+    http = results.get("http")
+    check("HTTP suggestions ≥ 60 % of /healthz req/s", http.get("ratio") if http else None, lambda v: v >= 0.6)
+    return out
+
+
+def markdown(results: dict) -> str:
+    meta = results["meta"]
+    lines = [
+        f"Benchmark {meta['date']} (commit {meta['commit'] or '?'}), {meta['cpus']} CPUs, Python {meta['python']}, "
+        f"{meta['database']}, seed {meta['seed']}; load average after the run {meta.get('load_after', 0):.1f}.",
+        "",
+        "| profiles | import s | build s (load + fit) | peak RSS MB | suggest p50 ms | suggest p95 ms "
+        "| floor p50 ms | p50 / floor | edit → visible p50 ms |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results["sizes"]:
+        lines.append(
+            f"| {r['size']:,} | {_fmt(r.get('import_s'))} | {_fmt(r.get('build_s'))} ({_fmt(r.get('load_s'))} + "
+            f"{_fmt(r.get('fit_s'))}) | {_fmt(r.get('rss_mb'), 0)} | {_fmt(r.get('suggest_p50_ms'), 2)} | "
+            f"{_fmt(r.get('suggest_p95_ms'), 2)} | {_fmt(r.get('floor_p50_ms'), 2)} | {_fmt(r.get('suggest_over_floor'), 2)} | "
+            f"{_fmt(r.get('update_p50_ms'), 1)} |"
+        )
+    http = results.get("http")
+    if http:
+        s, h = http["suggestions"], http["healthz"]
+        lines += [
+            "",
+            f"HTTP at {http['size']:,} profiles: gunicorn, {http['workers']} workers, {http['tool']} with "
+            f"{http['connections']} connections for {http['seconds']} s per endpoint, on loopback.",
+            "",
+            "| endpoint | req/s | p50 ms | p95 ms | errors |",
+            "|---|---:|---:|---:|---:|",
+            f"| /partnerships/&lt;key&gt; (suggestions) | {_fmt(s['rps'])} | {_fmt(s['p50_ms'], 2)} | {_fmt(s['p95_ms'], 2)} "
+            f"| {s['errors'] + s['non_2xx']} |",
+            f"| /healthz | {_fmt(h['rps'])} | {_fmt(h['p50_ms'], 2)} | {_fmt(h['p95_ms'], 2)} | {h['errors'] + h['non_2xx']} |",
+            "",
+            f"Suggestions / healthz requests per second: {http['ratio']:.2f}.",
+        ]
+    lines += ["", "| target | measured | met |", "|---|---:|:---:|"]
+    for name, value, met in targets(results):
+        lines.append(f"| {name} | {value} | {'–' if met is None else ('yes' if met else 'no')} |")
+    return "\n".join(lines) + "\n"
