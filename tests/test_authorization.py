@@ -42,6 +42,8 @@ INTRO_PARTIES = expect(anon=LOGIN, b=MISSING)
 # (endpoint, method) -> (url, body, expectations). Bodies go as form data, or as JSON for /api/.
 MATRIX = {
     ("static", "GET"): ("/static/style.css", None, PUBLIC),
+    ("health.healthz", "GET"): ("/healthz", None, PUBLIC),
+    ("health.readyz", "GET"): ("/readyz", None, PUBLIC),  # 503 while the index is being built
     ("main.index", "GET"): ("/", None, PUBLIC),
     ("main.partnership", "GET"): (f"/partnerships/{A}", None, PUBLIC),
     ("main.language", "POST"): ("/language", {"lang": "en"}, PUBLIC),
@@ -134,6 +136,8 @@ def classify(response) -> str:
         return FORBID
     if status == 404:
         return MISSING
+    if status == 503 and response.request.path == "/readyz":
+        return OK  # "not ready yet" is the answer, not a failure
     assert status != 405 and status < 500, f"unexpected {status}"
     return OK
 
