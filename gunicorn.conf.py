@@ -34,7 +34,9 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # Used as is when LOG_FORMAT=text; the JSON formatter logs the same fields by name.
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(D)sus request_id=%({x-request-id}o)s'
 logconfig_dict = gunicorn_log_config(
-    level=os.environ.get("LOG_LEVEL", "INFO").upper(), text=os.environ.get("LOG_FORMAT", "json") == "text"
+    level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+    text=os.environ.get("LOG_FORMAT", "json") == "text",
+    access=accesslog is not None,
 )
 
 

@@ -80,8 +80,10 @@ def _formatter(text: bool) -> dict:
     return {"()": JsonFormatter}
 
 
-def gunicorn_log_config(level: str = "INFO", text: bool = False) -> dict:
-    """``logging.config`` for gunicorn's ``logconfig_dict``: gunicorn's and the app's logs alike."""
+def gunicorn_log_config(level: str = "INFO", text: bool = False, access: bool = True) -> dict:
+    """``logging.config`` for gunicorn's ``logconfig_dict``: gunicorn's and the app's logs alike.
+
+    ``access=False`` drops the access log (one line per request)."""
     handler = {
         "class": "logging.StreamHandler",
         "formatter": "default",
@@ -97,7 +99,7 @@ def gunicorn_log_config(level: str = "INFO", text: bool = False) -> dict:
         "root": {"level": level, "handlers": ["default"]},
         "loggers": {
             "gunicorn.error": {"level": level, "handlers": ["default"], "propagate": False},
-            "gunicorn.access": {"level": "INFO", "handlers": ["access"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["access"] if access else [], "propagate": False},
         },
     }
 

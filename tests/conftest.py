@@ -58,6 +58,7 @@ def empty_app(database_url):
     with app.app_context():
         _drop_everything()
     yield app
+    app.extensions["matchmaker.index"].wait_for_refit(timeout=60)  # no thread may outlive its tables
     with app.app_context():
         db.session.remove()
         _drop_everything()

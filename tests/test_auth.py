@@ -122,7 +122,7 @@ def test_register_with_a_taken_key(app, client):
         load(profile(key="bezet"))
     response = client.post("/register", data=register_data(key="bezet"))
     assert response.status_code == 400
-    assert "already used" in response.get_data(as_text=True) or "al gebruikt" in response.get_data(as_text=True)
+    assert "already used" in response.get_data(as_text=True) or "al in gebruik" in response.get_data(as_text=True)
     with app.app_context():
         assert counts() == (0, 1)
 

@@ -15,7 +15,7 @@ from sklearn.preprocessing import normalize as l2_normalize
 from sqlalchemy import text
 
 from matchmaker.extensions import db
-from matchmaker.matching import analysis, text as reference
+from matchmaker.matching import analysis, fit, text as reference
 from matchmaker.matching.eligibility import MatchContext
 from matchmaker.matching.engine import DESCRIPTION_WEIGHT, build_index
 from matchmaker.matching.profile import Profile
@@ -60,6 +60,16 @@ def test_fast_normalise_tokenise_and_detect_match_the_reference():
     assert [analysis.fast_tokenize(t) for t in texts] == [reference.tokenize(t) for t in texts]
     assert analysis.detect_languages(texts) == [reference.detect_language(t) for t in texts]
     assert analysis.BackgroundLanguages(texts).all() == [reference.detect_language(t) for t in texts]
+
+
+def test_fitting_in_two_processes_gives_the_same_vectors(seed_profiles):
+    one = fit.fit_vectors(seed_profiles, analysis.FastAnalyzer(), split_above=10**9)
+    two = fit.fit_vectors(seed_profiles, analysis.FastAnalyzer(), split_above=1)  # forks when it may
+    assert list(one.vocabulary) == list(two.vocabulary)
+    assert abs(one.need - two.need).max() == 0 and abs(one.offer - two.offer).max() == 0
+    assert (one.langs == two.langs).all()
+    assert abs(one.chars.vectors(one.offer_words) @ one.chars.vectors(one.need_words).T
+               - two.chars.vectors(two.offer_words) @ two.chars.vectors(two.need_words).T).max() < 1e-6
 
 
 def test_fast_analyser_gives_the_reference_features_in_order():

@@ -124,3 +124,62 @@ def test_a_profile_changed_elsewhere_shows_in_both_servers_within_a_second(serve
     assert set(seen) == set(servers), f"seen after {seen} s"
     assert _suggested(second, "nieuw-starters")[0] == "krimp-noord"
     assert _get(f"{second}/healthz")[0] == 200
+
+
+# --- health checks and request ids (what the proxy and the orchestrator see) -------------------
+
+
+def test_healthz_needs_no_database(empty_app):
+    response = empty_app.test_client().get("/healthz")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+def test_readyz_waits_for_the_index_then_reports_it(network):
+    client = network.test_client()
+    cache = network.extensions["matchmaker.index"]
+    first = client.get("/readyz")
+    if first.status_code == 503:  # the index is being fitted in the background
+        assert first.get_json()["index"] == "building"
+        cache.wait_for_refit(timeout=60)
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json()["index"]["profiles"] == 6
+
+
+def test_readyz_is_503_when_the_database_is_unreachable(tmp_path):
+    from matchmaker import create_app
+    from matchmaker.config import TEST_CONFIG
+
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/x.db"})
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unreachable"
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"), [("abc-123_proxy.1", True), ("x" * 200, False), ("bad id with spaces", False), (None, False)]
+)
+def test_request_ids_are_kept_or_made_and_echoed(client, sent, kept):
+    response = client.get("/healthz", headers={"X-Request-ID": sent} if sent else {})
+    echoed = response.headers["X-Request-ID"]
+    assert (echoed == sent) is kept
+    assert re.fullmatch(r"[A-Za-z0-9._:@/+=-]{1,128}", echoed)
+
+
+def test_logs_are_json_lines_with_the_request_id(app):
+    import logging
+
+    from matchmaker.logging_setup import JsonFormatter, RequestIdFilter
+
+    formatter, request_filter = JsonFormatter(), RequestIdFilter()
+    with app.test_request_context("/healthz", headers={"X-Request-ID": "req-42"}):
+        app.preprocess_request()
+        record = logging.LogRecord("matchmaker", logging.WARNING, __file__, 1, "index %s", ("stale",), None)
+        request_filter.filter(record)
+        line = json.loads(formatter.format(record))
+    assert line["message"] == "index stale" and line["request_id"] == "req-42" and line["level"] == "WARNING"
+    atoms = {"h": "127.0.0.1", "m": "GET", "U": "/healthz", "q": "", "H": "HTTP/1.1", "s": "200", "B": 16,
+             "f": "-", "a": "curl", "D": 1500, "{x-request-id}o": "req-42"}
+    access = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, "%(h)s", (atoms,), None)
+    line = json.loads(formatter.format(access))
+    assert line["path"] == "/healthz" and line["duration_ms"] == 1.5 and line["request_id"] == "req-42"

@@ -13,7 +13,7 @@ import ctypes.util
 import re
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from itertools import chain
 
@@ -79,44 +79,38 @@ def _zipf_nl(word: str) -> float:
     return zipf
 
 
-def _plain_zipf(word: str) -> float:
-    """``_zipf_nl`` of a lower-case ASCII alphabetic word."""
-    zipf = _KNOWN_ZIPF.get(word)
-    if zipf is None:
-        zipf = _zipf_nl(word) if word in _nl_frequencies() else 0.0
-    return zipf
-
-
 @lru_cache(maxsize=400_000)
 def split_compound(word: str, _depth: int = 0) -> tuple[str, ...]:
-    """``text.split_compound`` with the fast frequency look-up above (same splits)."""
+    """``text.split_compound`` with fast frequency look-ups (same splits, same order of trying)."""
     if len(word) < 2 * reference._MIN_PART + 1 or not word.isalpha():
         return ()
     if _depth == 0 and _zipf_nl(word) >= reference._COMMON_WORD:
         return ()
-    min_part, min_zipf = reference._MIN_PART, reference._MIN_ZIPF
-    # A plain word's parts are plain: a part missing from the list is 0 without a call.
-    zipf = _zipf_nl if not (word.isascii() and word.islower()) else _plain_zipf
+    min_part, min_zipf, links = reference._MIN_PART, reference._MIN_ZIPF, reference._LINKS
+    # A common part is on wordfreq's list; for a plain word (so plain parts) that look-up decides.
+    listed = _nl_frequencies() if word.isascii() and word.islower() else None
     best: tuple[float, tuple[str, ...]] | None = None
     for i in range(min_part, len(word) - min_part + 1):
         left, right = word[:i], word[i:]
-        candidates = [(left, right)]
-        for link in reference._LINKS:
+        candidates = [left]
+        for link in links:
             if left.endswith(link) and len(left) - len(link) >= min_part:
-                candidates.append((left[: -len(link)], right))
-        for modifier, head in candidates:
-            mod_f = zipf(modifier)
+                candidates.append(left[: -len(link)])
+        for modifier in candidates:
+            if listed is not None and modifier not in listed:
+                continue  # zipf 0
+            mod_f = _zipf_nl(modifier)
             if mod_f < min_zipf:
                 continue
-            head_parts: tuple[str, ...] = (head,)
-            head_f = zipf(head)
+            head_parts: tuple[str, ...] = (right,)
+            head_f = _zipf_nl(right) if listed is None or right in listed else 0.0
             if head_f < min_zipf:
                 if _depth >= 1:
                     continue
-                head_parts = split_compound(head, _depth + 1)
+                head_parts = split_compound(right, _depth + 1)
                 if not head_parts:
                     continue
-                head_f = min(zipf(p) for p in head_parts) - 1.0
+                head_f = min(_zipf_nl(p) for p in head_parts) - 1.0
             score = min(mod_f, head_f) + 0.25 * min(len(modifier), len(head_parts[0]))
             if best is None or score > best[0]:
                 best = (score, (modifier, *head_parts))
@@ -244,11 +238,18 @@ def detect_languages(texts: Sequence[str]) -> list[str]:
     return _Automaton().detect(texts)
 
 
+def _detector() -> Callable[[Sequence[str]], list[str]]:
+    if _Automaton.available():
+        return _Automaton().detect
+    return lambda texts: [detect_language(t) for t in texts]
+
+
 class BackgroundLanguages:
     """``detect_languages`` in a thread, chunk by chunk, while the caller works on earlier texts.
 
-    The detection is mostly numpy work that releases the GIL, so it runs beside Python code.
-    ``langs[i]`` waits until text ``i`` is done.
+    ``langs[i]`` waits until text ``i`` is done. The detection is numpy work on small arrays and
+    holds the GIL much of the time, so this overlaps only partly; for many texts ``fit`` splits
+    the work across processes instead.
     """
 
     def __init__(self, texts: Sequence[str]) -> None:
@@ -260,7 +261,7 @@ class BackgroundLanguages:
 
     def _run(self) -> None:
         try:
-            detect = _Automaton().detect if _Automaton.available() else lambda ts: [detect_language(t) for t in ts]
+            detect = _detector()
             for c, start in enumerate(range(0, len(self._texts), _CHUNK)):
                 self._langs[start : start + _CHUNK] = detect(self._texts[start : start + _CHUNK])
                 self._ready[c].set()
@@ -378,16 +379,27 @@ class FastAnalyzer(Analyzer):
             concepts.append(Feature(name, " ".join(surfaces[i : i + n])))
         return out + concepts
 
-    def surfaces(self, text: str, lang: str | None = None) -> dict[str, str]:
-        """Feature → the first surface word that produced it (as ``features`` in order would say)."""
+    def surfaces(self, text: str, lang: str | None = None, wanted: set[str] | None = None) -> dict[str, str]:
+        """Feature → the first surface word that produced it (as ``features`` in order would say).
+
+        With ``wanted`` (word features, not concepts) only those, reading only as far as needed.
+        """
         if not text or not text.strip():
             return {}
         lang = lang or detect_language(text)
         surface_of = _surface_words(text)
         words: dict[str, str] = {}
+        tokens = fast_tokenize(text)
+        if wanted is not None:
+            for token in tokens:
+                for name in self.word(token, lang)[1]:
+                    if name in wanted and name not in words:
+                        words[name] = surface_of.get(token, token)
+                        if len(words) == len(wanted):
+                            return words
+            return words
         concepts: dict[str, str] = {}
         stems: list[str] = []
-        tokens = fast_tokenize(text)
         for token in tokens:
             seq, names, token_concepts = self.word(token, lang)
             stems.append(seq)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy import sparse
 
-from .analysis import FastAnalyzer, char_words, fast_tokenize
+from .analysis import FastAnalyzer, char_words, fast_tokenize, release_free_memory
 from .eligibility import MatchContext
 from .fit import DESCRIPTION_WEIGHT, fit_vectors
 from .profile import Profile
@@ -117,6 +117,7 @@ class MatchIndex:
         self._empty_region = self._region_ids.get("", -1)
         self._overlay: dict[int, _Rows] = {}
         self._surface_cache: dict[tuple, dict[str, str]] = {}
+        self._mentors_by_cutoff: dict[int, np.ndarray] = {}  # open, experienced, present and old enough
         self._views()
 
     # -- fitting ------------------------------------------------------------------------------
@@ -131,11 +132,15 @@ class MatchIndex:
         self._offer_t = self._offer.T.tocsr()  # feature × profile: a query touches only its postings
         self._need_words, self._offer_words = fitted.need_words, fitted.offer_words
         self.chars = fitted.chars
-        # Mentors' n-gram counts, kept so re-ranking a query's candidates is one sparse product.
-        self._offer_grams, self._offer_char_norms = self.chars.gram_counts(
-            self._offer_words, np.flatnonzero(self._can_mentor)
-        )
         self._langs = fitted.langs
+        del fitted
+        release_free_memory()  # the fit's buffers
+        # Mentors' n-gram counts, kept so re-ranking a query's candidates is one sparse product.
+        lengths = getattr(self.chars, "fitted_lengths", None)
+        self._offer_grams, self._offer_char_norms = self.chars.gram_counts(
+            self._offer_words, np.flatnonzero(self._can_mentor), lengths[1] if lengths else None
+        )
+        self.chars.fitted_lengths = None
 
     def _views(self) -> None:
         n, base = len(self.profiles), self._n_base
@@ -144,8 +149,8 @@ class MatchIndex:
         def rows_of(matrix):
             return lambda rows: matrix[rows]
 
-        def chars_of(matrix):
-            return lambda rows: self.chars.vectors(matrix[rows])
+        def chars_of(matrix, chars=self.chars):  # no reference back to self: old copies die at once
+            return lambda rows: chars.vectors(matrix[rows])
 
         width, grams = len(self.vocabulary), self.chars.n_features
         self.need = RowView(rows_of(self._need), {p: r.need for p, r in ov.items()}, n, width)
@@ -211,6 +216,7 @@ class MatchIndex:
         new._overlay = dict(self._overlay)
         new._region_ids = dict(self._region_ids)
         new._surface_cache = {}
+        new._mentors_by_cutoff = {}
         changed = list(changed)
         added = [p.key for p in changed if p.key not in self._slots]
         grow = len(dict.fromkeys(added))
@@ -340,7 +346,11 @@ class MatchIndex:
 
     def eligible_mask(self, mentee: Profile, context: MatchContext) -> np.ndarray:
         """Boolean array over the index: which profiles may mentor ``mentee`` now."""
-        mask = self._can_mentor & self._alive & (self.founded <= context.current_year - context.min_years)
+        cutoff = context.current_year - context.min_years
+        static = self._mentors_by_cutoff.get(cutoff)
+        if static is None:
+            static = self._mentors_by_cutoff[cutoff] = self._can_mentor & self._alive & (self.founded <= cutoff)
+        mask = static.copy()
         for key, load in context.load.items():
             pos = self.position.get(key)
             if pos is not None and load >= self.profiles[pos].mentor_capacity:
@@ -416,20 +426,28 @@ class MatchIndex:
 
     # -- reasons ------------------------------------------------------------------------------
 
-    def _surfaces(self, profile: Profile, fields: tuple[int, ...]) -> dict[str, str]:
-        """Feature → the first surface word that produced it, over the profile's ``fields``."""
+    def _surfaces(self, profile: Profile, fields: tuple[int, ...], wanted: set[str] | None = None) -> dict[str, str]:
+        """Feature → the first surface word that produced it, over the profile's ``fields``.
+
+        With ``wanted`` (word features, no concepts) the texts are read only until those are found.
+        """
         pos = self.position.get(profile.key)
         known = pos is not None and self.profiles[pos] == profile
         if known and (pos, fields) in self._surface_cache:
             return self._surface_cache[pos, fields]
         texts = {CHALLENGES: profile.challenges, EXPERIENCES: profile.experiences, DESCRIPTION: profile.description}
         out: dict[str, str] = {}
+        missing = set(wanted) if wanted is not None else None
         for f in fields:
             text = texts[f]
             lang = LANGUAGES[self._langs[pos, f]] if known and text and text.strip() else None
-            for name, surface in self.analyzer.surfaces(text, lang).items():
+            for name, surface in self.analyzer.surfaces(text, lang, missing).items():
                 out.setdefault(name, surface)
-        if known:
+            if missing is not None:
+                missing.difference_update(out)
+                if not missing:
+                    break
+        if known and wanted is None:
             if len(self._surface_cache) >= SURFACE_CACHE:
                 self._surface_cache.clear()
             self._surface_cache[pos, fields] = out
@@ -451,25 +469,25 @@ class MatchIndex:
             return []
         offer_cols, offer_weights = self._offer_row(pos)
         need = need.tocsr()
-        cols, a, b = np.intersect1d(need.indices, offer_cols, assume_unique=True, return_indices=True)
+        cols, a, b = _common(need.indices, offer_cols)
         weights = need.data[a] * offer_weights[b]
         present = weights != 0
         cols, weights = cols[present], weights[present]
         if not cols.size:
             return []
         order = np.argsort(-weights)
-        mentor_surface = self._surfaces(mentor, (EXPERIENCES, DESCRIPTION))
+        floor = 0.12 * float(weights[order[0]])  # a word that barely counted explains nothing
+        order = order[weights[order] >= floor]
+        terms = {f for f in self.vocabulary[cols[order]] if not f.startswith(CONCEPT_PREFIX)}
+        mentor_surface = self._surfaces(mentor, (EXPERIENCES, DESCRIPTION), terms) if terms else {}
         if mentee_surface is None:
             mentee_surface = self._surfaces(mentee, (CHALLENGES, DESCRIPTION))
         thesaurus = self.analyzer.thesaurus
         reasons: list[Reason] = []
         seen: set[str] = set()
-        floor = 0.12 * float(weights[order[0]])  # a word that barely counted explains nothing
         for idx in order:
             feature = self.vocabulary[cols[idx]]
             weight = float(weights[idx])
-            if weight < floor:
-                break
             if feature.startswith(CONCEPT_PREFIX):
                 concept = thesaurus.concepts.get(feature[len(CONCEPT_PREFIX) :])
                 if concept is None or concept.id in {"teacher", "student_teacher"}:
@@ -489,6 +507,15 @@ class MatchIndex:
             if len(reasons) >= max_terms:
                 break
         return reasons
+
+
+def _common(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values in both sorted, duplicate-free arrays, with their positions in each."""
+    at = np.searchsorted(b, a)
+    found = at < b.size
+    found[found] = b[at[found]] == a[found]
+    in_a = np.flatnonzero(found)
+    return a[in_a], in_a, at[in_a]
 
 
 def build_index(profiles: Sequence[Profile], progress=None) -> MatchIndex:

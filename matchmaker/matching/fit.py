@@ -3,12 +3,16 @@
 Each text is tokenised and its tokens are looked up in a table of distinct (language, token)
 pairs; a token seen for the first time is analysed once (``FastAnalyzer.word``). Features,
 multi-word thesaurus terms and the character view's words then come from that table for the
-whole corpus at once. Languages are detected in a background thread meanwhile. The result is
-what ``text.Analyzer`` with scikit-learn's ``TfidfVectorizer`` would give.
+whole corpus at once. With many texts a forked child process takes half of them (languages,
+tokens, its own table, merged afterwards). The result is what ``text.Analyzer`` with
+scikit-learn's ``TfidfVectorizer`` would give.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import pickle
+import threading
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,13 +20,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from .analysis import BackgroundLanguages, FastAnalyzer, fast_tokenize, release_free_memory
+from .analysis import BackgroundLanguages, FastAnalyzer, detect_languages, fast_tokenize, release_free_memory
 from .profile import Profile
 from .text import LANGUAGES, stopwords
 from .views import CharView, count_matrix, gather_rows, idf_from_df, l2_rows, sorted_vocabulary, tfidf
 
 FIELDS = ("challenges", "experiences", "description")  # the columns of ``Fitted.langs``
 DESCRIPTION_WEIGHT = 0.35  # how much the free description counts beside challenges/experiences
+SPLIT_ABOVE = 30_000  # texts from which a child process takes half of them (see _tokenize_all)
 
 
 @dataclass
@@ -45,6 +50,7 @@ class _TokenTable:
         self.analyzer = analyzer
         self.stops = stopwords()
         self.ids: dict[str, dict[str, int]] = {lang: {} for lang in LANGUAGES}
+        self.keys: list[tuple[str, str]] = []  # (language, token) by id
         self.features: dict[str, int] = {}  # feature name → provisional id
         self.words: dict[str, int] = {}  # character-view word → id
         self.stems: dict[tuple[str, str], int] = {}  # (language, stem) → id
@@ -56,17 +62,36 @@ class _TokenTable:
     def learn(self, tokens: list[str], lang: str) -> None:
         table = self.ids[lang]
         for token in tokens:
-            if token in table:
-                continue
-            seq, names, concepts = self.analyzer.word(token, lang)
-            table[token] = len(self.stem_of)
-            self.feature_ids.extend(self.features.setdefault(f, len(self.features)) for f in names + concepts)
-            self.feature_ptr.append(len(self.feature_ids))
-            self.stem_of.append(self.stems.setdefault((lang, seq), len(self.stems)))
-            word = -1
-            if token not in self.stops and not token.isdigit():
-                word = self.words.setdefault(token.replace("-", ""), len(self.words))
-            self.word_of.append(word)
+            if token not in table:
+                self._add(token, lang, self.analyzer.word(token, lang))
+
+    def _add(self, token: str, lang: str, analysed: tuple) -> int:
+        seq, names, concepts = analysed
+        token_id = self.ids[lang][token] = len(self.keys)
+        self.keys.append((lang, token))
+        self.feature_ids.extend(self.features.setdefault(f, len(self.features)) for f in names + concepts)
+        self.feature_ptr.append(len(self.feature_ids))
+        self.stem_of.append(self.stems.setdefault((lang, seq), len(self.stems)))
+        word = -1
+        if token not in self.stops and not token.isdigit():
+            word = self.words.setdefault(token.replace("-", ""), len(self.words))
+        self.word_of.append(word)
+        return token_id
+
+    def export(self) -> list[tuple[str, str, tuple]]:
+        """(language, token, analysis) by id: what another process's table needs to merge this one."""
+        return [(lang, token, self.analyzer.word(token, lang)) for lang, token in self.keys]
+
+    def merge(self, entries: list[tuple[str, str, tuple]]) -> np.ndarray:
+        """Take in another table's tokens; returns its ids → ids here."""
+        mapping = np.empty(len(entries), dtype=np.int32)
+        for i, (lang, token, analysed) in enumerate(entries):
+            token_id = self.ids[lang].get(token)
+            if token_id is None:
+                self.analyzer._words[lang].setdefault(token, analysed)
+                token_id = self._add(token, lang, analysed)
+            mapping[i] = token_id
+        return mapping
 
     def phrases(self) -> list[tuple[np.ndarray, tuple[str, ...]]]:
         """Multi-word terms whose stems all occur: (stem ids, concept features)."""
@@ -80,18 +105,14 @@ class _TokenTable:
         return out
 
 
-def fit_vectors(profiles: Sequence[Profile], analyzer: FastAnalyzer, progress=None) -> Fitted:
-    """The word and character views over ``profiles``."""
-    n = len(profiles)
-    texts = [p.challenges for p in profiles] + [p.experiences for p in profiles] + [p.description for p in profiles]
-    langs = BackgroundLanguages(texts)  # text t is field t // n of profile t % n
-    table = _TokenTable(analyzer)
+def _tokenize(texts: Sequence[str], lang_of, table: _TokenTable, items) -> tuple[array, array]:
+    """Token ids of ``texts[t]`` for each t in ``items`` (one run, with pointers where each ends)."""
     tokens_of = array("i")
     text_ptr = array("q", [0])
-    for t in progress(range(3 * n)) if progress else range(3 * n):
+    for t in items:
         text = texts[t]
         if text and text.strip():
-            lang = langs[t]
+            lang = lang_of(t)
             tokens = fast_tokenize(text)
             lookup = table.ids[lang]
             start = len(tokens_of)
@@ -102,10 +123,83 @@ def fit_vectors(profiles: Sequence[Profile], analyzer: FastAnalyzer, progress=No
                 table.learn(tokens, lang)
                 tokens_of.extend(map(lookup.__getitem__, tokens))
         text_ptr.append(len(tokens_of))
+    return tokens_of, text_ptr
+
+
+def _tokenize_in_child(texts: Sequence[str], start: int, analyzer: FastAnalyzer, connection) -> None:
+    """In a forked child: languages and tokens of ``texts[start:]``, sent back through ``connection``."""
+    langs = detect_languages(texts[start:])
+    table = _TokenTable(analyzer)
+    tokens_of, text_ptr = _tokenize(texts, lambda t: langs[t - start], table, range(start, len(texts)))
+    codes = bytes(LANGUAGES.index(lang) for lang in langs)
+    connection.send_bytes(pickle.dumps((codes, table.export()), protocol=pickle.HIGHEST_PROTOCOL))
+    connection.send_bytes(tokens_of.tobytes())
+    connection.send_bytes(text_ptr.tobytes())
+    connection.close()
+
+
+def _can_fork() -> bool:
+    """A fork is safe in a process with no other threads (and possible on this system)."""
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _tokenize_all(texts: Sequence[str], table: _TokenTable, progress, split_above: int) -> tuple:
+    """(token ids, text pointers, language codes) of every text.
+
+    Many texts, in a process that may fork: the second half goes to a child process on the other
+    core, whose table is merged into ours afterwards. Otherwise one pass here, with the languages
+    detected beside it.
+    """
+    total = len(texts)
+    child = None
+    half = total
+    if total >= split_above and _can_fork():
+        detect_languages(texts[:1])  # load py3langid's model before the fork: the child shares it
+        half = total // 2
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(target=_tokenize_in_child, args=(texts, half, table.analyzer, send), daemon=True)
+        child.start()
+        send.close()
+        langs = detect_languages(texts[:half])
+        lang_of = langs.__getitem__
+    else:
+        background = BackgroundLanguages(texts)
+        lang_of = background.__getitem__
+    items = range(half)
+    tokens_of, text_ptr = _tokenize(texts, lang_of, table, progress(items) if progress else items)
+    if child is None:
+        return tokens_of, text_ptr, background.all()
+    try:
+        codes, entries = pickle.loads(receive.recv_bytes())
+        other_tokens = np.frombuffer(receive.recv_bytes(), dtype=np.int32)
+        other_ptr = np.frombuffer(receive.recv_bytes(), dtype=np.int64)
+    except (EOFError, OSError):  # the child died: do its half here
+        rest = detect_languages(texts[half:])
+        more_tokens, more_ptr = _tokenize(texts, lambda t: rest[t - half], table, range(half, total))
+        codes, entries = bytes(LANGUAGES.index(lang) for lang in rest), []
+        other_tokens = np.frombuffer(more_tokens, dtype=np.int32)
+        other_ptr = np.frombuffer(more_ptr, dtype=np.int64)
+    finally:
+        receive.close()
+        child.join(timeout=30)
+    if entries:
+        other_tokens = table.merge(entries)[other_tokens]
+    tokens_of.frombytes(other_tokens.astype(np.int32).tobytes())
+    text_ptr.frombytes((other_ptr[1:] + text_ptr[-1]).tobytes())
+    return tokens_of, text_ptr, langs + [LANGUAGES[c] for c in codes]
+
+
+def fit_vectors(profiles: Sequence[Profile], analyzer: FastAnalyzer, progress=None, split_above: int = SPLIT_ABOVE) -> Fitted:
+    """The word and character views over ``profiles``."""
+    n = len(profiles)
+    texts = [p.challenges for p in profiles] + [p.experiences for p in profiles] + [p.description for p in profiles]
+    table = _TokenTable(analyzer)  # text t is field t // n of profile t % n
+    tokens_of, text_ptr, langs = _tokenize_all(texts, table, progress, split_above)
     lang_codes = {lang: i for i, lang in enumerate(LANGUAGES)}
-    text_langs = np.array([lang_codes[lang] for lang in langs.all()], dtype=np.int8).reshape(3, n).T.copy()
+    text_langs = np.array([lang_codes[lang] for lang in langs], dtype=np.int8).reshape(3, n).T.copy()
     del langs
-    release_free_memory()  # the language detection's buffers, freed in its thread's heap
+    release_free_memory()  # the language detection's buffers
 
     tokens = np.frombuffer(tokens_of, dtype=np.int32)
     ptr = np.frombuffer(text_ptr, dtype=np.int64)
@@ -114,14 +208,18 @@ def fit_vectors(profiles: Sequence[Profile], analyzer: FastAnalyzer, progress=No
     word_of = np.frombuffer(table.word_of, dtype=np.int32)
     phrases = table.phrases()
     feature_names = table.features
-    width = len(feature_names) + sum(len(names) for _ids, names in phrases)  # phrases add features
-    counts = []
-    for f in range(3):  # one field at a time: its (text, feature) pairs are large
-        rows, cols, weights = _field_features(tokens, ptr[f * n : (f + 1) * n + 1], features, stem_of, phrases, feature_names)
-        counts.append(_counts(rows, cols, n, width, weights))
-        del rows, cols, weights
+    field_ptrs = [ptr[f * n : (f + 1) * n + 1] for f in range(3)]
+    matches = [_phrase_matches(tokens, p, stem_of, phrases) for p in field_ptrs]
+    for found in matches:  # multi-word terms become features too
+        for _rows, names in found:
+            for name in names:
+                feature_names.setdefault(name, len(feature_names))
     vocabulary, remap = sorted_vocabulary(list(feature_names))
-    counts = [_counts_in(c, remap, len(vocabulary)) for c in counts]
+    counts = []
+    for p, found in zip(field_ptrs, matches):  # one field at a time: its (text, feature) pairs are large
+        rows, cols, weights = _field_features(tokens, p, features, found, feature_names, remap)
+        counts.append(_counts(rows, cols, n, len(vocabulary), weights))
+        del rows, cols, weights
     docs = sum(int(np.count_nonzero(np.diff(c.indptr))) for c in counts)
     df = sum(np.bincount(c.indices, minlength=len(vocabulary)) for c in counts)
     idf = idf_from_df(np.asarray(df), docs)
@@ -149,41 +247,45 @@ def fit_vectors(profiles: Sequence[Profile], analyzer: FastAnalyzer, progress=No
     return Fitted(vocabulary, idf, need, offer, word_counts[0], word_counts[1], chars, text_langs, fitted)
 
 
-def _field_features(tokens, ptr, features, stem_of, phrases, feature_names) -> tuple[np.ndarray, ...]:
-    """(text, provisional feature id, count) of the features of the texts between ``ptr``."""
+def _phrase_matches(tokens, ptr, stem_of, phrases) -> list[tuple[np.ndarray, tuple[str, ...]]]:
+    """(texts, concept features) of every multi-word term found in the texts between ``ptr``."""
+    lengths = np.diff(ptr)
+    part = tokens[ptr[0] : ptr[-1]]
+    if not phrases or not part.size:
+        return []
+    text_of = np.repeat(np.arange(lengths.size, dtype=np.int32), lengths)
+    seq = stem_of[part]
+    end = np.repeat(ptr[1:] - ptr[0], lengths)  # where each token's text ends
+    firsts = np.array([ids[0] for ids, _ in phrases], dtype=np.int64)
+    is_first = np.zeros(int(max(stem_of.max(initial=0), firsts.max())) + 1, dtype=bool)
+    is_first[firsts] = True
+    starts = np.flatnonzero(is_first[seq])
+    found = []
+    for ids, names in phrases:
+        at = starts[seq[starts] == ids[0]]
+        at = at[at + ids.size <= end[at]]
+        for k in range(1, ids.size):
+            at = at[seq[at + k] == ids[k]]
+        if at.size:
+            found.append((text_of[at], names))
+    return found
+
+
+def _field_features(tokens, ptr, features, found, feature_names, remap) -> tuple[np.ndarray, ...]:
+    """(text, feature id, count) of the features of the texts between ``ptr``, words and phrases."""
     lengths = np.diff(ptr)
     part = tokens[ptr[0] : ptr[-1]]
     text_of = np.repeat(np.arange(lengths.size, dtype=np.int32), lengths)
     which, cols, times = gather_rows(features, part)
     rows = [text_of[which]]
-    columns = [cols.astype(np.int32)]
+    columns = [remap[cols]]
     counts = [times.astype(np.float32)]
-    if phrases and part.size:
-        seq = stem_of[part]
-        end = np.repeat(ptr[1:] - ptr[0], lengths)  # where each token's text ends
-        firsts = np.array([ids[0] for ids, _ in phrases], dtype=np.int64)
-        is_first = np.zeros(int(max(stem_of.max(initial=0), firsts.max())) + 1, dtype=bool)
-        is_first[firsts] = True
-        starts = np.flatnonzero(is_first[seq])
-        for ids, names in phrases:
-            at = starts[seq[starts] == ids[0]]
-            at = at[at + ids.size <= end[at]]
-            for k in range(1, ids.size):
-                at = at[seq[at + k] == ids[k]]
-            if at.size:
-                for name in names:
-                    rows.append(text_of[at])
-                    columns.append(np.full(at.size, feature_names.setdefault(name, len(feature_names)), dtype=np.int32))
-                    counts.append(np.ones(at.size, dtype=np.float32))
+    for texts, names in found:
+        for name in names:
+            rows.append(texts)
+            columns.append(np.full(texts.size, remap[feature_names[name]], dtype=np.int32))
+            counts.append(np.ones(texts.size, dtype=np.float32))
     return np.concatenate(rows), np.concatenate(columns), np.concatenate(counts)
-
-
-def _counts_in(matrix: sparse.csr_matrix, remap: np.ndarray, n_cols: int) -> sparse.csr_matrix:
-    """The matrix with its columns renumbered by ``remap`` (provisional id → final id)."""
-    out = sparse.csr_matrix((matrix.data, remap[matrix.indices], matrix.indptr), shape=(matrix.shape[0], n_cols))
-    out.has_sorted_indices = False
-    out.sort_indices()
-    return out
 
 
 def _counts(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int, weights=None) -> sparse.csr_matrix:

@@ -113,11 +113,17 @@ class CharView:
                 indptr.append(indptr[-1] + size)
         word_grams = count_matrix(indptr, indices, len(grams))
         df = np.zeros(len(grams), dtype=np.int64)
+        lengths = []  # distinct n-grams per text, for gram_counts
         for matrix in rows:
+            sizes = np.zeros(matrix.shape[0], dtype=np.int64)
             for start in range(0, matrix.shape[0], _CHUNK):
                 counts = matrix[start : start + _CHUNK] @ word_grams
                 df += np.bincount(counts.indices, minlength=len(grams))
-        return cls(words, grams, word_grams, idf_from_df(df, n_docs))
+                sizes[start : start + _CHUNK] = np.diff(counts.indptr)
+            lengths.append(sizes)
+        view = cls(words, grams, word_grams, idf_from_df(df, n_docs))
+        view.fitted_lengths = lengths
+        return view
 
     @property
     def n_features(self) -> int:
@@ -134,29 +140,39 @@ class CharView:
             out[start : start + _CHUNK] = row_norms(tfidf(text_words[start : start + _CHUNK] @ self.word_grams, self.idf))
         return out
 
-    def gram_counts(self, text_words: sparse.csr_matrix, rows: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
+    def gram_counts(
+        self, text_words: sparse.csr_matrix, rows: np.ndarray, lengths: np.ndarray | None = None
+    ) -> tuple[sparse.csr_matrix, np.ndarray]:
         """The n-gram counts of the texts ``rows`` (ascending; others empty), compactly, and their lengths.
 
-        Counts are kept as small integers (one byte each when they fit) beside int32 columns: a
-        fifth of float rows' size, and all a query needs besides the idf.
+        Counts are kept as one-byte integers (two when a count passes 255) beside int32 columns:
+        a fifth of float rows' size, and all a query needs besides the idf. ``lengths`` (distinct
+        n-grams per text, from ``fit``) saves a pass.
         """
         n = text_words.shape[0]
-        norms = np.zeros(n, dtype=np.float32)
-        parts = []
-        for start in range(0, rows.size, _CHUNK):
-            chunk = rows[start : start + _CHUNK]
-            counts = text_words[chunk] @ self.word_grams
-            norms[chunk] = row_norms(tfidf(counts, self.idf))
-            parts.append(counts)
-        counts = sparse.vstack(parts, format="csr") if parts else sparse.csr_matrix((0, self.n_features))
-        dtype = np.uint8 if counts.nnz == 0 or counts.data.max() <= np.iinfo(np.uint8).max else np.uint16
+        step = _CHUNK // 4
+        if lengths is None:
+            lengths = np.zeros(n, dtype=np.int64)
+            for start in range(0, rows.size, step):
+                chunk = rows[start : start + step]
+                lengths[chunk] = np.diff((text_words[chunk] @ self.word_grams).indptr)
+        lengths = np.where(np.isin(np.arange(n), rows), lengths, 0)
         indptr = np.zeros(n + 1, dtype=np.int64)
-        lengths = np.zeros(n, dtype=np.int64)
-        lengths[rows] = np.diff(counts.indptr)
         np.cumsum(lengths, out=indptr[1:])
-        stored = sparse.csr_matrix(
-            (counts.data.astype(dtype), counts.indices.astype(np.int32), indptr), shape=(n, self.n_features)
-        )
+        indices = np.empty(int(indptr[-1]), dtype=np.int32)
+        data = np.empty(int(indptr[-1]), dtype=np.uint8)
+        norms = np.zeros(n, dtype=np.float32)
+        for start in range(0, rows.size, step):  # into place: the counts are held once, not twice
+            chunk = rows[start : start + step]
+            counts = text_words[chunk] @ self.word_grams
+            counts.sort_indices()
+            norms[chunk] = row_norms(tfidf(counts, self.idf))
+            at, end = indptr[chunk[0]], indptr[chunk[-1] + 1]
+            indices[at:end] = counts.indices
+            if data.dtype == np.uint8 and counts.nnz and counts.data.max() > np.iinfo(np.uint8).max:
+                data = data.astype(np.uint16)  # a gram more than 255 times in one text
+            data[at:end] = counts.data
+        stored = sparse.csr_matrix((data, indices, indptr), shape=(n, self.n_features))
         return stored, norms
 
     def stored_scores(

@@ -23,7 +23,7 @@ from functools import lru_cache
 from itertools import chain
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, event, func, insert, inspect, select, union
+from sqlalchemy import Engine, String, bindparam, cast, delete, event, func, insert, inspect, literal, null, select, union, union_all
 
 from ..extensions import db
 from ..matching.eligibility import MatchContext, ineligibility
@@ -44,6 +44,7 @@ from .profiles import NotFound, data_version, get_partnership, to_engine_profile
 
 log = logging.getLogger(__name__)
 
+VERSION_TTL = 0.5  # seconds a data version read is trusted when this process committed nothing (INDEX_VERSION_TTL)
 REFIT_SHARE = 0.02  # refit once this share of the fitted profiles changed (INDEX_REFIT_SHARE)
 SYNC_REFIT_BELOW = 2000  # an index fitted on fewer profiles refits at once: it takes < 0.5 s (INDEX_SYNC_REFIT_BELOW)
 MAX_LOGGED_KEYS = 1000  # a transaction changing more profiles logs "refit" instead of every key
@@ -66,12 +67,20 @@ class IndexCache:
         self._cached: _Cached | None = None
         self._lock = threading.Lock()
         self._refit: threading.Thread | None = None
+        self._checked_at = float("-inf")  # when the data version was last read (monotonic)
+        self._commits_seen = -1
         self.builds = 0  # full fits
         self.updates = 0  # overlay patches
 
     def get(self, progress=None) -> MatchIndex:
-        version = data_version()
         cached = self._cached
+        ttl = _setting("INDEX_VERSION_TTL", VERSION_TTL)
+        commits = _commits[0]
+        if cached is not None and commits == self._commits_seen and time.monotonic() - self._checked_at < ttl:
+            return cached.index  # version read moments ago and nothing committed here since
+        checked_at = time.monotonic()
+        version = data_version()
+        self._checked_at, self._commits_seen = checked_at, commits
         if cached is not None and cached.version == version:
             return cached.index
         with self._lock:
@@ -142,6 +151,7 @@ class IndexCache:
 
     def clear(self) -> None:
         self._cached = None
+        self._checked_at = float("-inf")
 
     @property
     def version(self) -> int | None:
@@ -223,6 +233,14 @@ def profiles_by_key(keys) -> dict[str, Profile]:
 
 
 # --- which profiles changed (the ProfileChange log) -------------------------------------------
+
+_commits = [0]  # transactions committed by this process: after one, the data version is read again
+
+
+@event.listens_for(Engine, "commit")
+def _count_commit(_connection) -> None:
+    _commits[0] += 1
+
 
 _CHANGED = "matchmaker.changed_keys"
 _CHANGED_IDS = "matchmaker.changed_partnership_ids"
@@ -361,12 +379,38 @@ def excluded_pairs(mentee_id: int | None = None, *, mentee_key: str | None = Non
 
 def match_context(mentee_id: int | None = None, *, mentee_key: str | None = None) -> MatchContext:
     """Everything the matcher needs that changes between requests."""
+    if mentee_key is not None and mentee_id is None:
+        load, excluded = _load_and_exclusions(mentee_key)
+    else:
+        load, excluded = mentor_load(), excluded_pairs(mentee_id)
     return MatchContext(
         current_year=date.today().year,
         min_years=current_app.config["MENTOR_MIN_YEARS"],
-        load=mentor_load(),
-        excluded=excluded_pairs(mentee_id, mentee_key=mentee_key),
+        load=load,
+        excluded=excluded,
     )
+
+
+@lru_cache(maxsize=1)
+def _context_statement():
+    """Mentor loads and one mentee's excluded pairs in one round trip: (kind, key, key, count)."""
+    loads = _load_statement().with_only_columns(
+        literal("load"), Partnership.key, cast(null(), String), func.count(Introduction.id)
+    )
+    pairs = _excluded_statement("key").subquery()
+    excluded = select(literal("excluded"), pairs.c[0], pairs.c[1], literal(0))
+    return union_all(loads, excluded)
+
+
+def _load_and_exclusions(mentee_key: str) -> tuple[dict[str, int], frozenset[tuple[str, str]]]:
+    load: dict[str, int] = {}
+    excluded = set()
+    for kind, a, b, count in db.session.execute(_context_statement(), {"mentee": mentee_key}):
+        if kind == "load":
+            load[a] = count
+        else:
+            excluded.add((a, b))
+    return load, frozenset(excluded)
 
 
 def suggest(
