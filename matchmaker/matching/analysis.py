@@ -18,7 +18,6 @@ from functools import lru_cache
 from itertools import chain
 
 import numpy as np
-from scipy import sparse
 from wordfreq import get_frequency_dict, zipf_frequency
 
 from . import text as reference

@@ -40,6 +40,7 @@ from ..models import (
     PartnershipSector,
     ProfileChange,
 )
+from .feedback import feedback_for
 from .profiles import NotFound, data_version, get_partnership, to_engine_profile
 
 log = logging.getLogger(__name__)
@@ -383,12 +384,16 @@ def match_context(mentee_id: int | None = None, *, mentee_key: str | None = None
         load, excluded = _load_and_exclusions(mentee_key)
     else:
         load, excluded = mentor_load(), excluded_pairs(mentee_id)
-    return MatchContext(
+    context = MatchContext(
         current_year=date.today().year,
         min_years=current_app.config["MENTOR_MIN_YEARS"],
         load=load,
         excluded=excluded,
     )
+    # Endorsements and ratings: a small, bounded prior with its reasons (services/feedback.py).
+    if mentee_key is None and mentee_id is not None:
+        mentee_key = db.session.scalar(select(Partnership.key).where(Partnership.id == mentee_id))
+    return feedback_for([mentee_key] if mentee_key else None).apply(context)
 
 
 @lru_cache(maxsize=1)
