@@ -58,10 +58,16 @@ def _db_url(args, size: int, workdir: Path) -> str:
 
 def _meta(args) -> dict:
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        commit = git.stdout.strip()
     except OSError:
         commit = ""
+    seeds = json.loads(generate.SEEDS.read_text(encoding="utf-8"))["partnerships"]
     return {
+        "spread": {  # lengths and vocabulary of the seeds beside 2,000 synthetic profiles
+            "seeds": generate.spread(seeds),
+            "synthetic": generate.spread(generate.document(2000, args.seed)["partnerships"]),
+        },
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "commit": commit,
         "python": platform.python_version(),

@@ -30,9 +30,9 @@ FIELDS = ("description", "challenges", "experiences")
 ENGLISH_SHARE = 0.10
 EXPERIENCED_SHARE = 0.60
 SWAP_SHARE = 0.2  # share of content words replaced by another seed word of the same language
-COMPOUND_SHARE = 0.05
+COMPOUND_SHARE = 0.05  # share of content words replaced by a new Dutch compound
 COMPOUND_POOL = 50_000  # new compounds to draw from, Zipf-weighted: vocabulary grows as in real text
-SPREAD_SAMPLE = 5000  # words sampled to compare vocabulary spread (the seeds hold about 6,000)  # share of content words replaced by a new Dutch compound
+SPREAD_SAMPLE = 5000  # words sampled to compare vocabulary spread (the seeds hold about 6,000)
 
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9'‘\"(])")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)

@@ -19,7 +19,8 @@ def targets(results: dict) -> list[tuple[str, str, bool | None]]:
     out: list[tuple[str, str, bool | None]] = []
 
     def check(name: str, value, ok) -> None:
-        out.append((name, _fmt(value, 2) if value is not None else "not measured", None if value is None else ok(value)))
+        measured = _fmt(value, 2) if value is not None else "not measured"
+        out.append((name, measured, None if value is None else ok(value)))
 
     get = (lambda k: row.get(k)) if row else (lambda k: None)
     check("suggest p50 ≤ 10 ms at 100,000", get("suggest_p50_ms"), lambda v: v <= 10)
@@ -37,7 +38,8 @@ def targets(results: dict) -> list[tuple[str, str, bool | None]]:
 def markdown(results: dict) -> str:
     meta = results["meta"]
     lines = [
-        f"Benchmark {meta['date']} (commit {meta['commit'] or '?'}), {meta['cpus']} CPUs, Python {meta['python']}, "
+        f"Benchmark {meta['date']} (commit {meta['commit'] or '?'}), {meta['cpus']} CPUs, "
+        f"Python {meta['python']}, "
         f"{meta['database']}, seed {meta['seed']}; load average after the run {meta.get('load_after', 0):.1f}.",
         "",
         "| profiles | import s | build s (load + fit) | peak RSS MB | suggest p50 ms | suggest p95 ms "
@@ -48,7 +50,8 @@ def markdown(results: dict) -> str:
         lines.append(
             f"| {r['size']:,} | {_fmt(r.get('import_s'))} | {_fmt(r.get('build_s'))} ({_fmt(r.get('load_s'))} + "
             f"{_fmt(r.get('fit_s'))}) | {_fmt(r.get('rss_mb'), 0)} | {_fmt(r.get('suggest_p50_ms'), 2)} | "
-            f"{_fmt(r.get('suggest_p95_ms'), 2)} | {_fmt(r.get('floor_p50_ms'), 2)} | {_fmt(r.get('suggest_over_floor'), 2)} | "
+            f"{_fmt(r.get('suggest_p95_ms'), 2)} | {_fmt(r.get('floor_p50_ms'), 2)} | "
+            f"{_fmt(r.get('suggest_over_floor'), 2)} | "
             f"{_fmt(r.get('update_p50_ms'), 1)} |"
         )
     http = results.get("http")
@@ -61,9 +64,10 @@ def markdown(results: dict) -> str:
             "",
             "| endpoint | req/s | p50 ms | p95 ms | errors |",
             "|---|---:|---:|---:|---:|",
-            f"| /partnerships/&lt;key&gt; (suggestions) | {_fmt(s['rps'])} | {_fmt(s['p50_ms'], 2)} | {_fmt(s['p95_ms'], 2)} "
-            f"| {s['errors'] + s['non_2xx']} |",
-            f"| /healthz | {_fmt(h['rps'])} | {_fmt(h['p50_ms'], 2)} | {_fmt(h['p95_ms'], 2)} | {h['errors'] + h['non_2xx']} |",
+            f"| /partnerships/&lt;key&gt; (suggestions) | {_fmt(s['rps'])} | {_fmt(s['p50_ms'], 2)} "
+            f"| {_fmt(s['p95_ms'], 2)} | {s['errors'] + s['non_2xx']} |",
+            f"| /healthz | {_fmt(h['rps'])} | {_fmt(h['p50_ms'], 2)} | {_fmt(h['p95_ms'], 2)} "
+            f"| {h['errors'] + h['non_2xx']} |",
             "",
             f"Suggestions / healthz requests per second: {http['ratio']:.2f}.",
         ]

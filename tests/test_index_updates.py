@@ -15,7 +15,7 @@ from sklearn.preprocessing import normalize as l2_normalize
 from sqlalchemy import text
 
 from matchmaker.extensions import db
-from matchmaker.matching import analysis, fit, text as reference
+from matchmaker.matching import analysis, fit, views, text as reference
 from matchmaker.matching.eligibility import MatchContext
 from matchmaker.matching.engine import DESCRIPTION_WEIGHT, build_index
 from matchmaker.matching.profile import Profile
@@ -116,9 +116,8 @@ def _profiles(*records):
 def test_an_edited_profile_is_patched_in_without_refitting():
     index = build_index(_profiles(*MENTORS, *NEWCOMERS))
     assert index.rank("nieuw-starters", CTX)[0].key == "starters-oost"
-    edited = Profile.from_dict(
-        {**MENTORS[2], "experiences": "Startende leraren en jonge docenten houden we vast met een coach en een startersacademie."}
-    )
+    experiences = "Startende leraren en jonge docenten houden we vast met een coach en een startersacademie."
+    edited = Profile.from_dict({**MENTORS[2], "experiences": experiences})
     patched = index.with_changes([edited])
     assert patched._offer_t is index._offer_t and patched.vocabulary is index.vocabulary  # no refit
     assert patched.changes == 1 and index.changes == 0  # the old index is untouched
@@ -263,6 +262,17 @@ def test_a_rolled_back_edit_logs_nothing(overlay_app):
         version = profile_service.data_version()
         assert matching_service.changed_keys(version - 1, version) == ["los"]
         assert db.session.get(Partnership, p.id).experiences != "Nooit bewaard."
+
+
+def test_candidates_are_rescored_alike_with_and_without_scipys_compiled_routines(seed_profiles, monkeypatch):
+    index = build_index(seed_profiles)
+    pool = np.flatnonzero(index._can_mentor)[::-1].copy()
+    query = index._query(index.profile("opleidingsschool-distelvlinder"))[1]
+    fast = index._char_scores(pool, query)
+    monkeypatch.setattr(views, "_sparsetools", None)
+    assert np.abs(index._char_scores(pool, query) - fast).max() < 1e-6
+    slow = index.chars.scores(index._offer_words, pool, index.chars.norms(index._offer_words[pool]), query)
+    assert np.abs(slow - fast).max() < 1e-5 and fast.max() > 0
 
 
 def test_sparse_row_views_are_sparse_matrices():

@@ -159,7 +159,8 @@ class _Automaton:
     def available() -> bool:
         identifier = reference._identifier()
         return all(
-            hasattr(identifier, a) for a in ("tk_nextmove", "_rowbase", "tk_output", "nb_ptc", "nb_pc", "nb_classes", "_encode")
+            hasattr(identifier, a)
+            for a in ("tk_nextmove", "_rowbase", "tk_output", "nb_ptc", "nb_pc", "nb_classes", "_encode")
         )
 
     def detect(self, texts: Sequence[str]) -> list[str]:

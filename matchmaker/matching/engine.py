@@ -6,7 +6,7 @@ Two views are combined: words (stems, Dutch compound parts and thesaurus concept
 character n-grams, which catch spelling variants that stemming misses. Shared sector and
 region add small boosts that break ties but cannot overturn a clearly better text match.
 
-Fitting 100,000 profiles takes seconds (see ``analysis`` and ``views``). An edited profile does
+Fitting 100,000 profiles takes seconds (see ``fit``, ``analysis`` and ``views``). An edited profile does
 not need a refit: ``with_changes`` transforms it with the fitted vocabulary and idf into an
 *overlay* that replaces its rows, and the service refits in the background once enough has
 drifted (``changes``).
@@ -27,6 +27,9 @@ from .fit import DESCRIPTION_WEIGHT, fit_vectors
 from .profile import Profile
 from .text import CONCEPT_PREFIX, LANGUAGES, Analyzer, default_thesaurus, detect_language, stopwords
 from .views import RowView, count_matrix, l2_rows, stack_rows, tfidf
+
+__all__ = ["DESCRIPTION_WEIGHT", "MatchIndex", "Reason", "Suggestion", "build_index", "rank_all"]
+
 WORD_WEIGHT = 0.7  # share of the word view in the text score; the rest is character n-grams
 SECTOR_BOOST = 0.03
 REGION_BOOST = 0.015
@@ -192,9 +195,8 @@ class MatchIndex:
             ids = [i for i in map(self._vocab.get, self.analyzer.names(text, LANGUAGES[lang])) if i is not None]
             return tfidf(count_matrix([0, len(ids)], ids, width), self._idf)
 
-        chal, exp, desc = (word_row(t, lang) for t, lang in zip(
-            (profile.challenges, profile.experiences, profile.description), langs
-        ))
+        texts = (profile.challenges, profile.experiences, profile.description)
+        chal, exp, desc = (word_row(t, lang) for t, lang in zip(texts, langs))
         stops = stopwords()
         return _Rows(
             need=l2_rows(chal + DESCRIPTION_WEIGHT * desc),
@@ -236,9 +238,10 @@ class MatchIndex:
             pos = new.position.pop(key, None)
             if pos is None:
                 continue
-            old = new.profiles[pos]
-            new.profiles[pos] = replace(old, challenges="", experiences="", description="", open_to_mentor=False,
-                                        mentor_capacity=0)
+            new.profiles[pos] = replace(  # a tombstone: the position stays, nothing can match it
+                new.profiles[pos], challenges="", experiences="", description="", open_to_mentor=False,
+                mentor_capacity=0,
+            )
             new._alive[pos] = new._can_mentor[pos] = False
             new._overlay[pos] = empty
             new.changes += 1
@@ -334,7 +337,8 @@ class MatchIndex:
                     self._offer_grams, rows[stored], self._offer_char_norms[rows[stored]], query
                 )
                 others = rows[~stored]
-                part[~stored] = self.chars.scores(self._offer_words, others, self.chars.norms(self._offer_words[others]), query)
+                norms = self.chars.norms(self._offer_words[others])
+                part[~stored] = self.chars.scores(self._offer_words, others, norms, query)
                 out[in_base] = part
         for j in np.flatnonzero(~in_base).tolist():
             row = self._ov_offer_chars[int(pool[j])]

@@ -190,7 +190,9 @@ def _tokenize_all(texts: Sequence[str], table: _TokenTable, progress, split_abov
     return tokens_of, text_ptr, langs + [LANGUAGES[c] for c in codes]
 
 
-def fit_vectors(profiles: Sequence[Profile], analyzer: FastAnalyzer, progress=None, split_above: int = SPLIT_ABOVE) -> Fitted:
+def fit_vectors(
+    profiles: Sequence[Profile], analyzer: FastAnalyzer, progress=None, split_above: int = SPLIT_ABOVE
+) -> Fitted:
     """The word and character views over ``profiles``."""
     n = len(profiles)
     texts = [p.challenges for p in profiles] + [p.experiences for p in profiles] + [p.description for p in profiles]

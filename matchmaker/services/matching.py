@@ -1,9 +1,10 @@
 """Suggestions: the matcher's index kept per data version, and the per-request context.
 
 The index is fitted once and shared by every request of the process (and, with ``gunicorn
---preload``, by every worker). Every request compares the data version in the database with
-its index's (one primary-key read), so a change made by any worker or host is seen by all at
-their next request. When the version moved, the profiles changed since are read from the
+--preload``, by every worker). Requests compare the data version in the database with the
+index's (one primary-key read, at most every ``INDEX_VERSION_TTL`` seconds, and always after
+this process committed anything), so a change made by any worker or host is seen by all within
+a second. When the version moved, the profiles changed since are read from the
 ``ProfileChange`` log (written in the same transaction as the change, by the session hooks
 below) and patched into the index's overlay, which takes milliseconds; nothing is refitted
 per edit. Once enough has drifted, the index is refitted in a background thread (or at once,
@@ -23,7 +24,22 @@ from functools import lru_cache
 from itertools import chain
 
 from flask import current_app
-from sqlalchemy import Engine, String, bindparam, cast, delete, event, func, insert, inspect, literal, null, select, union, union_all
+from sqlalchemy import (
+    Engine,
+    String,
+    bindparam,
+    cast,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    literal,
+    null,
+    select,
+    union,
+    union_all,
+)
 
 from ..extensions import db
 from ..matching.eligibility import MatchContext, ineligibility
@@ -40,14 +56,16 @@ from ..models import (
     PartnershipSector,
     ProfileChange,
 )
+from ..matching.feedback import feedback_priors, summarise_ratings
 from .feedback import feedback_for
 from .profiles import NotFound, data_version, get_partnership, to_engine_profile
 
 log = logging.getLogger(__name__)
 
-VERSION_TTL = 0.5  # seconds a data version read is trusted when this process committed nothing (INDEX_VERSION_TTL)
-REFIT_SHARE = 0.02  # refit once this share of the fitted profiles changed (INDEX_REFIT_SHARE)
-SYNC_REFIT_BELOW = 2000  # an index fitted on fewer profiles refits at once: it takes < 0.5 s (INDEX_SYNC_REFIT_BELOW)
+# Settings (app.config keys in brackets):
+VERSION_TTL = 0.5  # seconds a data version read is trusted if this process committed nothing [INDEX_VERSION_TTL]
+REFIT_SHARE = 0.02  # refit once this share of the fitted profiles changed [INDEX_REFIT_SHARE]
+SYNC_REFIT_BELOW = 2000  # a smaller index refits at once, in < 0.5 s [INDEX_SYNC_REFIT_BELOW]
 MAX_LOGGED_KEYS = 1000  # a transaction changing more profiles logs "refit" instead of every key
 KEEP_LOG_VERSIONS = 10_000  # log rows older than this many versions are pruned
 
@@ -106,17 +124,14 @@ class IndexCache:
         if keys is None:
             return None
         index = cached.index
-        drift = index.changes + len(keys)
-        fitted = index.fitted_size
-        if drift >= max(1, _setting("INDEX_REFIT_SHARE", REFIT_SHARE) * fitted) and fitted < _setting(
-            "INDEX_SYNC_REFIT_BELOW", SYNC_REFIT_BELOW
-        ):
+        drifted = index.changes + len(keys) >= max(1, _setting("INDEX_REFIT_SHARE", REFIT_SHARE) * index.fitted_size)
+        if drifted and index.fitted_size < _setting("INDEX_SYNC_REFIT_BELOW", SYNC_REFIT_BELOW):
             return None  # small: refitting now is as cheap as patching
         current = profiles_by_key(keys)
         index = index.with_changes([current[k] for k in keys if k in current], [k for k in keys if k not in current])
         self._cached = _Cached(version, index)
         self.updates += 1
-        if drift >= max(1, _setting("INDEX_REFIT_SHARE", REFIT_SHARE) * fitted):
+        if drifted:
             self._refit_in_background()
         return index
 
@@ -136,6 +151,7 @@ class IndexCache:
                 cached = self._cached
                 if cached is None or cached.index.changes > 0 or cached.version < version:
                     self._cached = _Cached(version, index)
+                    self._checked_at = float("-inf")  # changes after ``version`` are patched in next
                     self.builds += 1
         except Exception:  # the patched index keeps serving; the next drift tries again
             log.exception("background refit of the matching index failed")
@@ -203,18 +219,18 @@ def _profiles(where) -> list[Profile]:
         sectors.setdefault(pid, set()).add(sector)
     return [
         Profile(
-            key=key,
-            name=name,
-            sectors=tuple(s for s in SECTORS if s in sectors.get(pid, ())),
-            founded=founded,
-            region=region,
-            description=description or "",
-            challenges=challenges or "",
-            experiences=experiences or "",
-            open_to_mentor=open_to_mentor,
-            mentor_capacity=mentor_capacity,
+            key=row.key,
+            name=row.name,
+            sectors=tuple(s for s in SECTORS if s in sectors.get(row.id, ())),
+            founded=row.founded,
+            region=row.region,
+            description=row.description or "",
+            challenges=row.challenges or "",
+            experiences=row.experiences or "",
+            open_to_mentor=row.open_to_mentor,
+            mentor_capacity=row.mentor_capacity,
         )
-        for pid, key, name, founded, region, description, challenges, experiences, open_to_mentor, mentor_capacity in rows
+        for row in rows
     ]
 
 
@@ -278,15 +294,20 @@ def changed_keys(since: int, until: int) -> list[str] | None:
 def _collect_changes(session, _context) -> None:
     """Remember which partnerships this transaction touched and whether it bumped the data version."""
     keys = session.info.setdefault(_CHANGED, set())
-    for obj in chain(session.new, session.dirty, session.deleted):
-        if isinstance(obj, Partnership):
+    owners = session.info.setdefault(_CHANGED_IDS, set())
+    new = session.new
+    for obj in chain(new, session.dirty, session.deleted):
+        if isinstance(obj, DataVersion):
+            session.info[_BUMPED] = True
+        elif len(keys) > MAX_LOGGED_KEYS:
+            continue  # a bulk change: logged as "refit" anyway
+        elif isinstance(obj, Partnership):
             if obj.key:
                 keys.add(obj.key)
-            keys.update(k for k in inspect(obj).attrs.key.history.deleted or () if k)  # a renamed key
+            if obj not in new:  # a renamed key: the old one is gone
+                keys.update(k for k in inspect(obj).attrs.key.history.deleted or () if k)
         elif isinstance(obj, PartnershipSector) and obj.partnership_id is not None:
-            session.info.setdefault(_CHANGED_IDS, set()).add(obj.partnership_id)
-        elif isinstance(obj, DataVersion):
-            session.info[_BUMPED] = True
+            owners.add(obj.partnership_id)
 
 
 @event.listens_for(db.session, "before_commit")
@@ -303,7 +324,8 @@ def _log_changes(session) -> None:
     if not _has_log_table(connection):
         return
     if ids and len(keys) <= MAX_LOGGED_KEYS:
-        keys |= set(session.scalars(select(Partnership.key).where(Partnership.id.in_(list(ids)[: MAX_LOGGED_KEYS + 1]))))
+        owners = select(Partnership.key).where(Partnership.id.in_(list(ids)[: MAX_LOGGED_KEYS + 1]))
+        keys |= set(session.scalars(owners))
     version = session.scalar(select(DataVersion.version).where(DataVersion.id == 1))
     if version is None:
         return
@@ -379,43 +401,88 @@ def excluded_pairs(mentee_id: int | None = None, *, mentee_key: str | None = Non
 
 
 def match_context(mentee_id: int | None = None, *, mentee_key: str | None = None) -> MatchContext:
-    """Everything the matcher needs that changes between requests."""
-    if mentee_key is not None and mentee_id is None:
-        load, excluded = _load_and_exclusions(mentee_key)
-    else:
-        load, excluded = mentor_load(), excluded_pairs(mentee_id)
+    """Everything the matcher needs that changes between requests (feedback priors included)."""
+    if mentee_key is not None and mentee_id is None:  # one round trip, for suggestions
+        load, excluded, endorsed = _context_rows(mentee_key)
+        context = MatchContext(date.today().year, current_app.config["MENTOR_MIN_YEARS"], load, excluded)
+        return feedback_priors([mentee_key], endorsed, _ratings()).apply(context)
     context = MatchContext(
         current_year=date.today().year,
         min_years=current_app.config["MENTOR_MIN_YEARS"],
-        load=load,
-        excluded=excluded,
+        load=mentor_load(),
+        excluded=excluded_pairs(mentee_id),
     )
     # Endorsements and ratings: a small, bounded prior with its reasons (services/feedback.py).
-    if mentee_key is None and mentee_id is not None:
+    if mentee_id is not None:
         mentee_key = db.session.scalar(select(Partnership.key).where(Partnership.id == mentee_id))
     return feedback_for([mentee_key] if mentee_key else None).apply(context)
 
 
 @lru_cache(maxsize=1)
 def _context_statement():
-    """Mentor loads and one mentee's excluded pairs in one round trip: (kind, key, key, count)."""
+    """Mentor loads, and one mentee's excluded and endorsed pairs, in one round trip.
+
+    Rows are (kind, key, key, count)."""
     loads = _load_statement().with_only_columns(
         literal("load"), Partnership.key, cast(null(), String), func.count(Introduction.id)
     )
     pairs = _excluded_statement("key").subquery()
     excluded = select(literal("excluded"), pairs.c[0], pairs.c[1], literal(0))
-    return union_all(loads, excluded)
+    mentee = Partnership.__table__.alias("endorsed_mentee")
+    mentor = Partnership.__table__.alias("endorsed_mentor")
+    endorsed = (
+        select(literal("endorsed"), mentee.c.key, mentor.c.key, literal(0))
+        .select_from(MatchReview)
+        .join(mentee, mentee.c.id == MatchReview.mentee_id)
+        .join(mentor, mentor.c.id == MatchReview.mentor_id)
+        .where(MatchReview.decision == "endorsed", mentee.c.key == bindparam("mentee"))
+    )
+    return union_all(loads, excluded, endorsed)
 
 
-def _load_and_exclusions(mentee_key: str) -> tuple[dict[str, int], frozenset[tuple[str, str]]]:
+def _context_rows(mentee_key: str):
+    """(mentor load, excluded pairs, endorsed pairs) of one mentee."""
     load: dict[str, int] = {}
-    excluded = set()
+    excluded, endorsed = set(), []
     for kind, a, b, count in db.session.execute(_context_statement(), {"mentee": mentee_key}):
         if kind == "load":
             load[a] = count
-        else:
+        elif kind == "excluded":
             excluded.add((a, b))
-    return load, frozenset(excluded)
+        else:
+            endorsed.append((a, b))
+    return load, frozenset(excluded), endorsed
+
+
+@lru_cache(maxsize=1)
+def _ratings_statement():
+    mentee = Partnership.__table__.alias("rated_mentee")
+    mentor = Partnership.__table__.alias("rated_mentor")
+    return (
+        select(mentee.c.key, mentor.c.key, Introduction.rating)
+        .select_from(Introduction)
+        .join(mentee, mentee.c.id == Introduction.mentee_id)
+        .join(mentor, mentor.c.id == Introduction.mentor_id)
+        .where(Introduction.state == "completed", Introduction.rating.is_not(None))
+        .order_by(Introduction.completed_at, Introduction.id)
+    )
+
+
+_ratings_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> (read at, commits, ratings)
+
+
+def _ratings() -> dict:
+    """Every mentor's rating summary (as services/feedback.py computes it), read again after a
+    commit in this process or ``INDEX_VERSION_TTL`` seconds: ratings from other hosts show
+    within that time, this process's own at once."""
+    engine, commits = db.engine, _commits[0]
+    cached = _ratings_cache.get(engine)
+    ttl = _setting("INDEX_VERSION_TTL", VERSION_TTL)
+    if cached is None or cached[1] != commits or time.monotonic() - cached[0] >= ttl:
+        at = time.monotonic()
+        ratings = summarise_ratings(db.session.execute(_ratings_statement()).all())
+        cached = _ratings_cache[engine] = (at, commits, ratings)
+    return cached[2]
 
 
 def suggest(

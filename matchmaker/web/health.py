@@ -36,4 +36,5 @@ def readyz():
     if cache.version is None:
         cache.build_in_background()
         return {"status": "unavailable", "database": "ok", "index": "building"}, 503, headers
-    return {"status": "ready", "database": "ok", "index": {"version": cache.version, "profiles": cache.size}}, 200, headers
+    index = {"version": cache.version, "profiles": cache.size}
+    return {"status": "ready", "database": "ok", "index": index}, 200, headers
