@@ -214,20 +214,11 @@ class _Inbox:
 @pytest.fixture
 def smtp_server():
     """A real SMTP server on 127.0.0.1 (random free port); yields (host, port, inbox)."""
-    import socket
+    from .live_server import smtp_server as running_smtp_server
 
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with running_smtp_server(inbox) as port:
         yield "127.0.0.1", port, inbox
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

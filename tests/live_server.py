@@ -65,3 +65,21 @@ def serve_process(database_url: str, *, env: dict | None = None, timeout: float 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def smtp_server(handler):
+    """A real SMTP server (aiosmtpd) on a free loopback port, delivering to ``handler``; yields the port."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port
+    finally:
+        controller.stop()

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from ..conftest import _Inbox
+from ..live_server import smtp_server
 
 try:  # the package is in requirements-dev.txt, but a bare runtime install may lack it
     from playwright.sync_api import Error as PlaywrightError
@@ -89,18 +89,9 @@ def browser():
 @pytest.fixture(scope="session")
 def e2e_smtp():
     """A real SMTP server on 127.0.0.1 for the whole session; yields (port, inbox)."""
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server(inbox) as port:
         yield port, inbox
-    finally:
-        controller.stop()
 
 
 @pytest.fixture(scope="session")
