@@ -56,7 +56,11 @@ def markdown(results: dict) -> str:
         )
     http = results.get("http")
     if http:
-        s, h = http["suggestions"], http["healthz"]
+        endpoints = [
+            ("/api/v1/partnerships/&lt;key&gt;/suggestions", http["suggestions"]),
+            ("/partnerships/&lt;key&gt; (HTML page)", http.get("page")),
+            ("/healthz", http["healthz"]),
+        ]
         lines += [
             "",
             f"HTTP at {http['size']:,} profiles: gunicorn, {http['workers']} workers, {http['tool']} with "
@@ -64,10 +68,12 @@ def markdown(results: dict) -> str:
             "",
             "| endpoint | req/s | p50 ms | p95 ms | errors |",
             "|---|---:|---:|---:|---:|",
-            f"| /partnerships/&lt;key&gt; (suggestions) | {_fmt(s['rps'])} | {_fmt(s['p50_ms'], 2)} "
-            f"| {_fmt(s['p95_ms'], 2)} | {s['errors'] + s['non_2xx']} |",
-            f"| /healthz | {_fmt(h['rps'])} | {_fmt(h['p50_ms'], 2)} | {_fmt(h['p95_ms'], 2)} "
-            f"| {h['errors'] + h['non_2xx']} |",
+            *(
+                f"| {name} | {_fmt(m['rps'])} | {_fmt(m['p50_ms'], 2)} | {_fmt(m['p95_ms'], 2)} "
+                f"| {m['errors'] + m['non_2xx']} |"
+                for name, m in endpoints
+                if m
+            ),
             "",
             f"Suggestions / healthz requests per second: {http['ratio']:.2f}.",
         ]

@@ -54,6 +54,31 @@ def _int(env: dict, name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _number(env: dict, name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low:g} and {high:g}, got {raw!r}")
+    return value
+
+
+def _rate(env: dict, name: str, default: str) -> str:
+    """A rate limit such as "10 per minute" (the ``limits`` notation), checked at start-up."""
+    from limits import parse_many
+
+    raw = (env.get(name) or "").strip() or default
+    try:
+        parse_many(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a rate such as '10 per minute', got {raw!r}") from exc
+    return raw
+
+
 def from_environment(instance_path: str, env: dict | None = None) -> dict:
     """All settings, read from ``env`` (default: os.environ)."""
     env = dict(os.environ if env is None else env)
@@ -69,7 +94,8 @@ def from_environment(instance_path: str, env: dict | None = None) -> dict:
         "REDIS_URL": env.get("REDIS_URL") or None,
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "matchmaker"),
-        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "LOGIN_RATE_LIMIT": _rate(env, "LOGIN_RATE_LIMIT", "10 per minute"),
+        "SUGGESTIONS_RATE_LIMIT": _rate(env, "SUGGESTIONS_RATE_LIMIT", "120 per minute"),
         "SMTP_HOST": env.get("SMTP_HOST") or None,
         "SMTP_PORT": _int(env, "SMTP_PORT", 25),
         "SMTP_USERNAME": env.get("SMTP_USERNAME") or None,
@@ -87,6 +113,10 @@ def from_environment(instance_path: str, env: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "nl",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
         "PROXY_FIX_HOPS": _int(env, "PROXY_FIX_HOPS", 0),
+        # The matching index per worker (see services/matching.py).
+        "INDEX_VERSION_TTL": _number(env, "INDEX_VERSION_TTL", 0.5, 0.0, 60.0),
+        "INDEX_REFIT_SHARE": _number(env, "INDEX_REFIT_SHARE", 0.02, 0.0, 1.0),
+        "INDEX_SYNC_REFIT_BELOW": _int(env, "INDEX_SYNC_REFIT_BELOW", 2000),
     }
 
 

@@ -32,6 +32,10 @@ def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def suggestions_limit() -> str:
+    return current_app.config.get("SUGGESTIONS_RATE_LIMIT", "120 per minute")
+
+
 def failed(response) -> bool:
     """Only failed attempts count towards the log-in limit."""
     return response.status_code in (400, 401)
@@ -41,7 +45,7 @@ def failed(response) -> bool:
 login_limited = limiter.limit(login_limit, methods=["POST"], deduct_when=failed, scope="login")
 reset_limited = limiter.limit("5 per 15 minutes", methods=["POST"], scope="password-reset")
 register_limited = limiter.limit("10 per hour", methods=["POST"], scope="register")
-suggestions_limited = limiter.limit("120 per minute", scope="suggestions")
+suggestions_limited = limiter.limit(suggestions_limit, scope="suggestions")
 
 
 def init_app(app: Flask) -> None:

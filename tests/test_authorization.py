@@ -95,6 +95,7 @@ MATRIX = {
     ("api_docs.docs", "GET"): ("/api/v1/docs", None, PUBLIC),
     ("api.list_partnerships", "GET"): ("/api/v1/partnerships?sector=vo", None, PUBLIC),
     ("api.get_partnership", "GET"): (f"/api/v1/partnerships/{M}", None, PUBLIC),
+    ("api.partnership_suggestions", "GET"): (f"/api/v1/partnerships/{A}/suggestions", None, PUBLIC),
     ("api.me", "GET"): ("/api/v1/me", None, SIGNED_IN),
     ("api.update_partnership", "PUT"): ("/api/v1/me/partnership", {"name": "Nieuwe naam", "sectors": ["vo"], "founded": 2012}, API_MEMBER),
     ("api.my_suggestions", "GET"): ("/api/v1/me/suggestions", None, API_MEMBER),

@@ -118,11 +118,14 @@ class Reason(ma.Schema):
     text = f.String(required=True, metadata={"description": "in the reader's language"})
 
 
-class Suggestion(ma.Schema):
+class PublicSuggestion(ma.Schema):
     key = f.String(required=True)
     name = f.String(required=True)
     score = f.Float(required=True, validate=v.Range(min=0, max=1))
     reasons = f.List(f.Nested(Reason), required=True)
+
+
+class Suggestion(PublicSuggestion):
     introduction_state = f.String(allow_none=True, required=True)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import current_app, g, request
+from flask import current_app, g, jsonify, request
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
@@ -126,6 +126,16 @@ def intro_out(intro) -> dict:
     }
 
 
+def suggestion_out(x) -> dict:
+    lang = str(get_locale() or "nl")
+    return {
+        "key": x.key,
+        "name": x.name,
+        "score": round(x.score, 4),
+        "reasons": [{"kind": r.kind, "text": r.as_text(lang)} for r in x.reasons],
+    }
+
+
 def transition_error(exc: intro_service.TransitionError):
     status = {"forbidden": 403, "not_found": 404, "bad_request": 400}.get(exc.code, 409)
     abort(status, message=str(exc))
@@ -150,6 +160,22 @@ def list_partnerships(page, per_page, sector=None, region=None, q=None):
 def get_partnership(key):
     """One partnership's public profile (no contact details)."""
     return public(partnership_or_404(key))
+
+
+@blp.get("/partnerships/<key>/suggestions")
+@suggestions_limited
+@blp.arguments(s.SuggestionQuery, location="query", as_kwargs=True)
+@blp.response(200, s.PublicSuggestion(many=True))
+@errors(404, 422)
+def partnership_suggestions(key, limit, sector=None, region=None):
+    """Suggested mentors for any active partnership, best first, with reasons (as on its public page)."""
+    try:
+        items = matching_service.suggest(key, limit=limit, sectors=[sector] if sector else None, region=region)
+    except matching_service.NotFound:
+        abort(404, message=f"unknown partnership {key!r}")
+    # Already in the documented shape: sent as is, without a second pass through the schema
+    # (that pass cost about as much as the ranking; tests check the shape against the spec).
+    return jsonify([suggestion_out(x) for x in items])
 
 
 # --- the caller ----------------------------------------------------------------------------------
@@ -195,15 +221,8 @@ def my_suggestions(limit, sector=None, region=None):
     items = matching_service.suggest(p.key, limit=limit, sectors=[sector] if sector else None, region=region)
     latest = intro_service.states_by_mentor(p)
     mentor_ids = {m.key: m.id for m in profile_service.list_by_keys([x.key for x in items])}
-    lang = str(get_locale() or "nl")
     return [
-        {
-            "key": x.key,
-            "name": x.name,
-            "score": round(x.score, 4),
-            "reasons": [{"kind": r.kind, "text": r.as_text(lang)} for r in x.reasons],
-            "introduction_state": latest[mentor_ids[x.key]].state if mentor_ids.get(x.key) in latest else None,
-        }
+        dict(suggestion_out(x), introduction_state=latest[mentor_ids[x.key]].state if mentor_ids.get(x.key) in latest else None)
         for x in items
     ]
 

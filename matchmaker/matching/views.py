@@ -286,6 +286,29 @@ def _rows_dot(grams: sparse.csr_matrix, rows: np.ndarray, weights: np.ndarray) -
     return out
 
 
+def weighted_row_sum(matrix: sparse.csr_matrix, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``weights @ matrix[rows]`` as a dense row: the sum of some rows, each scaled by its weight.
+
+    With ``matrix`` the feature × profile postings this is a query's word scores; the rows are
+    gathered and summed by scipy's C routines, without building a sparse matrix on the way.
+    """
+    if _sparsetools is None or not rows.size:
+        return np.asarray(weights @ matrix[rows]).ravel().astype(np.float32, copy=False)
+    index_type = matrix.indices.dtype
+    source = matrix.indptr.astype(index_type, copy=False)
+    rows = rows.astype(index_type, copy=False)
+    starts = source[rows]
+    indptr = np.zeros(rows.size + 1, dtype=index_type)
+    np.cumsum(source[rows + 1] - starts, out=indptr[1:])
+    columns = np.empty(int(indptr[-1]), dtype=index_type)
+    values = np.empty(int(indptr[-1]), dtype=matrix.data.dtype)
+    _sparsetools.csr_row_index(rows.size, rows, source, matrix.indices, matrix.data, columns, values)
+    out = np.zeros(matrix.shape[1], dtype=np.result_type(matrix.data.dtype, weights.dtype))
+    # The gathered rows read as a CSC matrix are their transpose: its product with ``weights``.
+    _sparsetools.csc_matvec(matrix.shape[1], rows.size, indptr, columns, values, weights.astype(out.dtype, copy=False), out)
+    return out.astype(np.float32, copy=False)
+
+
 def gather_rows(matrix: sparse.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The entries of some CSR rows at once: (which of ``rows``, column, value) per entry."""
     starts = matrix.indptr[rows]
