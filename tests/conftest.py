@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import os
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -63,6 +64,19 @@ def empty_app(database_url):
         db.session.remove()
         _drop_everything()
         db.engine.dispose()
+
+
+@contextmanager
+def second_app(database_url: str, **config):
+    """Another app on the test database with its own settings; its connections are closed after."""
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **config})
+    try:
+        yield app
+    finally:
+        app.extensions["matchmaker.index"].wait_for_refit(timeout=60)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture

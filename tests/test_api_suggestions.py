@@ -2,14 +2,11 @@
 
 import pytest
 
-from matchmaker import create_app
-from matchmaker.config import TEST_CONFIG
-from matchmaker.extensions import db
 from matchmaker.services import accounts
 from matchmaker.services import profiles as profile_service
 from matchmaker.services import reviews
 
-from .conftest import MENTORS, NEWCOMERS, load, make_user
+from .conftest import MENTORS, NEWCOMERS, make_user, second_app
 
 URL = "/api/v1/partnerships/{}/suggestions"
 
@@ -105,16 +102,10 @@ def test_own_suggestions_add_the_introduction_state(network, client):
     assert {x["key"]: x["introduction_state"] for x in mine}.get("beoordeling-west") in ("requested", "awaiting_admin")
 
 
-def test_the_suggestions_limit_is_per_address_and_configurable(database_url):
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": True,
-                      "RATELIMIT_STORAGE_URI": "memory://", "SUGGESTIONS_RATE_LIMIT": "3 per minute"})
-    with app.app_context():
-        db.create_all()
-        load(*MENTORS, *NEWCOMERS)
-    client = app.test_client()
-    statuses = [client.get(URL.format("nieuw-assessment")).status_code for _ in range(4)]
-    assert statuses == [200, 200, 200, 429]
-    assert client.get(URL.format("nieuw-assessment"), environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 200
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
+def test_the_suggestions_limit_is_per_address_and_configurable(network, database_url):
+    limited = {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://", "SUGGESTIONS_RATE_LIMIT": "3 per minute"}
+    with second_app(database_url, **limited) as app:
+        client = app.test_client()
+        statuses = [client.get(URL.format("nieuw-assessment")).status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        assert client.get(URL.format("nieuw-assessment"), environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 200

@@ -13,7 +13,7 @@ from matchmaker.config import TEST_CONFIG
 from matchmaker.services import accounts
 from matchmaker.services.accounts import create_admin
 
-from .conftest import NEWCOMERS, load, make_user, profile
+from .conftest import NEWCOMERS, load, make_user, profile, second_app
 from .live_server import serve_process
 
 PASSWORD = "correct horse battery"
@@ -221,35 +221,30 @@ def test_login_and_reset_messages_do_not_enumerate_users(member, client):
 
 
 def throttled_app(database_url, storage="memory://"):
-    return create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": True,
-                       "RATELIMIT_STORAGE_URI": storage, "RATELIMIT_KEY_PREFIX": f"test-{os.getpid()}-{id(object())}"})
+    return second_app(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=storage,
+                      RATELIMIT_KEY_PREFIX=f"test-{os.getpid()}-{id(object())}")
 
 
-def test_the_eleventh_failed_login_within_a_minute_is_refused(empty_app, database_url):
-    from matchmaker.extensions import db
-
-    app = throttled_app(database_url)
+def test_the_eleventh_failed_login_within_a_minute_is_refused(app, database_url):
     with app.app_context():
-        db.create_all()
         make_user("victim@example.org")
-    client = app.test_client()
-    codes = [client.post("/login", data={"email": "victim@example.org", "password": f"guess {i}"}).status_code for i in range(11)]
-    assert codes[:10] == [401] * 10
-    assert codes[10] == 429
-    # even the right password is refused until the minute has passed
-    assert client.post("/login", data={"email": "victim@example.org", "password": PASSWORD}).status_code == 429
+    with throttled_app(database_url) as throttled:
+        client = throttled.test_client()
+        codes = [client.post("/login", data={"email": "victim@example.org", "password": f"guess {i}"}).status_code
+                 for i in range(11)]
+        assert codes[:10] == [401] * 10
+        assert codes[10] == 429
+        # even the right password is refused until the minute has passed
+        assert client.post("/login", data={"email": "victim@example.org", "password": PASSWORD}).status_code == 429
 
 
-def test_successful_logins_do_not_count(empty_app, database_url):
-    from matchmaker.extensions import db
-
-    app = throttled_app(database_url)
+def test_successful_logins_do_not_count(app, database_url):
     with app.app_context():
-        db.create_all()
         make_user("busy@example.org")
-    client = app.test_client()
-    for _ in range(12):
-        assert client.post("/login", data={"email": "busy@example.org", "password": PASSWORD}).status_code == 302
+    with throttled_app(database_url) as throttled:
+        client = throttled.test_client()
+        for _ in range(12):
+            assert client.post("/login", data={"email": "busy@example.org", "password": PASSWORD}).status_code == 302
 
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
