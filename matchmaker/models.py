@@ -271,8 +271,9 @@ class Dismissal(db.Model):
 
 
 class DataVersion(db.Model):
-    """One row: bumped in the same transaction as any change to profiles, so every worker and
-    host can tell that its fitted index is stale."""
+    """One row: ``version`` is bumped in the same transaction as any change to profiles, so every
+    worker and host can tell that its fitted index is stale; ``context_version`` likewise with any
+    change to introductions, reviews or dismissals (what suggestions read besides the profiles)."""
 
     __tablename__ = "data_version"
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
@@ -280,6 +281,7 @@ class DataVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
     version: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    context_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
 
 
 class ProfileChange(db.Model):

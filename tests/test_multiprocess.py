@@ -126,6 +126,28 @@ def test_a_profile_changed_elsewhere_shows_in_both_servers_within_a_second(serve
     assert _get(f"{second}/healthz")[0] == 200
 
 
+def test_a_rejection_made_through_one_server_shows_in_the_other_within_a_second(servers, network):
+    """The context (reviews, dismissals, open introductions) is cached per context version too."""
+    from matchmaker.services import accounts
+
+    first, second = servers
+    with network.app_context():
+        admin = accounts.create_admin("admin@example.org", "correct horse battery")
+        _row, token = accounts.create_token(admin, "multiprocess")
+    assert _suggested(second, "nieuw-assessment")[0] == "beoordeling-west"
+    body = json.dumps({"mentee": "nieuw-assessment", "mentor": "beoordeling-west", "decision": "rejected", "note": "x"})
+    request = urllib.request.Request(
+        f"{first}/api/v1/admin/reviews", data=body.encode(), method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+    changed = time.monotonic()
+    while "beoordeling-west" in _suggested(second, "nieuw-assessment"):
+        assert time.monotonic() - changed < 1.0, "the rejection did not reach the other server within a second"
+    assert "beoordeling-west" not in _suggested(first, "nieuw-assessment")
+
+
 # --- health checks and request ids (what the proxy and the orchestrator see) -------------------
 
 

@@ -10,6 +10,13 @@ below) and patched into the index's overlay, which takes milliseconds; nothing i
 per edit. Once enough has drifted, the index is refitted in a background thread (or at once,
 when it is small), and changes the log cannot name (a bulk import, SQL without the ORM, a
 pruned log) refit at once.
+
+What else suggestions read (open introductions per mentor, rejected and dismissed pairs,
+endorsements, ratings) is kept per process as one ``ContextSnapshot`` keyed by a second counter,
+the context version, which the session hooks bump in the same transaction as any change to
+introductions, reviews or dismissals. It is read in the same primary-key read as the data
+version, so a suggestion makes no database round trip while nothing changed, and a change made
+anywhere is seen everywhere within the same second.
 """
 
 from __future__ import annotations
@@ -26,19 +33,15 @@ from itertools import chain
 from flask import current_app
 from sqlalchemy import (
     Engine,
-    String,
     bindparam,
-    cast,
     delete,
     event,
     func,
     insert,
     inspect,
-    literal,
-    null,
     select,
     union,
-    union_all,
+    update,
 )
 
 from ..extensions import db
@@ -55,10 +58,11 @@ from ..models import (
     Partnership,
     PartnershipSector,
     ProfileChange,
+    utcnow,
 )
 from ..matching.feedback import feedback_priors, summarise_ratings
 from .feedback import feedback_for
-from .profiles import NotFound, data_version, get_partnership, to_engine_profile
+from .profiles import NotFound, data_version, get_partnership, to_engine_profile, versions
 
 log = logging.getLogger(__name__)
 
@@ -86,20 +90,29 @@ class IndexCache:
         self._cached: _Cached | None = None
         self._lock = threading.Lock()
         self._refit: threading.Thread | None = None
-        self._checked_at = float("-inf")  # when the data version was last read (monotonic)
+        self._checked_at = float("-inf")  # when the versions were last read (monotonic)
         self._commits_seen = -1
+        self._data_version = 0  # as last read
+        self._context_version = 0
+        self._context: ContextSnapshot | None = None
+        self._context_lock = threading.Lock()
         self.builds = 0  # full fits
         self.updates = 0  # overlay patches
+        self.context_reads = 0  # context snapshots read
+
+    def _read_versions(self) -> None:
+        """Read the versions again unless they were read moments ago and nothing was committed here since."""
+        commits = _commits[0]
+        if commits == self._commits_seen and time.monotonic() - self._checked_at < _setting("INDEX_VERSION_TTL", VERSION_TTL):
+            return
+        checked_at = time.monotonic()
+        self._data_version, self._context_version = versions()
+        self._checked_at, self._commits_seen = checked_at, commits
 
     def get(self, progress=None) -> MatchIndex:
+        self._read_versions()
+        version = self._data_version
         cached = self._cached
-        ttl = _setting("INDEX_VERSION_TTL", VERSION_TTL)
-        commits = _commits[0]
-        if cached is not None and commits == self._commits_seen and time.monotonic() - self._checked_at < ttl:
-            return cached.index  # version read moments ago and nothing committed here since
-        checked_at = time.monotonic()
-        version = data_version()
-        self._checked_at, self._commits_seen = checked_at, commits
         if cached is not None and cached.version == version:
             return cached.index
         with self._lock:
@@ -111,6 +124,23 @@ class IndexCache:
                 if index is not None:
                     return index
             return self._build(version, progress)
+
+    def context(self) -> ContextSnapshot:
+        """Loads, exclusions, endorsements and ratings of all partnerships, read again only when
+        the context version moved (any change to introductions, reviews or dismissals bumps it)."""
+        self._read_versions()
+        version = self._context_version
+        snapshot = self._context
+        if snapshot is not None and snapshot.version == version:
+            return snapshot
+        with self._context_lock:
+            snapshot = self._context
+            if snapshot is None or snapshot.version != version:
+                # Read after the version: a change committed in between is in the data and moves
+                # the version again, so a snapshot is never older than its version says.
+                snapshot = self._context = read_context(version)
+                self.context_reads += 1
+        return snapshot
 
     def _build(self, version: int, progress=None) -> MatchIndex:
         index = build_index(load_profiles(), progress=progress)
@@ -168,6 +198,7 @@ class IndexCache:
 
     def clear(self) -> None:
         self._cached = None
+        self._context = None
         self._checked_at = float("-inf")
 
     @property
@@ -262,6 +293,8 @@ def _count_commit(_connection) -> None:
 _CHANGED = "matchmaker.changed_keys"
 _CHANGED_IDS = "matchmaker.changed_partnership_ids"
 _BUMPED = "matchmaker.data_version_bumped"
+_CONTEXT = "matchmaker.context_changed"
+CONTEXT_MODELS = (Introduction, MatchReview, Dismissal)  # what ContextSnapshot is read from
 _log_table: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> (exists, checked at)
 
 
@@ -299,6 +332,8 @@ def _collect_changes(session, _context) -> None:
     for obj in chain(new, session.dirty, session.deleted):
         if isinstance(obj, DataVersion):
             session.info[_BUMPED] = True
+        elif isinstance(obj, CONTEXT_MODELS):
+            session.info[_CONTEXT] = True
         elif len(keys) > MAX_LOGGED_KEYS:
             continue  # a bulk change: logged as "refit" anyway
         elif isinstance(obj, Partnership):
@@ -311,6 +346,27 @@ def _collect_changes(session, _context) -> None:
 
 
 @event.listens_for(db.session, "before_commit")
+def _before_commit(session) -> None:
+    _log_changes(session)
+    _bump_context_version(session)
+
+
+def _bump_context_version(session) -> None:
+    """Bump the context version in a transaction that changed introductions, reviews or dismissals."""
+    pending = chain(session.new, session.dirty, session.deleted)
+    if not (session.info.get(_CONTEXT) or any(isinstance(obj, CONTEXT_MODELS) for obj in pending)):
+        return
+    bump = (
+        update(DataVersion)
+        .where(DataVersion.id == 1)
+        .values(context_version=DataVersion.context_version + 1)  # atomic in SQL, safe across workers
+        .execution_options(synchronize_session=False)
+    )
+    if session.execute(bump).rowcount == 0:  # no profile was ever saved: the row is not there yet
+        session.execute(insert(DataVersion).values(id=1, version=0, context_version=1, updated_at=utcnow()))
+    session.info.pop(_CONTEXT, None)
+
+
 def _log_changes(session) -> None:
     """Write the ProfileChange rows of a transaction that bumped the data version."""
     if not (session.info.get(_BUMPED) or session.info.get(_CHANGED) or session.info.get(_CHANGED_IDS)):
@@ -340,7 +396,7 @@ def _log_changes(session) -> None:
 
 @event.listens_for(db.session, "after_soft_rollback")
 def _forget_changes(session, _previous_transaction) -> None:
-    for name in (_CHANGED, _CHANGED_IDS, _BUMPED):
+    for name in (_CHANGED, _CHANGED_IDS, _BUMPED, _CONTEXT):
         session.info.pop(name, None)
 
 
@@ -400,12 +456,46 @@ def excluded_pairs(mentee_id: int | None = None, *, mentee_key: str | None = Non
     return frozenset((a, b) for a, b in rows)
 
 
+@dataclass(frozen=True)
+class ContextSnapshot:
+    """What suggestions read besides the profiles, for every partnership, at one context version.
+
+    Shared by the requests of a process: read-only."""
+
+    version: int
+    load: dict[str, int]  # mentor key -> open introductions
+    excluded: dict[str, frozenset[tuple[str, str]]]  # mentee key -> its rejected and dismissed pairs
+    endorsed: dict[str, list[tuple[str, str]]]  # mentee key -> its endorsed pairs
+    ratings: dict  # mentor key -> RatingSummary
+
+
+def read_context(version: int) -> ContextSnapshot:
+    excluded: dict[str, set] = {}
+    for pair in excluded_pairs():
+        excluded.setdefault(pair[0], set()).add(pair)
+    endorsed: dict[str, list] = {}
+    for mentee, mentor in db.session.execute(_endorsed_statement()):
+        endorsed.setdefault(mentee, []).append((mentee, mentor))
+    return ContextSnapshot(
+        version=version,
+        load=mentor_load(),
+        excluded={k: frozenset(v) for k, v in excluded.items()},
+        endorsed=endorsed,
+        ratings=summarise_ratings(db.session.execute(_ratings_statement()).all()),
+    )
+
+
 def match_context(mentee_id: int | None = None, *, mentee_key: str | None = None) -> MatchContext:
     """Everything the matcher needs that changes between requests (feedback priors included)."""
-    if mentee_key is not None and mentee_id is None:  # one round trip, for suggestions
-        load, excluded, endorsed = _context_rows(mentee_key)
-        context = MatchContext(date.today().year, current_app.config["MENTOR_MIN_YEARS"], load, excluded)
-        return feedback_priors([mentee_key], endorsed, _ratings()).apply(context)
+    if mentee_key is not None and mentee_id is None:  # suggestions: no round trip while nothing changed
+        snapshot = index_cache().context()
+        context = MatchContext(
+            date.today().year,
+            current_app.config["MENTOR_MIN_YEARS"],
+            snapshot.load,
+            snapshot.excluded.get(mentee_key, frozenset()),
+        )
+        return feedback_priors([mentee_key], snapshot.endorsed.get(mentee_key, ()), snapshot.ratings).apply(context)
     context = MatchContext(
         current_year=date.today().year,
         min_years=current_app.config["MENTOR_MIN_YEARS"],
@@ -419,39 +509,17 @@ def match_context(mentee_id: int | None = None, *, mentee_key: str | None = None
 
 
 @lru_cache(maxsize=1)
-def _context_statement():
-    """Mentor loads, and one mentee's excluded and endorsed pairs, in one round trip.
-
-    Rows are (kind, key, key, count)."""
-    loads = _load_statement().with_only_columns(
-        literal("load"), Partnership.key, cast(null(), String), func.count(Introduction.id)
-    )
-    pairs = _excluded_statement("key").subquery()
-    excluded = select(literal("excluded"), pairs.c[0], pairs.c[1], literal(0))
+def _endorsed_statement():
     mentee = Partnership.__table__.alias("endorsed_mentee")
     mentor = Partnership.__table__.alias("endorsed_mentor")
-    endorsed = (
-        select(literal("endorsed"), mentee.c.key, mentor.c.key, literal(0))
+    return (
+        select(mentee.c.key, mentor.c.key)
         .select_from(MatchReview)
         .join(mentee, mentee.c.id == MatchReview.mentee_id)
         .join(mentor, mentor.c.id == MatchReview.mentor_id)
-        .where(MatchReview.decision == "endorsed", mentee.c.key == bindparam("mentee"))
+        .where(MatchReview.decision == "endorsed")
+        .order_by(MatchReview.id)
     )
-    return union_all(loads, excluded, endorsed)
-
-
-def _context_rows(mentee_key: str):
-    """(mentor load, excluded pairs, endorsed pairs) of one mentee."""
-    load: dict[str, int] = {}
-    excluded, endorsed = set(), []
-    for kind, a, b, count in db.session.execute(_context_statement(), {"mentee": mentee_key}):
-        if kind == "load":
-            load[a] = count
-        elif kind == "excluded":
-            excluded.add((a, b))
-        else:
-            endorsed.append((a, b))
-    return load, frozenset(excluded), endorsed
 
 
 @lru_cache(maxsize=1)
@@ -466,23 +534,6 @@ def _ratings_statement():
         .where(Introduction.state == "completed", Introduction.rating.is_not(None))
         .order_by(Introduction.completed_at, Introduction.id)
     )
-
-
-_ratings_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> (read at, commits, ratings)
-
-
-def _ratings() -> dict:
-    """Every mentor's rating summary (as services/feedback.py computes it), read again after a
-    commit in this process or ``INDEX_VERSION_TTL`` seconds: ratings from other hosts show
-    within that time, this process's own at once."""
-    engine, commits = db.engine, _commits[0]
-    cached = _ratings_cache.get(engine)
-    ttl = _setting("INDEX_VERSION_TTL", VERSION_TTL)
-    if cached is None or cached[1] != commits or time.monotonic() - cached[0] >= ttl:
-        at = time.monotonic()
-        ratings = summarise_ratings(db.session.execute(_ratings_statement()).all())
-        cached = _ratings_cache[engine] = (at, commits, ratings)
-    return cached[2]
 
 
 def suggest(

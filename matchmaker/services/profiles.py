@@ -32,6 +32,12 @@ def data_version() -> int:
     return db.session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0
 
 
+def versions() -> tuple[int, int]:
+    """(profile data version, context version) in one primary-key read (see DataVersion)."""
+    row = db.session.execute(select(DataVersion.version, DataVersion.context_version).where(DataVersion.id == 1)).first()
+    return (row[0], row[1]) if row is not None else (0, 0)
+
+
 def contains(text: str) -> str:
     """A LIKE pattern (escape character backslash) matching ``text`` anywhere, literally."""
     escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
