@@ -25,7 +25,6 @@ except ImportError:  # pragma: no cover
 
 NGRAMS = (3, 5)
 _CHUNK = 8192  # rows per step when a pass over every text's n-grams is needed
-_SUBLINEAR = np.concatenate(([0.0], np.log(np.arange(1, 256)) + 1.0)).astype(np.float32)  # 1 + ln count
 
 
 def idf_from_df(df: np.ndarray, n_docs: int) -> np.ndarray:
@@ -261,7 +260,12 @@ class CharView:
 
 
 def _sublinear(counts: np.ndarray) -> np.ndarray:
-    return _SUBLINEAR[counts] if counts.dtype == np.uint8 else np.log(counts.astype(np.float32)) + np.float32(1.0)
+    """1 + ln count of stored (non-zero) counts, as float32 (in place on the converted copy: a
+    quarter of the time of a table look-up indexed by the counts)."""
+    out = counts.astype(np.float32)
+    np.log(out, out=out)
+    out += np.float32(1.0)
+    return out
 
 
 def _rows_dot(grams: sparse.csr_matrix, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
