@@ -168,6 +168,20 @@ def test_readyz_waits_for_the_index_then_reports_it(network):
     assert response.get_json()["index"]["profiles"] == 6
 
 
+def test_readyz_says_why_the_index_cannot_be_built(empty_app):
+    """A database whose schema is not there (or older than the code): not ready, and why."""
+    client = empty_app.test_client()
+    cache = empty_app.extensions["matchmaker.index"]
+    assert client.get("/readyz").status_code == 503
+    cache.wait_for_refit(timeout=60)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["index"] == "failed"
+    assert "data_version" in body["error"] or "partnership" in body["error"], body
+    cache.wait_for_refit(timeout=60)
+
+
 def test_readyz_is_503_when_the_database_is_unreachable(tmp_path):
     from matchmaker import create_app
     from matchmaker.config import TEST_CONFIG

@@ -99,6 +99,7 @@ class IndexCache:
         self.builds = 0  # full fits
         self.updates = 0  # overlay patches
         self.context_reads = 0  # context snapshots read
+        self.last_error: str | None = None  # why the last background fit failed, for /readyz
 
     def _read_versions(self) -> None:
         """Read the versions again unless they were read moments ago and nothing was committed here since."""
@@ -183,7 +184,9 @@ class IndexCache:
                     self._cached = _Cached(version, index)
                     self._checked_at = float("-inf")  # changes after ``version`` are patched in next
                     self.builds += 1
-        except Exception:  # the patched index keeps serving; the next drift tries again
+            self.last_error = None
+        except Exception as exc:  # the patched index keeps serving; the next drift tries again
+            self.last_error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
             log.exception("background refit of the matching index failed")
 
     def build_in_background(self) -> None:

@@ -34,7 +34,11 @@ def readyz():
         return {"status": "unavailable", "database": "unreachable"}, 503, headers
     cache = index_cache()
     if cache.version is None:
-        cache.build_in_background()
+        failed = cache.last_error
+        cache.build_in_background()  # try again: the cause (say, migrations not yet run) may be gone
+        if failed:
+            # Most often the schema is older than the code: run `flask --app wsgi init-db`.
+            return {"status": "unavailable", "database": "ok", "index": "failed", "error": failed}, 503, headers
         return {"status": "unavailable", "database": "ok", "index": "building"}, 503, headers
     index = {"version": cache.version, "profiles": cache.size}
     return {"status": "ready", "database": "ok", "index": index}, 200, headers
