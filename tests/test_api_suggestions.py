@@ -106,6 +106,9 @@ def test_the_suggestions_limit_is_per_address_and_configurable(network, database
     limited = {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://", "SUGGESTIONS_RATE_LIMIT": "3 per minute"}
     with second_app(database_url, **limited) as app:
         client = app.test_client()
-        statuses = [client.get(URL.format("nieuw-assessment")).status_code for _ in range(4)]
-        assert statuses == [200, 200, 200, 429]
+        responses = [client.get(URL.format("nieuw-assessment")) for _ in range(4)]
+        assert [r.status_code for r in responses] == [200, 200, 200, 429]
+        assert 1 <= int(responses[3].headers["Retry-After"]) <= 61  # the window, rounded up
+        assert responses[3].get_json()["error"]["code"] == "too_many_requests"
+        assert "X-RateLimit-Remaining" not in responses[0].headers
         assert client.get(URL.format("nieuw-assessment"), environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 200

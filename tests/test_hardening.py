@@ -234,8 +234,10 @@ def test_the_eleventh_failed_login_within_a_minute_is_refused(app, database_url)
                  for i in range(11)]
         assert codes[:10] == [401] * 10
         assert codes[10] == 429
-        # even the right password is refused until the minute has passed
-        assert client.post("/login", data={"email": "victim@example.org", "password": PASSWORD}).status_code == 429
+        # even the right password is refused until the minute has passed, and the page says when
+        refused = client.post("/login", data={"email": "victim@example.org", "password": PASSWORD})
+        assert refused.status_code == 429
+        assert 1 <= int(refused.headers["Retry-After"]) <= 61  # the window, rounded up
 
 
 def test_successful_logins_do_not_count(app, database_url):

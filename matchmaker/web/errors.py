@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from ..extensions import limiter
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +58,20 @@ def error_response(exc: HTTPException):
             response.headers["WWW-Authenticate"] = 'Bearer realm="matchmaker"'
         for name, value in (data.get("headers") or {}).items():
             response.headers[name] = value
-        for name in ("Retry-After",):
-            if exc.response is not None and name in exc.response.headers:
-                response.headers[name] = exc.response.headers[name]
+        if code == 429:
+            _retry_after(response)
         return response
-    return render_template("errors/error.html", error=exc), code
+    response = current_app.make_response((render_template("errors/error.html", error=exc), code))
+    if code == 429:
+        _retry_after(response)
+    return response
+
+
+def _retry_after(response) -> None:
+    """Seconds until the limit that refused the request resets."""
+    current = limiter.current_limit
+    if current is not None:
+        response.headers["Retry-After"] = str(max(1, math.ceil(current.reset_at - time.time())))
 
 
 def register(app: Flask) -> None:
