@@ -126,8 +126,11 @@ def intro_out(intro) -> dict:
     }
 
 
-def suggestion_out(x) -> dict:
-    lang = str(get_locale() or "nl")
+def reader_language() -> str:
+    return str(get_locale() or "nl")
+
+
+def suggestion_out(x, lang: str) -> dict:
     return {
         "key": x.key,
         "name": x.name,
@@ -175,7 +178,8 @@ def partnership_suggestions(key, limit, sector=None, region=None):
         abort(404, message=f"unknown partnership {key!r}")
     # Already in the documented shape: sent as is, without a second pass through the schema
     # (that pass cost about as much as the ranking; tests check the shape against the spec).
-    return jsonify([suggestion_out(x) for x in items])
+    lang = reader_language()
+    return jsonify([suggestion_out(x, lang) for x in items])
 
 
 # --- the caller ----------------------------------------------------------------------------------
@@ -221,8 +225,9 @@ def my_suggestions(limit, sector=None, region=None):
     items = matching_service.suggest(p.key, limit=limit, sectors=[sector] if sector else None, region=region)
     latest = intro_service.states_by_mentor(p)
     mentor_ids = {m.key: m.id for m in profile_service.list_by_keys([x.key for x in items])}
+    lang = reader_language()
     return [
-        dict(suggestion_out(x), introduction_state=latest[mentor_ids[x.key]].state if mentor_ids.get(x.key) in latest else None)
+        dict(suggestion_out(x, lang), introduction_state=latest[mentor_ids[x.key]].state if mentor_ids.get(x.key) in latest else None)
         for x in items
     ]
 
