@@ -90,6 +90,7 @@ def main(argv=None) -> None:
     parser.add_argument("--queries", type=int, default=300, help="suggestion queries per size (at least 200)")
     parser.add_argument("--updates", type=int, default=50, help="profile edits per size")
     parser.add_argument("--http-seconds", type=int, default=15, help="load time per endpoint")
+    parser.add_argument("--redis", help="Redis URL for the rate limiter's counts in the HTTP part (default: in memory)")
     parser.add_argument("--workdir", help="generated files and SQLite databases (default: a temporary folder)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -132,7 +133,7 @@ def main(argv=None) -> None:
                 "size": HTTP_SIZE,
                 "load_before": os.getloadavg()[0],
                 **http.run(databases[HTTP_SIZE], keys, seconds=args.http_seconds, seed=args.seed,
-                           log_path=str(workdir / "gunicorn.log")),
+                           log_path=str(workdir / "gunicorn.log"), redis_url=args.redis),
             }
     bar.close()
     results["meta"]["load_after"] = os.getloadavg()[0]

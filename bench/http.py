@@ -146,8 +146,10 @@ def _python_load(base: str, paths: list[str], seconds: int, connections: int, se
 
 
 def run(db_url: str, keys: list[str], *, workers: int = 2, seconds: int = 15, connections: int = 8, seed: int = 1,
-        log_path: str | None = None) -> dict:
-    """Start gunicorn on a loopback port, load both endpoints for ``seconds`` each, stop gunicorn."""
+        log_path: str | None = None, redis_url: str | None = None) -> dict:
+    """Start gunicorn on a loopback port, load each endpoint for ``seconds``, stop gunicorn.
+
+    With ``redis_url`` the rate limiter keeps its counts in Redis, as in production."""
     port = _free_port()
     base = f"http://{LOOPBACK}:{port}"
     env = {
@@ -159,6 +161,8 @@ def run(db_url: str, keys: list[str], *, workers: int = 2, seconds: int = 15, co
         "GUNICORN_ACCESSLOG": "",
         "LOG_LEVEL": "WARNING",
         "SUGGESTIONS_RATE_LIMIT": "1000000 per minute",  # one address asks everything here
+        "REDIS_URL": redis_url or "",
+        "RATELIMIT_KEY_PREFIX": f"bench-{os.getpid()}",
     }
     log = open(log_path or os.devnull, "w")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
@@ -186,6 +190,7 @@ def run(db_url: str, keys: list[str], *, workers: int = 2, seconds: int = 15, co
         log.close()
     return {
         "tool": "wrk" if load is _wrk else "python",
+        "rate_limit_storage": "redis" if redis_url else "memory",
         "workers": workers,
         "connections": connections,
         "seconds": seconds,

@@ -64,7 +64,8 @@ def markdown(results: dict) -> str:
         lines += [
             "",
             f"HTTP at {http['size']:,} profiles: gunicorn, {http['workers']} workers, {http['tool']} with "
-            f"{http['connections']} connections for {http['seconds']} s per endpoint, on loopback.",
+            f"{http['connections']} connections for {http['seconds']} s per endpoint, on loopback; "
+            f"rate-limit counts in {http.get('rate_limit_storage', 'memory')}.",
             "",
             "| endpoint | req/s | p50 ms | p95 ms | errors |",
             "|---|---:|---:|---:|---:|",
