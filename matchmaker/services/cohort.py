@@ -130,7 +130,7 @@ def cohort_context(mentee_ids: Sequence[int]) -> MatchContext:
                 .where(Introduction.mentee_id.in_(list(mentee_ids)))
             ).all()
         )
-    excluded = set(context.excluded) | set(excluded_pairs(None)) | {(a, b) for a, b in earlier}
+    excluded = set(context.excluded) | {(a, b) for a, b in earlier}
     return replace(context, excluded=frozenset(excluded))
 
 

@@ -1,29 +1,36 @@
 """Learning from feedback: admin endorsements and ratings of completed introductions become a
-small, bounded prior on later rankings (see matching/feedback.py for the bounds)."""
+small, bounded prior on later rankings (see matching/feedback.py for the bounds). What is read
+here is kept per process with the rest of the suggestions' context (services/matching.py)."""
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 from sqlalchemy import select
 
 from ..extensions import db
-from ..matching.feedback import Feedback, feedback_priors, summarise_ratings
+from ..matching.feedback import RatingSummary, summarise_ratings
 from ..models import Introduction, MatchReview, Partnership
 
 
-def feedback_for(mentee_keys: Iterable[str] | None = None) -> Feedback:
-    """Priors for the given mentees (all partnerships when None), from the database."""
+def endorsed_pairs() -> list[tuple[str, str]]:
+    """Every (mentee key, mentor key) pair an admin endorsed, oldest first."""
     mentee = db.aliased(Partnership)
     mentor = db.aliased(Partnership)
-    endorsed = (
+    stmt = (
         select(mentee.key, mentor.key)
         .select_from(MatchReview)
         .join(mentee, mentee.id == MatchReview.mentee_id)
         .join(mentor, mentor.id == MatchReview.mentor_id)
         .where(MatchReview.decision == "endorsed")
+        .order_by(MatchReview.id)
     )
-    rated = (
+    return [(a, b) for a, b in db.session.execute(stmt)]
+
+
+def rating_summaries() -> dict[str, RatingSummary]:
+    """Per mentor key: the ratings of its completed introductions (a partnership's latest counts)."""
+    mentee = db.aliased(Partnership)
+    mentor = db.aliased(Partnership)
+    stmt = (
         select(mentee.key, mentor.key, Introduction.rating)
         .select_from(Introduction)
         .join(mentee, mentee.id == Introduction.mentee_id)
@@ -31,10 +38,4 @@ def feedback_for(mentee_keys: Iterable[str] | None = None) -> Feedback:
         .where(Introduction.state == "completed", Introduction.rating.is_not(None))
         .order_by(Introduction.completed_at, Introduction.id)
     )
-    keys = list(mentee_keys) if mentee_keys is not None else list(
-        db.session.scalars(select(Partnership.key).where(Partnership.active.is_(True)))
-    )
-    if mentee_keys is not None:
-        endorsed = endorsed.where(mentee.key.in_(keys))
-    ratings = summarise_ratings(db.session.execute(rated).all())
-    return feedback_priors(keys, db.session.execute(endorsed).all(), ratings)
+    return summarise_ratings(db.session.execute(stmt).all())

@@ -60,8 +60,8 @@ from ..models import (
     ProfileChange,
     utcnow,
 )
-from ..matching.feedback import feedback_priors, summarise_ratings
-from .feedback import feedback_for
+from ..matching.feedback import feedback_priors
+from .feedback import endorsed_pairs, rating_summaries
 from .profiles import NotFound, data_version, get_partnership, to_engine_profile, versions
 
 log = logging.getLogger(__name__)
@@ -251,21 +251,7 @@ def _profiles(where) -> list[Profile]:
     )
     for pid, sector in db.session.execute(stmt):
         sectors.setdefault(pid, set()).add(sector)
-    return [
-        Profile(
-            key=row.key,
-            name=row.name,
-            sectors=tuple(s for s in SECTORS if s in sectors.get(row.id, ())),
-            founded=row.founded,
-            region=row.region,
-            description=row.description or "",
-            challenges=row.challenges or "",
-            experiences=row.experiences or "",
-            open_to_mentor=row.open_to_mentor,
-            mentor_capacity=row.mentor_capacity,
-        )
-        for row in rows
-    ]
+    return [to_engine_profile(row, [s for s in SECTORS if s in sectors.get(row.id, ())]) for row in rows]
 
 
 def load_profiles() -> list[Profile]:
@@ -421,9 +407,9 @@ def mentor_load() -> dict[str, int]:
     return {key: count for key, count in db.session.execute(_load_statement())}
 
 
-@lru_cache(maxsize=3)
-def _excluded_statement(by: str | None):
-    """Rejected and dismissed pairs: all, or of one mentee by "id" or "key" (a bound parameter)."""
+@lru_cache(maxsize=2)
+def _excluded_statement(by_mentee: bool):
+    """Rejected and dismissed pairs: all, or of one mentee (by id, a bound parameter)."""
     mentee = Partnership.__table__.alias("mentee")
     mentor = Partnership.__table__.alias("mentor")
     rejected = (
@@ -439,23 +425,22 @@ def _excluded_statement(by: str | None):
         .join(mentee, mentee.c.id == Dismissal.partnership_id)
         .join(mentor, mentor.c.id == Dismissal.mentor_id)
     )
-    if by is not None:
-        rejected = rejected.where(mentee.c[by] == bindparam("mentee"))
-        dismissed = dismissed.where(mentee.c[by] == bindparam("mentee"))
+    if by_mentee:
+        rejected = rejected.where(mentee.c.id == bindparam("mentee"))
+        dismissed = dismissed.where(mentee.c.id == bindparam("mentee"))
     return union(rejected, dismissed)
 
 
-def excluded_pairs(mentee_id: int | None = None, *, mentee_key: str | None = None) -> frozenset[tuple[str, str]]:
+def excluded_pairs(mentee_id: int | None = None) -> frozenset[tuple[str, str]]:
     """(mentee key, mentor key) pairs never to suggest: rejected by an admin or dismissed.
 
-    All pairs, or those of one mentee given by id or by key.
+    All pairs, or those of one mentee. Read now, from the database: for the checks made when
+    something is written; suggestions read them from the context snapshot.
     """
     if mentee_id is not None:
-        rows = db.session.execute(_excluded_statement("id"), {"mentee": mentee_id})
-    elif mentee_key is not None:
-        rows = db.session.execute(_excluded_statement("key"), {"mentee": mentee_key})
+        rows = db.session.execute(_excluded_statement(True), {"mentee": mentee_id})
     else:
-        rows = db.session.execute(_excluded_statement(None))
+        rows = db.session.execute(_excluded_statement(False))
     return frozenset((a, b) for a, b in rows)
 
 
@@ -477,66 +462,32 @@ def read_context(version: int) -> ContextSnapshot:
     for pair in excluded_pairs():
         excluded.setdefault(pair[0], set()).add(pair)
     endorsed: dict[str, list] = {}
-    for mentee, mentor in db.session.execute(_endorsed_statement()):
-        endorsed.setdefault(mentee, []).append((mentee, mentor))
+    for pair in endorsed_pairs():
+        endorsed.setdefault(pair[0], []).append(pair)
     return ContextSnapshot(
         version=version,
         load=mentor_load(),
         excluded={k: frozenset(v) for k, v in excluded.items()},
         endorsed=endorsed,
-        ratings=summarise_ratings(db.session.execute(_ratings_statement()).all()),
+        ratings=rating_summaries(),
     )
 
 
-def match_context(mentee_id: int | None = None, *, mentee_key: str | None = None) -> MatchContext:
-    """Everything the matcher needs that changes between requests (feedback priors included)."""
-    if mentee_key is not None and mentee_id is None:  # suggestions: no round trip while nothing changed
-        snapshot = index_cache().context()
-        context = MatchContext(
-            date.today().year,
-            current_app.config["MENTOR_MIN_YEARS"],
-            snapshot.load,
-            snapshot.excluded.get(mentee_key, frozenset()),
-        )
-        return feedback_priors([mentee_key], snapshot.endorsed.get(mentee_key, ()), snapshot.ratings).apply(context)
-    context = MatchContext(
-        current_year=date.today().year,
-        min_years=current_app.config["MENTOR_MIN_YEARS"],
-        load=mentor_load(),
-        excluded=excluded_pairs(mentee_id),
-    )
-    # Endorsements and ratings: a small, bounded prior with its reasons (services/feedback.py).
-    if mentee_id is not None:
-        mentee_key = db.session.scalar(select(Partnership.key).where(Partnership.id == mentee_id))
-    return feedback_for([mentee_key] if mentee_key else None).apply(context)
-
-
-@lru_cache(maxsize=1)
-def _endorsed_statement():
-    mentee = Partnership.__table__.alias("endorsed_mentee")
-    mentor = Partnership.__table__.alias("endorsed_mentor")
-    return (
-        select(mentee.c.key, mentor.c.key)
-        .select_from(MatchReview)
-        .join(mentee, mentee.c.id == MatchReview.mentee_id)
-        .join(mentor, mentor.c.id == MatchReview.mentor_id)
-        .where(MatchReview.decision == "endorsed")
-        .order_by(MatchReview.id)
-    )
-
-
-@lru_cache(maxsize=1)
-def _ratings_statement():
-    mentee = Partnership.__table__.alias("rated_mentee")
-    mentor = Partnership.__table__.alias("rated_mentor")
-    return (
-        select(mentee.c.key, mentor.c.key, Introduction.rating)
-        .select_from(Introduction)
-        .join(mentee, mentee.c.id == Introduction.mentee_id)
-        .join(mentor, mentor.c.id == Introduction.mentor_id)
-        .where(Introduction.state == "completed", Introduction.rating.is_not(None))
-        .order_by(Introduction.completed_at, Introduction.id)
-    )
+def match_context(mentee_key: str | None = None) -> MatchContext:
+    """Everything the matcher needs besides the index (feedback priors included), for one mentee
+    or, with None, for all: from this process's ContextSnapshot, so no round trip while nothing
+    changed."""
+    snapshot = index_cache().context()
+    if mentee_key is not None:
+        mentees = [mentee_key]
+        excluded = snapshot.excluded.get(mentee_key, frozenset())
+        endorsed = snapshot.endorsed.get(mentee_key, [])
+    else:  # a rating applies to every mentee
+        mentees = list(db.session.scalars(select(Partnership.key).where(Partnership.active.is_(True))))
+        excluded = frozenset(chain.from_iterable(snapshot.excluded.values()))
+        endorsed = list(chain.from_iterable(snapshot.endorsed.values()))
+    context = MatchContext(date.today().year, current_app.config["MENTOR_MIN_YEARS"], snapshot.load, excluded)
+    return feedback_priors(mentees, endorsed, snapshot.ratings).apply(context)
 
 
 def suggest(
@@ -547,11 +498,11 @@ def suggest(
     if key not in index:  # the index holds exactly the active partnerships of the current version
         raise NotFound(f"unknown partnership key {key!r}")
     limit = limit or current_app.config["SUGGESTION_LIMIT"]
-    return index.rank(key, match_context(mentee_key=key), limit=limit, sectors=sectors, region=region)
+    return index.rank(key, match_context(key), limit=limit, sectors=sectors, region=region)
 
 
 def why_not(mentee_key: str, mentor_key: str) -> str | None:
     """Why a mentor is not suggested to a mentee (an eligibility code), or None."""
     mentee = get_partnership(mentee_key)
     mentor = get_partnership(mentor_key)
-    return ineligibility(to_engine_profile(mentor), to_engine_profile(mentee), match_context(mentee.id))
+    return ineligibility(to_engine_profile(mentor), to_engine_profile(mentee), match_context(mentee.key))

@@ -206,11 +206,13 @@ def export_document(keys: Iterable[str] | None = None) -> dict:
     return {"partnerships": [to_record(p) for p in db.session.scalars(stmt)]}
 
 
-def to_engine_profile(p: Partnership) -> Profile:
+def to_engine_profile(p, sectors: Iterable[str] | None = None) -> Profile:
+    """The engine's view of a partnership: an ORM object, or a row with the same columns and its
+    ``sectors`` given."""
     return Profile(
         key=p.key,
         name=p.name,
-        sectors=tuple(p.sectors),
+        sectors=tuple(p.sectors if sectors is None else sectors),
         founded=p.founded,
         region=p.region,
         description=p.description or "",

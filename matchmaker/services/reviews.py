@@ -88,7 +88,7 @@ def review_queue(
     index = current_index()
     items = []
     for mentee in mentees:
-        suggestions = index.rank(mentee.key, match_context(mentee.id), limit=per_mentee)
+        suggestions = index.rank(mentee.key, match_context(mentee.key), limit=per_mentee)
         keys = [s.key for s in suggestions]
         mentors = {p.key: p for p in db.session.scalars(select(Partnership).where(Partnership.key.in_(keys)))} if keys else {}
         items.append(QueueItem(mentee, suggestions, mentors))
