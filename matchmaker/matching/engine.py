@@ -117,7 +117,6 @@ class MatchIndex:
         self.changes = 0  # profiles changed or removed since the fit (drift)
         n = self._n_base = len(self.profiles)
         self._can_mentor = np.array([_can_mentor(p) for p in self.profiles], dtype=bool)
-        self._can_mentor_base = self._can_mentor.copy()  # as fitted: whose n-gram counts are stored
         self._fit(progress)
         self._alive = np.ones(n, dtype=bool)
         self.founded = np.array([p.founded for p in self.profiles], dtype=np.int32)
@@ -144,14 +143,13 @@ class MatchIndex:
         self._need_words, self._offer_words = fitted.need_words, fitted.offer_words
         self.chars = fitted.chars
         self._langs = fitted.langs
+        lengths = fitted.offer_gram_lengths
         del fitted
         release_free_memory()  # the fit's buffers
         # Mentors' n-gram counts, kept so re-ranking a query's candidates is one sparse product.
-        lengths = getattr(self.chars, "fitted_lengths", None)
         self._offer_grams, self._offer_char_norms = self.chars.gram_counts(
-            self._offer_words, np.flatnonzero(self._can_mentor), lengths[1] if lengths else None
+            self._offer_words, np.flatnonzero(self._can_mentor), lengths
         )
-        self.chars.fitted_lengths = None
 
     def _views(self) -> None:
         n, base = len(self.profiles), self._n_base
@@ -276,18 +274,9 @@ class MatchIndex:
 
     # -- vectors ------------------------------------------------------------------------------
 
-    def query_vectors(self, profile: Profile) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-        """Word and character vectors of a profile's needs, reusing precomputed rows when known."""
-        pos = self.position.get(profile.key)
-        if pos is not None and self._is_indexed(pos, profile):
-            return self.need[pos], self.need_chars[pos]
-        if not self._fitted:
-            return sparse.csr_matrix((1, 0), dtype=np.float32), sparse.csr_matrix((1, 0), dtype=np.float32)
-        rows = self.transform(profile)
-        return rows.need, rows.need_chars
-
     def _query(self, profile: Profile) -> tuple[SparseRow, tuple[np.ndarray, np.ndarray]]:
-        """``query_vectors`` for ranking: the word row, and the character row as (columns, values)."""
+        """A profile's needs for ranking: the word row, and the character row as (columns, values),
+        reusing the indexed rows when the profile is the indexed one."""
         pos = self.position.get(profile.key)
         if pos is not None and self._is_indexed(pos, profile):
             rows = self._overlay.get(pos)
@@ -333,20 +322,9 @@ class MatchIndex:
             return out
         in_base = pool < self._n_base
         in_base[in_base] = self._base_rows[pool[in_base]]
-        if in_base.any():
+        if in_base.any():  # candidates are mentors, and an unchanged row's n-gram counts are stored
             rows = pool[in_base]
-            stored = self._can_mentor_base[rows]
-            if stored.all():
-                out[in_base] = self.chars.stored_scores(self._offer_grams, rows, self._offer_char_norms[rows], query)
-            else:  # not a mentor when fitted (a caller's own eligibility): from the word counts
-                part = np.zeros(rows.size, dtype=np.float32)
-                part[stored] = self.chars.stored_scores(
-                    self._offer_grams, rows[stored], self._offer_char_norms[rows[stored]], query
-                )
-                others = rows[~stored]
-                norms = self.chars.norms(self._offer_words[others])
-                part[~stored] = self.chars.scores(self._offer_words, others, norms, query)
-                out[in_base] = part
+            out[in_base] = self.chars.stored_scores(self._offer_grams, rows, self._offer_char_norms[rows], query)
         for j in np.flatnonzero(~in_base).tolist():
             row = self._ov_offer_chars[int(pool[j])]
             _common, a, b = np.intersect1d(query[0], row.indices, assume_unique=True, return_indices=True)
@@ -469,14 +447,6 @@ class MatchIndex:
             if surface is not None:
                 return surface
         return None
-
-    def explain(self, mentee: Profile, mentor: Profile, need=None, max_terms: int = 4) -> list[Reason]:
-        """The words and themes that contributed most to the match, as people wrote them."""
-        if not self._fitted:
-            return []
-        if need is None:
-            need, _ = self._query(mentee)
-        return self._explain(mentee, mentor, need, max_terms)
 
     def _explain(self, mentee: Profile, mentor: Profile, need, max_terms: int = 4) -> list[Reason]:
         if not self._fitted:

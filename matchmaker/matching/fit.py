@@ -39,6 +39,7 @@ class Fitted:
     need_words: sparse.csr_matrix  # profile × character-view word counts of the challenges
     offer_words: sparse.csr_matrix  # the same for the experiences
     chars: CharView
+    offer_gram_lengths: np.ndarray  # distinct n-grams of each profile's experiences
     langs: np.ndarray  # profile × field: index into LANGUAGES
     fitted: bool  # False when no text had a single feature
 
@@ -245,8 +246,8 @@ def fit_vectors(
         keep = ids >= 0
         word_counts.append(_counts(text_of[keep], ids[keep], n, len(words)))
     char_docs = sum(bool(t) for t in texts[: 2 * n]) if fitted else 0
-    chars = CharView.fit(words, word_counts, char_docs)
-    return Fitted(vocabulary, idf, need, offer, word_counts[0], word_counts[1], chars, text_langs, fitted)
+    chars, gram_lengths = CharView.fit(words, word_counts, char_docs)
+    return Fitted(vocabulary, idf, need, offer, word_counts[0], word_counts[1], chars, gram_lengths[1], text_langs, fitted)
 
 
 def _phrase_matches(tokens, ptr, stem_of, phrases) -> list[tuple[np.ndarray, tuple[str, ...]]]:

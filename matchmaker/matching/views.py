@@ -101,8 +101,12 @@ class CharView:
         self._ngrams = _ngram_analyzer()
 
     @classmethod
-    def fit(cls, words: dict[str, int], rows: Sequence[sparse.csr_matrix], n_docs: int) -> CharView:
-        """Fit over text × word count ``rows`` (every fitted text, empty ones included in ``n_docs``)."""
+    def fit(
+        cls, words: dict[str, int], rows: Sequence[sparse.csr_matrix], n_docs: int
+    ) -> tuple[CharView, list[np.ndarray]]:
+        """Fit over text × word count ``rows`` (every fitted text, empty ones included in ``n_docs``).
+
+        Also gives, per matrix of ``rows``, each text's number of distinct n-grams (for ``gram_counts``)."""
         grams: dict[str, int] = {}
         indptr = array("q", [0])
         indices = array("i")
@@ -125,9 +129,7 @@ class CharView:
                 df += np.bincount(counts.indices, minlength=len(grams))
                 sizes[start : start + _CHUNK] = np.diff(counts.indptr)
             lengths.append(sizes)
-        view = cls(words, grams, word_grams, idf_from_df(df, n_docs))
-        view.fitted_lengths = lengths
-        return view
+        return cls(words, grams, word_grams, idf_from_df(df, n_docs)), lengths
 
     @property
     def n_features(self) -> int:
@@ -146,21 +148,16 @@ class CharView:
         return out
 
     def gram_counts(
-        self, text_words: sparse.csr_matrix, rows: np.ndarray, lengths: np.ndarray | None = None
+        self, text_words: sparse.csr_matrix, rows: np.ndarray, lengths: np.ndarray
     ) -> tuple[sparse.csr_matrix, np.ndarray]:
         """The n-gram counts of the texts ``rows`` (ascending; others empty), compactly, and their lengths.
 
         Counts are kept as one-byte integers (two when a count passes 255) beside int32 columns:
-        a fifth of float rows' size, and all a query needs besides the idf. ``lengths`` (distinct
-        n-grams per text, from ``fit``) saves a pass.
+        a fifth of float rows' size, and all a query needs besides the idf. ``lengths``: distinct
+        n-grams per text, as ``fit`` gives them.
         """
         n = text_words.shape[0]
         step = _CHUNK // 4
-        if lengths is None:
-            lengths = np.zeros(n, dtype=np.int64)
-            for start in range(0, rows.size, step):
-                chunk = rows[start : start + step]
-                lengths[chunk] = np.diff((text_words[chunk] @ self.word_grams).indptr)
         lengths = np.where(np.isin(np.arange(n), rows), lengths, 0)
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lengths, out=indptr[1:])
