@@ -265,23 +265,28 @@ def _sublinear(counts: np.ndarray) -> np.ndarray:
     return out
 
 
-def _rows_dot(grams: sparse.csr_matrix, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """(1 + ln count) · weights for the stored rows ``rows``: the re-ranking's one sparse product.
-
-    scipy's own row selection costs more in checks than in work for 200 rows, so its C routines
-    are called directly (with the public route as the fallback).
-    """
-    if _sparsetools is None:
-        sub = grams[rows]
-        return sparse.csr_matrix((_sublinear(sub.data), sub.indices, sub.indptr), shape=sub.shape) @ weights
-    index_type = grams.indices.dtype
-    source = grams.indptr.astype(index_type, copy=False)
+def _select_rows(matrix: sparse.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(indptr, columns, values) of ``matrix[rows]``, by scipy's C routine without a matrix object:
+    scipy's own row selection costs more in checks than in work for a query's few rows."""
+    index_type = matrix.indices.dtype
+    source = matrix.indptr.astype(index_type, copy=False)
+    rows = rows.astype(index_type, copy=False)
     starts = source[rows]
     indptr = np.zeros(rows.size + 1, dtype=index_type)
     np.cumsum(source[rows + 1] - starts, out=indptr[1:])
     columns = np.empty(int(indptr[-1]), dtype=index_type)
-    counts = np.empty(int(indptr[-1]), dtype=grams.data.dtype)
-    _sparsetools.csr_row_index(rows.size, rows.astype(index_type), source, grams.indices, grams.data, columns, counts)
+    values = np.empty(int(indptr[-1]), dtype=matrix.data.dtype)
+    _sparsetools.csr_row_index(rows.size, rows, source, matrix.indices, matrix.data, columns, values)
+    return indptr, columns, values
+
+
+def _rows_dot(grams: sparse.csr_matrix, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """(1 + ln count) · weights for the stored rows ``rows``: the re-ranking's one sparse product
+    (scipy's compiled routines called directly, with the public route as the fallback)."""
+    if _sparsetools is None:
+        sub = grams[rows]
+        return sparse.csr_matrix((_sublinear(sub.data), sub.indices, sub.indptr), shape=sub.shape) @ weights
+    indptr, columns, counts = _select_rows(grams, rows)
     out = np.zeros(rows.size, dtype=np.float32)
     _sparsetools.csr_matvec(rows.size, grams.shape[1], indptr, columns, _sublinear(counts), weights, out)
     return out
@@ -295,15 +300,7 @@ def weighted_row_sum(matrix: sparse.csr_matrix, rows: np.ndarray, weights: np.nd
     """
     if _sparsetools is None or not rows.size:
         return np.asarray(weights @ matrix[rows]).ravel().astype(np.float32, copy=False)
-    index_type = matrix.indices.dtype
-    source = matrix.indptr.astype(index_type, copy=False)
-    rows = rows.astype(index_type, copy=False)
-    starts = source[rows]
-    indptr = np.zeros(rows.size + 1, dtype=index_type)
-    np.cumsum(source[rows + 1] - starts, out=indptr[1:])
-    columns = np.empty(int(indptr[-1]), dtype=index_type)
-    values = np.empty(int(indptr[-1]), dtype=matrix.data.dtype)
-    _sparsetools.csr_row_index(rows.size, rows, source, matrix.indices, matrix.data, columns, values)
+    indptr, columns, values = _select_rows(matrix, rows)
     out = np.zeros(matrix.shape[1], dtype=np.result_type(matrix.data.dtype, weights.dtype))
     # The gathered rows read as a CSC matrix are their transpose: its product with ``weights``.
     _sparsetools.csc_matvec(matrix.shape[1], rows.size, indptr, columns, values, weights.astype(out.dtype, copy=False), out)
