@@ -224,7 +224,7 @@ def my_suggestions(limit, sector=None, region=None):
     p = own_partnership()
     items = matching_service.suggest(p.key, limit=limit, sectors=[sector] if sector else None, region=region)
     latest = intro_service.states_by_mentor(p)
-    mentor_ids = {m.key: m.id for m in profile_service.list_by_keys([x.key for x in items])}
+    mentor_ids = {key: m.id for key, m in profile_service.by_keys(x.key for x in items).items()}
     lang = reader_language()
     return [
         dict(suggestion_out(x, lang), introduction_state=latest[mentor_ids[x.key]].state if mentor_ids.get(x.key) in latest else None)

@@ -25,8 +25,9 @@ from ..matching.assignment import Assignment, AssignmentResult, allowed_pairs, a
 from ..matching.eligibility import MatchContext
 from ..models import OPEN_INTRO_STATES, Introduction, Partnership, User
 from . import introductions as intro_service
+from . import profiles as profile_service
 from .matching import current_index, excluded_pairs, match_context, mentor_load
-from .validation import KEY_RE, ValidationError
+from .validation import ValidationError
 
 # A partnership with an introduction in one of these states as mentee is not looking any more.
 SETTLED_STATES = (*OPEN_INTRO_STATES, "completed")
@@ -85,22 +86,11 @@ def _selected(mentee_keys: Iterable[str] | None) -> list[Partnership]:
     if mentee_keys is None:
         return looking()
     keys = list(dict.fromkeys(str(k).strip() for k in mentee_keys if str(k).strip()))
-    found = _by_key(keys, active_only=True)
+    found = profile_service.by_keys(keys, active_only=True)
     unknown = [k for k in keys if k not in found]
     if unknown:
         raise ValidationError({"mentees": _("unknown or inactive partnership: %(keys)s", keys=", ".join(unknown))})
     return [found[k] for k in keys]
-
-
-def _by_key(keys: Iterable[str], active_only: bool = False) -> dict[str, Partnership]:
-    """Partnerships by key; text that cannot be a key (e.g. with a NUL byte) is never sent to the database."""
-    wanted = [k for k in keys if KEY_RE.fullmatch(k)]
-    if not wanted:
-        return {}
-    stmt = select(Partnership).where(Partnership.key.in_(wanted))
-    if active_only:
-        stmt = stmt.where(Partnership.active.is_(True))
-    return {p.key: p for p in db.session.scalars(stmt)}
 
 
 def _check_min_score(min_score) -> float:
@@ -237,7 +227,7 @@ def apply(rows: Iterable[Assignment | tuple], actor: User, message: str = "") ->
     if not actor.is_admin:
         raise intro_service.NotAllowed("only an admin can approve a cohort")
     pairs = [p for p in (_row(r) for r in rows) if p[0] and p[1]]
-    found = _by_key({k for pair in pairs for k in pair})
+    found = profile_service.by_keys({k for pair in pairs for k in pair})
     _check_capacity(pairs, found)
     excluded = excluded_pairs(None)
     outcome = ApplyResult()

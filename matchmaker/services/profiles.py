@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from ..extensions import db
 from ..matching.profile import Profile
 from ..models import DataVersion, Partnership, PartnershipSector, utcnow
-from .validation import ValidationError, validate_document, validate_profile
+from .validation import KEY_RE, ValidationError, validate_document, validate_profile
 
 
 class NotFound(LookupError):
@@ -223,7 +223,13 @@ def to_engine_profile(p, sectors: Iterable[str] | None = None) -> Profile:
     )
 
 
-def list_by_keys(keys: list[str]) -> list[Partnership]:
-    if not keys:
-        return []
-    return list(db.session.scalars(select(Partnership).where(Partnership.key.in_(keys))))
+def by_keys(keys: Iterable[str], *, active_only: bool = False) -> dict[str, Partnership]:
+    """Partnerships by key. Text that cannot be a key (e.g. with a NUL byte) is never sent to the
+    database."""
+    wanted = [k for k in dict.fromkeys(keys) if isinstance(k, str) and KEY_RE.fullmatch(k)]
+    if not wanted:
+        return {}
+    stmt = select(Partnership).where(Partnership.key.in_(wanted))
+    if active_only:
+        stmt = stmt.where(Partnership.active.is_(True))
+    return {p.key: p for p in db.session.scalars(stmt)}

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..matching.engine import Suggestion
 from ..models import REVIEW_DECISIONS, Introduction, MatchReview, Partnership, User
 from .matching import current_index, match_context
-from .profiles import contains
+from .profiles import by_keys, contains
 from .validation import ValidationError
 
 NOTE_LIMIT = 2000
@@ -86,10 +86,10 @@ def review_queue(
     stmt = waiting.order_by(*order).limit(per_page).offset((max(page, 1) - 1) * per_page)
     mentees = list(db.session.scalars(stmt))
     index = current_index()
-    items = []
-    for mentee in mentees:
-        suggestions = index.rank(mentee.key, match_context(mentee.key), limit=per_mentee)
-        keys = [s.key for s in suggestions]
-        mentors = {p.key: p for p in db.session.scalars(select(Partnership).where(Partnership.key.in_(keys)))} if keys else {}
-        items.append(QueueItem(mentee, suggestions, mentors))
+    ranked = [(mentee, index.rank(mentee.key, match_context(mentee.key), limit=per_mentee)) for mentee in mentees]
+    mentors = by_keys(s.key for _mentee, suggestions in ranked for s in suggestions)  # one query for the page
+    items = [
+        QueueItem(mentee, suggestions, {s.key: mentors[s.key] for s in suggestions if s.key in mentors})
+        for mentee, suggestions in ranked
+    ]
     return items, total
