@@ -148,9 +148,7 @@ def propose(
         options = _options(index, keys, capacities, context, result)
     named = {a.mentor for a in (*result.assignments, *result.greedy)} | {k for rows in options.values() for k, _s in rows}
     partnerships = {p.key: p for p in mentees}
-    missing = named - partnerships.keys()
-    if missing:
-        partnerships.update({p.key: p for p in db.session.scalars(select(Partnership).where(Partnership.key.in_(missing)))})
+    partnerships.update(profile_service.by_keys(named - partnerships.keys()))
     return Proposal(result, mentees, partnerships, capacities, options, bool(spread_load), min_score)
 
 
