@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import threading
 from contextlib import contextmanager
 
 from werkzeug.serving import make_server
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (free at the time of asking)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stop(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Ask a server process to stop; kill it if it does not within ``timeout`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextmanager
@@ -26,16 +45,12 @@ def serve(app):
 def serve_process(database_url: str, *, env: dict | None = None, timeout: float = 60):
     """Run the real app (``flask --app wsgi run``) in its own process on a free loopback port."""
     import os
-    import socket
-    import subprocess
     import sys
     import time
     import urllib.request
     from pathlib import Path
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     root = Path(__file__).resolve().parent.parent
     environment = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="live-server-secret-key-for-tests-only-0123456789")
     environment.update(env or {})
@@ -59,24 +74,15 @@ def serve_process(database_url: str, *, env: dict | None = None, timeout: float 
                 time.sleep(0.2)
         yield base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @contextmanager
 def smtp_server(handler):
     """A real SMTP server (aiosmtpd) on a free loopback port, delivering to ``handler``; yields the port."""
-    import socket
-
     from aiosmtpd.controller import Controller
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:

@@ -9,7 +9,6 @@ TEST_DATABASE_URL (PostgreSQL) when set, else one SQLite file shared by the proc
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -19,15 +18,10 @@ from pathlib import Path
 import pytest
 
 from .conftest import MENTORS
+from .live_server import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _env(database_url: str, **extra) -> dict:
@@ -57,7 +51,7 @@ def servers(network, database_url, tmp_path):
     processes, bases, logs = [], [], []
     try:
         for i in range(2):
-            port = _free_port()
+            port = free_port()
             log = open(tmp_path / f"server-{i}.log", "w")  # noqa: SIM115 (closed below)
             logs.append(log)
             processes.append(
@@ -84,13 +78,7 @@ def servers(network, database_url, tmp_path):
         yield bases
     finally:
         for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process, timeout=20)
         for log in logs:
             log.close()
 
