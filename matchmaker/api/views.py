@@ -224,10 +224,9 @@ def my_suggestions(limit, sector=None, region=None):
     p = own_partnership()
     items = matching_service.suggest(p.key, limit=limit, sectors=[sector] if sector else None, region=region)
     latest = intro_service.states_by_mentor(p)
-    mentor_ids = {key: m.id for key, m in profile_service.by_keys(x.key for x in items).items()}
     lang = reader_language()
     return [
-        dict(suggestion_out(x, lang), introduction_state=latest[mentor_ids[x.key]].state if mentor_ids.get(x.key) in latest else None)
+        dict(suggestion_out(x, lang), introduction_state=latest[x.key].state if x.key in latest else None)
         for x in items
     ]
 

@@ -232,12 +232,15 @@ def for_partnership(partnership: Partnership) -> tuple[list[Introduction], list[
     return list(outgoing), list(incoming)
 
 
-def states_by_mentor(mentee: Partnership) -> dict[int, Introduction]:
-    """The latest introduction per mentor for this mentee (to show on suggestions)."""
-    rows = db.session.scalars(
-        select(Introduction).where(Introduction.mentee_id == mentee.id).order_by(Introduction.id)
-    ).all()
-    return {intro.mentor_id: intro for intro in rows}
+def states_by_mentor(mentee: Partnership) -> dict[str, Introduction]:
+    """The latest introduction per mentor key for this mentee (to show on suggestions)."""
+    rows = db.session.execute(
+        select(Partnership.key, Introduction)
+        .join(Introduction, Introduction.mentor_id == Partnership.id)
+        .where(Introduction.mentee_id == mentee.id)
+        .order_by(Introduction.id)
+    )
+    return {key: intro for key, intro in rows}
 
 
 def list_all(*, state: str | None = None, q: str | None = None, page: int = 1, per_page: int = 50):

@@ -71,9 +71,8 @@ def suggestions(p):
     sector = request.args.get("sector") if request.args.get("sector") in SECTORS else None
     region = (request.args.get("region") or "").strip()[:100] or None
     items = matching_service.suggest(p.key, sectors=[sector] if sector else None, region=region, limit=10)
-    mentors = {s.key: profile_service.get_partnership(s.key) for s in items}
     latest = intro_service.states_by_mentor(p)
-    states = {key: latest.get(mentor.id) for key, mentor in mentors.items()}
+    states = {s.key: latest.get(s.key) for s in items}
     return render_template(
         "member/suggestions.html",
         p=p,
