@@ -379,25 +379,14 @@ class FastAnalyzer(Analyzer):
             concepts.append(Feature(name, " ".join(surfaces[i : i + n])))
         return out + concepts
 
-    def surfaces(self, text: str, lang: str | None = None, wanted: set[str] | None = None) -> dict[str, str]:
-        """Feature → the first surface word that produced it (as ``features`` in order would say).
-
-        With ``wanted`` (word features, not concepts) only those, reading only as far as needed.
-        """
+    def surfaces(self, text: str, lang: str | None = None) -> dict[str, str]:
+        """Feature → the first surface word that produced it (as ``features`` in order would say)."""
         if not text or not text.strip():
             return {}
         lang = lang or detect_language(text)
         surface_of = _surface_words(text)
         words: dict[str, str] = {}
         tokens = fast_tokenize(text)
-        if wanted is not None:
-            for token in tokens:
-                for name in self.word(token, lang)[1]:
-                    if name in wanted and name not in words:
-                        words[name] = surface_of.get(token, token)
-                        if len(words) == len(wanted):
-                            return words
-            return words
         concepts: dict[str, str] = {}
         stems: list[str] = []
         for token in tokens:

@@ -245,16 +245,6 @@ class CharView:
         row = sparse.csr_matrix((data, cols, np.array([0, cols.size])), shape=(1, self.n_features))
         return l2_rows(tfidf(row, self.idf))
 
-    def word_row(self, words: Iterable[str]) -> sparse.csr_matrix | None:
-        """A text as word counts when every word is known, else None."""
-        ids = []
-        for word in words:
-            i = self.words.get(word)
-            if i is None:
-                return None
-            ids.append(i)
-        return count_matrix([0, len(ids)], ids, len(self.words))
-
 
 def _sublinear(counts: np.ndarray) -> np.ndarray:
     """1 + ln count of stored (non-zero) counts, as float32 (in place on the converted copy: a
