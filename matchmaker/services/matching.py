@@ -336,14 +336,14 @@ def _collect_changes(session, _context) -> None:
 
 @event.listens_for(db.session, "before_commit")
 def _before_commit(session) -> None:
+    session.flush()  # what the commit would flush anyway: _collect_changes then knows the whole transaction
     _log_changes(session)
     _bump_context_version(session)
 
 
 def _bump_context_version(session) -> None:
     """Bump the context version in a transaction that changed introductions, reviews or dismissals."""
-    pending = chain(session.new, session.dirty, session.deleted)
-    if not (session.info.get(_CONTEXT) or any(isinstance(obj, CONTEXT_MODELS) for obj in pending)):
+    if not session.info.pop(_CONTEXT, False):
         return
     bump = (
         update(DataVersion)
@@ -353,14 +353,12 @@ def _bump_context_version(session) -> None:
     )
     if session.execute(bump).rowcount == 0:  # no profile was ever saved: the row is not there yet
         session.execute(insert(DataVersion).values(id=1, version=0, context_version=1, updated_at=utcnow()))
-    session.info.pop(_CONTEXT, None)
 
 
 def _log_changes(session) -> None:
     """Write the ProfileChange rows of a transaction that bumped the data version."""
     if not (session.info.get(_BUMPED) or session.info.get(_CHANGED) or session.info.get(_CHANGED_IDS)):
         return
-    session.flush()
     keys = session.info.pop(_CHANGED, set())
     ids = session.info.pop(_CHANGED_IDS, set())
     if not session.info.pop(_BUMPED, False):
