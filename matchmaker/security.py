@@ -33,7 +33,7 @@ def login_limit() -> str:
 
 
 def suggestions_limit() -> str:
-    return current_app.config.get("SUGGESTIONS_RATE_LIMIT", "120 per minute")
+    return current_app.config["SUGGESTIONS_RATE_LIMIT"]
 
 
 def failed(response) -> bool:
