@@ -125,7 +125,7 @@ def test_suggest_json_shape(loaded):
     data = json.loads(result.output)
     assert list(data) == ["nieuw-assessment", "nieuw-starters"]
     first = data["nieuw-assessment"][0]
-    assert set(first) == {"key", "name", "score", "reasons"}
+    assert set(first) == {"key", "name", "score", "reasons", "evidence"}
     assert first["key"] == "beoordeling-west"
     assert 0 <= first["score"] <= 1
     assert all(isinstance(r, str) for r in first["reasons"]) and first["reasons"]

@@ -81,10 +81,9 @@ def test_direction_matters():
     a = P("a", founded=2010, challenges="Wij zoeken hulp bij het beoordelen van stagiairs.", experiences="Wij hebben een goede jaarplanning.")
     b = P("b", founded=2010, challenges="Onze ouders zijn weinig betrokken.", experiences="Een gedeelde rubric voor het beoordelen van stagiairs.")
     idx = build_index([a, b])
-    ab = idx.rank("a", CTX)[0]
-    ba = idx.rank("b", CTX)[0]
-    assert ab.key == "b" and ba.key == "a"
-    assert ab.text_score > 3 * ba.text_score
+    [ab] = idx.rank("a", CTX)
+    assert ab.key == "b" and ab.text_score > 0.2
+    assert idx.rank("b", CTX) == []  # A offers nothing B asks: no suggestion on sector alone
 
 
 def test_boosts_break_ties_but_do_not_beat_a_clearly_better_match():

@@ -22,8 +22,11 @@ from typing import NamedTuple
 import numpy as np
 from scipy import sparse
 
+from . import evidence as ev
+from . import passages
 from .analysis import FastAnalyzer, char_words, fast_tokenize, release_free_memory
 from .eligibility import MatchContext
+from .evidence import Evidence
 from .fit import DESCRIPTION_WEIGHT, fit_vectors
 from .profile import Profile
 from .text import CONCEPT_PREFIX, LANGUAGES, Analyzer, default_thesaurus, detect_language, stopwords
@@ -34,6 +37,13 @@ __all__ = ["DESCRIPTION_WEIGHT", "MatchIndex", "Reason", "Suggestion", "build_in
 WORD_WEIGHT = 0.7  # share of the word view in the text score; the rest is character n-grams
 SECTOR_BOOST = 0.03
 REGION_BOOST = 0.015
+PASSAGE_SHARE = 0.5  # share of the passage score (best request ↔ passage pairs) in the text score
+PASSAGE_POOL = 40  # candidates (by whole-text score) re-scored by passages
+MIN_TEXT = 0.02  # below this text score nothing is shared: no suggestion on sector and region alone
+KEYWORD_LIST_FACTOR = 0.35  # a keyword list's text score is not rewarded
+DUPLICATE_COSINE = 0.9  # offers this alike are one mentor twice
+EVIDENCE_PAIRS = 2
+PASSAGE_CACHE = 50_000  # mentors whose passage vectors are kept
 RERANK_POOL = 100  # candidates (by word score) re-scored with character n-grams; 200 gave the same top 5 for 99.5 % of 1,000 queries at 10,000 profiles
 SURFACE_CACHE = 20_000  # profile fields whose surface words are kept for reasons (about 2 kB each)
 SECTOR_BITS = {"po": 1, "vo": 2, "mbo": 4, "so": 8}
@@ -68,12 +78,21 @@ class Suggestion:
     score: float
     text_score: float
     reasons: list[Reason] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    flags: tuple[str, ...] = ()  # for admins: "keyword_list"
+    duplicates: tuple[str, ...] = ()  # keys of near-identical mentors collapsed into this one
 
     def reason_texts(self) -> list[str]:
         return [r.text for r in self.reasons]
 
     def to_dict(self) -> dict:
-        return {"key": self.key, "name": self.name, "score": round(self.score, 4), "reasons": self.reason_texts()}
+        return {
+            "key": self.key,
+            "name": self.name,
+            "score": round(self.score, 4),
+            "reasons": self.reason_texts(),
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
 
 
 def _sector_mask(sectors: Iterable[str]) -> int:
@@ -127,6 +146,7 @@ class MatchIndex:
         self._empty_region = self._region_ids.get("", -1)
         self._overlay: dict[int, _Rows] = {}
         self._surface_cache: dict[tuple, dict[str, str]] = {}
+        self._passage_cache: dict[int, tuple] = {}
         self._mentors_by_cutoff: dict[int, np.ndarray] = {}  # open, experienced, present and old enough
         self._views()
 
@@ -139,6 +159,7 @@ class MatchIndex:
         self._vocab = {name: i for i, name in enumerate(fitted.vocabulary)}
         self._idf = fitted.idf
         self._need, self._offer = fitted.need, fitted.offer
+        self._vectorizer = ev.Vectorizer(self.analyzer, self._vocab, self._idf)
         self._offer_t = self._offer.T.tocsr()  # feature × profile: a query touches only its postings
         self._need_words, self._offer_words = fitted.need_words, fitted.offer_words
         self.chars = fitted.chars
@@ -193,7 +214,7 @@ class MatchIndex:
         """A profile's vectors under the fitted vocabulary and idf (unknown words are left out)."""
         langs = tuple(
             _LANG_CODE[detect_language(t)] if t and t.strip() else 0
-            for t in (profile.challenges, profile.experiences, profile.description)
+            for t in (profile.challenges, profile.offer_text, profile.description)
         )
         width = len(self.vocabulary)
 
@@ -201,14 +222,14 @@ class MatchIndex:
             ids = [i for i in map(self._vocab.get, self.analyzer.names(text, LANGUAGES[lang])) if i is not None]
             return tfidf(count_matrix([0, len(ids)], ids, width), self._idf)
 
-        texts = (profile.challenges, profile.experiences, profile.description)
+        texts = (profile.challenges, profile.offer_text, profile.description)
         chal, exp, desc = (word_row(t, lang) for t, lang in zip(texts, langs))
         stops = stopwords()
         return _Rows(
             need=l2_rows(chal + DESCRIPTION_WEIGHT * desc),
             offer=l2_rows(exp + DESCRIPTION_WEIGHT * desc),
             need_chars=self.chars.text_vector(char_words(fast_tokenize(profile.challenges), stops)),
-            offer_chars=self.chars.text_vector(char_words(fast_tokenize(profile.experiences), stops)),
+            offer_chars=self.chars.text_vector(char_words(fast_tokenize(profile.offer_text), stops)),
             langs=langs,
         )
 
@@ -224,6 +245,7 @@ class MatchIndex:
         new._overlay = dict(self._overlay)
         new._region_ids = dict(self._region_ids)
         new._surface_cache = {}
+        new._passage_cache = dict(self._passage_cache)
         new._mentors_by_cutoff = {}
         changed = list(changed)
         added = [p.key for p in changed if p.key not in self._slots]
@@ -245,11 +267,12 @@ class MatchIndex:
             if pos is None:
                 continue
             new.profiles[pos] = replace(  # a tombstone: the position stays, nothing can match it
-                new.profiles[pos], challenges="", experiences="", description="", open_to_mentor=False,
+                new.profiles[pos], challenges="", experiences="", description="", stories=(), open_to_mentor=False,
                 mentor_capacity=0,
             )
             new._alive[pos] = new._can_mentor[pos] = False
             new._overlay[pos] = empty
+            new._passage_cache.pop(pos, None)
             new.changes += 1
         for p in changed:
             pos = new._slots.get(p.key)
@@ -260,6 +283,7 @@ class MatchIndex:
             new.position[p.key] = pos
             rows = self.transform(p) if self._fitted else empty
             new._overlay[pos] = rows
+            new._passage_cache.pop(pos, None)
             new._langs[pos] = rows.langs
             new._alive[pos] = True
             new._can_mentor[pos] = _can_mentor(p)
@@ -365,6 +389,8 @@ class MatchIndex:
         if not self.position or limit <= 0:
             return []
         need, need_chars = self._query(mentee)
+        if ev.too_little_text(mentee.challenges, self._has_theme(need)):
+            return []  # nothing to match on: no list ranked by sector and region alone
         word_scores = self.word_scores(need)
         eligible = self.eligible_mask(mentee, context)
         if sectors:
@@ -380,6 +406,8 @@ class MatchIndex:
             pool = candidates[top]
         char_scores = self._char_scores(pool, need_chars)
         text = WORD_WEIGHT * word_scores[pool] + (1 - WORD_WEIGHT) * char_scores
+        requests = self._requests(mentee)
+        text, matches, flagged = self._with_passages(pool, text, requests)
         mentee_mask = _sector_mask(mentee.sectors)
         same_sector = (self.sector_masks[pool] & mentee_mask) != 0
         mentee_region = self._region_ids.get((mentee.region or "").strip().lower(), -2)
@@ -388,11 +416,23 @@ class MatchIndex:
         if context.priors:
             final = final + np.array([context.prior(mentee.key, self.profiles[i].key) for i in pool], dtype=np.float32)
         final = np.clip(final, 0.0, 1.0)
-        order = self._best(pool, final, limit)
+        shares = text >= MIN_TEXT  # something in the texts must meet: never sector and region alone
+        if not shares.any():
+            return []
+        final[~shares] = -1.0
+        best = self._best(pool, final, limit + 5)
+        order, collapsed = self._collapse_duplicates(pool, best[shares[best]], limit)
         results = []
         for j in order:
             cand = self.profiles[pool[j]]
             reasons = self._explain(mentee, cand, need)
+            match = matches.get(j)
+            if match is None:
+                match = (ev.match(requests, self._passages(int(pool[j]))[0]), self._passages(int(pool[j]))[0])
+            evidence = self._evidence(requests, *match)
+            if not any(r.kind in ("term", "theme") for r in reasons):
+                words = list(dict.fromkeys(w for e in evidence for w in e.words))[:3]
+                reasons.extend(Reason("term", w, w) for w in words)
             if same_sector[j]:
                 shared = [s for s in cand.sectors if s in mentee.sectors]
                 names = ", ".join(shared)
@@ -400,8 +440,127 @@ class MatchIndex:
             if same_region[j]:
                 reasons.append(Reason("region", f"zelfde regio: {cand.region}", f"same region: {cand.region}"))
             reasons.extend(context.prior_reasons(mentee.key, cand.key))
-            results.append(Suggestion(cand.key, cand.name, float(final[j]), float(text[j]), reasons))
+            results.append(
+                Suggestion(
+                    cand.key, cand.name, float(final[j]), float(text[j]), reasons, evidence,
+                    ("keyword_list",) if j in flagged else (), tuple(collapsed.get(j, ())),
+                )
+            )
         return results
+
+    # -- passages -----------------------------------------------------------------------------
+
+    def _requests(self, mentee: Profile) -> list[ev.SpanVector]:
+        """The requests of a partnership's challenges, as weighted span vectors."""
+        text = mentee.challenges
+        if not text or not text.strip() or not self._fitted:
+            return []
+        pos = self.position.get(mentee.key)
+        if pos is not None and self._is_indexed(pos, mentee):
+            lang = LANGUAGES[self._langs[pos, CHALLENGES]]
+        else:
+            lang = detect_language(text)
+        return self._vectorizer.spans(text, lang, passages.requests)
+
+    def _passages(self, pos: int) -> tuple[list[ev.SpanVector], bool]:
+        """A mentor's passages (experiences, stories, description) and whether its offer is a keyword list."""
+        cached = self._passage_cache.get(pos)
+        if cached is not None:
+            return cached
+        p = self.profiles[pos]
+        vec = self._vectorizer
+        out: list[ev.SpanVector] = []
+        if p.experiences.strip():
+            out += vec.spans(p.experiences, LANGUAGES[self._langs[pos, EXPERIENCES]], passages.split)
+        for story in p.stories:
+            body = f"{story.title}\n{story.text}"
+            out += vec.spans(body, detect_language(body), passages.split, source=ev.STORY, story_title=story.title)
+        if p.description.strip():
+            out += vec.spans(
+                p.description, LANGUAGES[self._langs[pos, DESCRIPTION]], passages.split,
+                source=ev.DESCRIPTION, weight=ev.SOURCE_WEIGHT[ev.DESCRIPTION],
+            )
+        result = (out, ev.is_keyword_list(p.offer_text))
+        if len(self._passage_cache) >= PASSAGE_CACHE:
+            self._passage_cache.clear()
+        self._passage_cache[pos] = result
+        return result
+
+    def _with_passages(self, pool: np.ndarray, text: np.ndarray, requests: list[ev.SpanVector]):
+        """The text score with the passage score of the best PASSAGE_POOL candidates mixed in;
+        keyword lists damped. Returns (scores, {pool index: (match, passages)}, {flagged indices})."""
+        matches: dict[int, tuple[ev.PassageMatch, list[ev.SpanVector]]] = {}
+        flagged: set[int] = set()
+        if not requests or not pool.size:
+            return text, matches, flagged
+        top = np.argsort(-text, kind="stable")[:PASSAGE_POOL]
+        passage = np.zeros(pool.size, dtype=np.float32)
+        for j in top.tolist():
+            offer, is_list = self._passages(int(pool[j]))
+            found = ev.match(requests, offer)
+            matches[j] = (found, offer)
+            passage[j] = found.score
+            if is_list:
+                flagged.add(j)
+        out = ((1 - PASSAGE_SHARE) * text + PASSAGE_SHARE * passage).astype(np.float32)
+        if flagged:
+            out[list(flagged)] *= KEYWORD_LIST_FACTOR
+        return out, matches, flagged
+
+    def _evidence(self, requests, found: ev.PassageMatch, offer) -> list[Evidence]:
+        """The best request ↔ passage pairs, verbatim, with the words they share."""
+        out: list[Evidence] = []
+        used: set[int] = set()
+        for _weighted, ri, pj, sim in found.pairs:
+            if pj in used or sim <= 0:
+                continue
+            used.add(pj)
+            req, passage = requests[ri], offer[pj]
+            words, own = ev.shared_words(self.analyzer, self.vocabulary, req, passage)
+            out.append(
+                Evidence(passage.span.text, req.span.text, words, own, passage.source, passage.story_title, round(sim, 4))
+            )
+            if len(out) >= EVIDENCE_PAIRS:
+                break
+        return out
+
+    def too_little_text(self, mentee: Profile | str) -> bool:
+        """Whether a partnership's challenges say too little to suggest anyone ("hulp gezocht")."""
+        if isinstance(mentee, str):
+            mentee = self.profile(mentee)
+        if not mentee.challenges.strip():
+            return True
+        return ev.too_little_text(mentee.challenges, self._has_theme(self._query(mentee)[0]))
+
+    def _has_theme(self, need: SparseRow) -> bool:
+        return self._fitted and any(str(self.vocabulary[i]).startswith(CONCEPT_PREFIX) for i in need.indices.tolist())
+
+    def _offer_cosine(self, a: int, b: int) -> float:
+        cols_a, w_a = self._offer_row(a)
+        cols_b, w_b = self._offer_row(b)
+        _cols, ia, ib = _common(cols_a, cols_b)
+        return float(np.dot(w_a[ia], w_b[ib]))
+
+    def _collapse_duplicates(self, pool: np.ndarray, order: np.ndarray, limit: int):
+        """``order`` with near-identical mentors shown once (the older, then the fuller one, in
+        the better place). Returns (order, {kept index: keys collapsed into it})."""
+        kept: list[int] = []
+        collapsed: dict[int, list[str]] = {}
+        for j in order.tolist():
+            pos = int(pool[j])
+            twin = next((k for k in kept if self._offer_cosine(int(pool[k]), pos) >= DUPLICATE_COSINE), None)
+            if twin is None:
+                kept.append(j)
+                continue
+            a, b = self.profiles[int(pool[twin])], self.profiles[pos]
+            better = (b.founded, -len(b.offer_text), b.key) < (a.founded, -len(a.offer_text), a.key)
+            slot = kept.index(twin)
+            if better:  # the better twin takes the place of the one already listed
+                kept[slot] = j
+                collapsed[j] = collapsed.pop(twin, []) + [a.key]
+            else:
+                collapsed.setdefault(twin, []).append(b.key)
+        return np.array(kept[:limit], dtype=np.int64), collapsed
 
     def _best(self, pool: np.ndarray, final: np.ndarray, limit: int) -> np.ndarray:
         """Indices into ``pool`` of the ``limit`` best: highest score first, then by key."""
@@ -431,7 +590,7 @@ class MatchIndex:
             cached = self._surface_cache.get((pos, field_id))
             if cached is not None:
                 return cached
-        text = (profile.challenges, profile.experiences, profile.description)[field_id]
+        text = (profile.challenges, profile.offer_text, profile.description)[field_id]
         lang = LANGUAGES[self._langs[pos, field_id]] if known and text and text.strip() else None
         out = self.analyzer.surfaces(text, lang)
         if known:

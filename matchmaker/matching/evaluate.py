@@ -1,36 +1,119 @@
-"""hit@1, hit@3 and MRR of the matcher over a labelled set (see shared/eval/README.md)."""
+"""How well the matcher ranks a labelled set (see eval/README.md): hit@1, hit@3, MRR and margins.
+
+A labels document maps each newcomer's key to ``{"primary": key, "acceptable": [keys],
+"category": "..."}`` (category optional); a top-level ``"_decoys"`` lists partnerships that must
+never be suggested in the first three places. Keys starting with ``_`` are not newcomers.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class Ranked:
+    """One newcomer's ranking as the evaluation needs it: keys best first, their scores."""
+
+    keys: list[str]
+    scores: list[float]
+    eligible: frozenset[str] = frozenset()  # who could have been suggested (empty: not checked)
+    explained: int = 0  # how many of the first three carry evidence or a text reason
+
+
+@dataclass
 class EvalResult:
     hit_at_1: float
     hit_at_3: float
     mrr: float
     n: int
     details: dict
+    mrr_acceptable: float = 0.0
+    ineligible: int = 0  # suggestions of partnerships that could not mentor
+    decoys_in_top3: int = 0
+    unexplained_top3: int = 0
+    smallest_margin: float | None = None  # the closest win of a primary at rank 1
+    categories: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return {"hit@1": round(self.hit_at_1, 4), "hit@3": round(self.hit_at_3, 4), "mrr": round(self.mrr, 4), "n": self.n}
+        return {
+            "hit@1": round(self.hit_at_1, 4),
+            "hit@3": round(self.hit_at_3, 4),
+            "mrr": round(self.mrr, 4),
+            "mrr_acceptable": round(self.mrr_acceptable, 4),
+            "n": self.n,
+            "ineligible": self.ineligible,
+            "decoys_in_top3": self.decoys_in_top3,
+            "unexplained_top3": self.unexplained_top3,
+            "smallest_margin": None if self.smallest_margin is None else round(self.smallest_margin, 4),
+            "categories": self.categories,
+        }
 
 
-def evaluate(ranked: Callable[[str], list[str]], labels: Mapping[str, Mapping]) -> EvalResult:
-    """Score a ranking function (mentee key -> mentor keys, best first, eligible only)."""
-    hits1 = hits3 = 0
-    rr = 0.0
-    details = {}
-    for mentee, label in labels.items():
-        order = ranked(mentee)
+def newcomers(labels: Mapping[str, object]) -> dict[str, Mapping]:
+    """The labelled newcomers of a labels document (keys starting with ``_`` are metadata)."""
+    return {k: v for k, v in labels.items() if not k.startswith("_") and isinstance(v, Mapping)}
+
+
+def _summary(rows: Sequence[dict]) -> dict:
+    n = len(rows) or 1
+    return {
+        "n": len(rows),
+        "hit@1": round(sum(r["rank"] == 1 for r in rows) / n, 4),
+        "hit@3": round(sum(r["hit3"] for r in rows) / n, 4),
+        "mrr": round(sum(1.0 / r["rank"] if r["rank"] else 0.0 for r in rows) / n, 4),
+    }
+
+
+def evaluate(ranked: Callable[[str], Ranked | list[str]], labels: Mapping[str, object]) -> EvalResult:
+    """Score a ranking function (newcomer key -> its ranking) against ``labels``."""
+    decoys = set(labels.get("_decoys", ()) or ()) if isinstance(labels, Mapping) else set()
+    rows: dict[str, dict] = {}
+    ineligible = decoys_top3 = unexplained = 0
+    margins: list[float] = []
+    for mentee, label in newcomers(labels).items():
+        result = ranked(mentee)
+        if not isinstance(result, Ranked):
+            result = Ranked(list(result), [0.0] * len(result))
+        order = result.keys
         primary = label["primary"]
         acceptable = set(label.get("acceptable", ())) | {primary}
         rank = order.index(primary) + 1 if primary in order else None
-        hits1 += rank == 1
-        hits3 += any(k in acceptable for k in order[:3])
-        rr += 1.0 / rank if rank else 0.0
-        details[mentee] = {"rank": rank, "top3": order[:3]}
-    n = len(labels) or 1
-    return EvalResult(hits1 / n, hits3 / n, rr / n, len(labels), details)
+        first_ok = next((i + 1 for i, k in enumerate(order) if k in acceptable), None)
+        margin = None
+        if rank == 1 and len(order) > 1:
+            margin = result.scores[0] - result.scores[1]
+            margins.append(margin)
+        elif rank and rank > 1:
+            margin = result.scores[rank - 1] - result.scores[0]
+        if result.eligible:
+            ineligible += sum(k not in result.eligible for k in order)
+        decoys_top3 += sum(k in decoys for k in order[:3])
+        unexplained += max(0, min(3, len(order)) - result.explained) if result.explained or order else 0
+        rows[mentee] = {
+            "rank": rank,
+            "first_acceptable": first_ok,
+            "hit3": any(k in acceptable for k in order[:3]),
+            "top3": order[:3],
+            "margin": None if margin is None else round(margin, 4),
+            "category": label.get("category", ""),
+        }
+    n = len(rows) or 1
+    by_category: dict[str, list[dict]] = defaultdict(list)
+    for row in rows.values():
+        if row["category"]:
+            by_category[row["category"]].append(row)
+    return EvalResult(
+        hit_at_1=sum(r["rank"] == 1 for r in rows.values()) / n,
+        hit_at_3=sum(r["hit3"] for r in rows.values()) / n,
+        mrr=sum(1.0 / r["rank"] if r["rank"] else 0.0 for r in rows.values()) / n,
+        n=len(rows),
+        details=rows,
+        mrr_acceptable=sum(1.0 / r["first_acceptable"] if r["first_acceptable"] else 0.0 for r in rows.values()) / n,
+        ineligible=ineligible,
+        decoys_in_top3=decoys_top3,
+        unexplained_top3=unexplained,
+        smallest_margin=min(margins) if margins else None,
+        categories={c: _summary(r) for c, r in sorted(by_category.items())},
+    )

@@ -196,7 +196,7 @@ def fit_vectors(
 ) -> Fitted:
     """The word and character views over ``profiles``."""
     n = len(profiles)
-    texts = [p.challenges for p in profiles] + [p.experiences for p in profiles] + [p.description for p in profiles]
+    texts = [p.challenges for p in profiles] + [p.offer_text for p in profiles] + [p.description for p in profiles]
     table = _TokenTable(analyzer)  # text t is field t // n of profile t % n
     tokens_of, text_ptr, langs = _tokenize_all(texts, table, progress, split_above)
     lang_codes = {lang: i for i, lang in enumerate(LANGUAGES)}

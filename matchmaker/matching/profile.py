@@ -6,6 +6,14 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class Story:
+    """A story an experienced partnership published: what it tried, what worked and what did not."""
+
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Profile:
     key: str
     name: str
@@ -17,6 +25,15 @@ class Profile:
     experiences: str = ""
     open_to_mentor: bool = True
     mentor_capacity: int = 2
+    stories: tuple[Story, ...] = ()  # public stories only: the engine quotes them as evidence to anyone
+
+    @property
+    def offer_text(self) -> str:
+        """What the partnership can share: its experiences and its stories (titles and texts)."""
+        if not self.stories:
+            return self.experiences
+        parts = [self.experiences] + [f"{s.title}\n{s.text}" for s in self.stories]
+        return "\n\n".join(p for p in parts if p.strip())
 
     @classmethod
     def from_dict(cls, data: dict) -> Profile:
@@ -32,4 +49,9 @@ class Profile:
             experiences=data.get("experiences") or "",
             open_to_mentor=bool(data.get("open_to_mentor", True)),
             mentor_capacity=int(data.get("mentor_capacity", 2)),
+            stories=tuple(
+                Story(s.get("title") or "", s.get("text") or "")
+                for s in data.get("stories") or ()
+                if isinstance(s, dict) and s.get("visibility", "public") == "public"
+            ),
         )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+import simplemma
 import Stemmer
 import stop_words
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
@@ -72,15 +73,37 @@ def detect_language(text: str) -> str:
 
 
 class _Stemmers:
-    """One PyStemmer instance per language, with a cache per instance (not thread-safe alone)."""
+    """Lemma first (simplemma's dictionaries), then a Snowball stem of the lemma.
+
+    The lemma undoes irregular forms a stemmer cannot (leraren → leraar, gezocht → zoeken,
+    taught → teach); the stem then joins derivations (beoordeling, beoordelen → beoordel).
+    Dutch uses Snowball's original Porter-style algorithm (``dutch_porter``): the newer default
+    removes the prefix ge-, which makes begeleiding and beleid one word.
+    """
+
+    _ALGORITHMS = {"nl": "dutch_porter", "en": "english"}
 
     def __init__(self) -> None:
-        self._stemmers = {"nl": Stemmer.Stemmer("dutch", 50_000), "en": Stemmer.Stemmer("english", 50_000)}
+        self._stemmers = {lang: Stemmer.Stemmer(alg, 50_000) for lang, alg in self._ALGORITHMS.items()}
+        self._lemmas: dict[str, dict[str, str]] = {lang: {} for lang in self._ALGORITHMS}
+
+    def lemma(self, word: str, lang: str) -> str:
+        cache = self._lemmas[lang]
+        found = cache.get(word)
+        if found is None:
+            found = word
+            if word.isalpha() and len(word) > 3:
+                found = normalize(simplemma.lemmatize(word, lang=lang))
+                if not found.isalpha() or len(found) < 3:
+                    found = word
+            if len(cache) < 200_000:
+                cache[word] = found
+        return found
 
     def stem(self, word: str, lang: str) -> str:
         if "-" in word or "'" in word:
             word = word.replace("'", "")
-        return self._stemmers[lang].stemWord(word)
+        return self._stemmers[lang].stemWord(self.lemma(word, lang))
 
 
 _stemmers = _Stemmers()

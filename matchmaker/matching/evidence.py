@@ -1,0 +1,209 @@
+"""Passage scores and evidence: which request of a challenge meets which passage of a mentor.
+
+Each span (a request of the challenge, a passage of the mentor's experiences, description or
+stories) becomes a small TF-IDF vector under the index's fitted vocabulary and idf. A request's
+score is its best passage's cosine; the passage score of a mentor is the weighted mean of its
+requests' scores (main requests weigh more, see ``passages``). The best pairs, quoted verbatim
+with the words they share, are the evidence shown with a suggestion.
+
+Also here: what makes a challenge too thin to match, what makes an offer a keyword list rather
+than an account of practice, and which shared words are worth showing to a coordinator.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from wordfreq import zipf_frequency
+
+from . import passages
+from .analysis import FastAnalyzer, fast_normalize, fast_tokenize
+from .text import CONCEPT_PREFIX, stopwords
+
+EXPERIENCES, DESCRIPTION, STORY = "experiences", "description", "story"
+SOURCE_WEIGHT = {EXPERIENCES: 1.0, STORY: 1.0, DESCRIPTION: 0.6}
+GENERIC_ZIPF = 4.6  # a word this common in its language (klas, scholen, week, stap) explains nothing
+MIN_CONTENT_WORDS = 2  # a challenge needs this many content words (one, if it names a theme)
+# Words that ask for help without saying for what: general language, not domain terms.
+_REQUEST_WORDS = frozenset(
+    """hulp help helpen gezocht zoeken zoek zoekt vraag vragen advies adviezen tip tips idee ideeen
+    ondersteuning support looking need needs advice ideas hallo hoi hello dag groet groeten bedankt
+    thanks iets alles dingen things iemand someone anyone ervaring ervaringen experience experiences
+    partner partners partnerschap contact graag willen welkom""".split()
+)
+_LIST_SEPARATORS = re.compile(r"[,;|/•·\n]+")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One request of the asking partnership met by one passage of the mentor, both verbatim."""
+
+    mentor_text: str
+    own_text: str
+    words: tuple[str, ...]  # shared words as the mentor wrote them
+    own_words: tuple[str, ...] = ()  # the same words as the asking partnership wrote them
+    source: str = EXPERIENCES  # experiences | description | story
+    story_title: str = ""
+    score: float = 0.0
+
+    def to_dict(self) -> dict:
+        out = {"mentor_text": self.mentor_text, "own_text": self.own_text, "words": list(self.words)}
+        if self.source == STORY:
+            out["story"] = self.story_title
+        return out
+
+
+@dataclass
+class SpanVector:
+    span: passages.Span
+    lang: str
+    vector: dict[int, float]  # feature id -> weight, unit length
+    source: str = EXPERIENCES
+    story_title: str = ""
+    weight: float = 1.0
+
+
+@dataclass
+class PassageMatch:
+    score: float
+    pairs: list[tuple[float, int, int, float]] = field(default_factory=list)  # (weighted, request, passage, cosine)
+
+
+class Vectorizer:
+    """Spans to unit TF-IDF vectors with the index's vocabulary and idf (sublinear counts)."""
+
+    def __init__(self, analyzer: FastAnalyzer, vocab: Mapping[str, int], idf) -> None:
+        self.analyzer = analyzer
+        self.vocab = vocab
+        self.idf = idf
+
+    def vector(self, text: str, lang: str) -> dict[int, float]:
+        counts: dict[int, int] = {}
+        get = self.vocab.get
+        for name in self.analyzer.names(text, lang):
+            i = get(name)
+            if i is not None:
+                counts[i] = counts.get(i, 0) + 1
+        if not counts:
+            return {}
+        idf = self.idf
+        weights = {i: (1.0 + math.log(c)) * float(idf[i]) for i, c in counts.items()}
+        norm = math.sqrt(sum(w * w for w in weights.values()))
+        return {i: w / norm for i, w in weights.items()}
+
+    def spans(self, text: str, lang: str, split: Callable, **extra) -> list[SpanVector]:
+        return [SpanVector(s, lang, self.vector(s.text, lang), **extra) for s in split(text)]
+
+
+def cosine(a: dict[int, float], b: dict[int, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    get = b.get
+    return sum(w * get(i, 0.0) for i, w in a.items())
+
+
+def match(requests: list[SpanVector], offer: list[SpanVector]) -> PassageMatch:
+    """The passage score of one mentor: each request's best passage, weighted by the request."""
+    total_weight = sum(r.span.weight for r in requests)
+    if not requests or not offer or total_weight <= 0:
+        return PassageMatch(0.0)
+    score = 0.0
+    pairs = []
+    for ri, req in enumerate(requests):
+        if not req.vector:
+            continue
+        best, best_j = 0.0, -1
+        for pj, passage in enumerate(offer):
+            if passage.vector:
+                sim = cosine(req.vector, passage.vector) * passage.weight
+                if sim > best:
+                    best, best_j = sim, pj
+        if best_j >= 0:
+            weighted = req.span.weight * best
+            score += weighted
+            pairs.append((weighted, ri, best_j, best))
+    pairs.sort(reverse=True)
+    return PassageMatch(score / total_weight, pairs)
+
+
+# --- words worth showing ------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=100_000)
+def is_generic(word: str, lang: str) -> bool:
+    """A stop word, a very common word of its language, or too short to mean anything alone."""
+    norm = fast_normalize(word).replace("-", "")
+    if len(norm) < 4 or norm in stopwords() or norm in _REQUEST_WORDS:
+        return True
+    return zipf_frequency(norm, lang) >= GENERIC_ZIPF
+
+
+def shared_words(
+    analyzer: FastAnalyzer, vocabulary, request: SpanVector, passage: SpanVector
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Words both spans share, as each wrote them: whole words or glossary terms, never a fragment
+    of a compound or a generic word. Best (heaviest) first."""
+    common = sorted(
+        (i for i in request.vector if i in passage.vector),
+        key=lambda i: -request.vector[i] * passage.vector[i],
+    )
+    if not common:
+        return (), ()
+    theirs = analyzer.surfaces(passage.span.text, passage.lang)
+    ours = analyzer.surfaces(request.span.text, request.lang)
+    mentor_words: list[str] = []
+    own_words: list[str] = []
+    for i in common:
+        name = vocabulary[i]
+        t, o = theirs.get(name), ours.get(name)
+        if not t or not o:
+            continue
+        if name.startswith(CONCEPT_PREFIX):
+            if is_generic(t, passage.lang) and is_generic(o, request.lang):
+                continue  # a theme both texts name in glossary words (werkplekbegeleider ↔ wpb)
+        elif not (_is_whole(analyzer, t, name, passage.lang) and _is_whole(analyzer, o, name, request.lang)):
+            continue  # intervisie ↔ visie: a fragment, not a shared word
+        elif is_generic(t, passage.lang) or is_generic(o, request.lang):
+            continue
+        if t.lower() not in (w.lower() for w in mentor_words):
+            mentor_words.append(t)
+        if o.lower() not in (w.lower() for w in own_words):
+            own_words.append(o)
+    return tuple(mentor_words), tuple(own_words)
+
+
+def _is_whole(analyzer: FastAnalyzer, surface: str, feature: str, lang: str) -> bool:
+    tokens = fast_tokenize(surface)
+    return len(tokens) == 1 and analyzer.word(tokens[0], lang)[0] == feature
+
+
+# --- text that cannot be matched, and text that games the matcher -------------------------------
+
+
+def content_words(text: str) -> list[str]:
+    """Words that say something: no stop words, numbers or words that only ask for help."""
+    stops = stopwords()
+    return [t for t in fast_tokenize(text) if len(t) >= 3 and not t.isdigit() and t not in stops and t not in _REQUEST_WORDS]
+
+
+def too_little_text(text: str, has_theme: bool) -> bool:
+    """Whether a challenge says too little to match on ("hulp gezocht", an empty field)."""
+    words = set(content_words(text))
+    return len(words) < (1 if has_theme else MIN_CONTENT_WORDS)
+
+
+def is_keyword_list(text: str) -> bool:
+    """A list of terms rather than an account of practice: almost no function words, or many
+    short comma- or bullet-separated items. Such text is flagged to admins and not rewarded."""
+    tokens = fast_tokenize(text)
+    if len(tokens) < 25:
+        return False
+    stops = stopwords()
+    function_share = sum(t in stops for t in tokens) / len(tokens)
+    items = [i for i in _LIST_SEPARATORS.split(text) if i.strip()]
+    short_items = len(items) >= 12 and sum(len(i.split()) for i in items) / len(items) <= 2.5
+    return function_share < 0.12 or short_items

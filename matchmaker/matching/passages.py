@@ -1,0 +1,122 @@
+"""Passages: a mentor's text cut into paragraphs, bullets and sentences, a challenge into requests.
+
+The whole-text score says that two texts share words; the passage score says that one thing the
+partnership asks is answered by one thing the mentor wrote. Each is a span of the original text,
+so the passage that matched can be quoted verbatim as evidence.
+
+A request the writer marks as the main one ("het grootste knelpunt", "vooral", "most urgent")
+weighs more than a side remark ("daarnaast", "ook nog", "also"). The markers are ordinary Dutch
+and English discourse words, not domain terms.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_BULLET = re.compile(r"^\s*(?:[-*•·–—>]+|\(?\d{1,2}[.)]|\(?[a-zA-Z][.)])\s+")
+# A sentence ends at . ! ? ; or : followed by white space, unless the dot ends a short
+# abbreviation (o.a., bijv., e.g., nr.).
+_SENTENCE_END = re.compile(r"[.!?;]+[\"')\]]*\s+|:\s+(?=\S)")
+_ABBREVIATION = re.compile(r"(?:\b\w\.){2,}$|\b(?:bijv|bv|ca|nr|evt|resp|incl|excl|mr|dr|drs|ir|ing|vs|etc|zgn)\.$", re.I)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+MAIN = re.compile(
+    r"\b(grootste|belangrijkste|vooral|voornamelijk|met name|hoofdzaak|in de eerste plaats|prioriteit|"
+    r"urgent\w*|dringend\w*|het meest|most|main|biggest|major|priority|especially|above all|mainly|primarily|"
+    r"in particular|first and foremost|crucial|key (?:issue|problem|question))\b",
+    re.I,
+)
+SIDE = re.compile(
+    r"^\W*(?:ook|daarnaast|verder|overigens|tot slot|ten slotte|en ook|bijkomend|p\.?s\.?|"
+    r"also|besides|in addition|additionally|finally|by the way|minor|smaller|lastly)\b|"
+    r"\b(kleiner\w*|minder belangrijk|minder urgent|bijzaak|speelt ook|less urgent|less important|side issue|minor)\b",
+    re.I,
+)
+MAIN_WEIGHT = 2.5
+SIDE_WEIGHT = 0.6
+FIRST_WEIGHT = 1.25  # the first request, when nothing is marked as the main one
+MIN_WORDS = 2  # a span with fewer words joins its neighbour (a heading, "Groet,", "Ook:")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of a text, as written: ``text == source[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+    weight: float = 1.0
+
+
+def _pieces(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each line, bullet and sentence, trimmed, in reading order."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        start, end = pos, pos + len(line)
+        pos = end
+        bullet = _BULLET.match(line)
+        if bullet:
+            start += bullet.end()
+        cursor = start
+        for m in _SENTENCE_END.finditer(text, start, end):
+            if m.group().startswith(".") and _ABBREVIATION.search(text, cursor, m.start() + 1):
+                continue
+            out.append((cursor, m.start() + len(m.group().rstrip())))
+            cursor = m.end()
+        out.append((cursor, end))
+    trimmed = []
+    for start, end in out:
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end and _WORD.search(text, start, end):
+            trimmed.append((start, end))
+    return trimmed
+
+
+def split(text: str, max_spans: int = 40) -> list[Span]:
+    """The passages of ``text``: short pieces join the next one (or the previous, at the end)."""
+    if not text or not text.strip():
+        return []
+    pieces = _pieces(text)
+    merged: list[list[int]] = []
+    pending: list[int] | None = None
+    for start, end in pieces:
+        if pending is not None:
+            start = pending[0]
+            pending = None
+        if len(_WORD.findall(text[start:end])) < MIN_WORDS:
+            pending = [start, end]
+            continue
+        merged.append([start, end])
+    if pending is not None:
+        if merged:
+            merged[-1][1] = pending[1]
+        else:
+            merged.append(pending)
+    if len(merged) > max_spans:  # a very long text: the rest is one passage
+        merged = merged[: max_spans - 1] + [[merged[max_spans - 1][0], merged[-1][1]]]
+    return [Span(s, e, text[s:e]) for s, e in merged]
+
+
+def requests(text: str) -> list[Span]:
+    """The requests of a challenge, each weighted by how much the writer stresses it."""
+    spans = split(text)
+    if not spans:
+        return []
+    weights = []
+    any_main = False
+    for span in spans:
+        if MAIN.search(span.text):
+            weights.append(MAIN_WEIGHT)
+            any_main = True
+        elif SIDE.search(span.text):
+            weights.append(SIDE_WEIGHT)
+        else:
+            weights.append(1.0)
+    if not any_main and weights[0] == 1.0:
+        weights[0] = FIRST_WEIGHT
+    return [Span(s.start, s.end, s.text, w) for s, w in zip(spans, weights)]
