@@ -22,7 +22,10 @@ def test_public_suggestions_rank_the_assessment_mentor_first_with_reasons(networ
     kinds = {r["kind"] for r in items[0]["reasons"]}
     assert "sector" in kinds
     assert any(r["text"].startswith("zelfde sector") for r in items[0]["reasons"])
-    assert set(items[0]) == {"key", "name", "score", "reasons"}  # no contact, no introduction state
+    assert set(items[0]) == {"key", "name", "score", "reasons", "evidence"}  # no contact, no introduction state
+    [evidence] = items[0]["evidence"][:1]
+    assert evidence["mentor_text"] in MENTORS[0]["experiences"]  # verbatim
+    assert evidence["own_text"] in NEWCOMERS[0]["challenges"]
 
 
 def test_public_suggestions_match_the_public_page(network, client):

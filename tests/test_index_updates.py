@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from matchmaker.extensions import db
 from matchmaker.matching import analysis, fit, views, text as reference
+from matchmaker.matching.analysis import generality_factors
 from matchmaker.matching.eligibility import MatchContext
 from matchmaker.matching.engine import DESCRIPTION_WEIGHT, build_index
 from matchmaker.matching.profile import Profile
@@ -92,6 +93,7 @@ def test_fitted_vectors_are_scikit_learns(seed_profiles):
     analysed = [(slow(p.challenges), slow(p.experiences), slow(p.description)) for p in seed_profiles]
     words = TfidfVectorizer(analyzer=lambda f: f, sublinear_tf=True, norm=None, dtype=np.float32)
     words.fit([f for triple in analysed for f in triple if f])
+    words.idf_ = words.idf_ * generality_factors(words.get_feature_names_out())  # everyday words count less
     assert list(index.vocabulary) == list(words.get_feature_names_out())
     chal, exp, desc = (words.transform([a[i] for a in analysed]) for i in range(3))
     need = l2_normalize(chal + DESCRIPTION_WEIGHT * desc)

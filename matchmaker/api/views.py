@@ -136,7 +136,14 @@ def suggestion_out(x, lang: str) -> dict:
         "name": x.name,
         "score": round(x.score, 4),
         "reasons": [{"kind": r.kind, "text": r.as_text(lang)} for r in x.reasons],
+        "evidence": [e.to_dict() for e in x.evidence],
     }
+
+
+def refuse_thin_challenges(key: str, items: list) -> None:
+    """An empty list because the challenges say too little is a 422 naming the field, not a silent []."""
+    if not items and matching_service.too_little_text(key):
+        abort(422, message=str(matching_service.TOO_LITTLE_TEXT), errors={"challenges": str(matching_service.TOO_LITTLE_TEXT)})
 
 
 def transition_error(exc: intro_service.TransitionError):
@@ -176,6 +183,7 @@ def partnership_suggestions(key, limit, sector=None, region=None):
         items = matching_service.suggest(key, limit=limit, sectors=[sector] if sector else None, region=region)
     except matching_service.NotFound:
         abort(404, message=f"unknown partnership {key!r}")
+    refuse_thin_challenges(key, items)
     # Already in the documented shape: sent as is, without a second pass through the schema
     # (that pass cost about as much as the ranking; tests check the shape against the spec).
     lang = reader_language()
@@ -223,6 +231,7 @@ def my_suggestions(limit, sector=None, region=None):
     """Suggested mentors for the caller's partnership, best first, with reasons."""
     p = own_partnership()
     items = matching_service.suggest(p.key, limit=limit, sectors=[sector] if sector else None, region=region)
+    refuse_thin_challenges(p.key, items)
     latest = intro_service.states_by_mentor(p)
     lang = reader_language()
     return [

@@ -62,6 +62,36 @@ def _nl_frequencies() -> dict[str, float]:
     return get_frequency_dict("nl", "best")
 
 
+@lru_cache(maxsize=1)
+def _en_frequencies() -> dict[str, float]:
+    return get_frequency_dict("en", "best")
+
+
+GENERAL_ZIPF = (4.0, 5.5)  # from this Zipf frequency a word starts to count less; at the end, half
+
+
+def generality_factors(vocabulary) -> np.ndarray:
+    """Per feature, how much its idf counts: 1 for specific words, down to 0.5 for words that are
+    very common in everyday Dutch or English (school, support, students).
+
+    The corpus's own idf cannot see this when one language is rare in it: in a mostly Dutch set
+    every English word looks rare, and English texts would meet each other on "teachers" and
+    "school" whatever they are about. Concepts (``~``) are never damped.
+    """
+    nl, en = _nl_frequencies(), _en_frequencies()
+    low, high = GENERAL_ZIPF
+    out = np.ones(len(vocabulary), dtype=np.float32)
+    for i, name in enumerate(vocabulary):
+        if name.startswith(CONCEPT_PREFIX):
+            continue
+        freq = max(nl.get(name, 0.0), en.get(name, 0.0))
+        if freq:
+            zipf = np.log10(freq) + 9.0
+            if zipf > low:
+                out[i] = 1.0 - 0.5 * min(1.0, (zipf - low) / (high - low))
+    return out
+
+
 _KNOWN_ZIPF: dict[str, float] = {}
 
 

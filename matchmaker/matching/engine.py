@@ -535,6 +535,12 @@ class MatchIndex:
     def _has_theme(self, need: SparseRow) -> bool:
         return self._fitted and any(str(self.vocabulary[i]).startswith(CONCEPT_PREFIX) for i in need.indices.tolist())
 
+    def _worth_a_chip(self, feature: str, surface: str, profile: Profile) -> bool:
+        """Whether a shared word, as written, is a whole, specific word worth showing."""
+        pos = self.position.get(profile.key)
+        lang = LANGUAGES[self._langs[pos, EXPERIENCES]] if pos is not None else "nl"
+        return ev.is_whole(self.analyzer, surface, feature, lang) and not ev.is_generic(surface, lang)
+
     def _offer_cosine(self, a: int, b: int) -> float:
         cols_a, w_a = self._offer_row(a)
         cols_b, w_b = self._offer_row(b)
@@ -639,6 +645,8 @@ class MatchIndex:
                 if not theirs:
                     continue
                 ours = self._surface(mentee, (CHALLENGES, DESCRIPTION), feature)
+                if not self._worth_a_chip(feature, theirs, mentor) or (ours and not self._worth_a_chip(feature, ours, mentee)):
+                    continue  # a fragment of a compound (intervisie ↔ visie) or a generic word (week, scholen)
                 text = theirs if not ours or ours.lower() == theirs.lower() else f"{ours} ↔ {theirs}"
                 text_en, kind = text, "term"
             if text.lower() in seen:

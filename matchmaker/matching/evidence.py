@@ -35,6 +35,8 @@ _REQUEST_WORDS = frozenset(
     thanks iets alles dingen things iemand someone anyone ervaring ervaringen experience experiences
     partner partners partnerschap contact graag willen welkom""".split()
 )
+# Themes every profile in this field touches: a word of theirs (leraren, studenten) explains nothing.
+GENERAL_CONCEPTS = frozenset({CONCEPT_PREFIX + "teacher", CONCEPT_PREFIX + "student_teacher"})
 _LIST_SEPARATORS = re.compile(r"[,;|/•·\n]+")
 
 
@@ -163,9 +165,9 @@ def shared_words(
         if not t or not o:
             continue
         if name.startswith(CONCEPT_PREFIX):
-            if is_generic(t, passage.lang) and is_generic(o, request.lang):
+            if name in GENERAL_CONCEPTS or (is_generic(t, passage.lang) and is_generic(o, request.lang)):
                 continue  # a theme both texts name in glossary words (werkplekbegeleider ↔ wpb)
-        elif not (_is_whole(analyzer, t, name, passage.lang) and _is_whole(analyzer, o, name, request.lang)):
+        elif not (is_whole(analyzer, t, name, passage.lang) and is_whole(analyzer, o, name, request.lang)):
             continue  # intervisie ↔ visie: a fragment, not a shared word
         elif is_generic(t, passage.lang) or is_generic(o, request.lang):
             continue
@@ -176,9 +178,14 @@ def shared_words(
     return tuple(mentor_words), tuple(own_words)
 
 
-def _is_whole(analyzer: FastAnalyzer, surface: str, feature: str, lang: str) -> bool:
+def is_whole(analyzer: FastAnalyzer, surface: str, feature: str, lang: str) -> bool:
+    """Whether ``surface`` is one word whose own stem is ``feature`` (not a part of a compound),
+    and not a word every profile of the field uses (leraar, student)."""
     tokens = fast_tokenize(surface)
-    return len(tokens) == 1 and analyzer.word(tokens[0], lang)[0] == feature
+    if len(tokens) != 1:
+        return False
+    stem, _names, concepts = analyzer.word(tokens[0], lang)
+    return stem == feature and not GENERAL_CONCEPTS.intersection(concepts)
 
 
 # --- text that cannot be matched, and text that games the matcher -------------------------------

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from .analysis import BackgroundLanguages, FastAnalyzer, detect_languages, fast_tokenize, release_free_memory
+from .analysis import BackgroundLanguages, generality_factors, FastAnalyzer, detect_languages, fast_tokenize, release_free_memory
 from .profile import Profile
 from .text import LANGUAGES, stopwords
 from .views import CharView, count_matrix, gather_rows, idf_from_df, l2_rows, sorted_vocabulary, tfidf
@@ -225,7 +225,7 @@ def fit_vectors(
         del rows, cols, weights
     docs = sum(int(np.count_nonzero(np.diff(c.indptr))) for c in counts)
     df = sum(np.bincount(c.indices, minlength=len(vocabulary)) for c in counts)
-    idf = idf_from_df(np.asarray(df), docs)
+    idf = idf_from_df(np.asarray(df), docs) * generality_factors(vocabulary)
     chal, exp, desc = (tfidf(c, idf, copy=False) for c in counts)
     del counts
     desc.data *= np.float32(DESCRIPTION_WEIGHT)

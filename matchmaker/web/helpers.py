@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
+from markupsafe import Markup, escape
 from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -59,9 +62,27 @@ def field_attrs(field) -> dict:
     return attrs
 
 
+def mark_words(text: str, words) -> Markup:
+    """``text`` escaped, with each of ``words`` (whole words, any case) wrapped in <mark>."""
+    words = [w for w in words or () if w and w.strip()]
+    if not words:
+        return Markup(escape(text))
+    pattern = re.compile(
+        r"(?<!\w)(" + "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)) + r")(?!\w)",
+        re.IGNORECASE,
+    )
+    out, last = [], 0
+    for m in pattern.finditer(text):
+        out.append(escape(text[last : m.start()]))
+        out.append(Markup("<mark>") + escape(m.group()) + Markup("</mark>"))
+        last = m.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
 def register(app: Flask) -> None:
     """Globals, so macros imported without context can use them too."""
-    app.jinja_env.filters.update(format_percent=format_percent, format_decimal=format_decimal)
+    app.jinja_env.filters.update(format_percent=format_percent, format_decimal=format_decimal, mark_words=mark_words)
     app.jinja_env.globals.update(
         sector_name=lambda code: SECTOR_NAMES.get(code, code),
         reason_text=lambda reason: reason.as_text(locale_code()),

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 
 from ..models import SECTORS
 from ..services import profiles as profile_service
-from ..services.matching import suggest
+from ..services.matching import suggest, too_little_text
 
 bp = Blueprint("main", __name__)
 PER_PAGE = 24
@@ -41,7 +41,9 @@ def partnership(key: str):
         p = profile_service.get_partnership(key)
     except profile_service.NotFound:
         abort(404)
-    return render_template("main/partnership.html", p=p, suggestions=suggest(p.key))
+    suggestions = suggest(p.key)
+    thin = not suggestions and too_little_text(p.key)
+    return render_template("main/partnership.html", p=p, suggestions=suggestions, too_little_text=thin)
 
 
 @bp.post("/language")

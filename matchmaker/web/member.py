@@ -77,6 +77,7 @@ def suggestions(p):
         "member/suggestions.html",
         p=p,
         suggestions=items,
+        too_little_text=not items and matching_service.too_little_text(p.key),
         states=states,
         sector=sector,
         region=region,
