@@ -27,6 +27,7 @@ from . import passages
 from .analysis import FastAnalyzer, char_words, fast_tokenize, release_free_memory
 from .eligibility import MatchContext
 from .evidence import Evidence
+from .passage_index import Block, Candidates, PassageIndex, best_pairs, block_of, passage_scores
 from .fit import DESCRIPTION_WEIGHT, fit_vectors
 from .profile import Profile
 from .text import CONCEPT_PREFIX, LANGUAGES, Analyzer, default_thesaurus, detect_language, stopwords
@@ -43,7 +44,6 @@ MIN_TEXT = 0.02  # below this text score nothing is shared: no suggestion on sec
 KEYWORD_LIST_FACTOR = 0.35  # a keyword list's text score is not rewarded
 DUPLICATE_COSINE = 0.9  # offers this alike are one mentor twice
 EVIDENCE_PAIRS = 2
-PASSAGE_CACHE = 50_000  # mentors whose passage vectors are kept
 RERANK_POOL = 100  # candidates (by word score) re-scored with character n-grams; 200 gave the same top 5 for 99.5 % of 1,000 queries at 10,000 profiles
 SURFACE_CACHE = 20_000  # profile fields whose surface words are kept for reasons (about 2 kB each)
 SECTOR_BITS = {"po": 1, "vo": 2, "mbo": 4, "so": 8}
@@ -146,7 +146,6 @@ class MatchIndex:
         self._empty_region = self._region_ids.get("", -1)
         self._overlay: dict[int, _Rows] = {}
         self._surface_cache: dict[tuple, dict[str, str]] = {}
-        self._passage_cache: dict[int, tuple] = {}
         self._mentors_by_cutoff: dict[int, np.ndarray] = {}  # open, experienced, present and old enough
         self._views()
 
@@ -160,6 +159,10 @@ class MatchIndex:
         self._idf = fitted.idf
         self._need, self._offer = fitted.need, fitted.offer
         self._vectorizer = ev.Vectorizer(self.analyzer, self._vocab, self._idf)
+        self._passages = PassageIndex(fitted.passages, len(self.profiles))
+        self._keyword_lists = (
+            fitted.keyword_lists.astype(bool) if fitted.keyword_lists is not None else np.zeros(len(self.profiles), bool)
+        )
         self._offer_t = self._offer.T.tocsr()  # feature × profile: a query touches only its postings
         self._need_words, self._offer_words = fitted.need_words, fitted.offer_words
         self.chars = fitted.chars
@@ -245,12 +248,12 @@ class MatchIndex:
         new._overlay = dict(self._overlay)
         new._region_ids = dict(self._region_ids)
         new._surface_cache = {}
-        new._passage_cache = dict(self._passage_cache)
+        passage_changes: dict[int, Block | None] = {}
         new._mentors_by_cutoff = {}
         changed = list(changed)
         added = [p.key for p in changed if p.key not in self._slots]
         grow = len(dict.fromkeys(added))
-        arrays = ("_can_mentor", "_alive", "founded", "sector_masks", "region_ids")
+        arrays = ("_can_mentor", "_alive", "founded", "sector_masks", "region_ids", "_keyword_lists")
         for name in arrays:
             old = getattr(self, name)
             setattr(new, name, np.concatenate([old, np.zeros(grow, dtype=old.dtype)]))
@@ -272,7 +275,7 @@ class MatchIndex:
             )
             new._alive[pos] = new._can_mentor[pos] = False
             new._overlay[pos] = empty
-            new._passage_cache.pop(pos, None)
+            passage_changes[pos] = None
             new.changes += 1
         for p in changed:
             pos = new._slots.get(p.key)
@@ -283,7 +286,11 @@ class MatchIndex:
             new.position[p.key] = pos
             rows = self.transform(p) if self._fitted else empty
             new._overlay[pos] = rows
-            new._passage_cache.pop(pos, None)
+            passage_changes[pos] = (
+                block_of(p, self._vectorizer, LANGUAGES[rows.langs[EXPERIENCES]], LANGUAGES[rows.langs[DESCRIPTION]])
+                if self._fitted and _can_mentor(p) else None
+            )
+            new._keyword_lists[pos] = ev.is_keyword_list(p.offer_text)
             new._langs[pos] = rows.langs
             new._alive[pos] = True
             new._can_mentor[pos] = _can_mentor(p)
@@ -293,6 +300,7 @@ class MatchIndex:
             new.region_ids[pos] = new._region_ids.setdefault(region, len(new._region_ids))
             new.changes += 1
         new._empty_region = new._region_ids.get("", -1)
+        new._passages = self._passages.with_overlay(passage_changes)
         new._views()
         return new
 
@@ -407,7 +415,7 @@ class MatchIndex:
         char_scores = self._char_scores(pool, need_chars)
         text = WORD_WEIGHT * word_scores[pool] + (1 - WORD_WEIGHT) * char_scores
         requests = self._requests(mentee)
-        text, matches, flagged = self._with_passages(pool, text, requests)
+        text, found, top = self._with_passages(pool, text, requests)
         mentee_mask = _sector_mask(mentee.sectors)
         same_sector = (self.sector_masks[pool] & mentee_mask) != 0
         mentee_region = self._region_ids.get((mentee.region or "").strip().lower(), -2)
@@ -426,10 +434,7 @@ class MatchIndex:
         for j in order:
             cand = self.profiles[pool[j]]
             reasons = self._explain(mentee, cand, need)
-            match = matches.get(j)
-            if match is None:
-                match = (ev.match(requests, self._passages(int(pool[j]))[0]), self._passages(int(pool[j]))[0])
-            evidence = self._evidence(requests, *match)
+            evidence = self._evidence_for(requests, found, top, pool, j)
             if not any(r.kind in ("term", "theme") for r in reasons):
                 words = list(dict.fromkeys(w for e in evidence for w in e.words))[:3]
                 reasons.extend(Reason("term", w, w) for w in words)
@@ -443,7 +448,7 @@ class MatchIndex:
             results.append(
                 Suggestion(
                     cand.key, cand.name, float(final[j]), float(text[j]), reasons, evidence,
-                    ("keyword_list",) if j in flagged else (), tuple(collapsed.get(j, ())),
+                    ("keyword_list",) if self._keyword_lists[pool[j]] else (), tuple(collapsed.get(j, ())),
                 )
             )
         return results
@@ -462,67 +467,49 @@ class MatchIndex:
             lang = detect_language(text)
         return self._vectorizer.spans(text, lang, passages.requests)
 
-    def _passages(self, pos: int) -> tuple[list[ev.SpanVector], bool]:
-        """A mentor's passages (experiences, stories, description) and whether its offer is a keyword list."""
-        cached = self._passage_cache.get(pos)
-        if cached is not None:
-            return cached
-        p = self.profiles[pos]
-        vec = self._vectorizer
-        out: list[ev.SpanVector] = []
-        if p.experiences.strip():
-            out += vec.spans(p.experiences, LANGUAGES[self._langs[pos, EXPERIENCES]], passages.split)
-        for story in p.stories:
-            body = f"{story.title}\n{story.text}"
-            out += vec.spans(body, detect_language(body), passages.split, source=ev.STORY, story_title=story.title)
-        if p.description.strip():
-            out += vec.spans(
-                p.description, LANGUAGES[self._langs[pos, DESCRIPTION]], passages.split,
-                source=ev.DESCRIPTION, weight=ev.SOURCE_WEIGHT[ev.DESCRIPTION],
-            )
-        result = (out, ev.is_keyword_list(p.offer_text))
-        if len(self._passage_cache) >= PASSAGE_CACHE:
-            self._passage_cache.clear()
-        self._passage_cache[pos] = result
-        return result
-
     def _with_passages(self, pool: np.ndarray, text: np.ndarray, requests: list[ev.SpanVector]):
         """The text score with the passage score of the best PASSAGE_POOL candidates mixed in;
-        keyword lists damped. Returns (scores, {pool index: (match, passages)}, {flagged indices})."""
-        matches: dict[int, tuple[ev.PassageMatch, list[ev.SpanVector]]] = {}
-        flagged: set[int] = set()
+        keyword lists damped. Returns (scores, candidates' passages or None, their pool indices)."""
+        flagged = self._keyword_lists[pool]
         if not requests or not pool.size:
-            return text, matches, flagged
+            return text, None, np.zeros(0, dtype=np.int64)
         top = np.argsort(-text, kind="stable")[:PASSAGE_POOL]
+        found = self._passages.candidates(pool[top], [_sorted_row(r.vector) for r in requests])
+        weights = np.array([r.span.weight for r in requests], dtype=np.float32)
         passage = np.zeros(pool.size, dtype=np.float32)
-        for j in top.tolist():
-            offer, is_list = self._passages(int(pool[j]))
-            found = ev.match(requests, offer)
-            matches[j] = (found, offer)
-            passage[j] = found.score
-            if is_list:
-                flagged.add(j)
+        passage[top] = passage_scores(found, weights)
         out = ((1 - PASSAGE_SHARE) * text + PASSAGE_SHARE * passage).astype(np.float32)
-        if flagged:
-            out[list(flagged)] *= KEYWORD_LIST_FACTOR
-        return out, matches, flagged
+        out[flagged] *= KEYWORD_LIST_FACTOR
+        return out, found, top
 
-    def _evidence(self, requests, found: ev.PassageMatch, offer) -> list[Evidence]:
-        """The best request ↔ passage pairs, verbatim, with the words they share."""
+    def _evidence(self, requests: list[ev.SpanVector], found: Candidates, c: int) -> list[Evidence]:
+        """The best request ↔ passage pairs of candidate ``c``, verbatim, with the words they share."""
+        weights = np.array([r.span.weight for r in requests], dtype=np.float32)
+        pos = int(found.positions[c])
+        mentor = self.profiles[pos]
         out: list[Evidence] = []
-        used: set[int] = set()
-        for _weighted, ri, pj, sim in found.pairs:
-            if pj in used or sim <= 0:
-                continue
-            used.add(pj)
-            req, passage = requests[ri], offer[pj]
-            words, own = ev.shared_words(self.analyzer, self.vocabulary, req, passage)
-            out.append(
-                Evidence(passage.span.text, req.span.text, words, own, passage.source, passage.story_title, round(sim, 4))
-            )
-            if len(out) >= EVIDENCE_PAIRS:
-                break
+        for r, j, sim in best_pairs(found, c, weights, EVIDENCE_PAIRS):
+            source = int(found.source[j])
+            start, end = (int(x) for x in found.spans[j])
+            text = (mentor.description if source == passages.DESCRIPTION else mentor.offer_text)[start:end]
+            field_id = DESCRIPTION if source == passages.DESCRIPTION else EXPERIENCES
+            lang = LANGUAGES[self._langs[pos, field_id]]
+            passage = ev.SpanVector(passages.Span(start, end, text), lang, self._vectorizer.vector(text, lang))
+            words, own = ev.shared_words(self.analyzer, self.vocabulary, requests[r], passage)
+            story = int(found.story[j])
+            title = mentor.stories[story].title if source == passages.STORY and 0 <= story < len(mentor.stories) else ""
+            kind = {passages.OFFER: ev.EXPERIENCES, passages.STORY: ev.STORY}.get(source, ev.DESCRIPTION)
+            out.append(Evidence(text, requests[r].span.text, words, own, kind, title, round(sim, 4)))
         return out
+
+    def _evidence_for(self, requests, found: Candidates | None, top: np.ndarray, pool: np.ndarray, j: int):
+        if not requests:
+            return []
+        hit = np.flatnonzero(top == j) if found is not None else np.zeros(0)
+        if hit.size:
+            return self._evidence(requests, found, int(hit[0]))
+        single = self._passages.candidates(pool[[j]], [_sorted_row(r.vector) for r in requests])
+        return self._evidence(requests, single, 0)
 
     def too_little_text(self, mentee: Profile | str) -> bool:
         """Whether a partnership's challenges say too little to suggest anyone ("hulp gezocht")."""
@@ -656,6 +643,12 @@ class MatchIndex:
             if len(reasons) >= max_terms:
                 break
         return reasons
+
+
+def _sorted_row(vector: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
+    """A {feature: weight} vector as (sorted feature ids, weights)."""
+    ids = np.fromiter(sorted(vector), dtype=np.int64, count=len(vector))
+    return ids, np.array([vector[i] for i in ids.tolist()], dtype=np.float32)
 
 
 def _common(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

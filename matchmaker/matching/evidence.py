@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 import re
+
+import numpy as np
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -37,7 +39,6 @@ _REQUEST_WORDS = frozenset(
 )
 # Themes every profile in this field touches: a word of theirs (leraren, studenten) explains nothing.
 GENERAL_CONCEPTS = frozenset({CONCEPT_PREFIX + "teacher", CONCEPT_PREFIX + "student_teacher"})
-_LIST_SEPARATORS = re.compile(r"[,;|/•·\n]+")
 
 
 @dataclass(frozen=True)
@@ -203,14 +204,24 @@ def too_little_text(text: str, has_theme: bool) -> bool:
     return len(words) < (1 if has_theme else MIN_CONTENT_WORDS)
 
 
+def list_items(text: str) -> int:
+    """How many comma-, semicolon-, bullet- or line-separated items a text has."""
+    return 1 + sum(text.count(sep) for sep in ",;|•·\n")
+
+
+def keyword_list(tokens, function_words, items):
+    """The rule for a keyword list, on counts (numbers or numpy arrays): at least 25 words, and
+    almost no function words, or many items of two or three words. Such an offer is a list of
+    terms rather than an account of practice: flagged to admins and not rewarded."""
+    tokens = np.asarray(tokens)
+    function_share = np.asarray(function_words) / np.maximum(tokens, 1)
+    words_per_item = tokens / np.maximum(np.asarray(items), 1)
+    return (tokens >= 25) & ((function_share < 0.12) | ((np.asarray(items) >= 12) & (words_per_item <= 2.5)))
+
+
 def is_keyword_list(text: str) -> bool:
-    """A list of terms rather than an account of practice: almost no function words, or many
-    short comma- or bullet-separated items. Such text is flagged to admins and not rewarded."""
-    tokens = fast_tokenize(text)
-    if len(tokens) < 25:
-        return False
+    """``keyword_list`` of one text."""
     stops = stopwords()
-    function_share = sum(t in stops for t in tokens) / len(tokens)
-    items = [i for i in _LIST_SEPARATORS.split(text) if i.strip()]
-    short_items = len(items) >= 12 and sum(len(i.split()) for i in items) / len(items) <= 2.5
-    return function_share < 0.12 or short_items
+    tokens = fast_tokenize(text)
+    function = sum(t in stops or t.isdigit() for t in tokens)
+    return bool(keyword_list(len(tokens), function, list_items(text)))

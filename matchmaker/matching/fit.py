@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from . import evidence, passages
 from .analysis import BackgroundLanguages, generality_factors, FastAnalyzer, detect_languages, fast_tokenize, release_free_memory
 from .profile import Profile
 from .text import LANGUAGES, stopwords
@@ -42,6 +43,19 @@ class Fitted:
     offer_gram_lengths: np.ndarray  # distinct n-grams of each profile's experiences
     langs: np.ndarray  # profile × field: index into LANGUAGES
     fitted: bool  # False when no text had a single feature
+    passages: Passages | None = None  # the mentors' passages (see ``passage_rows``)
+    keyword_lists: np.ndarray | None = None  # per profile: is its offer a keyword list
+
+
+@dataclass
+class Passages:
+    """The passages of the mentors' offers as one matrix: rows ``ptr[i]:ptr[i + 1]`` are profile i's."""
+
+    rows: sparse.csr_matrix  # passage × feature: sublinear tf-idf, unit length
+    ptr: np.ndarray  # int64, profiles + 1
+    spans: np.ndarray  # int32 (passages, 2): start and end in the source text
+    source: np.ndarray  # int8: passages.OFFER / STORY / DESCRIPTION
+    story: np.ndarray  # int16: which story, or -1
 
 
 class _TokenTable:
@@ -234,6 +248,14 @@ def fit_vectors(
     offer = l2_rows(exp + desc)
     del exp, desc
     fitted = docs > 0
+    mentors = [i for i, p in enumerate(profiles) if p.open_to_mentor and p.experiences.strip() and p.mentor_capacity > 0]
+    found_passages = None
+    if fitted:
+        found_passages = passage_rows(
+            profiles, mentors, text_langs, table, features, stem_of, phrases, feature_names, remap, idf
+        )
+    offer_tokens = [ptr[n : 2 * n + 1]]
+    keyword_lists = _keyword_lists(texts[n : 2 * n], tokens, offer_tokens[0], word_of)
     words = table.words if fitted else {}
     word_counts = []
     for f in (0, 1):
@@ -247,7 +269,64 @@ def fit_vectors(
         word_counts.append(_counts(text_of[keep], ids[keep], n, len(words)))
     char_docs = sum(bool(t) for t in texts[: 2 * n]) if fitted else 0
     chars, gram_lengths = CharView.fit(words, word_counts, char_docs)
-    return Fitted(vocabulary, idf, need, offer, word_counts[0], word_counts[1], chars, gram_lengths[1], text_langs, fitted)
+    return Fitted(
+        vocabulary, idf, need, offer, word_counts[0], word_counts[1], chars, gram_lengths[1], text_langs, fitted,
+        found_passages, keyword_lists,
+    )
+
+
+def passage_rows(profiles, mentors, langs, table, features, stem_of, phrases, feature_names, remap, idf) -> Passages:
+    """Every mentor's passages as TF-IDF rows, through the token table the fit already filled."""
+    texts: list[str] = []
+    text_langs: list[str] = []
+    owner = array("i")
+    spans = array("i")
+    source = array("b")
+    story = array("h")
+    for i in mentors:
+        p = profiles[i]
+        offer_lang, desc_lang = LANGUAGES[langs[i, 1]], LANGUAGES[langs[i, 2]]
+        for src, span, which in passages.offer_passages(p.experiences, p.stories, p.description):
+            texts.append(span.text)
+            text_langs.append(desc_lang if src == passages.DESCRIPTION else offer_lang)
+            owner.append(i)
+            spans.extend((span.start, span.end))
+            source.append(src)
+            story.append(which)
+    known = features.shape[0]
+    tokens_of, text_ptr = _tokenize(texts, text_langs.__getitem__, table, range(len(texts)))
+    tokens = np.frombuffer(tokens_of, dtype=np.int32)
+    ptr = np.frombuffer(text_ptr, dtype=np.int64)
+    if table.feature_ptr and len(table.keys) > known:  # a token the whole texts never had: leave it out
+        keep = tokens < known
+        lengths = np.add.reduceat(keep.astype(np.int64), ptr[:-1]) if tokens.size else np.zeros(len(texts), np.int64)
+        lengths[np.diff(ptr) == 0] = 0
+        tokens = tokens[keep]
+        ptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    found = _phrase_matches(tokens, ptr, stem_of, [(ids, names) for ids, names in phrases if all(n in feature_names for n in names)])
+    rows, cols, weights = _field_features(tokens, ptr, features, found, feature_names, remap)
+    counts = _counts(rows, cols, len(texts), idf.size, weights)
+    matrix = l2_rows(tfidf(counts, idf, copy=False))
+    per_profile = np.bincount(np.frombuffer(owner, dtype=np.int32), minlength=len(profiles))
+    profile_ptr = np.zeros(len(profiles) + 1, dtype=np.int64)
+    np.cumsum(per_profile, out=profile_ptr[1:])
+    return Passages(
+        matrix,
+        profile_ptr,
+        np.frombuffer(spans, dtype=np.int32).reshape(-1, 2).copy(),
+        np.frombuffer(source, dtype=np.int8).copy(),
+        np.frombuffer(story, dtype=np.int16).copy(),
+    )
+
+
+def _keyword_lists(texts: Sequence[str], tokens: np.ndarray, ptr: np.ndarray, word_of: np.ndarray) -> np.ndarray:
+    """Per text, whether it is a keyword list (see ``evidence.keyword_list``), from the fit's tokens."""
+    lengths = np.diff(ptr)
+    part = tokens[ptr[0] : ptr[-1]]
+    text_of = np.repeat(np.arange(lengths.size), lengths)
+    function = np.bincount(text_of[word_of[part] < 0], minlength=lengths.size)  # stop words (and numbers)
+    items = np.array([evidence.list_items(t) for t in texts], dtype=np.int64)
+    return evidence.keyword_list(lengths, function, items)
 
 
 def _phrase_matches(tokens, ptr, stem_of, phrases) -> list[tuple[np.ndarray, tuple[str, ...]]]:

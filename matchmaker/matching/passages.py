@@ -120,3 +120,27 @@ def requests(text: str) -> list[Span]:
     if not any_main and weights[0] == 1.0:
         weights[0] = FIRST_WEIGHT
     return [Span(s.start, s.end, s.text, w) for s, w in zip(spans, weights)]
+
+
+OFFER, STORY, DESCRIPTION = 0, 1, 2  # where a mentor's passage comes from
+
+
+def offer_passages(experiences: str, stories, description: str) -> list[tuple[int, Span, int]]:
+    """A mentor's passages as (source, span, story number or -1). Spans of experiences and stories
+    index ``Profile.offer_text`` (experiences, then each story's title and text, blank lines
+    between); spans of the description index the description. No passage crosses from one source
+    into another."""
+    out: list[tuple[int, Span, int]] = []
+    offset = 0
+    parts = [(OFFER, experiences, -1)] + [(STORY, f"{s.title}\n{s.text}", i) for i, s in enumerate(stories)]
+    first = True
+    for source, text, story in parts:
+        if not text.strip():
+            continue
+        if not first:
+            offset += 2  # the blank line offer_text puts between parts
+        first = False
+        out.extend((source, Span(offset + s.start, offset + s.end, s.text), story) for s in split(text))
+        offset += len(text)
+    out.extend((DESCRIPTION, s, -1) for s in split(description))
+    return out
