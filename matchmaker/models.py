@@ -30,6 +30,10 @@ REVIEW_DECISIONS = ("endorsed", "rejected")
 # Introduction states; the allowed transitions live in services/introductions.py.
 INTRO_STATES = ("requested", "awaiting_admin", "accepted", "declined", "withdrawn", "completed")
 OPEN_INTRO_STATES = ("requested", "awaiting_admin", "accepted")
+# A story's outcome, language and visibility (shared/profile-format.md).
+STORY_OUTCOMES = ("worked", "partly", "did_not_work")
+STORY_LANGUAGES = ("nl", "en")
+STORY_VISIBILITIES = ("public", "members")
 
 
 MAX_ID = 2**31 - 1  # ids are 32-bit in the database; a larger number names nothing
@@ -103,6 +107,12 @@ class Partnership(Timestamps, db.Model):
         back_populates="partnership", cascade="all, delete-orphan", lazy="selectin"
     )
     users: Mapped[list[User]] = relationship(back_populates="partnership")
+    stories: Mapped[list[Story]] = relationship(
+        back_populates="partnership",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="Story.position",
+    )
 
     @property
     def sectors(self) -> list[str]:
@@ -129,6 +139,39 @@ class PartnershipSector(db.Model):
     )
     sector: Mapped[str] = mapped_column(String(8), primary_key=True, index=True)
     partnership: Mapped[Partnership] = relationship(back_populates="sector_rows")
+
+
+class Story(Timestamps, db.Model):
+    """What a partnership tried, what stood in the way and what worked: shared to be read.
+
+    ``tips`` lists the seed document's five tips (1–5) the story touches; ``members`` stories
+    are shown to signed-in members only and never quoted by the engine."""
+
+    __tablename__ = "story"
+    __table_args__ = (
+        CheckConstraint(_in("outcome", STORY_OUTCOMES), name="outcome_known"),
+        CheckConstraint(_in("language", STORY_LANGUAGES), name="language_known"),
+        CheckConstraint(_in("visibility", STORY_VISIBILITIES), name="visibility_known"),
+        CheckConstraint("length(title) BETWEEN 1 AND 200", name="title_length"),
+        CheckConstraint("position >= 0", name="position_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    tips: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False)
+    language: Mapped[str] = mapped_column(String(2), nullable=False)
+    visibility: Mapped[str] = mapped_column(String(10), default="public", nullable=False)
+
+    partnership: Mapped[Partnership] = relationship(back_populates="stories")
+
+    def __repr__(self) -> str:
+        return f"<Story {self.partnership_id}#{self.position}>"
 
 
 class User(UserMixin, Timestamps, db.Model):

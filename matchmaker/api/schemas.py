@@ -58,10 +58,22 @@ class PublicPartnership(ma.Schema):
     mentor_capacity = f.Integer(required=True)
 
 
+class Story(ma.Schema):
+    """One of a partnership's stories, in the exchange format."""
+
+    title = f.String(required=True)
+    text = f.String(required=True)
+    tips = f.List(f.Integer(), required=True, metadata={"description": "the seed document's tips (1–5) it touches"})
+    outcome = f.String(required=True, validate=v.OneOf(["worked", "partly", "did_not_work"]))
+    language = f.String(required=True, validate=v.OneOf(["nl", "en"]))
+    visibility = f.String(required=True, validate=v.OneOf(["public", "members"]))
+
+
 class Profile(PublicPartnership):
-    """The caller's own profile in the exchange format, contact included."""
+    """The caller's own profile in the exchange format, contact and every story included."""
 
     contact = f.Nested(Contact, required=True)
+    stories = f.List(f.Nested(Story), required=True)
 
 
 class PartnershipPage(ma.Schema):
@@ -84,6 +96,20 @@ class ContactInput(StrictSchema):
     email = f.String(allow_none=True, validate=v.Length(max=254))
 
 
+class StoryInput(StrictSchema):
+    title = f.String(required=True, validate=v.Length(min=1, max=200))
+    text = f.String(required=True, validate=v.Length(min=1, max=TEXT))
+    tips = f.List(
+        f.Integer(strict=True, validate=v.Range(min=1, max=5)),
+        required=True,
+        validate=v.Length(max=5),
+        metadata={"description": "the seed document's tips (1–5) it touches; may be empty"},
+    )
+    outcome = f.String(required=True, validate=v.OneOf(["worked", "partly", "did_not_work"]))
+    language = f.String(validate=v.OneOf(["nl", "en"]), metadata={"description": "detected when absent"})
+    visibility = f.String(validate=v.OneOf(["public", "members"]), metadata={"description": "default public"})
+
+
 class ProfileInput(StrictSchema):
     """The caller's profile in the exchange format, without the key (a key never changes)."""
 
@@ -99,6 +125,11 @@ class ProfileInput(StrictSchema):
     open_to_mentor = f.Boolean()
     mentor_capacity = f.Integer(strict=True)
     contact = f.Nested(ContactInput, allow_none=True)
+    stories = f.List(
+        f.Nested(StoryInput),
+        validate=v.Length(max=50),
+        metadata={"description": "replaces the stories; absent: they stay as they are, []: removes them"},
+    )
 
 
 class Me(ma.Schema):
@@ -118,11 +149,19 @@ class Reason(ma.Schema):
     text = f.String(required=True, metadata={"description": "in the reader's language"})
 
 
+class Evidence(ma.Schema):
+    mentor_text = f.String(required=True, metadata={"description": "a passage of the mentor's profile, verbatim"})
+    own_text = f.String(required=True, metadata={"description": "the request of the asking partnership's challenges it answers, verbatim"})
+    words = f.List(f.String(), required=True, metadata={"description": "shared words as the mentor wrote them"})
+    story = f.String(metadata={"description": "title of the mentor's story the passage comes from, if any"})
+
+
 class PublicSuggestion(ma.Schema):
     key = f.String(required=True)
     name = f.String(required=True)
     score = f.Float(required=True, validate=v.Range(min=0, max=1))
     reasons = f.List(f.Nested(Reason), required=True)
+    evidence = f.List(f.Nested(Evidence), required=True, metadata={"description": "best first"})
 
 
 class Suggestion(PublicSuggestion):

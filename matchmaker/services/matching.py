@@ -31,6 +31,7 @@ from functools import lru_cache
 from itertools import chain
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Engine,
     bindparam,
@@ -58,6 +59,7 @@ from ..models import (
     Partnership,
     PartnershipSector,
     ProfileChange,
+    Story,
     utcnow,
 )
 from ..matching.feedback import feedback_priors
@@ -251,7 +253,18 @@ def _profiles(where) -> list[Profile]:
     )
     for pid, sector in db.session.execute(stmt):
         sectors.setdefault(pid, set()).add(sector)
-    return [to_engine_profile(row, [s for s in SECTORS if s in sectors.get(row.id, ())]) for row in rows]
+    stories: dict[int, list] = {}
+    stmt = (
+        select(Story.partnership_id, Story.title, Story.text, Story.visibility)
+        .where(Story.partnership_id.in_(ids), Story.visibility == "public")
+        .order_by(Story.partnership_id, Story.position, Story.id)
+    )
+    for story in db.session.execute(stmt):
+        stories.setdefault(story.partnership_id, []).append(story)
+    return [
+        to_engine_profile(row, [s for s in SECTORS if s in sectors.get(row.id, ())], stories.get(row.id, ()))
+        for row in rows
+    ]
 
 
 def load_profiles() -> list[Profile]:
@@ -330,7 +343,7 @@ def _collect_changes(session, _context) -> None:
                 keys.add(obj.key)
             if obj not in new:  # a renamed key: the old one is gone
                 keys.update(k for k in inspect(obj).attrs.key.history.deleted or () if k)
-        elif isinstance(obj, PartnershipSector) and obj.partnership_id is not None:
+        elif isinstance(obj, (PartnershipSector, Story)) and obj.partnership_id is not None:
             owners.add(obj.partnership_id)
 
 
@@ -471,7 +484,7 @@ def read_context(version: int) -> ContextSnapshot:
     )
 
 
-def match_context(mentee_key: str | None = None) -> MatchContext:
+def match_context(mentee_key: str | None = None, *, as_of: int | None = None) -> MatchContext:
     """Everything the matcher needs besides the index (feedback priors included), for one mentee
     or, with None, for all: from this process's ContextSnapshot, so no round trip while nothing
     changed."""
@@ -484,19 +497,36 @@ def match_context(mentee_key: str | None = None) -> MatchContext:
         mentees = list(db.session.scalars(select(Partnership.key).where(Partnership.active.is_(True))))
         excluded = frozenset(chain.from_iterable(snapshot.excluded.values()))
         endorsed = list(chain.from_iterable(snapshot.endorsed.values()))
-    context = MatchContext(date.today().year, current_app.config["MENTOR_MIN_YEARS"], snapshot.load, excluded)
+    year = as_of or date.today().year  # eligibility counts years from here
+    context = MatchContext(year, current_app.config["MENTOR_MIN_YEARS"], snapshot.load, excluded)
     return feedback_priors(mentees, endorsed, snapshot.ratings).apply(context)
 
 
 def suggest(
-    key: str, *, limit: int | None = None, sectors=None, region: str | None = None
+    key: str, *, limit: int | None = None, sectors=None, region: str | None = None, as_of: int | None = None
 ) -> list[Suggestion]:
-    """Ranked mentor suggestions for the partnership ``key`` (NotFound if unknown)."""
+    """Ranked mentor suggestions for the partnership ``key`` (NotFound if unknown).
+
+    Empty when its challenges say too little to match on (see ``too_little_text``)."""
     index = current_index()
     if key not in index:  # the index holds exactly the active partnerships of the current version
         raise NotFound(f"unknown partnership key {key!r}")
     limit = limit or current_app.config["SUGGESTION_LIMIT"]
-    return index.rank(key, match_context(key), limit=limit, sectors=sectors, region=region)
+    return index.rank(key, match_context(key, as_of=as_of), limit=limit, sectors=sectors, region=region)
+
+
+def too_little_text(key: str) -> bool:
+    """Whether the partnership's challenges say too little to suggest anyone (NotFound if unknown)."""
+    index = current_index()
+    if key not in index:
+        raise NotFound(f"unknown partnership key {key!r}")
+    return index.too_little_text(key)
+
+
+TOO_LITTLE_TEXT = _l(
+    "Beschrijf in uw uitdagingen waar uw partnerschap mee worstelt of wat u wilt leren: "
+    "met zo weinig tekst kunnen we niemand voorstellen."
+)
 
 
 def why_not(mentee_key: str, mentor_key: str) -> str | None:

@@ -10,8 +10,9 @@ from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..matching.profile import Profile
-from ..models import DataVersion, Partnership, PartnershipSector, utcnow
-from .validation import KEY_RE, ValidationError, validate_document, validate_profile
+from ..matching.profile import Story as EngineStory
+from ..models import DataVersion, Partnership, PartnershipSector, Story, utcnow
+from .validation import KEY_RE, STORY_FIELDS, ValidationError, validate_document, validate_profile
 
 
 class NotFound(LookupError):
@@ -113,7 +114,30 @@ def apply_profile(partnership: Partnership, data: dict) -> Partnership:
     partnership.mentor_capacity = data["mentor_capacity"]
     partnership.contact_name = data["contact"]["name"]
     partnership.contact_email = data["contact"]["email"]
+    if "stories" in data:  # absent: the stories stay as they are
+        apply_stories(partnership, data["stories"])
     return partnership
+
+
+def apply_stories(partnership: Partnership, stories: list[dict]) -> None:
+    """Replace a partnership's stories by validated ones, in order.
+
+    Rows are rewritten in place by position and the surplus deleted, so an unchanged story
+    writes nothing and an import of the same file changes no row."""
+    rows = list(partnership.stories)
+    for position, data in enumerate(stories):
+        if position < len(rows):
+            row = rows[position]
+        else:
+            row = Story()
+            rows.append(row)
+        if row.position != position:
+            row.position = position
+        for field in STORY_FIELDS:
+            value = list(data[field]) if field == "tips" else data[field]
+            if getattr(row, field) != value:
+                setattr(row, field, value)
+    partnership.stories = rows[: len(stories)]
 
 
 def save_profile(record: dict, *, existing: Partnership | None = None, commit: bool = True) -> Partnership:
@@ -195,7 +219,13 @@ def to_record(p: Partnership) -> dict:
         "open_to_mentor": p.open_to_mentor,
         "mentor_capacity": p.mentor_capacity,
         "contact": {"name": p.contact_name, "email": p.contact_email},
+        "stories": [story_record(story) for story in p.stories],
     }
+
+
+def story_record(story: Story) -> dict:
+    """A story in the exchange format, its fields in the format's order."""
+    return {field: list(story.tips or []) if field == "tips" else getattr(story, field) for field in STORY_FIELDS}
 
 
 def export_document(keys: Iterable[str] | None = None) -> dict:
@@ -206,9 +236,13 @@ def export_document(keys: Iterable[str] | None = None) -> dict:
     return {"partnerships": [to_record(p) for p in db.session.scalars(stmt)]}
 
 
-def to_engine_profile(p, sectors: Iterable[str] | None = None) -> Profile:
+def to_engine_profile(p, sectors: Iterable[str] | None = None, stories: Iterable | None = None) -> Profile:
     """The engine's view of a partnership: an ORM object, or a row with the same columns and its
-    ``sectors`` given."""
+    ``sectors`` and ``stories`` (rows with title, text and visibility, in order) given.
+
+    Only public stories reach the engine: it quotes them to anyone."""
+    if stories is None:
+        stories = p.stories
     return Profile(
         key=p.key,
         name=p.name,
@@ -220,6 +254,7 @@ def to_engine_profile(p, sectors: Iterable[str] | None = None) -> Profile:
         experiences=p.experiences or "",
         open_to_mentor=p.open_to_mentor,
         mentor_capacity=p.mentor_capacity,
+        stories=tuple(EngineStory(s.title, s.text) for s in stories if s.visibility == "public"),
     )
 
 

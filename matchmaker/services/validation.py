@@ -12,7 +12,8 @@ from datetime import date
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
-from ..models import SECTORS
+from ..matching.text import detect_language
+from ..models import SECTORS, STORY_LANGUAGES, STORY_OUTCOMES, STORY_VISIBILITIES
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 TEXT_LIMIT = 5000
@@ -30,9 +31,18 @@ FIELDS = (
     "open_to_mentor",
     "mentor_capacity",
     "contact",
+    "stories",
 )
 REQUIRED = ("key", "name", "sectors", "founded")
 MAX_INSTITUTIONS = 20
+# A story's fields in the exchange format's order (export writes them so).
+STORY_FIELDS = ("title", "text", "tips", "outcome", "language", "visibility")
+STORY_REQUIRED = ("title", "text", "tips", "outcome")
+MAX_STORIES = 50
+TIPS = range(1, 6)  # the five tips of the seed document
+# Control characters (C0, DEL, C1) and the Unicode line and paragraph separators: none belongs
+# in a one-line field such as a title.
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class ValidationError(ValueError):
@@ -63,8 +73,75 @@ def _text(value, field: str, limit: int, errors: dict, required: bool = False) -
     return value
 
 
+def _one_line(value, field: str, limit: int, errors: dict, required: bool = False) -> str:
+    """Like ``_text``, and no control character (no line break, no tab) either."""
+    value = _text(value, field, limit, errors, required=required)
+    if field not in errors and CONTROL_RE.search(value):
+        errors[field] = _("must be one line without control characters")
+    return value
+
+
+def _story(story, where: str, errors: dict) -> dict:
+    """One story, cleaned: language detected when absent, visibility public by default."""
+    if not isinstance(story, dict):
+        errors[where] = _("must be a JSON object")
+        return {}
+    for unknown in sorted(set(story) - set(STORY_FIELDS)):
+        errors[f"{where}.{unknown}"] = _("unknown field")
+    for field in STORY_REQUIRED:
+        if story.get(field) is None:
+            errors[f"{where}.{field}"] = _("is required")
+    clean: dict = {}
+    clean["title"] = _one_line(story.get("title"), f"{where}.title", 200, errors, required=True)
+    clean["text"] = _text(story.get("text"), f"{where}.text", TEXT_LIMIT, errors, required=True)
+
+    tips = story.get("tips")
+    if f"{where}.tips" not in errors:
+        if not isinstance(tips, list) or not all(_is_int(t) and t in TIPS for t in tips):
+            errors[f"{where}.tips"] = _("must be a list of tip numbers from 1 to 5")
+        elif len(set(tips)) != len(tips):
+            errors[f"{where}.tips"] = _("lists a tip twice")
+        else:
+            clean["tips"] = sorted(tips)
+
+    outcome = story.get("outcome")
+    if f"{where}.outcome" not in errors:
+        if outcome not in STORY_OUTCOMES:
+            errors[f"{where}.outcome"] = _("must be worked, partly or did_not_work")
+        clean["outcome"] = outcome
+
+    language = story.get("language")
+    if language is not None and language not in STORY_LANGUAGES:
+        errors[f"{where}.language"] = _("must be nl or en")
+    clean["language"] = language
+
+    visibility = story.get("visibility")
+    if visibility is None:
+        visibility = "public"
+    elif visibility not in STORY_VISIBILITIES:
+        errors[f"{where}.visibility"] = _("must be public or members")
+    clean["visibility"] = visibility
+
+    if clean["language"] is None and not any(k.startswith(f"{where}.") for k in errors):
+        clean["language"] = detect_language(f"{clean['title']} {clean['text']}")
+    return {field: clean.get(field) for field in STORY_FIELDS}
+
+
+def _stories(stories, errors: dict) -> list[dict]:
+    if not isinstance(stories, list):
+        errors["stories"] = _("must be a list of stories")
+        return []
+    if len(stories) > MAX_STORIES:
+        errors["stories"] = _("must list at most %(limit)d stories", limit=MAX_STORIES)
+        return []
+    return [_story(story, f"stories[{i}]", errors) for i, story in enumerate(stories)]
+
+
 def validate_profile(record, *, this_year: int | None = None) -> dict:
-    """Check one record of the exchange format; return it cleaned, with defaults filled in."""
+    """Check one record of the exchange format; return it cleaned, with defaults filled in.
+
+    ``stories`` is in the result only when the record has it: absent means "leave the
+    partnership's stories as they are", an empty list means "remove them"."""
     if not isinstance(record, dict):
         raise ValidationError({"record": _("must be a JSON object")})
     this_year = this_year or date.today().year
@@ -152,6 +229,9 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
                 clean_email = normalize_email(email, "contact.email", errors)
             clean["contact"] = {"name": name or None, "email": clean_email}
 
+    if "stories" in record:
+        clean["stories"] = _stories(record["stories"], errors)
+
     if errors:
         raise ValidationError(errors)
     return clean
@@ -170,8 +250,10 @@ def normalize_email(value, field: str, errors: dict) -> str | None:
     return result.normalized
 
 
-def validate_document(document) -> list[dict]:
-    """Validate a whole exchange document; raise ValidationError naming record, key and field."""
+def validate_document(document, *, this_year: int | None = None) -> list[dict]:
+    """Validate a whole exchange document; raise ValidationError naming record, key and field.
+
+    ``this_year`` (default: today's) is the latest ``founded`` allowed."""
     if not isinstance(document, dict):
         raise ValidationError({"document": _("must be a JSON object with a 'partnerships' list")})
     extra = sorted(set(document) - {"partnerships"})
@@ -189,7 +271,7 @@ def validate_document(document) -> list[dict]:
         key = record.get("key") if isinstance(record, dict) else None
         label = f"record {i} (key {key!r})" if isinstance(key, str) else f"record {i}"
         try:
-            clean = validate_profile(record)
+            clean = validate_profile(record, this_year=this_year)
         except ValidationError as exc:
             for field, msg in exc.fields.items():
                 problems[f"{label}: {field}"] = msg
