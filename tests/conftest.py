@@ -128,7 +128,9 @@ MENTORS = [
         key="beoordeling-west",
         name="Beoordelingsnetwerk West",
         region="Noord-Holland",
-        experiences="Alle scholen beoordelen stagiairs met één gedeelde rubric; beoordelaars worden elk jaar samen geschoold.",
+        # The last clause shares a little with nieuw-starters: a weak but real match.
+        experiences="Alle scholen beoordelen stagiairs met één gedeelde rubric; beoordelaars worden elk jaar samen geschoold. "
+        "Ook docenten leren daarvan.",
     ),
     profile(
         key="starters-oost",

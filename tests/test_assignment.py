@@ -278,10 +278,12 @@ def test_score_matrix_agrees_with_rank(index):
 def test_score_matrix_adds_priors(index):
     mentors = list(mentor_capacities(index, CTX))
     plain = score_matrix(index, ["nieuw-starters"], mentors, CTX)
-    lifted = MatchContext(current_year=2026, priors={("nieuw-starters", "krimp-noord"): 0.05})
+    lifted = MatchContext(current_year=2026, priors={("nieuw-starters", "onderzoek-zuid"): 0.05, ("nieuw-starters", "krimp-noord"): 0.05})
     with_prior = score_matrix(index, ["nieuw-starters"], mentors, lifted)
-    j = mentors.index("krimp-noord")
+    j = mentors.index("onderzoek-zuid")
     assert with_prior[0, j] == pytest.approx(plain[0, j] + 0.05)
+    k = mentors.index("krimp-noord")  # shares no text: a prior alone makes no match
+    assert plain[0, k] == with_prior[0, k] == 0
     assert np.delete(with_prior, j, axis=1) == pytest.approx(np.delete(plain, j, axis=1))
 
 

@@ -51,7 +51,8 @@ COHORT = [
         key="rubric",
         name="Rubricnetwerk",
         mentor_capacity=1,
-        experiences="Alle scholen beoordelen stagiairs met één gedeelde rubric; beoordelaars worden elk jaar samen geschoold.",
+        experiences="Alle scholen beoordelen stagiairs met één gedeelde rubric; beoordelaars worden elk jaar samen geschoold. "
+        "Ook docenten leren daarvan.",  # a little for B too: greedy leaves B a weak match
     ),
 ]
 

@@ -21,7 +21,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from .eligibility import MatchContext
-from .engine import REGION_BOOST, SECTOR_BOOST, WORD_WEIGHT, MatchIndex
+from .engine import REGION_BOOST, SECTOR_BOOST, MatchIndex
 
 DEFAULT_SPREAD = 0.02  # penalty per extra slot when ``spread_load=True``: "close" means within ~0.02
 _FORBIDDEN_COST = 1e6  # never chosen: a zero-cost unassigned column is always free for every mentee
@@ -222,9 +222,9 @@ def score_matrix(
 ) -> np.ndarray:
     """Final scores (text + sector/region boosts + priors, clipped to [0, 1]) for every pair.
 
-    The same formula as ``MatchIndex.rank``, in two sparse products instead of one query per
-    mentee: words and character n-grams for all pairs (rank re-scores character n-grams only
-    for its top candidates, so the two agree on every pair rank returns). Eligibility is not
+    The same formula as ``MatchIndex.rank`` (``pair_text_scores``) for all pairs at once: rank
+    re-scores character n-grams and passages only for its top candidates, so the two agree on
+    every pair rank returns. Eligibility is not
     applied here; see ``mentor_capacities`` and ``context.excluded``.
     """
     rows = np.array([index.position[k] for k in mentee_keys], dtype=np.int64)
@@ -232,9 +232,8 @@ def score_matrix(
     shape = (rows.size, cols.size)
     if rows.size == 0 or cols.size == 0:
         return np.zeros(shape)
-    words = (index.need[rows] @ index.offer[cols].T).toarray()
-    chars = (index.need_chars[rows] @ index.offer_chars[cols].T).toarray()
-    text = WORD_WEIGHT * words + (1 - WORD_WEIGHT) * chars
+    text = index.pair_text_scores(rows, cols)
+    shares = text > 0  # nothing shared: no score from sector, region or priors alone
     same_sector = (index.sector_masks[rows][:, None] & index.sector_masks[cols][None, :]) != 0
     regions = np.array([_region_key(p.region) for p in index.profiles], dtype=object)
     mentee_region, mentor_region = regions[rows], regions[cols]
@@ -247,7 +246,7 @@ def score_matrix(
             i, j = row_of.get(mentee), col_of.get(mentor)
             if i is not None and j is not None:
                 final[i, j] += prior
-    return np.clip(final, 0.0, 1.0)
+    return np.where(shares, np.clip(final, 0.0, 1.0), 0.0)
 
 
 def assign_cohort(

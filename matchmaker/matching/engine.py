@@ -511,6 +511,26 @@ class MatchIndex:
         single = self._passages.candidates(pool[[j]], [_sorted_row(r.vector) for r in requests])
         return self._evidence(requests, single, 0)
 
+    def pair_text_scores(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Text scores of every (mentee row, mentor column) pair, as ``rank`` computes them for the
+        candidates it returns (whole texts, passages, keyword lists damped); 0 where nothing is
+        shared or the mentee's challenges say too little."""
+        words = (self.need[rows] @ self.offer[cols].T).toarray()
+        chars = (self.need_chars[rows] @ self.offer_chars[cols].T).toarray()
+        text = (WORD_WEIGHT * words + (1 - WORD_WEIGHT) * chars).astype(np.float32)
+        for i, pos in enumerate(rows.tolist()):
+            mentee = self.profiles[pos]
+            requests = self._requests(mentee)
+            if not requests or ev.too_little_text(mentee.challenges, self._has_theme(self._query(mentee)[0])):
+                text[i] = 0.0
+                continue
+            found = self._passages.candidates(cols, [_sorted_row(r.vector) for r in requests])
+            weights = np.array([r.span.weight for r in requests], dtype=np.float32)
+            text[i] = (1 - PASSAGE_SHARE) * text[i] + PASSAGE_SHARE * passage_scores(found, weights)
+        text[:, self._keyword_lists[cols]] *= KEYWORD_LIST_FACTOR
+        text[text < MIN_TEXT] = 0.0
+        return text
+
     def too_little_text(self, mentee: Profile | str) -> bool:
         """Whether a partnership's challenges say too little to suggest anyone ("hulp gezocht")."""
         if isinstance(mentee, str):

@@ -524,8 +524,8 @@ def too_little_text(key: str) -> bool:
 
 
 TOO_LITTLE_TEXT = _l(
-    "Beschrijf in uw uitdagingen waar uw partnerschap mee worstelt of wat u wilt leren: "
-    "met zo weinig tekst kunnen we niemand voorstellen."
+    "Describe in the challenges what the partnership struggles with or wants to learn: "
+    "with so little text nobody can be suggested."
 )
 
 
