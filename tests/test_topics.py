@@ -106,7 +106,7 @@ def test_labels_are_words_people_wrote_or_theme_names(index):
             assert not word.startswith("~")
             assert word in concepts or word.lower() in text, word
     by_theme = {g.mentee_keys[0].split("-")[0]: g for g in groups}
-    assert "beoordeling" in by_theme["beoordeling"].label_words  # the concept, or the word as written
+    assert any(w.startswith("beoordel") for w in by_theme["beoordeling"].label_words)  # the concept, or the word as written
     assert "krimp" in by_theme["krimp"].label_words
     assert "beoordel" not in by_theme["beoordeling"].label_words  # never a stem
     assert "beginnende leraren" in by_theme["starters"].label_words  # a theme shown by its name

@@ -67,6 +67,7 @@ def _en_frequencies() -> dict[str, float]:
     return get_frequency_dict("en", "best")
 
 
+CONCEPT_WEIGHT = 1.0  # a glossary concept's idf, relative to a word's
 GENERAL_ZIPF = (4.0, 5.5)  # from this Zipf frequency a word starts to count less; at the end, half
 
 
@@ -83,6 +84,7 @@ def generality_factors(vocabulary) -> np.ndarray:
     out = np.ones(len(vocabulary), dtype=np.float32)
     for i, name in enumerate(vocabulary):
         if name.startswith(CONCEPT_PREFIX):
+            out[i] = CONCEPT_WEIGHT
             continue
         freq = max(nl.get(name, 0.0), en.get(name, 0.0))
         if freq:
@@ -369,8 +371,17 @@ class FastAnalyzer(Analyzer):
             if piece_stem != whole:
                 names.append(piece_stem)
         th = self.thesaurus
-        concepts = tuple(CONCEPT_PREFIX + cid for name in names for cid in th.concepts_of(name, lang))
-        return whole, tuple(names), concepts
+        concepts = [CONCEPT_PREFIX + cid for name in names for cid in th.concepts_of(name, lang)]
+        expansion = th.abbreviations.get(token)
+        if expansion:  # wpb: the features of "werkplekbegeleider", in Dutch
+            extra = []
+            for word in expansion:
+                _seq, word_names, _concepts = self.word(word, "nl")
+                extra.extend(n for n in word_names if n != whole)
+            names.extend(extra)
+            concepts.extend(CONCEPT_PREFIX + cid for name in extra for cid in th.concepts_of(name, "nl"))
+            concepts.extend(CONCEPT_PREFIX + cid for cid in sorted(th.expansion_concepts(expansion)))
+        return whole, tuple(names), tuple(concepts)
 
     def _phrases(self, stems: list[str], lang: str) -> list[tuple[int, int, str]]:
         """(start, length, concept feature) of every multi-word term, in reading order."""

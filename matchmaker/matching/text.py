@@ -176,13 +176,16 @@ class Concept:
 
 
 class Thesaurus:
-    """Domain concepts: groups of Dutch and English words and phrases that mean the same here.
+    """Domain concepts: groups of Dutch and English words and phrases that mean the same here,
+    and the field's abbreviations with what they stand for (``data/glossary.json``, each entry
+    with its public source; see ``data/GLOSSARY.md``).
 
     Terms are analysed like any text (normalised, stemmed in both languages), so a concept
-    matches inflections of its terms. Multi-word terms match consecutive words.
+    matches inflections of its terms. Multi-word terms match consecutive words. An abbreviation
+    (wpb, lio, bpv) carries the features of the Dutch words it stands for.
     """
 
-    def __init__(self, entries: list[dict]) -> None:
+    def __init__(self, entries: list[dict], abbreviations: list[dict] | None = None) -> None:
         self.concepts: dict[str, Concept] = {}
         self._single: dict[str, dict[str, set[str]]] = {lang: {} for lang in LANGUAGES}
         self._phrases: dict[str, dict[tuple[str, ...], set[str]]] = {lang: {} for lang in LANGUAGES}
@@ -192,16 +195,25 @@ class Thesaurus:
             concept = Concept(entry["id"], entry["nl"], entry["en"])
             self.concepts[concept.id] = concept
             for term in entry["terms"]:
+                term = term["term"] if isinstance(term, dict) else term
                 words = tokenize(term)
                 if len(words) == 1 and words[0] in stops:
                     raise ValueError(f"thesaurus term {term!r} of {concept.id!r} is a stop word")
                 for lang in LANGUAGES:
-                    stems = tuple(stem(w, lang) for w in words)
+                    stems = tuple(stem(w.replace("-", ""), lang) for w in words)  # as words in a text
                     if len(stems) == 1:
                         self._single[lang].setdefault(stems[0], set()).add(concept.id)
                     elif stems:
                         self._phrases[lang].setdefault(stems, set()).add(concept.id)
                         self.max_phrase = max(self.max_phrase, len(stems))
+        # Abbreviation (as a token) → the Dutch words it stands for.
+        self.abbreviations: dict[str, tuple[str, ...]] = {}
+        for entry in abbreviations or ():
+            words = tuple(w for w in tokenize(entry["expansion"]) if w not in stops)
+            for form in {entry["abbr"], entry["abbr"].replace("'", "-"), entry["abbr"].replace("-", "'")}:
+                for token in tokenize(form):
+                    if token not in stops and words:
+                        self.abbreviations[token] = words
 
     def concepts_of(self, stem_: str, lang: str) -> set[str]:
         """Concepts a single stem (of a text in ``lang``) belongs to."""
@@ -211,10 +223,20 @@ class Thesaurus:
         """Concepts a run of consecutive stems belongs to."""
         return self._phrases[lang].get(stems, set())
 
+    def expansion_concepts(self, words: tuple[str, ...]) -> set[str]:
+        """Concepts of the multi-word terms inside an abbreviation's expansion (Dutch)."""
+        stems = tuple(stem(w.replace("-", ""), "nl") for w in words)
+        found: set[str] = set()
+        for i in range(len(stems)):
+            for n in range(2, len(stems) - i + 1):
+                found |= self.phrase_concepts(stems[i : i + n], "nl")
+        return found
+
 
 @lru_cache(maxsize=1)
 def default_thesaurus() -> Thesaurus:
-    return Thesaurus(_load_data("thesaurus.json"))
+    glossary = _load_data("glossary.json")
+    return Thesaurus(glossary["concepts"], glossary.get("abbreviations", []))
 
 
 # --- The analyser ----------------------------------------------------------------------------
@@ -240,7 +262,7 @@ class Analyzer:
         stops = stopwords()
         out: list[Feature] = []
         sequence: list[tuple[str, str]] = []  # (stem, surface) of every word in reading order
-        singles: list[tuple[str, str]] = []  # content stems, compound parts included
+        singles: list[tuple] = []  # content stems (compound parts included), with the language of their concepts
         surface_of = {normalize(w): w for w in re.findall(r"[\w'’‐‑-]+", text)}
         for token in tokenize(text):
             surface = surface_of.get(token, token)
@@ -263,16 +285,43 @@ class Analyzer:
                 if piece_stem != whole:
                     out.append(Feature(piece_stem, surface))
                     singles.append((piece_stem, surface))
+            expansion = self.thesaurus.abbreviations.get(token)
+            if expansion:  # wpb: the features of "werkplekbegeleider", in Dutch
+                for word in expansion:
+                    for feature in self.features_of_word(word, "nl"):
+                        if feature != whole:
+                            out.append(Feature(feature, surface))
+                            singles.append((feature, surface, "nl"))
+                for cid in sorted(self.thesaurus.expansion_concepts(expansion)):
+                    singles.append((CONCEPT_PREFIX + cid, surface, ""))
         out.extend(self._concepts(singles, sequence, lang))
         return out
+
+    def features_of_word(self, word: str, lang: str) -> list[str]:
+        """Stem and compound-part stems of one normalised content word."""
+        whole = stem(word.replace("-", ""), lang)
+        names = [whole]
+        parts = [p for p in re.split(r"[-']", word) if p and p not in stopwords()]
+        pieces = parts if len(parts) > 1 else []
+        if lang == "nl":
+            for piece in parts:
+                pieces.extend(split_compound(piece))
+        for piece in pieces:
+            if len(piece) >= 3 and piece not in stopwords() and stem(piece, lang) != whole:
+                names.append(stem(piece, lang))
+        return names
 
     def _concepts(
         self, singles: list[tuple[str, str]], sequence: list[tuple[str, str]], lang: str
     ) -> list[Feature]:
         found: list[Feature] = []
         th = self.thesaurus
-        for stem_, surface in singles:
-            for cid in th.concepts_of(stem_, lang):
+        for entry in singles:
+            stem_, surface = entry[0], entry[1]
+            if stem_.startswith(CONCEPT_PREFIX):  # a concept an abbreviation's expansion names
+                found.append(Feature(stem_, surface))
+                continue
+            for cid in th.concepts_of(stem_, entry[2] if len(entry) > 2 else lang):
                 found.append(Feature(CONCEPT_PREFIX + cid, surface))
         for i in range(len(sequence)):
             for n in range(2, th.max_phrase + 1):
