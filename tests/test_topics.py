@@ -109,8 +109,9 @@ def test_labels_are_words_people_wrote_or_theme_names(index):
     assert any(w.startswith("beoordel") for w in by_theme["beoordeling"].label_words)  # the concept, or the word as written
     assert "krimp" in by_theme["krimp"].label_words
     assert "beoordel" not in by_theme["beoordeling"].label_words  # never a stem
-    assert "beginnende leraren" in by_theme["starters"].label_words  # a theme shown by its name
-    assert "beginning teachers" in by_theme["starters"].label_words_en
+    beginners = index.analyzer.thesaurus.concepts["beginner"]
+    assert beginners.label_nl in by_theme["starters"].label_words  # a theme shown by its name
+    assert beginners.label_en in by_theme["starters"].label_words_en
     assert by_theme["starters"].label("en") == ", ".join(by_theme["starters"].label_words_en)
 
 
