@@ -18,10 +18,9 @@ from functools import lru_cache
 from itertools import chain
 
 import numpy as np
-from wordfreq import get_frequency_dict, zipf_frequency
 
 from . import text as reference
-from .text import CONCEPT_PREFIX, LANGUAGES, Analyzer, Feature, detect_language, stem, stopwords
+from .text import CONCEPT_PREFIX, LANGUAGES, Analyzer, Feature, detect_language, stem, stopwords, zipf_table
 
 _TOKEN_RE = reference._TOKEN_RE
 _APOSTROPHES = reference._APOSTROPHES
@@ -57,57 +56,34 @@ def fast_tokenize(text: str) -> list[str]:
 # --- compounds -------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _nl_frequencies() -> dict[str, float]:
-    return get_frequency_dict("nl", "best")
-
-
-@lru_cache(maxsize=1)
-def _en_frequencies() -> dict[str, float]:
-    return get_frequency_dict("en", "best")
-
-
 CONCEPT_WEIGHT = 1.0  # a glossary concept's idf, relative to a word's
 GENERAL_ZIPF = (4.0, 5.5)  # from this Zipf frequency a word starts to count less; at the end, half
 
 
 def generality_factors(vocabulary) -> np.ndarray:
     """Per feature, how much its idf counts: 1 for specific words, down to 0.5 for words that are
-    very common in everyday Dutch or English (school, support, students).
+    very common in everyday Dutch or English (school, support, students); CONCEPT_WEIGHT for a
+    glossary concept.
 
     The corpus's own idf cannot see this when one language is rare in it: in a mostly Dutch set
     every English word looks rare, and English texts would meet each other on "teachers" and
-    "school" whatever they are about. Concepts (``~``) are never damped.
+    "school" whatever they are about.
     """
-    nl, en = _nl_frequencies(), _en_frequencies()
+    nl, en = zipf_table("nl"), zipf_table("en")
     low, high = GENERAL_ZIPF
     out = np.ones(len(vocabulary), dtype=np.float32)
     for i, name in enumerate(vocabulary):
         if name.startswith(CONCEPT_PREFIX):
             out[i] = CONCEPT_WEIGHT
             continue
-        freq = max(nl.get(name, 0.0), en.get(name, 0.0))
-        if freq:
-            zipf = np.log10(freq) + 9.0
-            if zipf > low:
-                out[i] = 1.0 - 0.5 * min(1.0, (zipf - low) / (high - low))
+        common = max(nl.get(name, 0.0), en.get(name, 0.0))
+        if common > low:
+            out[i] = 1.0 - 0.5 * min(1.0, (common - low) / (high - low))
     return out
 
 
-_KNOWN_ZIPF: dict[str, float] = {}
-
-
 def _zipf_nl(word: str) -> float:
-    """``zipf_frequency(word, "nl")``; a plain word missing from the list is 0 without a look-up."""
-    zipf = _KNOWN_ZIPF.get(word)
-    if zipf is None:
-        if word in _nl_frequencies():
-            zipf = _KNOWN_ZIPF[word] = zipf_frequency(word, "nl")  # bounded by the word list
-        elif word.isascii() and word.isalpha() and word.islower():
-            zipf = 0.0
-        else:
-            zipf = zipf_frequency(word, "nl")
-    return zipf
+    return zipf_table("nl").get(word, 0.0)
 
 
 @lru_cache(maxsize=400_000)
@@ -119,7 +95,7 @@ def split_compound(word: str, _depth: int = 0) -> tuple[str, ...]:
         return ()
     min_part, min_zipf, links = reference._MIN_PART, reference._MIN_ZIPF, reference._LINKS
     # A common part is on wordfreq's list; for a plain word (so plain parts) that look-up decides.
-    listed = _nl_frequencies() if word.isascii() and word.islower() else None
+    listed = zipf_table("nl") if word.isascii() and word.islower() else None
     best: tuple[float, tuple[str, ...]] | None = None
     for i in range(min_part, len(word) - min_part + 1):
         left, right = word[:i], word[i:]

@@ -20,11 +20,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from wordfreq import zipf_frequency
 
 from . import passages
 from .analysis import FastAnalyzer, fast_normalize, fast_tokenize
-from .text import CONCEPT_PREFIX, stopwords
+from .text import CONCEPT_PREFIX, stopwords, zipf
 
 EXPERIENCES, DESCRIPTION, STORY = "experiences", "description", "story"
 SOURCE_WEIGHT = {EXPERIENCES: 1.0, STORY: 1.0, DESCRIPTION: 0.6}
@@ -142,7 +141,7 @@ def is_generic(word: str, lang: str) -> bool:
     norm = fast_normalize(word).replace("-", "")
     if len(norm) < 4 or norm in stopwords() or norm in _REQUEST_WORDS:
         return True
-    return zipf_frequency(norm, lang) >= GENERIC_ZIPF
+    return zipf(norm, lang) >= GENERIC_ZIPF
 
 
 def shared_words(

@@ -23,7 +23,7 @@ import Stemmer
 import stop_words
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-from wordfreq import zipf_frequency
+from wordfreq import get_frequency_list
 
 LANGUAGES = ("nl", "en")
 CONCEPT_PREFIX = "~"
@@ -114,6 +114,31 @@ def stem(word: str, lang: str = "nl") -> str:
     return _stemmers.stem(word, lang)
 
 
+# --- Word frequencies ------------------------------------------------------------------------
+
+MIN_LISTED_ZIPF = 3.0  # rarer words than this count as unknown (every rule here starts at 3.0 or above)
+
+
+@lru_cache(maxsize=None)
+def zipf_table(lang: str) -> dict[str, float]:
+    """wordfreq's Zipf frequencies (log10 per billion words) of the words at least MIN_LISTED_ZIPF
+    common in ``lang``: the part of the list the rules use, a tenth of its memory."""
+    table: dict[str, float] = {}
+    for index, bucket in enumerate(get_frequency_list(lang, "best")):  # bucket i: 10^(-i/100)
+        zipf = 9.0 - index / 100
+        if zipf < MIN_LISTED_ZIPF:
+            break
+        for word in bucket:
+            table[word] = round(zipf, 2)
+    get_frequency_list.cache_clear()  # the full list stays loaded otherwise
+    return table
+
+
+def zipf(word: str, lang: str = "nl") -> float:
+    """How common a normalised word is in ``lang`` (0 when rarer than MIN_LISTED_ZIPF)."""
+    return zipf_table(lang).get(word, 0.0)
+
+
 # --- Dutch compounds -------------------------------------------------------------------------
 
 _MIN_PART = 3
@@ -127,13 +152,13 @@ def split_compound(word: str, _depth: int = 0) -> tuple[str, ...]:
     """Split a Dutch compound into known words: ``stagebeoordeling`` → (stage, beoordeling).
 
     A split is kept only when the whole word is uncommon and every part is a common Dutch word
-    (by wordfreq's Zipf frequency), allowing the linking ``s``/``en``/``e``
+    (by wordfreq's Zipf frequency, ``zipf``), allowing the linking ``s``/``en``/``e``
     (``plattelandsscholen`` → platteland, scholen). The head may split once more, so three-part
     words work. Returns () when no good split exists.
     """
     if len(word) < 2 * _MIN_PART + 1 or not word.isalpha():
         return ()
-    if _depth == 0 and zipf_frequency(word, "nl") >= _COMMON_WORD:
+    if _depth == 0 and zipf(word) >= _COMMON_WORD:
         return ()
     best: tuple[float, tuple[str, ...]] | None = None
     for i in range(_MIN_PART, len(word) - _MIN_PART + 1):
@@ -143,18 +168,18 @@ def split_compound(word: str, _depth: int = 0) -> tuple[str, ...]:
             if left.endswith(link) and len(left) - len(link) >= _MIN_PART:
                 candidates.append((left[: -len(link)], right))
         for modifier, head in candidates:
-            mod_f = zipf_frequency(modifier, "nl")
+            mod_f = zipf(modifier)
             if mod_f < _MIN_ZIPF:
                 continue
             head_parts: tuple[str, ...] = (head,)
-            head_f = zipf_frequency(head, "nl")
+            head_f = zipf(head)
             if head_f < _MIN_ZIPF:
                 if _depth >= 1:
                     continue
                 head_parts = split_compound(head, _depth + 1)
                 if not head_parts:
                     continue
-                head_f = min(zipf_frequency(p, "nl") for p in head_parts) - 1.0  # fewer parts win
+                head_f = min(zipf(p) for p in head_parts) - 1.0  # fewer parts win
             # Long parts beat short ones: "starters|coach", not "star|ters|coach".
             score = min(mod_f, head_f) + 0.25 * min(len(modifier), len(head_parts[0]))
             if best is None or score > best[0]:
