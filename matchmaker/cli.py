@@ -54,12 +54,21 @@ def _read_json(path: str, what: str):
         raise click.ClickException(f"{what} file {path} is not valid JSON: line {exc.lineno}: {exc.msg}") from None
 
 
+DUPLICATE_CHECK_LIMIT = 5000  # profiles per file checked for near-duplicate mentors after an import
+
+
 def _import(document, source: str) -> None:
     try:
         result = profile_service.import_document(document, progress=progress_bar("Importing"))
     except ValidationError as exc:
         raise click.ClickException(f"{source} was not imported, nothing was written:\n{exc}") from None
     click.echo(f"Imported {result.total} profiles from {source}: {result.created} created, {result.updated} updated.")
+    keys = [r["key"] for r in document.get("partnerships", []) if isinstance(r, dict)]
+    if len(keys) > DUPLICATE_CHECK_LIMIT:
+        click.echo(f"Near-duplicate check skipped: more than {DUPLICATE_CHECK_LIMIT} profiles in one file.", err=True)
+        return
+    for a, b, cosine in matching_service.near_duplicates(keys):
+        click.echo(f"Near-duplicate experiences: {a} and {b} (similarity {cosine:.2f}); suggestions show one of them.", err=True)
 
 
 def register(app: Flask) -> None:

@@ -190,3 +190,16 @@ def test_create_admin_refuses_short_password(runner):
 def test_build_index(loaded):
     result = loaded.invoke(args=["build-index"])
     assert result.exit_code == 0 and "6 profiles" in result.output
+
+
+def test_import_names_near_duplicate_mentors(runner, tmp_path):
+    text = "Wij hebben een jaarplanning voor het overleg tussen school en opleiding, met vaste data."
+    data = write(tmp_path, "d.json", {"partnerships": [
+        profile(key="origineel", experiences=text),
+        profile(key="kopie", experiences=text.replace("vaste", "vier")),
+        *MENTORS,
+    ]})
+    result = runner.invoke(args=["import-profiles", data])
+    assert result.exit_code == 0, result.output
+    assert "Near-duplicate experiences: kopie and origineel" in result.output
+    assert "beoordeling-west" not in result.output.split("Near-duplicate", 1)[1]

@@ -542,6 +542,21 @@ class MatchIndex:
     def _has_theme(self, need: SparseRow) -> bool:
         return self._fitted and any(str(self.vocabulary[i]).startswith(CONCEPT_PREFIX) for i in need.indices.tolist())
 
+    def near_duplicates(self, keys) -> list[tuple[str, str, float]]:
+        """Pairs (key, other key, cosine) of mentors whose offers are near-identical, for ``keys``."""
+        pairs: dict[tuple[str, str], float] = {}
+        for key in keys:
+            pos = self.position.get(key)
+            if pos is None or not self._can_mentor[pos]:
+                continue
+            cols, weights = self._offer_row(pos)
+            scores = self.word_scores(SparseRow(cols, weights))
+            for other in np.flatnonzero((scores >= DUPLICATE_COSINE) & self._can_mentor & self._alive).tolist():
+                if other != pos:
+                    a, b = sorted((key, self.profiles[other].key))
+                    pairs[a, b] = round(float(scores[other]), 3)
+        return [(a, b, c) for (a, b), c in sorted(pairs.items())]
+
     def _worth_a_chip(self, feature: str, surface: str, profile: Profile) -> bool:
         """Whether a shared word, as written, is a whole, specific word worth showing."""
         pos = self.position.get(profile.key)

@@ -515,6 +515,11 @@ def suggest(
     return index.rank(key, match_context(key, as_of=as_of), limit=limit, sectors=sectors, region=region)
 
 
+def near_duplicates(keys) -> list[tuple[str, str, float]]:
+    """Mentors among ``keys`` whose experiences are near-identical to another mentor's."""
+    return current_index().near_duplicates(keys)
+
+
 def too_little_text(key: str) -> bool:
     """Whether the partnership's challenges say too little to suggest anyone (NotFound if unknown)."""
     index = current_index()
