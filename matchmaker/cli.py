@@ -14,7 +14,7 @@ from .extensions import db
 from .services import matching as matching_service
 from .services import profiles as profile_service
 from .services.accounts import create_admin
-from .services.evaluation import evaluate_document
+from .services.evaluation import BASELINES, evaluate_baseline, evaluate_document
 from .services.matching import current_index, suggest
 from .services.validation import ValidationError
 
@@ -143,13 +143,19 @@ def register(app: Flask) -> None:
     @click.argument("data", type=click.Path(dir_okay=False))
     @click.argument("labels", type=click.Path(dir_okay=False))
     @click.option("--as-of", "as_of", type=click.IntRange(1950, 2200), help="Count mentors' years from this year.")
+    @click.option(
+        "--baseline", type=click.Choice(sorted(BASELINES)), help="Score a plain reference ranking instead of the matcher."
+    )
     @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
-    def evaluate_command(data: str, labels: str, as_of: int | None, as_json: bool) -> None:
+    def evaluate_command(data: str, labels: str, as_of: int | None, baseline: str | None, as_json: bool) -> None:
         """hit@1, hit@3, MRR, margins and results per category of the matcher on DATA with LABELS."""
         document = _read_json(data, "Data")
         label_doc = _read_json(labels, "Labels")
         try:
-            result = evaluate_document(document, label_doc, as_of=as_of, progress=progress_bar("Building index"))
+            if baseline:
+                result = evaluate_baseline(document, label_doc, baseline, as_of=as_of)
+            else:
+                result = evaluate_document(document, label_doc, as_of=as_of, progress=progress_bar("Building index"))
         except ValidationError as exc:
             raise click.ClickException(f"{data} is not valid:\n{exc}") from None
         except KeyError as exc:

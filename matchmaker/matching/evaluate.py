@@ -19,7 +19,7 @@ class Ranked:
     keys: list[str]
     scores: list[float]
     eligible: frozenset[str] = frozenset()  # who could have been suggested (empty: not checked)
-    explained: int = 0  # how many of the first three carry evidence or a text reason
+    explained: int | None = None  # how many of the first three carry evidence or a text reason (None: not asked)
 
 
 @dataclass
@@ -90,7 +90,8 @@ def evaluate(ranked: Callable[[str], Ranked | list[str]], labels: Mapping[str, o
         if result.eligible:
             ineligible += sum(k not in result.eligible for k in order)
         decoys_top3 += sum(k in decoys for k in order[:3])
-        unexplained += max(0, min(3, len(order)) - result.explained) if result.explained or order else 0
+        if result.explained is not None:
+            unexplained += max(0, min(3, len(order)) - result.explained)
         rows[mentee] = {
             "rank": rank,
             "first_acceptable": first_ok,

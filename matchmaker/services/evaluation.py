@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
 from flask import current_app
 
-from ..matching.eligibility import MatchContext
+from ..matching.eligibility import MatchContext, ineligibility
 from ..matching.engine import build_index
 from ..matching.evaluate import EvalResult, Ranked, evaluate, newcomers
 from ..matching.profile import Profile
@@ -39,5 +42,34 @@ def evaluate_document(document: dict, labels: dict, *, as_of: int | None = None,
             frozenset(index.profiles[i].key for i in eligible.nonzero()[0]),
             explained,
         )
+
+    return evaluate(ranked, labels)
+
+
+BASELINES = {
+    "tfidf": lambda: TfidfVectorizer(),  # scikit-learn's defaults: words, no stemming
+    "chars": lambda: TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True),
+}
+
+
+def evaluate_baseline(document: dict, labels: dict, kind: str, *, as_of: int | None = None) -> EvalResult:
+    """A reference ranking for comparison: challenges against experiences by plain TF-IDF
+    (``tfidf``) or character n-gram TF-IDF (``chars``), the same eligibility, nothing else."""
+    year = as_of or date.today().year
+    profiles = [Profile.from_dict(r) for r in validate_document(document, this_year=year)]
+    by_key = {p.key: p for p in profiles}
+    unknown = [k for k in newcomers(labels) if k not in by_key]
+    if unknown:
+        raise KeyError(f"labels name partnerships not in the data: {', '.join(unknown)}")
+    vectorizer = BASELINES[kind]()
+    vectorizer.fit([t for p in profiles for t in (p.challenges, p.experiences) if t.strip()])
+    offers = vectorizer.transform([p.experiences for p in profiles])
+    context = MatchContext(year, current_app.config["MENTOR_MIN_YEARS"])
+
+    def ranked(key: str) -> Ranked:
+        mentee = by_key[key]
+        scores = (offers @ vectorizer.transform([mentee.challenges]).T).toarray().ravel()
+        order = [i for i in np.argsort(-scores, kind="stable") if ineligibility(profiles[i], mentee, context) is None]
+        return Ranked([profiles[i].key for i in order], [float(scores[i]) for i in order])
 
     return evaluate(ranked, labels)
