@@ -295,7 +295,7 @@ def test_the_engine_profile_gets_public_stories_only_in_order(app):
 @pytest.fixture
 def overlay_app(app):
     """Patching switched on for a small index (normally it simply refits)."""
-    app.config.update(INDEX_SYNC_REFIT_BELOW=0, INDEX_REFIT_SHARE=0.9)
+    app.config.update(INDEX_SYNC_REFIT_BELOW=0, INDEX_REFIT_SHARE=10.0)  # four edits of three profiles: no background refit
     with app.app_context():
         load(profile(key="a", stories=[RUBRIC, INTERN]), profile(key="b"), profile(key="c", stories=[COACH]))
     return app
