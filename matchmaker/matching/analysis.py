@@ -56,7 +56,7 @@ def fast_tokenize(text: str) -> list[str]:
 # --- compounds -------------------------------------------------------------------------------
 
 
-CONCEPT_WEIGHT = 1.0  # a glossary concept's idf, relative to a word's
+CONCEPT_WEIGHT = 1.25  # a glossary concept's idf, relative to a word's
 GENERAL_ZIPF = (4.0, 5.5)  # from this Zipf frequency a word starts to count less; at the end, half
 
 
