@@ -507,9 +507,31 @@ class MatchIndex:
             return []
         hit = np.flatnonzero(top == j) if found is not None else np.zeros(0)
         if hit.size:
-            return self._evidence(requests, found, int(hit[0]))
-        single = self._passages.candidates(pool[[j]], [_sorted_row(r.vector) for r in requests])
-        return self._evidence(requests, single, 0)
+            out = self._evidence(requests, found, int(hit[0]))
+        else:
+            single = self._passages.candidates(pool[[j]], [_sorted_row(r.vector) for r in requests])
+            out = self._evidence(requests, single, 0)
+        return out or self._spelling_evidence(requests, int(pool[j]))
+
+    def _spelling_evidence(self, requests: list[ev.SpanVector], pos: int) -> list[Evidence]:
+        """When no word is shared (typos, spelling variants), the request and passage most alike
+        in character n-grams, quoted without marked words."""
+        mentor = self.profiles[pos]
+        stops = stopwords()
+        best: tuple[float, int, str, int] | None = None
+        spans = passages.offer_passages(mentor.experiences, mentor.stories, mentor.description)
+        rows = [self.chars.text_vector(char_words(fast_tokenize(s.text), stops)) for _src, s, _st in spans]
+        for r, req in enumerate(requests):
+            q = self.chars.text_vector(char_words(fast_tokenize(req.span.text), stops))
+            for (src, span, _story), row in zip(spans, rows):
+                sim = float(q.multiply(row).sum())
+                if sim > 0 and (best is None or sim > best[0]):
+                    best = (sim, r, span.text, src)
+        if best is None:
+            return []
+        sim, r, text, src = best
+        kind = {passages.OFFER: ev.EXPERIENCES, passages.STORY: ev.STORY}.get(src, ev.DESCRIPTION)
+        return [Evidence(text, requests[r].span.text, (), (), kind, "", round(sim, 4))]
 
     def pair_text_scores(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Text scores of every (mentee row, mentor column) pair, as ``rank`` computes them for the
