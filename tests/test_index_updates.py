@@ -15,7 +15,9 @@ from sklearn.preprocessing import normalize as l2_normalize
 from sqlalchemy import text
 
 from matchmaker.extensions import db
-from matchmaker.matching import analysis, fit, views, text as reference
+from matchmaker.matching import analysis, fit, views
+
+from . import reference_analysis as reference
 from matchmaker.matching.analysis import generality_factors
 from matchmaker.matching.eligibility import MatchContext
 from matchmaker.matching.engine import DESCRIPTION_WEIGHT, build_index
@@ -74,7 +76,7 @@ def test_fitting_in_two_processes_gives_the_same_vectors(seed_profiles):
 
 
 def test_fast_analyser_gives_the_reference_features_in_order():
-    slow, fast = reference.Analyzer(), analysis.FastAnalyzer()
+    slow, fast = reference.ReferenceAnalyzer(), analysis.FastAnalyzer()
     for t in _texts():
         assert fast.features(t) == slow.features(t)
         assert sorted(fast(t)) == sorted(slow(t))
@@ -89,7 +91,7 @@ def test_fast_analyser_gives_the_reference_features_in_order():
 def test_fitted_vectors_are_scikit_learns(seed_profiles):
     """The views equal TfidfVectorizer over the reference analyser, as the matcher was first written."""
     index = build_index(seed_profiles)
-    slow = reference.Analyzer()
+    slow = reference.ReferenceAnalyzer()
     analysed = [(slow(p.challenges), slow(p.experiences), slow(p.description)) for p in seed_profiles]
     words = TfidfVectorizer(analyzer=lambda f: f, sublinear_tf=True, norm=None, dtype=np.float32)
     words.fit([f for triple in analysed for f in triple if f])

@@ -2,12 +2,13 @@
 
 import pytest
 
+from matchmaker.matching.analysis import FastAnalyzer as Analyzer
+from matchmaker.matching.analysis import generality_factors, split_compound
 from matchmaker.matching.text import (
     CONCEPT_PREFIX,
-    Analyzer,
     detect_language,
     normalize,
-    split_compound,
+    stem,
     stopwords,
     tokenize,
 )
@@ -89,3 +90,27 @@ def test_language_detection(text, lang):
 
 def test_empty_text_has_no_features():
     assert Analyzer()("   ") == []
+
+
+def test_begeleiding_and_beleid_stay_apart():
+    # Snowball's newer Dutch stemmer strips ge-: begeleiding would become beleid (policy).
+    assert stem("begeleiding") != stem("beleid")
+    assert stem("begeleiding") == stem("begeleiden")
+
+
+def test_lemmas_undo_irregular_forms():
+    assert stem("leraren") == stem("leraar")
+    assert stem("gezocht") == stem("zoeken")
+    assert stem("taught", "en") == stem("teach", "en")
+
+
+def test_an_abbreviation_carries_the_words_it_stands_for():
+    assert feature_names("Onze wpb heeft geen tijd.") & feature_names("De werkplekbegeleider heeft geen tijd.") - {
+        stem("tijd")
+    }
+    assert CONCEPT_PREFIX + "student_teacher" in feature_names("Elke lio krijgt een eigen klas.")
+
+
+def test_everyday_words_count_less_than_specific_ones():
+    school, rubric, concept = generality_factors(["school", "rubric", CONCEPT_PREFIX + "assessment"])
+    assert school < 1.0 == rubric and concept >= 1.0

@@ -1,9 +1,10 @@
-"""The analyser of ``text.py``, fast enough to fit 100,000 profiles: same features, cached per word.
+"""The analyser, fast enough to fit 100,000 profiles: the one analyser in the package.
 
-``text.Analyzer`` is the reference: it says what a text's features are. ``FastAnalyzer`` gives
-exactly the same features (tests/test_index_updates.py compares the two) but does the work once
-per distinct word instead of once per occurrence, skips compound look-ups for words wordfreq does
-not know, and detects the language of many texts in one vectorised pass of py3langid's own model.
+``FastAnalyzer`` turns a text into features on the building blocks of ``text.py`` (normalisation,
+lemma + stem, glossary). It does the work once per distinct word instead of once per occurrence,
+skips compound look-ups for words wordfreq does not list, and detects the language of many texts
+in one vectorised pass of py3langid's own model. A slow, plain reference of the same features
+lives in ``tests/reference_analysis.py``; tests/test_index_updates.py compares the two.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from itertools import chain
 import numpy as np
 
 from . import text as reference
-from .text import CONCEPT_PREFIX, LANGUAGES, Analyzer, Feature, detect_language, stem, stopwords, zipf_table
+from .text import CONCEPT_PREFIX, LANGUAGES, Feature, Thesaurus, default_thesaurus, detect_language, stem, stopwords, zipf_table
 
 _TOKEN_RE = reference._TOKEN_RE
 _APOSTROPHES = reference._APOSTROPHES
@@ -88,7 +89,12 @@ def _zipf_nl(word: str) -> float:
 
 @lru_cache(maxsize=400_000)
 def split_compound(word: str, _depth: int = 0) -> tuple[str, ...]:
-    """``text.split_compound`` with fast frequency look-ups (same splits, same order of trying)."""
+    """Split an uncommon Dutch compound into common words: ``stagebeoordeling`` → (stage, beoordeling).
+
+    A split is kept only when the whole word is uncommon and every part is a common Dutch word
+    (Zipf ≥ 3), allowing the linking s/en/e (``plattelandsscholen`` → platteland, scholen); the head
+    may split once more. () when no good split exists. The reference states the rule plainly
+    (``tests/reference_analysis.py``); this one skips look-ups that cannot succeed."""
     if len(word) < 2 * reference._MIN_PART + 1 or not word.isalpha():
         return ()
     if _depth == 0 and _zipf_nl(word) >= reference._COMMON_WORD:
@@ -292,18 +298,20 @@ class BackgroundLanguages:
 
 
 def _surface_words(text: str) -> dict[str, str]:
-    """Normalised word → the word as written (the last one written so), as ``text.Analyzer`` maps them."""
+    """Normalised word → the word as written (the last one written so)."""
     words = _SURFACE_RE.findall(text)
     if text.isascii() and "`" not in text:
         return {w.lower(): w for w in words}  # what fast_normalize does to such words
     return {fast_normalize(w): w for w in words}
 
 
-class FastAnalyzer(Analyzer):
-    """``text.Analyzer`` with per-word caches. ``lang`` may be given when already known."""
+class FastAnalyzer:
+    """The analyser: text → features (stems, compound parts, glossary concepts), each word analysed
+    once and cached. ``lang`` may be given when already known. Picklable (the fit's child process
+    gets a copy without the caches)."""
 
-    def __init__(self, thesaurus=None) -> None:
-        super().__init__(thesaurus)
+    def __init__(self, thesaurus: Thesaurus | None = None) -> None:
+        self.thesaurus = thesaurus or default_thesaurus()
         self._stops = stopwords()
         self._words: dict[str, dict[str, tuple]] = {lang: {} for lang in LANGUAGES}
         # Multi-word terms by their first stem, shortest first: (length, stems, concept features).
@@ -338,7 +346,7 @@ class FastAnalyzer(Analyzer):
         parts = [p for p in _SPLIT_RE.split(token) if p and p not in stops]
         pieces: list[str] = parts if len(parts) > 1 else []
         if lang == "nl":
-            for piece in parts:  # as in text.Analyzer: when pieces is parts, new pieces are split too
+            for piece in parts:  # when pieces is parts, new pieces are split too
                 pieces.extend(split_compound(piece))
         for piece in pieces:
             if piece in stops or len(piece) < 3:
@@ -437,5 +445,5 @@ class FastAnalyzer(Analyzer):
 
 
 def char_words(tokens: list[str], stops: frozenset[str]) -> list[str]:
-    """The words of ``text.char_text`` from a text's tokens."""
+    """The words of a text the character view counts: no stop words or numbers, hyphens dropped."""
     return [t.replace("-", "") for t in tokens if t not in stops and not t.isdigit()]

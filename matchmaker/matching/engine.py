@@ -30,7 +30,7 @@ from .evidence import Evidence
 from .passage_index import Block, Candidates, PassageIndex, best_pairs, block_of, passage_scores
 from .fit import DESCRIPTION_WEIGHT, fit_vectors
 from .profile import Profile
-from .text import CONCEPT_PREFIX, LANGUAGES, Analyzer, default_thesaurus, detect_language, stopwords
+from .text import CONCEPT_PREFIX, LANGUAGES, detect_language, stopwords
 from .views import RowView, count_matrix, l2_rows, stack_rows, tfidf, weighted_row_sum
 
 __all__ = ["DESCRIPTION_WEIGHT", "MatchIndex", "Reason", "Suggestion", "build_index", "rank_all"]
@@ -124,9 +124,9 @@ class MatchIndex:
     position like sparse matrices; ``profiles[i]`` and ``position[key]`` agree with them.
     """
 
-    def __init__(self, profiles: Sequence[Profile], analyzer: Analyzer | None = None, progress=None) -> None:
-        if not isinstance(analyzer, FastAnalyzer):
-            analyzer = FastAnalyzer(analyzer.thesaurus if analyzer is not None else default_thesaurus())
+    def __init__(self, profiles: Sequence[Profile], analyzer: FastAnalyzer | None = None, progress=None) -> None:
+        if analyzer is None:
+            analyzer = FastAnalyzer()
         self.analyzer = analyzer
         self.profiles: list[Profile] = list(profiles)
         self.position: dict[str, int] = {p.key: i for i, p in enumerate(self.profiles)}

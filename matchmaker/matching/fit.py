@@ -4,7 +4,7 @@ Each text is tokenised and its tokens are looked up in a table of distinct (lang
 pairs; a token seen for the first time is analysed once (``FastAnalyzer.word``). Features,
 multi-word thesaurus terms and the character view's words then come from that table for the
 whole corpus at once. With many texts a forked child process takes half of them (languages,
-tokens, its own table, merged afterwards). The result is what ``text.Analyzer`` with
+tokens, its own table, merged afterwards). The result is what the reference analyser with
 scikit-learn's ``TfidfVectorizer`` would give.
 """
 
