@@ -90,26 +90,26 @@ def serve(db_url: str, queries: int, updates: int, seed: int, limit: int = 5) ->
         out["suggest_p50_ms"], out["suggest_p95_ms"] = _percentiles(timings)
         out["queries"] = len(timings)
 
-        # The floor: the word product of a precomputed query with the index, the top-k, and the
-        # passage product (each request against the precomputed passages of the best candidates).
-        from matchmaker.matching import evidence
-        from matchmaker.matching.engine import PASSAGE_POOL
+        # The floor: the word product of a precomputed query with the index and the top-k, and the
+        # passage product (the precomputed requests against the passages of the best candidates).
+        from matchmaker.matching.engine import PASSAGE_POOL, _sorted_row
+        from matchmaker.matching.passage_index import passage_scores
 
         prepared = []
         for key in asked:
             mentee = index.profile(key)
-            need = index._query(mentee)[0]
             requests = index._requests(mentee)
-            scores = index.word_scores(need)
-            top = np.argpartition(-scores, PASSAGE_POOL)[:PASSAGE_POOL] if requests else []
-            prepared.append((need, requests, [index._passages(int(p))[0] for p in top]))
+            rows = [_sorted_row(r.vector) for r in requests]
+            weights = np.array([r.span.weight for r in requests], dtype=np.float32)
+            prepared.append((index._query(mentee)[0], rows, weights))
         floors = []
-        for need, requests, offers in prepared:
+        for need, rows, weights in prepared:
             t = time.perf_counter()
             scores = index.word_scores(need)
             np.argpartition(-scores, limit)[:limit]
-            for offer in offers:
-                evidence.match(requests, offer)
+            if rows:
+                top = np.argpartition(-scores, PASSAGE_POOL)[:PASSAGE_POOL]
+                passage_scores(index._passages.candidates(top, rows), weights)
             floors.append(time.perf_counter() - t)
         out["floor_p50_ms"], out["floor_p95_ms"] = _percentiles(floors)
         out["suggest_over_floor"] = round(out["suggest_p50_ms"] / max(out["floor_p50_ms"], 1e-6), 2)

@@ -88,6 +88,23 @@ def test_fast_analyser_gives_the_reference_features_in_order():
     assert all(analysis.split_compound(w) == reference.split_compound(w) for w in words)
 
 
+def _balanced_idf(profiles, analysed, names):
+    """scikit-learn's smoothed idf with each language's texts weighing alike (fit.language_balanced_df)."""
+    column = {name: i for i, name in enumerate(names)}
+    per_lang, texts = {}, {}
+    for p, triple in zip(profiles, analysed):
+        for text, features in zip((p.challenges, p.offer_text, p.description), triple):
+            if not features:
+                continue
+            lang = reference.detect_language(text)
+            texts[lang] = texts.get(lang, 0) + 1
+            counts = per_lang.setdefault(lang, np.zeros(len(names)))
+            counts[[column[f] for f in set(features)]] += 1
+    total = sum(texts.values())
+    df = np.mean([per_lang[lang] / texts[lang] for lang in texts], axis=0) * total
+    return np.log((1 + total) / (1 + df)) + 1
+
+
 def test_fitted_vectors_are_scikit_learns(seed_profiles):
     """The views equal TfidfVectorizer over the reference analyser, as the matcher was first written."""
     index = build_index(seed_profiles)
@@ -95,7 +112,8 @@ def test_fitted_vectors_are_scikit_learns(seed_profiles):
     analysed = [(slow(p.challenges), slow(p.experiences), slow(p.description)) for p in seed_profiles]
     words = TfidfVectorizer(analyzer=lambda f: f, sublinear_tf=True, norm=None, dtype=np.float32)
     words.fit([f for triple in analysed for f in triple if f])
-    words.idf_ = words.idf_ * generality_factors(words.get_feature_names_out())  # everyday words count less
+    names = list(words.get_feature_names_out())
+    words.idf_ = _balanced_idf(seed_profiles, analysed, names) * generality_factors(names)  # everyday words count less
     assert list(index.vocabulary) == list(words.get_feature_names_out())
     chal, exp, desc = (words.transform([a[i] for a in analysed]) for i in range(3))
     need = l2_normalize(chal + DESCRIPTION_WEIGHT * desc)

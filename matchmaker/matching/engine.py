@@ -494,13 +494,31 @@ class MatchIndex:
             text = (mentor.description if source == passages.DESCRIPTION else mentor.offer_text)[start:end]
             field_id = DESCRIPTION if source == passages.DESCRIPTION else EXPERIENCES
             lang = LANGUAGES[self._langs[pos, field_id]]
-            passage = ev.SpanVector(passages.Span(start, end, text), lang, self._vectorizer.vector(text, lang))
-            words, own = ev.shared_words(self.analyzer, self.vocabulary, requests[r], passage)
+            passage = ev.SpanVector(passages.Span(start, end, text), lang, {})
+            words, own = ev.shared_words(
+                self.analyzer, self.vocabulary, requests[r], passage,
+                self._passage_surfaces(pos, source, start, end, text, lang), self._request_surfaces(requests[r]),
+            )
             story = int(found.story[j])
             title = mentor.stories[story].title if source == passages.STORY and 0 <= story < len(mentor.stories) else ""
             kind = {passages.OFFER: ev.EXPERIENCES, passages.STORY: ev.STORY}.get(source, ev.DESCRIPTION)
             out.append(Evidence(text, requests[r].span.text, words, own, kind, title, round(sim, 4)))
         return out
+
+    def _passage_surfaces(self, pos: int, source: int, start: int, end: int, text: str, lang: str) -> dict:
+        """``analyzer.surfaces`` of a mentor's passage, kept: mentors recur across suggestions."""
+        key = (pos, source, start, end)
+        found = self._surface_cache.get(key)
+        if found is None:
+            if len(self._surface_cache) >= SURFACE_CACHE:
+                self._surface_cache.clear()
+            found = self._surface_cache[key] = self.analyzer.surfaces(text, lang)
+        return found
+
+    def _request_surfaces(self, request: ev.SpanVector) -> dict:
+        if request.surfaces is None:
+            request.surfaces = self.analyzer.surfaces(request.span.text, request.lang)
+        return request.surfaces
 
     def _evidence_for(self, requests, found: Candidates | None, top: np.ndarray, pool: np.ndarray, j: int):
         if not requests:
@@ -585,20 +603,19 @@ class MatchIndex:
         lang = LANGUAGES[self._langs[pos, EXPERIENCES]] if pos is not None else "nl"
         return ev.is_whole(self.analyzer, surface, feature, lang) and not ev.is_generic(surface, lang)
 
-    def _offer_cosine(self, a: int, b: int) -> float:
-        cols_a, w_a = self._offer_row(a)
-        cols_b, w_b = self._offer_row(b)
-        _cols, ia, ib = _common(cols_a, cols_b)
-        return float(np.dot(w_a[ia], w_b[ib]))
-
     def _collapse_duplicates(self, pool: np.ndarray, order: np.ndarray, limit: int):
         """``order`` with near-identical mentors shown once (the older, then the fuller one, in
         the better place). Returns (order, {kept index: keys collapsed into it})."""
         kept: list[int] = []
         collapsed: dict[int, list[str]] = {}
+        if order.size < 2:
+            return order[:limit], collapsed
+        offers = self.offer[pool[order]]
+        alike = (offers @ offers.T).toarray() >= DUPLICATE_COSINE  # one product for all pairs
+        slot_of = {int(j): i for i, j in enumerate(order.tolist())}
         for j in order.tolist():
             pos = int(pool[j])
-            twin = next((k for k in kept if self._offer_cosine(int(pool[k]), pos) >= DUPLICATE_COSINE), None)
+            twin = next((k for k in kept if alike[slot_of[k], slot_of[j]]), None)
             if twin is None:
                 kept.append(j)
                 continue

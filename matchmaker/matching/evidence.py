@@ -67,6 +67,7 @@ class SpanVector:
     source: str = EXPERIENCES
     story_title: str = ""
     weight: float = 1.0
+    surfaces: dict | None = None  # analyzer.surfaces of the span, once asked
 
 
 @dataclass
@@ -145,18 +146,17 @@ def is_generic(word: str, lang: str) -> bool:
 
 
 def shared_words(
-    analyzer: FastAnalyzer, vocabulary, request: SpanVector, passage: SpanVector
+    analyzer: FastAnalyzer, vocabulary, request: SpanVector, passage: SpanVector, theirs: dict | None = None,
+    ours: dict | None = None,
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Words both spans share, as each wrote them: whole words or glossary terms, never a fragment
-    of a compound or a generic word. Best (heaviest) first."""
-    common = sorted(
-        (i for i in request.vector if i in passage.vector),
-        key=lambda i: -request.vector[i] * passage.vector[i],
-    )
+    of a compound or a generic word. Best (heaviest for the request) first. ``theirs`` and
+    ``ours`` are the spans' ``analyzer.surfaces`` when the caller has them already."""
+    theirs = analyzer.surfaces(passage.span.text, passage.lang) if theirs is None else theirs
+    common = sorted((i for i in request.vector if vocabulary[i] in theirs), key=lambda i: -request.vector[i])
     if not common:
         return (), ()
-    theirs = analyzer.surfaces(passage.span.text, passage.lang)
-    ours = analyzer.surfaces(request.span.text, request.lang)
+    ours = analyzer.surfaces(request.span.text, request.lang) if ours is None else ours
     mentor_words: list[str] = []
     own_words: list[str] = []
     for i in common:

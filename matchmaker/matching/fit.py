@@ -28,6 +28,7 @@ from .views import CharView, count_matrix, gather_rows, idf_from_df, l2_rows, so
 
 FIELDS = ("challenges", "experiences", "description")  # the columns of ``Fitted.langs``
 DESCRIPTION_WEIGHT = 0.35  # how much the free description counts beside challenges/experiences
+BALANCE_LANGUAGES = True  # document frequencies per language, averaged (see language_balanced_df)
 SPLIT_ABOVE = 30_000  # texts from which a child process takes half of them (see _tokenize_all)
 
 
@@ -238,7 +239,9 @@ def fit_vectors(
         counts.append(_counts(rows, cols, n, len(vocabulary), weights))
         del rows, cols, weights
     docs = sum(int(np.count_nonzero(np.diff(c.indptr))) for c in counts)
-    df = sum(np.bincount(c.indices, minlength=len(vocabulary)) for c in counts)
+    df = language_balanced_df(counts, text_langs, len(vocabulary)) if BALANCE_LANGUAGES else (
+        sum(np.bincount(c.indices, minlength=len(vocabulary)) for c in counts)
+    )
     idf = idf_from_df(np.asarray(df), docs) * generality_factors(vocabulary)
     chal, exp, desc = (tfidf(c, idf, copy=False) for c in counts)
     del counts
@@ -273,6 +276,32 @@ def fit_vectors(
         vocabulary, idf, need, offer, word_counts[0], word_counts[1], chars, gram_lengths[1], text_langs, fitted,
         found_passages, keyword_lists,
     )
+
+
+def language_balanced_df(counts, langs: np.ndarray, width: int) -> np.ndarray:
+    """Document frequencies as if every language present had as many texts as the others.
+
+    A word's share of the texts is taken per language and averaged over the languages that have
+    texts, then scaled back to the whole corpus. In a corpus of one language this is the plain
+    document frequency. In a mostly Dutch corpus with a few English texts, a word every English
+    text uses (teachers, programme, trainees) is common among English texts, and its idf says so,
+    instead of looking rare because English is: the language a text is written in is then no
+    reason for two texts to meet.
+    """
+    per_lang = np.zeros((len(LANGUAGES), width), dtype=np.float64)
+    texts = np.zeros(len(LANGUAGES), dtype=np.int64)
+    for field, c in enumerate(counts):
+        has_text = np.diff(c.indptr) > 0
+        rows = np.repeat(np.arange(c.shape[0]), np.diff(c.indptr))
+        for code in range(len(LANGUAGES)):
+            in_lang = langs[:, field] == code
+            texts[code] += int(np.count_nonzero(in_lang & has_text))
+            per_lang[code] += np.bincount(c.indices[in_lang[rows]], minlength=width)
+    present = texts > 0
+    if present.sum() <= 1:
+        return per_lang.sum(axis=0)
+    share = (per_lang[present] / texts[present, None]).mean(axis=0)
+    return share * texts.sum()
 
 
 def passage_rows(profiles, mentors, langs, table, features, stem_of, phrases, feature_names, remap, idf) -> Passages:
