@@ -603,19 +603,33 @@ class MatchIndex:
         lang = LANGUAGES[self._langs[pos, EXPERIENCES]] if pos is not None else "nl"
         return ev.is_whole(self.analyzer, surface, feature, lang) and not ev.is_generic(surface, lang)
 
+    def _offer_signature(self, pos: int) -> frozenset[int]:
+        """The two heaviest features of a profile's offer: near-identical offers share one."""
+        cols, weights = self._offer_row(pos)
+        if cols.size <= 2:
+            return frozenset(cols.tolist())
+        return frozenset(cols[np.argpartition(-weights, 1)[:2]].tolist())
+
+    def _offer_cosine(self, a: int, b: int) -> float:
+        cols_a, w_a = self._offer_row(a)
+        cols_b, w_b = self._offer_row(b)
+        _cols, ia, ib = _common(cols_a, cols_b)
+        return float(np.dot(w_a[ia], w_b[ib]))
+
     def _collapse_duplicates(self, pool: np.ndarray, order: np.ndarray, limit: int):
         """``order`` with near-identical mentors shown once (the older, then the fuller one, in
-        the better place). Returns (order, {kept index: keys collapsed into it})."""
+        the better place). Returns (order, {kept index: keys collapsed into it}). Only offers that
+        share one of their two heaviest features are compared."""
         kept: list[int] = []
         collapsed: dict[int, list[str]] = {}
-        if order.size < 2:
-            return order[:limit], collapsed
-        offers = self.offer[pool[order]]
-        alike = (offers @ offers.T).toarray() >= DUPLICATE_COSINE  # one product for all pairs
-        slot_of = {int(j): i for i, j in enumerate(order.tolist())}
+        signature = {j: self._offer_signature(int(pool[j])) for j in order.tolist()}
+
+        def alike(k: int, j: int) -> bool:
+            return bool(signature[k] & signature[j]) and self._offer_cosine(int(pool[k]), int(pool[j])) >= DUPLICATE_COSINE
+
         for j in order.tolist():
             pos = int(pool[j])
-            twin = next((k for k in kept if alike[slot_of[k], slot_of[j]]), None)
+            twin = next((k for k in kept if alike(k, j)), None)
             if twin is None:
                 kept.append(j)
                 continue
