@@ -79,6 +79,46 @@ def _rate(env: dict, name: str, default: str) -> str:
     return raw
 
 
+def base_url(env: dict, production: bool) -> str:
+    """BASE_URL, the address every emailed link starts with (never the request's Host).
+
+    Required in production; in development it defaults to the local server."""
+    from urllib.parse import urlsplit
+
+    raw = (env.get("BASE_URL") or "").strip()
+    if not raw:
+        if production:
+            raise ConfigError("BASE_URL is not set: refusing to start in production without the site's own address")
+        return "http://localhost:5000"
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"BASE_URL must be an address such as https://matchmaker.example.org, got {raw!r}")
+    if production and parts.scheme != "https":
+        raise ConfigError(f"BASE_URL must start with https:// in production, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def mail_settings(env: dict, production: bool) -> dict:
+    """SMTP_* and MAIL_FILE_DIR. Production sends mail over SMTP, or writes it to files when
+    MAIL_FILE_DIR says so explicitly; it refuses to start with neither."""
+    host = env.get("SMTP_HOST") or None
+    file_dir = env.get("MAIL_FILE_DIR") or None
+    if production and not host and not file_dir:
+        raise ConfigError(
+            "SMTP_HOST is not set: refusing to start in production without a way to send mail "
+            "(set SMTP_HOST, or MAIL_FILE_DIR to write messages to files)"
+        )
+    return {
+        "SMTP_HOST": host,
+        "SMTP_PORT": _int(env, "SMTP_PORT", 25),
+        "SMTP_USERNAME": env.get("SMTP_USERNAME") or None,
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS")),
+        "MAIL_FILE_DIR": file_dir,
+        "MAIL_FROM": env.get("MAIL_FROM", "Matchmaker <matchmaker@localhost>"),
+    }
+
+
 def from_environment(instance_path: str, env: dict | None = None) -> dict:
     """All settings, read from ``env`` (default: os.environ)."""
     env = dict(os.environ if env is None else env)
@@ -94,15 +134,15 @@ def from_environment(instance_path: str, env: dict | None = None) -> dict:
         "REDIS_URL": env.get("REDIS_URL") or None,
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "matchmaker"),
+        # Redis down: count in this process's memory until it is back, never a 500 (the
+        # connection's timeouts are in security.py).
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "LOGIN_RATE_LIMIT": _rate(env, "LOGIN_RATE_LIMIT", "10 per minute"),
+        "LOGIN_ACCOUNT_RATE_LIMIT": _rate(env, "LOGIN_ACCOUNT_RATE_LIMIT", "20 per hour"),
         "SUGGESTIONS_RATE_LIMIT": _rate(env, "SUGGESTIONS_RATE_LIMIT", "120 per minute"),
-        "SMTP_HOST": env.get("SMTP_HOST") or None,
-        "SMTP_PORT": _int(env, "SMTP_PORT", 25),
-        "SMTP_USERNAME": env.get("SMTP_USERNAME") or None,
-        "SMTP_PASSWORD": env.get("SMTP_PASSWORD") or None,
-        "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS")),
-        "MAIL_FROM": env.get("MAIL_FROM", "Matchmaker <matchmaker@localhost>"),
-        "BASE_URL": env.get("BASE_URL") or None,
+        **mail_settings(env, production),
+        "BASE_URL": base_url(env, production),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -113,6 +153,8 @@ def from_environment(instance_path: str, env: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "nl",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
         "PROXY_FIX_HOPS": _int(env, "PROXY_FIX_HOPS", 0),
+        # Take the host from X-Forwarded-Host only when the proxy overwrites it (security.py).
+        "PROXY_TRUST_FORWARDED_HOST": _bool(env.get("PROXY_TRUST_FORWARDED_HOST")),
         # The matching index per worker (see services/matching.py).
         "INDEX_VERSION_TTL": _number(env, "INDEX_VERSION_TTL", 0.5, 0.0, 60.0),
         "INDEX_REFIT_SHARE": _number(env, "INDEX_REFIT_SHARE", 0.02, 0.0, 1.0),

@@ -102,6 +102,9 @@ class Partnership(Timestamps, db.Model):
     contact_name: Mapped[str | None] = mapped_column(String(200))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    # Bumped by every profile edit (services/profiles.py); an edit based on an older version is
+    # refused instead of silently overwriting the newer one (the form's hidden field, If-Match).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", nullable=False)
 
     sector_rows: Mapped[list[PartnershipSector]] = relationship(
         back_populates="partnership", cascade="all, delete-orphan", lazy="selectin"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import re
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, request
 from flask_login import current_user
@@ -28,8 +32,48 @@ CSP = "; ".join(
 )
 
 
+# C0 controls, DEL and C1 controls: browsers drop tab, CR and LF from URLs, so "/\t/evil" is "//evil".
+_URL_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+MAX_JSON_DEPTH = 32  # the deepest legitimate body (an import with stories) is 5 levels deep
+
+
+def local_target(target) -> str | None:
+    """``target`` if it is a path on this site (safe for a redirect after log-in), else None.
+
+    The one check for every ``next`` parameter: control characters are dropped first (as a
+    browser would), then the target must start with a single ``/`` (not ``//`` or a slash and a backslash),
+    hold no backslash and have neither scheme nor host."""
+    if not isinstance(target, str):
+        return None
+    target = _URL_CONTROL_RE.sub("", target).strip()
+    if not target.startswith("/") or target.startswith(("//", "/\\")) or "\\" in target:
+        return None
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return None
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def safe_next(target, default: str) -> str:
+    """``target`` when it is local (see ``local_target``), otherwise ``default``."""
+    return local_target(target) or default
+
+
 def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def login_account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def login_account_key() -> str:
+    """The account a log-in attempt is for (hashed: no addresses in the limiter's storage)."""
+    email = request.form.get("email", "") if request.method == "POST" else ""
+    return "account:" + hashlib.sha256(email.strip().lower().encode("utf-8", "replace")).hexdigest()[:32]
 
 
 def suggestions_limit() -> str:
@@ -42,16 +86,69 @@ def failed(response) -> bool:
 
 
 # Limits, applied to the views in web/auth.py, web/member.py and the API.
-login_limited = limiter.limit(login_limit, methods=["POST"], deduct_when=failed, scope="login")
+_login_per_address = limiter.limit(login_limit, methods=["POST"], deduct_when=failed, scope="login")
+_login_per_account = limiter.limit(
+    login_account_limit, key_func=login_account_key, methods=["POST"], deduct_when=failed, scope="login-account"
+)
+
+
+def login_limited(view):
+    """Failed log-ins are limited per client address and, against guessing from many
+    addresses, per account."""
+    return _login_per_address(_login_per_account(view))
+
+
 reset_limited = limiter.limit("5 per 15 minutes", methods=["POST"], scope="password-reset")
 register_limited = limiter.limit("10 per hour", methods=["POST"], scope="register")
 suggestions_limited = limiter.limit(suggestions_limit, scope="suggestions")
 
 
+def _json_depth(value) -> int:
+    """How deeply lists and objects nest in ``value`` (iterative: no recursion to exhaust)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def refuse_hostile_json(body: bytes) -> None:
+    """400 for JSON that would break the parsers further on: nesting deeper than
+    MAX_JSON_DEPTH (Python's parser recurses) and integers past Python's digit limit.
+    Malformed JSON is left to the API's own parser, which names the problem."""
+    try:
+        value = json.loads(body)
+    except RecursionError:
+        abort(400, description=f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return
+    except ValueError:  # e.g. "Exceeds the limit (4300 digits) for integer string conversion"
+        abort(400, description="the JSON holds a number too large to read")
+    if _json_depth(value) > MAX_JSON_DEPTH:
+        abort(400, description=f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep")
+
+
+def redis_client_options() -> dict:
+    """For every Redis connection: give up within half a second, retry once without waiting
+    (redis-py's default backs off for seconds, on every request while Redis is down)."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return {"socket_connect_timeout": 0.5, "socket_timeout": 0.5, "retry": Retry(NoBackoff(), 1)}
+
+
 def init_app(app: Flask) -> None:
     hops = app.config.get("PROXY_FIX_HOPS") or 0
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
+        # X-Forwarded-Host and -Prefix only when the proxy is known to overwrite them
+        # (PROXY_TRUST_FORWARDED_HOST): otherwise a client could send its own. Emailed links
+        # never depend on them anyway (they are built from BASE_URL).
+        trusted = hops if app.config.get("PROXY_TRUST_FORWARDED_HOST") else 0
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=trusted, x_prefix=trusted)
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis://", "rediss://", "unix://")):
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_client_options())
     limiter.init_app(app)
     production = app.config.get("MATCHMAKER_ENV") == "production"
 
@@ -65,6 +162,8 @@ def init_app(app: Flask) -> None:
             form_encoded = request.mimetype == "application/x-www-form-urlencoded"
             if b"\x00" in body or b"\\u0000" in body or (form_encoded and b"%00" in body):
                 abort(400, description="the request contains a NUL character")
+            if body and request.is_json:
+                refuse_hostile_json(body)
 
     @app.after_request
     def security_headers(response):

@@ -97,6 +97,7 @@ MATRIX = {
     ("api.get_partnership", "GET"): (f"/api/v1/partnerships/{M}", None, PUBLIC),
     ("api.partnership_suggestions", "GET"): (f"/api/v1/partnerships/{A}/suggestions", None, PUBLIC),
     ("api.me", "GET"): ("/api/v1/me", None, SIGNED_IN),
+    ("api.own_profile", "GET"): ("/api/v1/me/partnership", None, API_MEMBER),
     ("api.update_partnership", "PUT"): ("/api/v1/me/partnership", {"name": "Nieuwe naam", "sectors": ["vo"], "founded": 2012}, API_MEMBER),
     ("api.my_suggestions", "GET"): ("/api/v1/me/suggestions", None, API_MEMBER),
     ("api.list_introductions", "GET"): ("/api/v1/introductions", None, SIGNED_IN),

@@ -114,6 +114,8 @@ def test_production_cookies_are_secure_and_refuse_a_missing_key(tmp_path, monkey
     from matchmaker.config import ConfigError
 
     monkeypatch.setenv("MATCHMAKER_ENV", "production")
+    monkeypatch.setenv("BASE_URL", "https://matchmaker.example.org")  # required too (test_security_findings.py)
+    monkeypatch.setenv("SMTP_HOST", "smtp.internal")
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ConfigError):
         create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})

@@ -203,22 +203,73 @@ def me():
     return {"email": current_user.email, "role": current_user.role, "partnership": profile_service.to_record(p) if p else None}
 
 
+ETAG_HEADER = {"ETag": {"description": "the profile's version; send it back in If-Match", "schema": {"type": "string"}}}
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "the ETag of the profile this edit is based on: when someone saved the profile since, "
+    "the edit is refused with 412 and nothing is written. Without If-Match (or with *) the PUT replaces "
+    "the profile whatever its version.",
+}
+
+
+def etag_of(p) -> str:
+    return f'"v{p.version}"'
+
+
+def expected_version(p) -> int | None:
+    """The version an edit may replace: None without If-Match (or with ``*``); 412 when the
+    If-Match names no current version. The service checks it again atomically when it writes."""
+    if not request.if_match or request.if_match.star_tag:
+        return None
+    if not request.if_match.contains(etag_of(p).strip('"')):
+        stale(p.version)
+    return p.version
+
+
+def stale(current: int):
+    abort(
+        412,
+        message="the profile was changed since the version in If-Match; read it again (its ETag) and send your edit based on it",
+        headers={"ETag": f'"v{current}"'},
+    )
+
+
+@blp.get("/me/partnership")
+@signed_in
+@blp.response(200, s.Profile, headers=ETAG_HEADER)
+@errors(401, 404)
+def own_profile():
+    """The caller's profile in the exchange format; its ETag is the version to send in If-Match."""
+    p = own_partnership()
+    return profile_service.to_record(p), 200, {"ETag": etag_of(p)}
+
+
 @blp.put("/me/partnership")
 @signed_in
 @blp.arguments(s.ProfileInput)
-@blp.response(200, s.Profile)
-@errors(401, 403, 404, 422)
+@blp.response(200, s.Profile, headers=ETAG_HEADER)
+@blp.doc(parameters=[IF_MATCH])
+@errors(401, 403, 404, 412, 422)
 def update_partnership(data):
-    """Replace the caller's profile (every field of the exchange format but the key)."""
+    """Replace the caller's profile (every field of the exchange format but the key).
+
+    Send the ETag of ``GET /me/partnership`` in If-Match: an edit based on an older version is
+    refused with 412 instead of silently undoing someone else's change."""
     p = own_partnership()
+    expected = expected_version(p)
     record = dict(data, key=p.key)
     if record.get("contact") is None:
         record.pop("contact", None)
     try:
-        p = profile_service.save_profile(record, existing=p)
+        p = profile_service.save_profile(record, existing=p, expected_version=expected)
     except ValidationError as exc:
         bad_input(exc)
-    return profile_service.to_record(p)
+    except profile_service.StaleProfile as exc:
+        stale(exc.current)
+    return profile_service.to_record(p), 200, {"ETag": etag_of(p)}
 
 
 @blp.get("/me/suggestions")

@@ -8,7 +8,8 @@ import secrets
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -98,6 +99,7 @@ def create_admin(email: str, password: str) -> User:
     user.role = "admin"
     user.password_hash = hash_password(password)
     user.session_version += 1
+    revoke_all_tokens(user)
     db.session.commit()
     return user
 
@@ -144,9 +146,10 @@ def register(email: str, password: str, profile_record: dict) -> User | None:
     """Start a registration: a member account and its partnership profile, all or nothing.
 
     The account and profile stay inactive until the address is confirmed by email. When the
-    address already has an account, nothing is created and its owner gets a notice instead;
-    the caller shows the same "check your email" answer either way, so registration does not
-    reveal which addresses have accounts. Returns the new user, or None.
+    address already has an account, nothing is created and its owner gets a notice instead.
+    Known and unknown addresses get the same answer after the same work (the checks, a
+    password hash, one email), so registration does not reveal which addresses have accounts:
+    a taken key is refused alike for both. Returns the new user, or None.
     """
     errors: dict[str, str] = {}
     for check in (lambda: clean_email(email), lambda: check_password_rules(password)):
@@ -160,6 +163,9 @@ def register(email: str, password: str, profile_record: dict) -> User | None:
         errors.update({f"profile.{k}": v for k, v in exc.fields.items()})
     if errors:
         raise ValidationError(errors)
+    if _key_taken(profile_record["key"]):
+        raise _key_taken_error()
+    password_hash = hash_password(password)  # for a known address too: the same time either way
     existing = find_user(email)
     if existing is not None:
         notifications.already_registered(existing, notifications.absolute_url("auth.forgot_password"))
@@ -167,11 +173,20 @@ def register(email: str, password: str, profile_record: dict) -> User | None:
     try:
         partnership = save_profile(profile_record, commit=False)
         partnership.active = False
-        user = create_user(email, password, partnership=partnership, commit=False, confirmed=False)
+        user = User(email=clean_email(email), password_hash=password_hash, role="member", partnership=partnership)
+        db.session.add(user)
         db.session.commit()
     except ValidationError as exc:
         db.session.rollback()
         raise ValidationError({f"profile.{k}": v for k, v in exc.fields.items()}) from None
+    except IntegrityError:
+        # A parallel registration took the key or the address between the checks and the commit.
+        db.session.rollback()
+        if _key_taken(profile_record["key"]):
+            raise _key_taken_error() from None
+        if find_user(email) is not None:
+            return None  # as for any known address
+        raise
     except Exception:
         db.session.rollback()
         raise
@@ -179,17 +194,33 @@ def register(email: str, password: str, profile_record: dict) -> User | None:
     return user
 
 
+def _key_taken(key) -> bool:
+    return db.session.scalar(select(Partnership.id).where(Partnership.key == key)) is not None
+
+
+def _key_taken_error() -> ValidationError:
+    return ValidationError({"profile.key": _("is already used by another partnership")})
+
+
 def _confirm_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRM_SALT)
 
 
+def _account_state(user: User) -> str:
+    """A digest of what a confirmation link is good for: it stops working once the address is
+    confirmed (so it works once), or the password, address or sessions changed."""
+    state = f"{user.id}|{user.email}|{user.password_hash}|{user.session_version}|{user.email_confirmed_at is not None}"
+    return hashlib.sha256(state.encode()).hexdigest()[:24]
+
+
 def send_confirmation(user: User) -> None:
-    token = _confirm_serializer().dumps({"uid": user.id, "email": user.email})
+    token = _confirm_serializer().dumps({"uid": user.id, "st": _account_state(user)})
     notifications.confirm_email(user, notifications.absolute_url("auth.confirm_email", token=token))
 
 
 def confirm_email(token: str) -> User | None:
-    """Confirm the address behind a link; activates the account's partnership. None if invalid."""
+    """Confirm the address behind a link and activate the account's partnership; None if the
+    link is invalid, expired or already used. Confirming does not sign anyone in."""
     from .profiles import bump_data_version
 
     try:
@@ -199,14 +230,15 @@ def confirm_email(token: str) -> User | None:
     if not isinstance(data, dict) or not isinstance(data.get("uid"), int):
         return None
     user = get_by_id(User, data["uid"])
-    if user is None or user.email != data.get("email") or not user.active:
+    if user is None or not user.active or user.email_confirmed_at is not None:
         return None
-    if user.email_confirmed_at is None:
-        user.email_confirmed_at = utcnow()
-        if user.partnership is not None and not user.partnership.active:
-            user.partnership.active = True
-            bump_data_version()
-        db.session.commit()
+    if not secrets.compare_digest(str(data.get("st", "")), _account_state(user)):
+        return None
+    user.email_confirmed_at = utcnow()
+    if user.partnership is not None and not user.partnership.active:
+        user.partnership.active = True
+        bump_data_version()
+    db.session.commit()
     return user
 
 
@@ -252,6 +284,14 @@ def revoke_token(user: User, token_id: int) -> bool:
     return True
 
 
+def revoke_all_tokens(user: User) -> None:
+    """End every API token of ``user`` (in the caller's transaction): on a password change or
+    reset, and on deactivation."""
+    db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+    )
+
+
 def tokens_of(user: User) -> list[ApiToken]:
     return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
 
@@ -263,6 +303,7 @@ def change_password(user: User, current: str, new: str) -> None:
     check_password_rules(new, "new_password")
     user.password_hash = hash_password(new)
     user.session_version += 1
+    revoke_all_tokens(user)
     db.session.commit()
 
 
@@ -274,11 +315,15 @@ def end_all_sessions(user: User) -> None:
 def set_user_active(user: User, active: bool) -> None:
     user.active = active
     user.session_version += 1
+    if not active:
+        revoke_all_tokens(user)
     db.session.commit()
 
 
 def _fingerprint(user: User) -> str:
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+    """Changes with the password (every hash has its own salt) and the session version, so a
+    reset link works once and dies with a password change, log-out everywhere or deactivation."""
+    return hashlib.sha256(f"{user.password_hash}|{user.session_version}".encode()).hexdigest()[:16]
 
 
 def _serializer():
@@ -319,5 +364,6 @@ def reset_password(token: str, new: str) -> User:
     check_password_rules(new, "password")
     user.password_hash = hash_password(new)
     user.session_version += 1
+    revoke_all_tokens(user)
     db.session.commit()
     return user

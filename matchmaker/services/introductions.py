@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..matching.eligibility import MatchContext, ineligibility
 from ..models import OPEN_INTRO_STATES, Introduction, IntroductionEvent, Partnership, User, get_by_id, utcnow
-from . import notifications
+from . import locks, notifications
 from .matching import excluded_pairs, mentor_load
 from .profiles import contains, to_engine_profile
 from .validation import ValidationError
@@ -133,12 +133,33 @@ REFUSALS = {
 def request_introduction(
     mentee: Partnership, mentor: Partnership, message: str, actor: User, *, by_admin: bool = False
 ) -> Introduction:
-    """Ask ``mentor`` to meet ``mentee``. Checks eligibility and capacity; records and notifies."""
+    """Ask ``mentor`` to meet ``mentee``. Checks eligibility and capacity; records and notifies.
+
+    The mentor's row is locked before anything is counted, so parallel requests for one mentor
+    queue there: the capacity check and the insert are one step, and a mentor never gets more
+    open introductions than its capacity."""
     message = _clean_text(message, "message")
     if not by_admin and actor.partnership_id != mentee.id:
         raise NotAllowed("only the partnership itself can ask for its introductions")
     if by_admin and not actor.is_admin:
         raise NotAllowed("only an admin can make introductions for others")
+    locks.for_update(Partnership, mentor.id)  # re-reads capacity and openness under the lock
+    try:
+        intro = _new_introduction(mentee, mentor, message, actor, by_admin)
+    except TransitionError:
+        db.session.rollback()  # release the lock now, not at the end of the request
+        raise
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent request for the same pair won the race
+        db.session.rollback()
+        raise TransitionError("an introduction between these partnerships is already under way") from None
+    notifications.introduction_changed(intro)
+    return intro
+
+
+def _new_introduction(mentee: Partnership, mentor: Partnership, message: str, actor: User, by_admin: bool) -> Introduction:
+    """The checks and the new row of ``request_introduction`` (called with the mentor locked)."""
     if not mentee.active or not mentor.active:
         raise TransitionError("this partnership is no longer active", code="not_found")
     if open_introduction(mentee, mentor) is not None:
@@ -163,17 +184,15 @@ def request_introduction(
     )
     db.session.add(intro)
     _record(intro, None, actor, "by admin" if by_admin else "")
-    try:
-        db.session.commit()
-    except IntegrityError:  # a concurrent request for the same pair won the race
-        db.session.rollback()
-        raise TransitionError("an introduction between these partnerships is already under way") from None
-    notifications.introduction_changed(intro)
     return intro
 
 
 def transition(intro: Introduction, action: str, actor: User, *, note: str = "", rating=None, feedback=None) -> Introduction:
-    """Apply one action of the state machine, as ``actor``. Raises on anything not allowed."""
+    """Apply one action of the state machine, as ``actor``. Raises on anything not allowed.
+
+    The state changes with one conditional update (``… WHERE state = <the state read>``): of two
+    racing transitions exactly one finds the state it read and wins; the other changes nothing,
+    sends no mail and gets a TransitionError (409)."""
     rule = TRANSITIONS.get(action)
     if rule is None:
         raise TransitionError(f"unknown action {action!r}", code="bad_request")
@@ -182,23 +201,36 @@ def transition(intro: Introduction, action: str, actor: User, *, note: str = "",
         raise NotAllowed("this introduction is not yours")
     if not roles & set(rule.roles):
         raise NotAllowed(f"you cannot {action} this introduction")
-    if intro.state not in rule.source:
-        raise TransitionError(f"cannot {action} an introduction that is {intro.state.replace('_', ' ')}")
+    source = intro.state
+    if source not in rule.source:
+        raise TransitionError(f"cannot {action} an introduction that is {source.replace('_', ' ')}")
     note = _clean_text(note, "note")
     if action == "complete":
-        intro.rating = _clean_rating(rating)
-        intro.feedback = _clean_text(feedback, "feedback")
-        intro.completed_at = utcnow()
-    if action in ("accept", "decline"):
-        intro.responded_at = utcnow()
-        if note:
-            intro.response = note
+        rating = _clean_rating(rating)
+        feedback = _clean_text(feedback, "feedback")
     if action == "accept":
         load = mentor_load().get(intro.mentor.key, 0)
         # The open request itself is part of the load; accepting must not push past capacity.
         if load > intro.mentor.mentor_capacity:
             raise TransitionError(REFUSALS["full"], code="full")
-    source = intro.state
+    claimed = db.session.execute(
+        update(Introduction)
+        .where(Introduction.id == intro.id, Introduction.state == source)
+        .values(state=rule.target)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:  # another transition came first
+        db.session.rollback()
+        now = intro.state.replace("_", " ")  # read again after the rollback
+        raise TransitionError(f"cannot {action} an introduction that is {now}")
+    if action == "complete":
+        intro.rating = rating
+        intro.feedback = feedback
+        intro.completed_at = utcnow()
+    if action in ("accept", "decline"):
+        intro.responded_at = utcnow()
+        if note:
+            intro.response = note
     intro.state = rule.target
     _record(intro, source, actor, note)
     db.session.commit()

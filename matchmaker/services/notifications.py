@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+import logging
+from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, render_template
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Introduction, Partnership, User
 from . import mail
 
+log = logging.getLogger(__name__)
+
 
 def absolute_url(endpoint: str, **values) -> str:
-    """An absolute link for emails: from the request, or from BASE_URL outside one."""
-    base = current_app.config.get("BASE_URL") or "http://localhost:5000"
-    ctx = nullcontext() if has_request_context() else current_app.test_request_context(base_url=base)
-    with ctx:
-        return url_for(endpoint, _external=True, **values)
+    """An absolute link for emails, always from BASE_URL: nothing a request says (Host,
+    X-Forwarded-Host, X-Forwarded-Prefix) reaches a link sent to someone else."""
+    base = urlsplit(current_app.config.get("BASE_URL") or "http://localhost:5000")
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def recipients(partnership: Partnership) -> list[str]:
@@ -33,8 +36,12 @@ def admins() -> list[str]:
 
 
 def _send(to: list[str], template: str, subject: str, **context) -> None:
-    body = render_template(f"email/{template}.txt", **context)
-    mail.send(to, subject, body)
+    """Render and send; a failure is logged, never raised (the change it reports is committed)."""
+    try:
+        body = render_template(f"email/{template}.txt", **context)
+        mail.send(to, subject, body)
+    except Exception:
+        log.exception("could not send the %s email", template)
 
 
 def introduction_changed(intro: Introduction) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
 from ..extensions import db
 from ..matching.profile import Profile
@@ -17,6 +17,15 @@ from .validation import KEY_RE, STORY_FIELDS, ValidationError, validate_document
 
 class NotFound(LookupError):
     """No such partnership (or it is not visible to the caller)."""
+
+
+class StaleProfile(Exception):
+    """The profile was saved by someone else after the version an edit was based on; the edit
+    wrote nothing. ``current`` is the version stored now."""
+
+    def __init__(self, current: int) -> None:
+        super().__init__(f"the profile was saved by someone else in the meantime (now version {current})")
+        self.current = current
 
 
 def bump_data_version() -> None:
@@ -140,13 +149,22 @@ def apply_stories(partnership: Partnership, stories: list[dict]) -> None:
     partnership.stories = rows[: len(stories)]
 
 
-def save_profile(record: dict, *, existing: Partnership | None = None, commit: bool = True) -> Partnership:
-    """Validate and store one profile (create, or update ``existing``)."""
+def save_profile(
+    record: dict, *, existing: Partnership | None = None, commit: bool = True, expected_version: int | None = None
+) -> Partnership:
+    """Validate and store one profile (create, or update ``existing``).
+
+    An update first bumps the partnership's version in one conditional update, which also locks
+    the row until the commit. With ``expected_version`` (the version the editor read) it is a
+    compare-and-set: when someone saved in between, StaleProfile is raised and nothing is
+    written. Without it the edit replaces whatever is stored."""
     data = validate_profile(record)
     if existing is None or existing.key != data["key"]:
         clash = db.session.scalar(select(Partnership.id).where(Partnership.key == data["key"]))
         if clash is not None and (existing is None or clash != existing.id):
             raise ValidationError({"key": _("is already used by another partnership")})
+    if existing is not None:
+        _claim_version(existing, expected_version)
     partnership = existing or Partnership()
     apply_profile(partnership, data)
     db.session.add(partnership)
@@ -154,6 +172,22 @@ def save_profile(record: dict, *, existing: Partnership | None = None, commit: b
     if commit:
         db.session.commit()
     return partnership
+
+
+def _claim_version(partnership: Partnership, expected: int | None) -> None:
+    stmt = update(Partnership).where(Partnership.id == partnership.id)
+    if expected is not None:
+        stmt = stmt.where(Partnership.version == expected)
+    stmt = stmt.values(version=Partnership.version + 1).execution_options(synchronize_session=False)
+    if db.session.execute(stmt).rowcount != 1:
+        db.session.rollback()
+        raise StaleProfile(current_version(partnership.id))
+    db.session.expire(partnership, ["version"])
+
+
+def current_version(partnership_id: int) -> int:
+    """The stored version of a partnership's profile (0 when it is gone)."""
+    return db.session.scalar(select(Partnership.version).where(Partnership.id == partnership_id)) or 0
 
 
 def set_active(partnership: Partnership, active: bool) -> None:
@@ -191,9 +225,13 @@ def import_document(document, progress=None) -> ImportResult:
                 row = Partnership()
                 db.session.add(row)
                 created += 1
+                apply_profile(row, record)
             else:
                 updated += 1
-            apply_profile(row, record)
+                before = to_record(row)
+                apply_profile(row, record)
+                if to_record(row) != before:  # an edit open elsewhere is now stale
+                    row.version = Partnership.version + 1
         if records:
             bump_data_version()
         db.session.commit()

@@ -100,13 +100,27 @@ class Report:
         return [row[i] for row in self.rows]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """One CSV cell that no spreadsheet runs as a formula: text starting with = + - @, a tab
+    or a carriage return gets a leading apostrophe (numbers stay numbers). Every CSV writer
+    passes its cells through here."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv(report: Report) -> str:
     """The report as CSV text with a header row."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(report.columns)
+    writer.writerow([csv_cell(c) for c in report.columns])
     for row in report.rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     return out.getvalue()
 
 

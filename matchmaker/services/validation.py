@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from ..matching.text import detect_language
 from ..models import SECTORS, STORY_LANGUAGES, STORY_OUTCOMES, STORY_VISIBILITIES
 
-KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+KEY_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # always with fullmatch: "$" allows a final "\n"
 TEXT_LIMIT = 5000
 FIELDS = (
     "key",
@@ -155,12 +155,12 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
 
     key = record.get("key")
     if "key" not in errors:
-        if not isinstance(key, str) or not KEY_RE.match(key):
+        if not isinstance(key, str) or not KEY_RE.fullmatch(key):
             errors["key"] = _("must be 1–64 characters a-z, 0-9 and '-', starting with a letter or digit")
         clean["key"] = key
 
     if "name" not in errors:
-        clean["name"] = _text(record.get("name"), "name", 200, errors, required=True)
+        clean["name"] = _one_line(record.get("name"), "name", 200, errors, required=True)
 
     sectors = record.get("sectors")
     if "sectors" not in errors:
@@ -173,7 +173,7 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
         else:
             clean["sectors"] = [s for s in SECTORS if s in sectors]
 
-    region = _text(record.get("region"), "region", 100, errors)
+    region = _one_line(record.get("region"), "region", 100, errors)
     clean["region"] = region or None
 
     founded = record.get("founded")
@@ -198,6 +198,8 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
         errors["institutions"] = _("must list at most %(limit)d institutions", limit=MAX_INSTITUTIONS)
     elif any(len(i.strip()) > 200 or not i.strip() for i in institutions):
         errors["institutions"] = _("each name must be 1–200 characters")
+    elif any(CONTROL_RE.search(i.strip()) for i in institutions):
+        errors["institutions"] = _("must be one line without control characters")
     else:
         clean["institutions"] = [i.strip() for i in institutions]
 
@@ -222,7 +224,7 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
         elif extra := sorted(set(contact) - {"name", "email"}):
             errors[f"contact.{extra[0]}"] = _("unknown field")
         else:
-            name = _text(contact.get("name"), "contact.name", 200, errors)
+            name = _one_line(contact.get("name"), "contact.name", 200, errors)
             email = contact.get("email")
             clean_email = None
             if email not in (None, ""):

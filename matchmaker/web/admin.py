@@ -12,12 +12,14 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import INTRO_STATES, User, get_by_id
 from ..services import accounts
+from ..security import safe_next
 from ..services import introductions as intro_service
 from ..services import profiles as profile_service
 from ..services import reviews as review_service
 from ..services import stats
 from ..services.validation import ValidationError
 from .forms import EmptyForm, ReviewForm
+from .helpers import page_number
 from .intros import error_message
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -43,10 +45,7 @@ def _partnership(key: str):
 
 
 def _back(default: str):
-    target = request.form.get("next")
-    if target and target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(default)
+    return redirect(safe_next(request.form.get("next"), default))
 
 
 @bp.get("/")
@@ -58,7 +57,7 @@ def dashboard():
 @bp.get("/review")
 @admin_required
 def review():
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number()
     q = (request.args.get("q") or "").strip()[:100] or None
     queue, total = review_service.review_queue(page=page, per_page=REVIEW_PAGE, q=q)
     reviews = review_service.reviews_for([item.mentee.id for item in queue])
@@ -115,7 +114,7 @@ def introduce(mentee_key: str, mentor_key: str):
 def introductions():
     state = request.args.get("state") if request.args.get("state") in INTRO_STATES else None
     q = (request.args.get("q") or "").strip()[:100] or None
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number()
     items, total = intro_service.list_all(state=state, q=q, page=page)
     return render_template("admin/introductions.html", items=items, total=total, state=state, q=q, states=INTRO_STATES,
                            page=page, form=EmptyForm())

@@ -8,20 +8,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..security import login_limited, register_limited, reset_limited
+from ..security import login_limited, register_limited, reset_limited, safe_next
 from ..services import accounts
 from ..services.validation import ValidationError
 from .forms import ChangePasswordForm, EmptyForm, ForgotForm, LoginForm, RegisterForm, ResetForm, TokenForm, apply_errors
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
-
-
-def safe_next(target: str | None, default: str) -> str:
-    """Only local paths: never redirect to another site after logging in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
 
 
 def start_session(user, remember: bool = False) -> None:
@@ -57,13 +50,14 @@ def check_email():
 
 @bp.get("/register/confirm/<token>")
 def confirm_email(token: str):
+    # The link confirms the address once; it signs nobody in (a forwarded or leaked link is no
+    # password). The owner logs in next and lands on the suggestions.
     user = accounts.confirm_email(token)
     if user is None:
-        flash(_("Deze bevestigingslink is ongeldig of verlopen. Log in om een nieuwe te krijgen."), "error")
+        flash(_("Deze bevestigingslink is ongeldig, verlopen of al gebruikt. Log in; is uw adres nog niet bevestigd, dan sturen we een nieuwe link."), "error")
         return redirect(url_for("auth.login"))
-    start_session(user)
-    flash(_("Welkom! Uw e-mailadres is bevestigd en uw partnerschap staat erin. Hieronder ziet u van wie u kunt leren."), "success")
-    return redirect(url_for("web.suggestions"))
+    flash(_("Uw e-mailadres is bevestigd en uw partnerschap staat erin. Log in om te zien van wie u kunt leren."), "success")
+    return redirect(url_for("auth.login", next=url_for("web.suggestions")))
 
 
 @bp.route("/login", methods=["GET", "POST"])

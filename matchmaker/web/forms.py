@@ -94,6 +94,32 @@ class ProfileForm(FlaskForm):
         self.contact_email.data = p.contact_email or ""
 
 
+class EditProfileForm(ProfileForm):
+    # The version of the profile the form was filled from: a save based on an older one is
+    # refused (someone else saved in between) instead of silently undoing their change.
+    version = HiddenField()
+
+    def expected_version(self) -> int:
+        raw = (self.version.data or "").strip()
+        return int(raw) if raw.isdigit() and len(raw) < 10 else 0  # 0 matches no stored version
+
+    def differences(self, stored: dict, key: str) -> list[tuple[str, str]]:
+        """(label, value stored now) for each field where the stored profile differs from this form."""
+        mine = self.to_record(key=key)
+        pairs = [("contact_name", ("contact", "name")), ("contact_email", ("contact", "email"))]
+        out = []
+        for name in ("name", "sectors", "region", "founded", "schools_count", "institutions", "description",
+                     "challenges", "experiences", "open_to_mentor", "mentor_capacity", *(n for n, _ in pairs)):
+            path = dict(pairs).get(name, (name,))
+            theirs, ours = stored, mine
+            for part in path:
+                theirs, ours = (theirs or {}).get(part), (ours or {}).get(part)
+            if (theirs or None) != (ours or None):
+                shown = ", ".join(map(str, theirs)) if isinstance(theirs, list) else theirs
+                out.append((str(getattr(self, name).label.text), "" if shown is None else str(shown)))
+        return out
+
+
 def apply_errors(form: FlaskForm, error: ValidationError, prefix: str = "") -> None:
     """Show the service's field messages beside the matching form fields."""
     for field, message in error.fields.items():

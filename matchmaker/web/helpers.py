@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask
+from flask import Flask, request
 from markupsafe import Markup, escape
 from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
@@ -41,6 +41,16 @@ ERROR_TEXTS = {
     429: _l("Te veel pogingen achter elkaar. Wacht een minuut en probeer het opnieuw."),
     500: _l("Er ging aan onze kant iets mis. Probeer het later opnieuw."),
 }
+
+
+MAX_PAGE = 100_000  # far past any real list; keeps the offset a small number for every database
+
+
+def page_number() -> int:
+    """``?page=`` as a page number from 1 to MAX_PAGE; anything else ("1e20", "-3", 10**20) is
+    read as the nearest page, never passed on to the database as an oversized offset."""
+    page = request.args.get("page", 1, type=int) or 1
+    return min(max(page, 1), MAX_PAGE)
 
 
 def locale_code() -> str:

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..security import safe_next
 from ..services import introductions as intro_service
 from ..services import profiles as profile_service
 from ..services.validation import ValidationError
@@ -78,10 +79,16 @@ def _visible_introduction(intro_id: int):
     return intro
 
 
+TRANSITION_STATUS = {"not_found": 404, "bad_request": 400}  # every other refusal: 409 Conflict
+
+
 @bp.get("/<int:intro_id>")
 @login_required
 def detail(intro_id: int):
-    intro = _visible_introduction(intro_id)
+    return _detail(_visible_introduction(intro_id))
+
+
+def _detail(intro):
     return render_template(
         "intros/detail.html",
         intro=intro,
@@ -111,10 +118,9 @@ def act(intro_id: int, action: str):
     except intro_service.NotAllowed:
         abort(403)
     except intro_service.TransitionError as exc:
+        # Refused by the state machine (e.g. a parallel withdraw came first): nothing changed.
         flash(error_message(exc), "error")
+        return _detail(intro), TRANSITION_STATUS.get(exc.code, 409)
     else:
         flash(ACTION_MESSAGES[action](), "success")
-    target = request.form.get("next")
-    if target and target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(url_for("intros.detail", intro_id=intro.id))
+    return redirect(safe_next(request.form.get("next"), url_for("intros.detail", intro_id=intro.id)))

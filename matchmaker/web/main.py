@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 
 from ..models import SECTORS
+from ..security import safe_next
+from .helpers import page_number
 from ..services import profiles as profile_service
 from ..services.matching import suggest, too_little_text
 
@@ -19,7 +21,7 @@ def index():
         sector = None
     region = (request.args.get("region") or "").strip()[:100] or None
     q = (request.args.get("q") or "").strip()[:200] or None
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_number()
     items, total = profile_service.list_partnerships(sector=sector, region=region, q=q, page=page, per_page=PER_PAGE)
     return render_template(
         "main/index.html",
@@ -51,7 +53,4 @@ def language():
     lang = request.form.get("lang")
     if lang in ("nl", "en"):
         session["lang"] = lang
-    target = request.form.get("next") or url_for("main.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next"), url_for("main.index")))

@@ -15,7 +15,7 @@ from ..services import introductions as intro_service
 from ..services import matching as matching_service
 from ..services import profiles as profile_service
 from ..services.validation import ValidationError
-from .forms import EmptyForm, ProfileForm, apply_errors
+from .forms import EditProfileForm, EmptyForm, apply_errors
 
 bp = Blueprint("web", __name__)
 
@@ -49,14 +49,21 @@ def home(p):
 @bp.route("/profile/edit", methods=["GET", "POST"])
 @partnership_required
 def edit_profile(p):
-    form = ProfileForm()
+    form = EditProfileForm()
     if request.method == "GET":
         form.fill_from(p)
+        form.version.data = str(p.version)
     elif form.validate_on_submit():
         try:
-            profile_service.save_profile(form.to_record(key=p.key), existing=p)
+            profile_service.save_profile(form.to_record(key=p.key), existing=p, expected_version=form.expected_version())
         except ValidationError as exc:
             apply_errors(form, exc)
+        except profile_service.StaleProfile as exc:
+            # Someone saved in between: keep everything typed here in the form, show what is
+            # stored now, and let a second save (now based on the stored version) replace it.
+            differences = form.differences(profile_service.to_record(p), p.key)
+            form.version.data = str(exc.current)
+            return render_template("member/edit_profile.html", form=form, p=p, stale=differences), 409
         else:
             flash(_("Het profiel is opgeslagen."), "success")
             return redirect(url_for("web.home"))
