@@ -47,6 +47,7 @@ def index():
                 experiences="Alle scholen beoordelen stagiairs met één gedeelde rubric; beoordelaars worden elk jaar samen geschoold op dezelfde criteria.",
             ),
             P("beoordelaars", experiences="Onze beoordelaars kalibreren twee keer per jaar met video's van lessen."),
+            P("kalibratie", experiences="Twee keer per jaar bekijken de beoordelaars samen video's van lessen en kalibreren hun oordeel."),
             P("starters", experiences="Elke beginnende docent krijgt een coach en bezoekt de startersacademie."),
             P("onderzoek", experiences="Leraren en studenten doen samen praktijkonderzoek op school."),
             P("krimp", experiences="Kleine plattelandsscholen delen één schoolopleider en stageplekken per school."),

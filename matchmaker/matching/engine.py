@@ -438,11 +438,13 @@ class MatchIndex:
             if not any(r.kind in ("term", "theme") for r in reasons):
                 words = list(dict.fromkeys(w for e in evidence for w in e.words))[:3]
                 reasons.extend(Reason("term", w, w) for w in words)
-            if same_sector[j]:
+            textual = any(r.kind in ("term", "theme") for r in reasons)
+            # Sector and region only beside a reason in the texts; otherwise the quoted passage explains.
+            if same_sector[j] and textual:
                 shared = [s for s in cand.sectors if s in mentee.sectors]
                 names = ", ".join(shared)
                 reasons.append(Reason("sector", f"zelfde sector: {names}", f"same sector: {names}"))
-            if same_region[j]:
+            if same_region[j] and textual:
                 reasons.append(Reason("region", f"zelfde regio: {cand.region}", f"same region: {cand.region}"))
             reasons.extend(context.prior_reasons(mentee.key, cand.key))
             results.append(
@@ -601,7 +603,7 @@ class MatchIndex:
         """Whether a shared word, as written, is a whole, specific word worth showing."""
         pos = self.position.get(profile.key)
         lang = LANGUAGES[self._langs[pos, EXPERIENCES]] if pos is not None else "nl"
-        return ev.is_whole(self.analyzer, surface, feature, lang) and not ev.is_generic(surface, lang)
+        return ev.worth_showing(self.analyzer, surface, feature, lang)
 
     def _offer_signature(self, pos: int) -> frozenset[int]:
         """The two heaviest features of a profile's offer: near-identical offers share one."""
@@ -712,7 +714,7 @@ class MatchIndex:
             weight = float(weights[idx])
             if feature.startswith(CONCEPT_PREFIX):
                 concept = thesaurus.concepts.get(feature[len(CONCEPT_PREFIX) :])
-                if concept is None or concept.id in {"teacher", "student_teacher"}:
+                if concept is None or feature in ev.GENERAL_CONCEPTS:
                     continue  # too general to explain anything
                 text, text_en, kind = f"thema: {concept.label_nl}", f"theme: {concept.label_en}", "theme"
             else:

@@ -27,7 +27,7 @@ from .text import CONCEPT_PREFIX, stopwords, zipf
 
 EXPERIENCES, DESCRIPTION, STORY = "experiences", "description", "story"
 SOURCE_WEIGHT = {EXPERIENCES: 1.0, STORY: 1.0, DESCRIPTION: 0.6}
-GENERIC_ZIPF = 4.6  # a word this common in its language (klas, scholen, week, stap) explains nothing
+GENERIC_ZIPF = 3.8  # a word this common in its language (klas, lessen, aanpak, merken) explains nothing alone
 MIN_CONTENT_WORDS = 2  # a challenge needs this many content words (one, if it names a theme)
 # Words that ask for help without saying for what: general language, not domain terms.
 _REQUEST_WORDS = frozenset(
@@ -37,7 +37,8 @@ _REQUEST_WORDS = frozenset(
     partner partners partnerschap contact graag willen welkom""".split()
 )
 # Themes every profile in this field touches: a word of theirs (leraren, studenten) explains nothing.
-GENERAL_CONCEPTS = frozenset({CONCEPT_PREFIX + "teacher", CONCEPT_PREFIX + "student_teacher"})
+# (primary: pabo and basisschool name a sector, which the sector reason already shows.)
+GENERAL_CONCEPTS = frozenset({CONCEPT_PREFIX + c for c in ("teacher", "student_teacher", "primary")})
 
 
 @dataclass(frozen=True)
@@ -167,15 +168,25 @@ def shared_words(
         if name.startswith(CONCEPT_PREFIX):
             if name in GENERAL_CONCEPTS or (is_generic(t, passage.lang) and is_generic(o, request.lang)):
                 continue  # a theme both texts name in glossary words (werkplekbegeleider ↔ wpb)
-        elif not (is_whole(analyzer, t, name, passage.lang) and is_whole(analyzer, o, name, request.lang)):
-            continue  # intervisie ↔ visie: a fragment, not a shared word
-        elif is_generic(t, passage.lang) or is_generic(o, request.lang):
-            continue
+        elif not (worth_showing(analyzer, t, name, passage.lang) and worth_showing(analyzer, o, name, request.lang)):
+            continue  # a fragment (intervisie ↔ visie), a word of every profile, or an everyday word
         if t.lower() not in (w.lower() for w in mentor_words):
             mentor_words.append(t)
         if o.lower() not in (w.lower() for w in own_words):
             own_words.append(o)
     return tuple(mentor_words), tuple(own_words)
+
+
+def worth_showing(analyzer: FastAnalyzer, surface: str, feature: str, lang: str) -> bool:
+    """Whether a shared word, as written, explains a suggestion to a coordinator: a whole word (not
+    a part of a compound) that is a glossary term of a real theme, or a specific word (not an
+    everyday one: Zipf below GENERIC_ZIPF, not a stop word)."""
+    if not is_whole(analyzer, surface, feature, lang):
+        return False
+    tokens = fast_tokenize(surface)
+    if set(analyzer.word(tokens[0], lang)[2]) - GENERAL_CONCEPTS:
+        return True  # a glossary term: begroting, feedback, starters
+    return not is_generic(surface, lang)
 
 
 def is_whole(analyzer: FastAnalyzer, surface: str, feature: str, lang: str) -> bool:
