@@ -26,8 +26,12 @@ GATES = [  # measured at 1bd0cda: dev 1/1/1, holdout .667/.833/.746, tune-c .545
     ("tune-c", 0.51, 0.63, 0.60),
     ("blind-a", 0.53, 0.69, 0.62),
     ("blind-b", 0.50, 0.65, 0.60),
+    ("blind-d", 0.42, 0.65, 0.55),  # measured once at b521321: .462/.692/.594
 ]
-LARGE = ["tune-c", "blind-a", "blind-b"]  # sets with 24 or more newcomers: a top-3 count means something there
+# Decoys in some newcomer's top 3, as measured: in blind-d the keyword list is third once (a weak
+# field: 0.07 after 0.07); the issue allows a keyword list in the top 3 of at most 2 of 24.
+DECOYS_SEEN = {"blind-d": 1}
+LARGE = ["tune-c", "blind-a", "blind-b", "blind-d"]  # sets with 24 or more newcomers: a top-3 count means something there
 # Words the issue named as chips that mean nothing to a coordinator.
 MEANINGLESS = {"week", "klas", "scholen", "stap", "vast", "visie", "zin", "ver", "start", "lijn", "school", "jaar"}
 
@@ -57,7 +61,8 @@ def test_quality_stays_near_the_measured_figures(runner, labelled):
     assert result.exit_code == 0, result.output
     scores = json.loads(result.output.splitlines()[-1])
     assert scores["hit@1"] >= hit1 and scores["hit@3"] >= hit3 and scores["mrr"] >= mrr, scores
-    assert scores["ineligible"] == 0 and scores["decoys_in_top3"] == 0 and scores["unexplained_top3"] == 0
+    assert scores["ineligible"] == 0 and scores["unexplained_top3"] == 0
+    assert scores["decoys_in_top3"] <= DECOYS_SEEN.get(name, 0)
 
 
 def test_evidence_is_verbatim_and_chips_mean_something(labelled):
