@@ -86,6 +86,7 @@ class ReferenceAnalyzer:
         surface_of = {normalize(w): w for w in re.findall(r"[\w'’‐‑-]+", text)}
         for token in tokenize(text):
             surface = surface_of.get(token, token)
+            token_start = len(singles)
             if token in stops or len(token) < 2 or token.isdigit():
                 sequence.append((stem(token, lang), surface))
                 continue
@@ -105,15 +106,21 @@ class ReferenceAnalyzer:
                 if piece_stem != whole:
                     out.append(Feature(piece_stem, surface))
                     singles.append((piece_stem, surface))
-            expansion = self.thesaurus.abbreviations.get(token)
-            if expansion:  # wpb: the features of "werkplekbegeleider", in Dutch
+            expansion = self.thesaurus.expansion_of(token, whole, lang)
+            if expansion:  # wpb, workload: the features of "werkplekbegeleider", "werkdruk", in Dutch
+                th = self.thesaurus
+                own = {feature for feature, *_rest in singles[token_start:]}
+                seen = {cid for feature in own for cid in th.concepts_of(feature, lang)}
+                extra_concepts = []
                 for word in (w for w in expansion if w not in stops):
                     for feature in self.features_of_word(word, "nl"):
                         if feature != whole:
                             out.append(Feature(feature, surface))
-                            singles.append((feature, surface, "nl"))
-                for cid in sorted(self.thesaurus.expansion_concepts(expansion)):
-                    singles.append((CONCEPT_PREFIX + cid, surface, ""))
+                            extra_concepts.extend(th.concepts_of(feature, "nl"))
+                for cid in extra_concepts + sorted(th.expansion_concepts(expansion)):
+                    if cid not in seen:  # a theme the word already names is not counted twice
+                        seen.add(cid)
+                        singles.append((CONCEPT_PREFIX + cid, surface, ""))
         out.extend(self._concepts(singles, sequence, lang))
         return out
 

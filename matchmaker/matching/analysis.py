@@ -356,15 +356,18 @@ class FastAnalyzer:
                 names.append(piece_stem)
         th = self.thesaurus
         concepts = [CONCEPT_PREFIX + cid for name in names for cid in th.concepts_of(name, lang)]
-        expansion = th.abbreviations.get(token)
-        if expansion:  # wpb: the features of "werkplekbegeleider", in Dutch
+        expansion = th.expansion_of(token, whole, lang)
+        if expansion:  # wpb, workload: the features of "werkplekbegeleider", "werkdruk", in Dutch
             extra = []
             for word in expansion:
                 _seq, word_names, _concepts = self.word(word, "nl")
                 extra.extend(n for n in word_names if n != whole)
             names.extend(extra)
-            concepts.extend(CONCEPT_PREFIX + cid for name in extra for cid in th.concepts_of(name, "nl"))
-            concepts.extend(CONCEPT_PREFIX + cid for cid in sorted(th.expansion_concepts(expansion)))
+            seen = set(concepts)  # a theme the word already names is not counted twice
+            for cid in [c for name in extra for c in th.concepts_of(name, "nl")] + sorted(th.expansion_concepts(expansion)):
+                if CONCEPT_PREFIX + cid not in seen:
+                    seen.add(CONCEPT_PREFIX + cid)
+                    concepts.append(CONCEPT_PREFIX + cid)
         return whole, tuple(names), tuple(concepts)
 
     def _phrases(self, stems: list[str], lang: str) -> list[tuple[int, int, str]]:

@@ -116,6 +116,7 @@ def stem(word: str, lang: str = "nl") -> str:
 
 # --- Word frequencies ------------------------------------------------------------------------
 
+FOREIGN_ZIPF = 2.0  # an English word in a Dutch text is translated when Dutch hardly uses it
 MIN_LISTED_ZIPF = 3.0  # rarer words than this count as unknown (every rule here starts at 3.0 or above)
 
 
@@ -170,7 +171,9 @@ class Thesaurus:
     (wpb, lio, bpv) carries the features of the Dutch words it stands for.
     """
 
-    def __init__(self, entries: list[dict], abbreviations: list[dict] | None = None) -> None:
+    def __init__(
+        self, entries: list[dict], abbreviations: list[dict] | None = None, translations: list[dict] | None = None
+    ) -> None:
         self.concepts: dict[str, Concept] = {}
         self._single: dict[str, dict[str, set[str]]] = {lang: {} for lang in LANGUAGES}
         self._phrases: dict[str, dict[tuple[str, ...], set[str]]] = {lang: {} for lang in LANGUAGES}
@@ -200,6 +203,32 @@ class Thesaurus:
                     if token not in stops and words:
                         self.abbreviations[token] = words
 
+        # English word → the Dutch words it translates to (data/lexicon.json), by English stem,
+        # and by the word as written for an English word inside a Dutch text.
+        self.translations: dict[str, tuple[str, ...]] = {}
+        self.english_words: dict[str, tuple[str, ...]] = {}
+        for entry in translations or ():
+            words = tokenize(entry["en"])
+            if len(words) != 1 or words[0] in stops:
+                continue  # phrases are the glossary's work
+            dutch = tuple(w for alternative in entry["nl"][:2] for w in tokenize(alternative))
+            if dutch:
+                key = stem(words[0].replace("-", ""), "en")
+                self.translations[key] = tuple(dict.fromkeys(self.translations.get(key, ()) + dutch))
+                self.english_words[words[0]] = self.translations[key]
+
+    def expansion_of(self, token: str, whole: str, lang: str) -> tuple[str, ...]:
+        """The Dutch words a token stands for: an abbreviation's expansion, or an English word's
+        translation (in an English text by its stem; in a Dutch text when it is no Dutch word)."""
+        found = self.abbreviations.get(token)
+        if found:
+            return found
+        if lang == "en":
+            return self.translations.get(whole, ())
+        if token in self.english_words and zipf(token, "nl") < FOREIGN_ZIPF:
+            return self.english_words[token]
+        return ()
+
     def concepts_of(self, stem_: str, lang: str) -> set[str]:
         """Concepts a single stem (of a text in ``lang``) belongs to."""
         return self._single[lang].get(stem_, set())
@@ -221,7 +250,8 @@ class Thesaurus:
 @lru_cache(maxsize=1)
 def default_thesaurus() -> Thesaurus:
     glossary = _load_data("glossary.json")
-    return Thesaurus(glossary["concepts"], glossary.get("abbreviations", []))
+    lexicon = _load_data("lexicon.json") if resources.files(__package__).joinpath("data", "lexicon.json").is_file() else {}
+    return Thesaurus(glossary["concepts"], glossary.get("abbreviations", []), lexicon.get("entries", []))
 
 
 # --- The analyser ----------------------------------------------------------------------------
