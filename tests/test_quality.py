@@ -26,12 +26,13 @@ GATES = [  # measured at 1bd0cda: dev 1/1/1, holdout .667/.833/.746, tune-c .545
     ("tune-c", 0.51, 0.63, 0.60),
     ("blind-a", 0.53, 0.69, 0.62),
     ("blind-b", 0.50, 0.65, 0.60),
-    ("blind-d", 0.42, 0.65, 0.55),  # measured once at b521321: .462/.692/.594
+    ("blind-d", 0.42, 0.73, 0.58),  # measured once at b521321: .462/.692/.594; with the lexicon .462/.769/.618
+    ("blind-e", 0.46, 0.69, 0.57),  # measured once at 8277916: .500/.731/.612
 ]
-# Decoys in some newcomer's top 3, as measured: in blind-d the keyword list is third once (a weak
-# field: 0.07 after 0.07); the issue allows a keyword list in the top 3 of at most 2 of 24.
-DECOYS_SEEN = {"blind-d": 1}
-LARGE = ["tune-c", "blind-a", "blind-b", "blind-d"]  # sets with 24 or more newcomers: a top-3 count means something there
+# Decoys allowed in some newcomer's top 3, per set (none now; blind-d had its keyword list third
+# once when it was measured, before the lexicon).
+DECOYS_SEEN: dict[str, int] = {}
+LARGE = ["tune-c", "blind-a", "blind-b", "blind-d", "blind-e"]  # sets with 24 or more newcomers: a top-3 count means something there
 # Words the issue named as chips that mean nothing to a coordinator.
 MEANINGLESS = {"week", "klas", "scholen", "stap", "vast", "visie", "zin", "ver", "start", "lijn", "school", "jaar"}
 
