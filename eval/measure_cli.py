@@ -1,13 +1,25 @@
-"""Measure a labelled set once through the CLI as a user would: import into a fresh SQLite
-database, then `suggest KEY… --limit 10 --json --as-of 2026`."""
-import json, os, subprocess, sys, tempfile, re
+"""Measure a labelled set through the CLI as a user would: import into a fresh SQLite database,
+then `suggest KEY… --limit 10 --json --as-of 2026`; check decoys and that evidence is verbatim.
+
+    python eval/measure_cli.py SET.json SET-labels.json RESULT.json
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if len(sys.argv) != 4:
+    sys.exit(__doc__)
 data, labels_path, out = sys.argv[1], sys.argv[2], sys.argv[3]
 labels = json.load(open(labels_path)); doc = json.load(open(data))
 new = {k: v for k, v in labels.items() if not k.startswith('_')}
 decoys = set(labels.get('_decoys', []))
 tmp = tempfile.mkdtemp()
 env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp}/m.db", SECRET_KEY="x"*40)
-run = lambda *a: subprocess.run(["flask", "--app", "wsgi", *a], env=env, capture_output=True, text=True, cwd="/work/main")
+run = lambda *a: subprocess.run(["flask", "--app", "wsgi", *a], env=env, capture_output=True, text=True, cwd=ROOT)
 r = run("init-db"); assert r.returncode == 0, r.stderr
 r = run("import-profiles", data); print(r.stdout.strip(), r.stderr.strip()[:500])
 r = run("suggest", *new, "--limit", "10", "--json", "--as-of", "2026"); assert r.returncode == 0, r.stderr
