@@ -30,12 +30,14 @@ MAIN = re.compile(
 SIDE = re.compile(
     r"^\W*(?:ook|daarnaast|verder|overigens|tot slot|ten slotte|en ook|bijkomend|p\.?s\.?|"
     r"also|besides|in addition|additionally|finally|by the way|minor|smaller|lastly)\b|"
-    r"\b(kleiner\w*|minder belangrijk|minder urgent|bijzaak|speelt ook|less urgent|less important|side issue|minor)\b",
+    r"\b(kleiner\w*|minder belangrijk|minder urgent|bijzaak|speelt ook|terzijde|tweede plaats|less urgent|"
+    r"less important|side issue|minor|secondary|as an aside)\b",
     re.I,
 )
 MAIN_WEIGHT = 2.5
 SIDE_WEIGHT = 0.6
 FIRST_WEIGHT = 1.25  # the first request, when nothing is marked as the main one
+POINTER_WORDS = 8  # a marked request this short ("But the most urgent issue is this:") points at its neighbours
 MIN_WORDS = 2  # a span with fewer words joins its neighbour (a heading, "Groet,", "Ook:")
 
 
@@ -117,6 +119,11 @@ def requests(text: str) -> list[Span]:
             weights.append(SIDE_WEIGHT)
         else:
             weights.append(1.0)
+    for i, span in enumerate(spans):  # "Dat is het grootste knelpunt." points at its neighbours
+        if weights[i] == MAIN_WEIGHT and len(_WORD.findall(span.text)) < POINTER_WORDS:
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(spans) and weights[j] != SIDE_WEIGHT:
+                    weights[j] = max(weights[j], MAIN_WEIGHT)
     if not any_main and weights[0] == 1.0:
         weights[0] = FIRST_WEIGHT
     return [Span(s.start, s.end, s.text, w) for s, w in zip(spans, weights)]
