@@ -139,7 +139,10 @@ class Me(ma.Schema):
 
 
 class SuggestionQuery(StrictSchema):
-    limit = f.Integer(load_default=5, validate=v.Range(min=1, max=50))
+    limit = f.Integer(
+        load_default=None, validate=v.Range(min=1, max=50),
+        metadata={"description": "how many (default: the SUGGESTION_LIMIT setting, 10)"},
+    )
     sector = f.String(validate=SECTOR)
     region = f.String(validate=v.Length(max=100))
 

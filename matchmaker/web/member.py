@@ -77,7 +77,7 @@ def edit_profile(p):
 def suggestions(p):
     sector = request.args.get("sector") if request.args.get("sector") in SECTORS else None
     region = (request.args.get("region") or "").strip()[:100] or None
-    items = matching_service.suggest(p.key, sectors=[sector] if sector else None, region=region, limit=10)
+    items = matching_service.suggest(p.key, sectors=[sector] if sector else None, region=region)
     latest = intro_service.states_by_mentor(p)
     states = {s.key: latest.get(s.key) for s in items}
     return render_template(
