@@ -84,10 +84,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import admin, auth, health, helpers, intros, main, member, programme
+    from .web import admin, auth, devmail, health, helpers, intros, main, member, programme
 
     helpers.register(app)
-    for blueprint in (main.bp, auth.bp, member.bp, intros.bp, admin.bp, programme.bp):
+    for blueprint in (main.bp, auth.bp, member.bp, intros.bp, admin.bp, programme.bp, devmail.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(health.bp)
     from . import api

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from . import cli_programme
+from . import cli_accounts, cli_mail, cli_programme
 from .extensions import db
 from .services import matching as matching_service
 from .services import profiles as profile_service
@@ -195,6 +195,8 @@ def register(app: Flask) -> None:
         click.echo(f"Index built over {len(index)} profiles.")
 
     cli_programme.register(app)
+    cli_accounts.register(app)
+    cli_mail.register(app)
 
 
 def _safe_url() -> str:

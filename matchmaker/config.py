@@ -54,6 +54,13 @@ def _int(env: dict, name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _int_between(env: dict, name: str, default: int, low: int, high: int) -> int:
+    value = _int(env, name, default)
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
 def _number(env: dict, name: str, default: float, low: float, high: float) -> float:
     raw = env.get(name)
     if raw in (None, ""):
@@ -116,6 +123,10 @@ def mail_settings(env: dict, production: bool) -> dict:
         "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS")),
         "MAIL_FILE_DIR": file_dir,
         "MAIL_FROM": env.get("MAIL_FROM", "Matchmaker <matchmaker@localhost>"),
+        # Deliver the outbox right after each commit that wrote to it, in the same process: the
+        # development default without SMTP_HOST (.eml files, no worker needed). Production runs
+        # `flask --app wsgi worker` instead.
+        "MAIL_DELIVER_AFTER_COMMIT": _bool(env.get("MAIL_DELIVER_AFTER_COMMIT"), default=not production and not host),
     }
 
 
@@ -129,8 +140,9 @@ def from_environment(instance_path: str, env: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MENTOR_MIN_YEARS": _int(env, "MENTOR_MIN_YEARS", 3),
-        "SUGGESTION_LIMIT": _int(env, "SUGGESTION_LIMIT", 5),
+        "SUGGESTION_LIMIT": _int(env, "SUGGESTION_LIMIT", 10),
         "REQUIRE_ADMIN_APPROVAL": _bool(env.get("REQUIRE_ADMIN_APPROVAL")),
+        "INVITATION_DAYS": _int_between(env, "INVITATION_DAYS", 14, 1, 365),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "matchmaker"),
@@ -169,4 +181,6 @@ TEST_CONFIG = {
     "RATELIMIT_ENABLED": False,
     # Cheap hashing keeps the suite fast; production uses scrypt (see test_production_hashing).
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    # Mail stays in the outbox as in production; tests deliver it (tests/conftest.py: mail_app).
+    "MAIL_DELIVER_AFTER_COMMIT": False,
 }

@@ -34,6 +34,7 @@ OPEN_INTRO_STATES = ("requested", "awaiting_admin", "accepted")
 STORY_OUTCOMES = ("worked", "partly", "did_not_work")
 STORY_LANGUAGES = ("nl", "en")
 STORY_VISIBILITIES = ("public", "members")
+OUTBOX_STATES = ("pending", "sent", "failed")
 
 
 MAX_ID = 2**31 - 1  # ids are 32-bit in the database; a larger number names nothing
@@ -340,3 +341,62 @@ class ProfileChange(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
     key: Mapped[str | None] = mapped_column(String(64))
+
+
+class OutboxMessage(db.Model):
+    """One email, written in the same transaction as the change that causes it; a worker
+    delivers it (services/mail.py), retrying with backoff until it is sent or given up."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        CheckConstraint(_in("state", OUTBOX_STATES), name="state_known"),
+        Index("ix_outbox_message_due", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipients: Mapped[list] = mapped_column(JSON, nullable=False)
+    subject: Mapped[str] = mapped_column(String(300), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    language: Mapped[str | None] = mapped_column(String(8))
+    message_id: Mapped[str] = mapped_column(String(255), nullable=False)  # the same on every attempt
+    state: Mapped[str] = mapped_column(String(16), default="pending", nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Invitation(db.Model):
+    """A one-time link that lets someone set a password and join a partnership (services/invitations.py).
+
+    Only a hash of the link's token is stored. Invited until ``expires_at``; then joined
+    (``accepted_at``), withdrawn (``withdrawn_at``) or expired."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True)
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)  # last (re)sent
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))  # who joined
+
+    partnership: Mapped[Partnership] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+
+    def state(self, now: datetime | None = None) -> str:
+        """invited, joined, withdrawn or expired."""
+        if self.accepted_at is not None:
+            return "joined"
+        if self.withdrawn_at is not None:
+            return "withdrawn"
+        return "expired" if self.expires_at <= (now or utcnow()) else "invited"

@@ -100,6 +100,8 @@ def login_limited(view):
 
 reset_limited = limiter.limit("5 per 15 minutes", methods=["POST"], scope="password-reset")
 register_limited = limiter.limit("10 per hour", methods=["POST"], scope="register")
+claim_limited = limiter.limit("5 per 15 minutes", methods=["POST"], scope="claim")
+invitation_limited = limiter.limit("10 per 15 minutes", methods=["POST"], scope="invitation")
 suggestions_limited = limiter.limit(suggestions_limit, scope="suggestions")
 
 

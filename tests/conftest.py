@@ -53,9 +53,9 @@ def database_url(tmp_path, postgres_url) -> str:
 
 
 @pytest.fixture
-def empty_app(database_url):
+def empty_app(database_url, tmp_path):
     """An app whose database has no tables yet (for migration tests)."""
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, "MAIL_FILE_DIR": str(tmp_path / "mail")})
     with app.app_context():
         _drop_everything()
     yield app
@@ -237,9 +237,14 @@ def smtp_server():
         yield "127.0.0.1", port, inbox
 
 
+DELIVER_AT_ONCE = {"MAIL_DELIVER_AFTER_COMMIT": True}
+"""Settings for tests that read mail right after an action: the outbox is delivered after each
+commit that wrote to it (as in development); tests/test_outbox.py covers the worker path."""
+
+
 @pytest.fixture
 def mail_app(app, smtp_server):
-    """The app configured to send mail to the test SMTP server; yields (app, inbox)."""
+    """The app configured to send mail to the test SMTP server, delivered after each commit; yields (app, inbox)."""
     host, port, inbox = smtp_server
-    app.config.update(SMTP_HOST=host, SMTP_PORT=port)
+    app.config.update(SMTP_HOST=host, SMTP_PORT=port, **DELIVER_AT_ONCE)
     return app, inbox

@@ -12,7 +12,10 @@ import re
 
 import pytest
 
+from unittest.mock import patch
+
 from matchmaker.services import accounts
+from matchmaker.services import invitations
 from matchmaker.services import introductions as intro_service
 from matchmaker.services import profiles as profile_service
 from matchmaker.services.accounts import create_admin, find_user
@@ -21,15 +24,16 @@ from .conftest import MENTORS, NEWCOMERS, make_user
 
 PASSWORD = "correct horse battery"
 OK, LOGIN, FORBID, MISSING = "ok", "login", "forbid", "missing"
-PERSONAS = ("anon", "b", "a", "m", "admin")  # the order matters: callers share the data of one route
-EMAILS = {"a": "a@example.org", "b": "b@example.org", "m": "m@example.org", "admin": "admin@example.org"}
-# Partnership A is new and was introduced to mentor M (accepted); B is another newcomer.
+PERSONAS = ("anon", "b", "a2", "a", "m", "admin")  # the order matters: callers share the data of one route
+EMAILS = {"a": "a@example.org", "a2": "a2@example.org", "b": "b@example.org", "m": "m@example.org", "admin": "admin@example.org"}
+# Partnership A is new and was introduced to mentor M (accepted); B is another newcomer. A2 is a
+# second account of A, joined through an invitation: it may do whatever A may, unless said otherwise.
 A, B, M, OTHER = "nieuw-assessment", "nieuw-starters", "beoordeling-west", "starters-oost"
 CONTACT = {"a": NEWCOMERS[0]["contact"]["email"], "b": NEWCOMERS[1]["contact"]["email"], "m": MENTORS[0]["contact"]["email"]}
 
 
-def expect(anon=OK, a=OK, b=OK, m=OK, admin=OK):
-    return {"anon": anon, "a": a, "b": b, "m": m, "admin": admin}
+def expect(anon=OK, a=OK, b=OK, m=OK, admin=OK, a2=None):
+    return {"anon": anon, "a": a, "a2": a if a2 is None else a2, "b": b, "m": m, "admin": admin}
 
 
 PUBLIC = expect()
@@ -50,6 +54,11 @@ MATRIX = {
     ("auth.register", "GET"): ("/register", None, PUBLIC),
     ("auth.register", "POST"): ("/register", {"email": "x"}, PUBLIC),
     ("auth.check_email", "GET"): ("/register/sent", None, PUBLIC),
+    # The claim form answers everyone alike: on to the log-in page with a notice.
+    ("auth.claim", "POST"): ("/register/claim", {"claim-partnership": B}, expect(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
+    # A bad or used invitation link sends everyone to the log-in page with an explanation.
+    ("auth.accept_invitation", "GET"): ("/invitation/not-a-valid-invitation-token", None, expect(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
+    ("auth.accept_invitation", "POST"): ("/invitation/not-a-valid-invitation-token", {"password": PASSWORD}, expect(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
     # A bad link sends everyone to the log-in page with an explanation.
     ("auth.confirm_email", "GET"): ("/register/confirm/not-a-token", None, expect(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
     ("auth.login", "GET"): ("/login", None, PUBLIC),
@@ -63,7 +72,7 @@ MATRIX = {
     ("auth.change_password", "POST"): ("/account/password", {"current_password": "wrong one"}, SIGNED_IN),
     ("auth.tokens", "GET"): ("/account/tokens", None, SIGNED_IN),
     ("auth.tokens", "POST"): ("/account/tokens", {"name": "matrix"}, SIGNED_IN),
-    ("auth.revoke_token", "POST"): ("/account/tokens/{token_id}/revoke", {}, expect(anon=LOGIN, b=MISSING, m=MISSING, admin=MISSING)),
+    ("auth.revoke_token", "POST"): ("/account/tokens/{token_id}/revoke", {}, expect(anon=LOGIN, b=MISSING, m=MISSING, admin=MISSING, a2=MISSING)),
     ("web.home", "GET"): ("/home", None, MEMBER),
     ("web.edit_profile", "GET"): ("/profile/edit", None, MEMBER),
     ("web.edit_profile", "POST"): ("/profile/edit", {"name": ""}, MEMBER),
@@ -81,9 +90,17 @@ MATRIX = {
     ("admin.introduce", "POST"): (f"/admin/review/{B}/{OTHER}/introduce", {"note": ""}, ADMIN_ONLY),
     ("admin.introductions", "GET"): ("/admin/introductions", None, ADMIN_ONLY),
     ("admin.partnerships", "GET"): ("/admin/partnerships", None, ADMIN_ONLY),
+    ("admin.partnership", "GET"): (f"/admin/partnerships/{B}", None, ADMIN_ONLY),
+    ("admin.invite", "POST"): (f"/admin/partnerships/{B}/invitations", {"email": "colleague-b@example.org"}, ADMIN_ONLY),
+    ("admin.invitation_resend", "POST"): ("/admin/invitations/{invitation_id}/resend", {}, ADMIN_ONLY),
+    ("admin.invitation_withdraw", "POST"): ("/admin/invitations/{invitation_id}/withdraw", {}, ADMIN_ONLY),
     ("admin.partnership_active", "POST"): (f"/admin/partnerships/{B}/active", {"active": "1"}, ADMIN_ONLY),
     ("admin.users", "GET"): ("/admin/users", None, ADMIN_ONLY),
     ("admin.user_active", "POST"): ("/admin/users/{b_user_id}/active", {"active": "1"}, ADMIN_ONLY),
+    ("admin.resend_mail", "POST"): ("/admin/mail/999/resend", {}, ADMIN_ONLY),
+    # Development without SMTP only (a 404 in production, tests/test_outbox.py): the mail written to files.
+    ("devmail.index", "GET"): ("/dev/mail/", None, PUBLIC),
+    ("devmail.message", "GET"): ("/dev/mail/none.eml", None, expect(anon=MISSING, a=MISSING, b=MISSING, m=MISSING, admin=MISSING)),
     ("programme.cohort_page", "GET"): ("/admin/cohort", None, ADMIN_ONLY),
     ("programme.cohort_propose", "POST"): ("/admin/cohort", {}, ADMIN_ONLY),
     ("programme.cohort_apply", "POST"): ("/admin/cohort/apply", {}, ADMIN_ONLY),
@@ -151,13 +168,18 @@ def world(network):
         for persona, key in (("a", A), ("b", B), ("m", M)):
             make_user(EMAILS[persona], partnership_key=key)
         create_admin(EMAILS["admin"], PASSWORD)
+        # A's second account joins through an invitation, as on a real roll-out.
+        with patch("matchmaker.services.invitations.secrets.token_urlsafe", return_value="a2-invitation-token-0123456789"):
+            invitations.invite(profile_service.get_partnership(A), EMAILS["a2"])
+        invitations.accept("a2-invitation-token-0123456789", PASSWORD)
+        pending = invitations.invite(profile_service.get_partnership(B), "colleague-b@example.org")
         a_user = find_user(EMAILS["a"])
         intro = intro_service.request_introduction(
             profile_service.get_partnership(A), profile_service.get_partnership(M), "hallo", a_user
         )
         intro_service.transition(intro, "accept", find_user(EMAILS["m"]))
         token, _ = accounts.create_token(a_user, "a's token")
-        ids = {"intro_id": intro.id, "token_id": token.id, "b_user_id": find_user(EMAILS["b"]).id}
+        ids = {"intro_id": intro.id, "token_id": token.id, "b_user_id": find_user(EMAILS["b"]).id, "invitation_id": pending.id}
     return network, ids
 
 
@@ -184,7 +206,7 @@ def test_authorization_matrix_and_no_contact_leaks(world, route):
         if outcome != expected[persona]:
             problems.append(f"{persona}: expected {expected[persona]}, got {outcome} ({response.status_code})")
         # Contact details only inside the accepted introduction A–M (admins manage them).
-        hidden = {"anon": ("a", "b", "m"), "b": ("a", "m"), "a": ("b",), "m": ("b",), "admin": ()}[persona]
+        hidden = {"anon": ("a", "b", "m"), "b": ("a", "m"), "a": ("b",), "a2": ("b",), "m": ("b",), "admin": ()}[persona]
         for owner in hidden:
             if CONTACT[owner] in text:
                 problems.append(f"{persona} saw the contact address of {owner}")

@@ -1,10 +1,12 @@
 """The introductions state machine: every rule, capacity, privacy of contact details, approval."""
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
 from matchmaker.extensions import db
-from matchmaker.models import IntroductionEvent
+from matchmaker.models import IntroductionEvent, OutboxMessage
 from matchmaker.services import introductions as intro_service
 from matchmaker.services import profiles as profile_service
 from matchmaker.services.accounts import create_admin
@@ -343,7 +345,7 @@ def test_suggestion_filters(people, client):
 
 def test_emails_on_request_and_acceptance(people, smtp_server):
     host, port, inbox = smtp_server
-    people.config.update(SMTP_HOST=host, SMTP_PORT=port)
+    people.config.update(SMTP_HOST=host, SMTP_PORT=port, MAIL_DELIVER_AFTER_COMMIT=True)
     with people.app_context():
         intro = new_intro("Graag kennismaken")
         request_mail = inbox.to("mentor@example.org")
@@ -359,22 +361,27 @@ def test_emails_on_request_and_acceptance(people, smtp_server):
 
 def test_admins_hear_about_requests_awaiting_approval(people, smtp_server):
     host, port, inbox = smtp_server
-    people.config.update(SMTP_HOST=host, SMTP_PORT=port, REQUIRE_ADMIN_APPROVAL=True)
+    people.config.update(SMTP_HOST=host, SMTP_PORT=port, MAIL_DELIVER_AFTER_COMMIT=True, REQUIRE_ADMIN_APPROVAL=True)
     with people.app_context():
         new_intro()
         assert inbox.to("admin@example.org") and not inbox.to("mentor@example.org")
 
 
-def test_without_smtp_mail_goes_to_the_log(people, caplog):
+def test_without_smtp_mail_is_written_to_files_in_development(people, caplog):
+    people.config.update(MAIL_DELIVER_AFTER_COMMIT=True)  # the development default without SMTP_HOST
     with people.app_context():
         caplog.set_level("INFO", logger="matchmaker.services.mail")
-        new_intro()
-    assert "email (no SMTP configured)" in caplog.text
+        new_intro("Graag kennismaken")
+    files = list((Path(people.config["MAIL_FILE_DIR"])).glob("*.eml"))
+    assert len(files) == 1 and "Graag kennismaken" in files[0].read_text()
+    assert "email written to" in caplog.text
 
 
 def test_a_failing_mail_server_does_not_undo_the_request(people, caplog):
-    people.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=1)  # nothing listens there
+    people.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=1, MAIL_DELIVER_AFTER_COMMIT=True)  # nothing listens there
     with people.app_context():
         intro = new_intro()
         assert intro.id is not None and intro.state == "requested"
+        kept = db.session.scalars(select(OutboxMessage)).all()
+        assert [m.state for m in kept] == ["pending"] and kept[0].attempts == 1 and kept[0].last_error
     assert "could not send email" in caplog.text

@@ -287,6 +287,9 @@ def stack(tmp_path_factory, stack_database):
             app_server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
                                           cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
             proxy = subprocess.Popen(nginx_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            # The mail worker beside the web server, as deploy/systemd runs it.
+            mail_worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--interval", "0.2"],
+                                           cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
             try:
                 live = Stack(https_port, http_port, inbox, gunicorn_log, cert, member)
                 _wait(lambda: live.request("GET", "/readyz")[0] == 200, "gunicorn behind nginx", app_server, gunicorn_log)
@@ -294,6 +297,7 @@ def stack(tmp_path_factory, stack_database):
                 yield live
             finally:
                 stop(proxy)
+                stop(mail_worker, timeout=20)
                 stop(app_server, timeout=20)
 
 

@@ -106,7 +106,7 @@ def _web(client, intro_id, action):
 @pytest.mark.parametrize("via", [_api, _web], ids=["api", "web"])
 def test_accept_and_withdraw_never_both_succeed(pair, smtp_server, via):
     host, port, inbox = smtp_server
-    pair.config.update(SMTP_HOST=host, SMTP_PORT=port)
+    pair.config.update(SMTP_HOST=host, SMTP_PORT=port, MAIL_DELIVER_AFTER_COMMIT=True)
     mentor, mentee = signed_in(pair, "mentor@example.org"), signed_in(pair, "mentee@example.org")
     ok = 200 if via is _api else 302
     winners = []
@@ -137,7 +137,7 @@ def test_accept_and_withdraw_never_both_succeed(pair, smtp_server, via):
 def test_two_mentors_accepting_at_once_record_one_acceptance(pair, smtp_server):
     """Two coordinators of the mentor press accept together: one acceptance, one set of mails."""
     host, port, inbox = smtp_server
-    pair.config.update(SMTP_HOST=host, SMTP_PORT=port)
+    pair.config.update(SMTP_HOST=host, SMTP_PORT=port, MAIL_DELIVER_AFTER_COMMIT=True)
     with pair.app_context():
         make_user("mentor2@example.org", partnership_key=MENTOR_KEY)
     first, second = signed_in(pair, "mentor@example.org"), signed_in(pair, "mentor2@example.org")
@@ -301,7 +301,7 @@ def test_parallel_form_edits_keep_one_and_tell_the_other(editors):
 def test_a_transition_based_on_a_stale_read_changes_nothing_and_sends_nothing(pair, smtp_server):
     """What the loser of a race sees: its read said "requested", the database says otherwise."""
     host, port, inbox = smtp_server
-    pair.config.update(SMTP_HOST=host, SMTP_PORT=port)
+    pair.config.update(SMTP_HOST=host, SMTP_PORT=port, MAIL_DELIVER_AFTER_COMMIT=True)
     intro_id = new_request(pair)
     inbox.clear()
     with pair.app_context():

@@ -23,7 +23,7 @@ from matchmaker.config import ConfigError
 from matchmaker.extensions import db
 from matchmaker.models import Introduction, Partnership
 from matchmaker.security import local_target
-from matchmaker.services import accounts, profiles
+from matchmaker.services import accounts, mail, profiles
 from matchmaker.services.validation import ValidationError
 
 from .conftest import load, make_user, profile, second_app
@@ -59,7 +59,8 @@ def links_in(inbox) -> list[str]:
 @pytest.mark.parametrize("hops", [0, 1])
 def test_emailed_links_use_base_url_whatever_the_host_says(member, smtp_server, database_url, hops):
     host, port, inbox = smtp_server
-    with second_app(database_url, BASE_URL=BASE_URL, SMTP_HOST=host, SMTP_PORT=port, PROXY_FIX_HOPS=hops) as app:
+    with second_app(database_url, BASE_URL=BASE_URL, SMTP_HOST=host, SMTP_PORT=port, PROXY_FIX_HOPS=hops,
+                    MAIL_DELIVER_AFTER_COMMIT=True) as app:
         client = app.test_client()
         evil = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Prefix": "/evil"}
         client.post("/password/forgot", data={"email": "mentee@example.org"}, headers=evil)
@@ -410,7 +411,7 @@ def test_the_import_refuses_a_key_with_a_trailing_newline(network):
 
 def test_a_failing_email_never_turns_a_committed_introduction_into_a_500(member, smtp_server, caplog):
     host, port, inbox = smtp_server
-    member.config.update(SMTP_HOST=host, SMTP_PORT=port)
+    member.config.update(SMTP_HOST=host, SMTP_PORT=port, MAIL_DELIVER_AFTER_COMMIT=True)
     with member.app_context():  # a name stored before single-line names were enforced
         db.session.execute(update(Partnership).where(Partnership.key == "nieuw-assessment")
                            .values(name="Nieuw\nBcc: victim@evil.example"))
@@ -477,6 +478,8 @@ def test_production_mail_to_files_keeps_links_out_of_the_log(tmp_path, monkeypat
             make_user("owner@example.org")
             caplog.set_level(logging.DEBUG)
             accounts.request_password_reset("owner@example.org")
+            assert list(outbox.glob("*.eml")) == []  # production: in the outbox until the worker runs
+            assert mail.deliver_due().sent == 1
         files = list(outbox.glob("*.eml"))
         assert len(files) == 1 and (files[0].stat().st_mode & 0o777) == 0o600
         assert f"{BASE_URL}/password/reset/" in files[0].read_text()

@@ -114,6 +114,7 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if user.email_confirmed_at is None:
         send_confirmation(user)  # the owner gets a fresh link; the caller says the usual "no"
+        db.session.commit()
         return None
     user.last_login_at = utcnow()
     db.session.commit()
@@ -169,12 +170,15 @@ def register(email: str, password: str, profile_record: dict) -> User | None:
     existing = find_user(email)
     if existing is not None:
         notifications.already_registered(existing, notifications.absolute_url("auth.forgot_password"))
+        db.session.commit()
         return None
     try:
         partnership = save_profile(profile_record, commit=False)
         partnership.active = False
         user = User(email=clean_email(email), password_hash=password_hash, role="member", partnership=partnership)
         db.session.add(user)
+        db.session.flush()  # the id the confirmation link carries
+        send_confirmation(user)  # queued in the outbox: committed with the account or not at all
         db.session.commit()
     except ValidationError as exc:
         db.session.rollback()
@@ -190,7 +194,6 @@ def register(email: str, password: str, profile_record: dict) -> User | None:
     except Exception:
         db.session.rollback()
         raise
-    send_confirmation(user)
     return user
 
 
@@ -214,6 +217,7 @@ def _account_state(user: User) -> str:
 
 
 def send_confirmation(user: User) -> None:
+    """Queue a confirmation link for ``user`` (the caller commits)."""
     token = _confirm_serializer().dumps({"uid": user.id, "st": _account_state(user)})
     notifications.confirm_email(user, notifications.absolute_url("auth.confirm_email", token=token))
 
@@ -355,6 +359,7 @@ def request_password_reset(email: str) -> None:
         return
     link = notifications.absolute_url("auth.reset_password", token=reset_token(user))
     notifications.password_reset(user, link, RESET_MAX_AGE // 60)
+    db.session.commit()
 
 
 def reset_password(token: str, new: str) -> User:

@@ -150,11 +150,12 @@ def request_introduction(
         db.session.rollback()  # release the lock now, not at the end of the request
         raise
     try:
+        db.session.flush()  # the id the emailed link needs
+        notifications.introduction_changed(intro)  # queued in the outbox, committed with the request
         db.session.commit()
     except IntegrityError:  # a concurrent request for the same pair won the race
         db.session.rollback()
         raise TransitionError("an introduction between these partnerships is already under way") from None
-    notifications.introduction_changed(intro)
     return intro
 
 
@@ -233,8 +234,8 @@ def transition(intro: Introduction, action: str, actor: User, *, note: str = "",
             intro.response = note
     intro.state = rule.target
     _record(intro, source, actor, note)
+    notifications.introduction_changed(intro)  # queued in the outbox, committed with the change
     db.session.commit()
-    notifications.introduction_changed(intro)
     return intro
 
 

@@ -1,6 +1,14 @@
-"""Outgoing email: over SMTP; or written to files (MAIL_FILE_DIR); in development with neither,
-to the log. Production refuses to start without SMTP_HOST or MAIL_FILE_DIR (config.py), and never
-writes a message's body (its links) to the log."""
+"""Outgoing email through an outbox: ``send`` adds a row to the current session, committed (or
+rolled back) with the change that causes it; ``deliver_due`` claims due rows and sends them over
+SMTP, or writes them as .eml files (MAIL_FILE_DIR; in development without SMTP_HOST,
+instance/mail/). No request talks to SMTP unless MAIL_DELIVER_AFTER_COMMIT says so (the
+development default without SMTP_HOST, so the Quick start needs no second process).
+
+Several workers may deliver at once: a row is claimed for CLAIM_FOR by one worker
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL, a conditional update elsewhere) and marked sent by
+that worker only. A failure is retried after 1, 5, 15 and then every 60 minutes; when the
+retries would pass a day the message is marked failed and shown to admins.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +16,30 @@ import logging
 import os
 import re
 import smtplib
+import socket
 import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_app_context
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..models import OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
 _HEADER_BREAK_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+_QUEUED = "matchmaker.mail_queued"
+
+BACKOFF_MINUTES = (1, 5, 15, 60)  # after the 1st, 2nd, 3rd, 4th and later failures
+GIVE_UP_AFTER = timedelta(days=1)
+CLAIM_FOR = timedelta(minutes=15)  # a worker that dies mid-batch lets its rows go after this
+DEFAULT_LIMIT = 50
 
 
 def one_line(value: str) -> str:
@@ -24,59 +47,246 @@ def one_line(value: str) -> str:
     return _HEADER_BREAK_RE.sub(" ", value).strip()
 
 
-def send(to: str | list[str], subject: str, body: str) -> bool:
-    """Send one plain-text message. Returns False (and logs) when delivery failed: a failed
-    email must never undo, or turn into an error, the change that caused it."""
+def send(to: str | list[str], subject: str, body: str, *, language: str | None = None) -> bool:
+    """Queue one plain-text message in the current session; the caller's commit sends it on its
+    way. Returns False (and logs) when there is nobody to send to or it cannot be composed."""
     recipients = [to] if isinstance(to, str) else [r for r in to if r]
     if not recipients:
         return False
-    cfg = current_app.config
+    row = OutboxMessage(
+        recipients=[one_line(r) for r in recipients],
+        subject=one_line(subject)[:300],
+        body=body,
+        language=language,
+        message_id=make_msgid(domain="matchmaker"),
+        state="pending",
+        attempts=0,
+    )
     try:
-        msg = EmailMessage()
-        msg["From"] = cfg["MAIL_FROM"]
-        msg["To"] = ", ".join(one_line(r) for r in recipients)
-        msg["Subject"] = one_line(subject)
-        msg["Message-ID"] = make_msgid(domain="matchmaker")
-        msg.set_content(body)
+        _compose(current_app.config, row)  # refuse now what could never be sent
     except Exception:
         log.exception("could not compose email to %s", recipients)
         return False
+    db.session.add(row)
+    db.session.info[_QUEUED] = True
+    return True
+
+
+@event.listens_for(db.session, "after_commit")
+def _after_commit(session) -> None:
+    """With MAIL_DELIVER_AFTER_COMMIT, deliver what this commit queued at once (own connection)."""
+    if not session.info.pop(_QUEUED, False) or not has_app_context():
+        return
+    if not current_app.config.get("MAIL_DELIVER_AFTER_COMMIT"):
+        return
+    try:
+        deliver_due()
+    except Exception:  # the change is committed and the message kept: the worker retries it
+        log.exception("could not deliver email right after the commit")
+
+
+@event.listens_for(db.session, "after_soft_rollback")
+def _forget_queued(session, _previous_transaction) -> None:
+    session.info.pop(_QUEUED, None)
+
+
+# --- delivery ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Delivery:
+    """What one ``deliver_due`` round did."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    @property
+    def attempted(self) -> int:
+        return self.sent + self.retrying + self.failed
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def deliver_due(now: datetime | None = None, limit: int = DEFAULT_LIMIT, worker: str | None = None) -> Delivery:
+    """Claim up to ``limit`` due messages and send each; ``now`` stands in for the clock."""
+    now = now or utcnow()
+    worker = worker or worker_name()
+    cfg = current_app.config
+    outcome = Delivery()
+    with Session(db.engine, expire_on_commit=False) as session:
+        for ident in _claim(session, now, limit, worker):
+            row = session.get(OutboxMessage, ident)
+            if row is None:
+                continue
+            try:
+                _transmit(cfg, _compose(cfg, row))
+            except Exception as exc:  # OSError, SMTPException, a full disk …: retry later
+                log.warning("could not send email %s to %s (%s): %s", row.id, row.recipients, row.subject, exc)
+                state = _record_failure(session, row, worker, now, f"{type(exc).__name__}: {exc}")
+                if state == "failed":
+                    outcome.failed += 1
+                    log.error("gave up on email %s to %s (%s) after %s attempts", row.id, row.recipients, row.subject, row.attempts + 1)
+                else:
+                    outcome.retrying += 1
+            else:
+                if _record_success(session, row, worker, now):
+                    outcome.sent += 1
+            session.commit()
+    return outcome
+
+
+def _claim(session: Session, now: datetime, limit: int, worker: str) -> list[int]:
+    """Ids of due rows now claimed by ``worker`` (committed, so other workers skip them)."""
+    due = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.state == "pending",
+            OutboxMessage.due_at <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    claim = update(OutboxMessage).values(claimed_by=worker, claimed_until=now + CLAIM_FOR)
+    if session.get_bind().dialect.name == "postgresql":
+        ids = list(session.scalars(due.with_for_update(skip_locked=True)))
+        if ids:
+            session.execute(claim.where(OutboxMessage.id.in_(ids)))
+    else:  # SQLite: claim each row with an update that only succeeds while it is unclaimed
+        ids = []
+        for ident in list(session.scalars(due)):
+            still_free = claim.where(
+                OutboxMessage.id == ident,
+                OutboxMessage.state == "pending",
+                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+            )
+            if session.execute(still_free).rowcount == 1:
+                ids.append(ident)
+    session.commit()
+    return ids
+
+
+def _mine(row: OutboxMessage, worker: str):
+    return update(OutboxMessage).where(
+        OutboxMessage.id == row.id, OutboxMessage.claimed_by == worker, OutboxMessage.state == "pending"
+    ).execution_options(synchronize_session=False)
+
+
+def _record_success(session: Session, row: OutboxMessage, worker: str, now: datetime) -> bool:
+    done = session.execute(
+        _mine(row, worker).values(
+            state="sent", sent_at=now, attempts=OutboxMessage.attempts + 1, last_error=None,
+            claimed_by=None, claimed_until=None,
+        )
+    ).rowcount
+    if done != 1:  # our claim ran out and another worker took the row: it may go twice
+        log.warning("email %s was sent after its claim by %s expired", row.id, worker)
+    return done == 1
+
+
+def retry_delay(attempts: int) -> timedelta | None:
+    """How long to wait after the ``attempts``-th failure; None once the retries would pass a day."""
+    delays = [timedelta(minutes=BACKOFF_MINUTES[min(i, len(BACKOFF_MINUTES) - 1)]) for i in range(attempts)]
+    if sum(delays, timedelta()) > GIVE_UP_AFTER:
+        return None
+    return delays[-1]
+
+
+def _record_failure(session: Session, row: OutboxMessage, worker: str, now: datetime, error: str) -> str:
+    attempts = row.attempts + 1
+    delay = retry_delay(attempts)
+    values = {"attempts": OutboxMessage.attempts + 1, "last_error": error[:2000], "claimed_by": None, "claimed_until": None}
+    if delay is None:
+        values["state"] = "failed"
+    else:
+        values["due_at"] = now + delay
+    session.execute(_mine(row, worker).values(**values))
+    return values.get("state", "pending")
+
+
+def _compose(cfg, row: OutboxMessage) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = cfg["MAIL_FROM"]
+    msg["To"] = ", ".join(one_line(r) for r in row.recipients)
+    msg["Subject"] = one_line(row.subject)
+    msg["Message-ID"] = row.message_id
+    msg["Date"] = format_datetime(row.created_at or utcnow())
+    if row.language:
+        msg["Content-Language"] = row.language
+    msg.set_content(row.body)
+    return msg
+
+
+def mail_dir(app=None) -> Path | None:
+    """Where messages are written as files: MAIL_FILE_DIR, else instance/mail/ in development."""
+    app = app or current_app
+    if app.config.get("MAIL_FILE_DIR"):
+        return Path(app.config["MAIL_FILE_DIR"])
+    if app.config.get("MATCHMAKER_ENV") == "production":
+        return None
+    return Path(app.instance_path) / "mail"
+
+
+def _transmit(cfg, msg: EmailMessage) -> None:
+    """Send over SMTP, or write a file; raises when the message did not leave."""
     if cfg.get("SMTP_HOST"):
-        return _send_smtp(cfg, msg)
-    if cfg.get("MAIL_FILE_DIR"):
-        return _write_file(cfg["MAIL_FILE_DIR"], msg)
-    if cfg.get("MATCHMAKER_ENV") == "production":  # config.py refuses this; never log links anyway
-        log.error("email not sent (no SMTP_HOST or MAIL_FILE_DIR) to=%s subject=%s", msg["To"], msg["Subject"])
-        return False
-    log.info("email (no SMTP configured) to=%s subject=%s\n%s", msg["To"], msg["Subject"], body)
-    return True
+        _send_smtp(cfg, msg)
+        return
+    directory = mail_dir()
+    if directory is None:  # config.py refuses this in production; never log links anyway
+        raise RuntimeError("no SMTP_HOST or MAIL_FILE_DIR configured")
+    _write_file(directory, msg)
 
 
-def _send_smtp(cfg, msg: EmailMessage) -> bool:
-    try:
-        with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=10) as smtp:
-            if cfg.get("SMTP_STARTTLS"):
-                smtp.starttls()
-            if cfg.get("SMTP_USERNAME"):
-                smtp.login(cfg["SMTP_USERNAME"], cfg.get("SMTP_PASSWORD") or "")
-            smtp.send_message(msg)
-        return True
-    except Exception:  # OSError, SMTPException, a refused header …: log, never raise
-        log.exception("could not send email to %s (%s)", msg["To"], msg["Subject"])
-        return False
+def _send_smtp(cfg, msg: EmailMessage) -> None:
+    with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=10) as smtp:
+        if cfg.get("SMTP_STARTTLS"):
+            smtp.starttls()
+        if cfg.get("SMTP_USERNAME"):
+            smtp.login(cfg["SMTP_USERNAME"], cfg.get("SMTP_PASSWORD") or "")
+        smtp.send_message(msg)
 
 
-def _write_file(directory: str, msg: EmailMessage) -> bool:
+def _write_file(directory: Path, msg: EmailMessage) -> Path:
     """One .eml file per message, readable by its owner only; the log names the file, not the body."""
-    try:
-        folder = Path(directory)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{make_msgid().strip('<>').split('@')[0]}.eml"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(msg.as_bytes())
-    except Exception:
-        log.exception("could not write email to %s (%s) into %s", msg["To"], msg["Subject"], directory)
-        return False
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{make_msgid().strip('<>').split('@')[0]}.eml"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(msg.as_bytes())
     log.info("email written to %s: to=%s subject=%s", path, msg["To"], msg["Subject"])
-    return True
+    return path
+
+
+# --- for admins and the development mail page --------------------------------------------------
+
+
+def failed_messages(limit: int = 100) -> list[OutboxMessage]:
+    """Messages given up on, newest first."""
+    stmt = select(OutboxMessage).where(OutboxMessage.state == "failed").order_by(OutboxMessage.id.desc()).limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def resend(message_id: int) -> bool:
+    """Put a failed message back in the queue for another day of attempts."""
+    done = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.state == "failed")
+        .values(state="pending", attempts=0, due_at=utcnow(), claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.info[_QUEUED] = True
+    db.session.commit()
+    return done == 1
+
+
+def counts() -> dict[str, int]:
+    """Messages per state (for the admin overview)."""
+    from sqlalchemy import func
+
+    rows = db.session.execute(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state))
+    return {state: n for state, n in rows}

@@ -1,4 +1,7 @@
-"""Who hears about what: emails when introductions change and for password resets."""
+"""Who hears about what: emails when introductions change and for password resets.
+
+Each function queues its email in the outbox (services/mail.py) in the current session: call it
+before the commit of the change it reports, so the message is committed with the change."""
 
 from __future__ import annotations
 
@@ -36,7 +39,7 @@ def admins() -> list[str]:
 
 
 def _send(to: list[str], template: str, subject: str, **context) -> None:
-    """Render and send; a failure is logged, never raised (the change it reports is committed)."""
+    """Render and queue; a failure is logged, never raised (it must not undo the change it reports)."""
     try:
         body = render_template(f"email/{template}.txt", **context)
         mail.send(to, subject, body)

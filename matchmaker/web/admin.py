@@ -14,11 +14,13 @@ from ..models import INTRO_STATES, User, get_by_id
 from ..services import accounts
 from ..security import safe_next
 from ..services import introductions as intro_service
+from ..services import mail
+from ..services import invitations as invitation_service
 from ..services import profiles as profile_service
 from ..services import reviews as review_service
 from ..services import stats
 from ..services.validation import ValidationError
-from .forms import EmptyForm, ReviewForm
+from .forms import EmptyForm, InviteForm, ReviewForm
 from .helpers import page_number
 from .intros import error_message
 
@@ -51,7 +53,20 @@ def _back(default: str):
 @bp.get("/")
 @admin_required
 def dashboard():
-    return render_template("admin/dashboard.html", stats=stats.dashboard())
+    return render_template(
+        "admin/dashboard.html", stats=stats.dashboard(), failed_mail=mail.failed_messages(), form=EmptyForm()
+    )
+
+
+@bp.post("/mail/<int:message_id>/resend")
+@admin_required
+def resend_mail(message_id: int):
+    """Put an email the worker gave up on back in the outbox."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if mail.resend(message_id):
+        flash(_("Het bericht staat weer klaar om te versturen."), "success")
+    return redirect(url_for("admin.dashboard"))
 
 
 @bp.get("/review")
@@ -126,6 +141,68 @@ def partnerships():
     q = (request.args.get("q") or "").strip()[:100] or None
     items, total = profile_service.list_partnerships(q=q, include_inactive=True, per_page=500)
     return render_template("admin/partnerships.html", items=items, total=total, q=q, form=EmptyForm())
+
+
+@bp.get("/partnerships/<key>")
+@admin_required
+def partnership(key: str):
+    """One partnership's accounts and invitations (invited, joined, expired, withdrawn)."""
+    p = _partnership(key)
+    return render_template("admin/partnership.html", p=p, invitations=invitation_service.of_partnership(p),
+                           invite_form=InviteForm(formdata=None), form=EmptyForm())
+
+
+@bp.post("/partnerships/<key>/invitations")
+@admin_required
+def invite(key: str):
+    form = InviteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    p = _partnership(key)
+    try:
+        invitation = invitation_service.invite(p, (form.email.data or "").strip() or None, by=current_user)
+    except ValidationError as exc:
+        flash("; ".join(f"{field}: {message}" for field, message in exc.fields.items()), "error")
+    else:
+        flash(_("Uitnodiging gestuurd naar %(email)s.", email=invitation.email), "success")
+    return redirect(url_for("admin.partnership", key=p.key))
+
+
+def _invitation(invitation_id: int):
+    invitation = invitation_service.get(invitation_id)
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+@bp.post("/invitations/<int:invitation_id>/resend")
+@admin_required
+def invitation_resend(invitation_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    invitation = _invitation(invitation_id)
+    try:
+        invitation_service.resend(invitation)
+    except invitation_service.InvitationError:
+        flash(_("Deze uitnodiging is al gebruikt of ingetrokken."), "error")
+    else:
+        flash(_("Uitnodiging opnieuw gestuurd naar %(email)s; de vorige link werkt niet meer.", email=invitation.email), "success")
+    return redirect(url_for("admin.partnership", key=invitation.partnership.key))
+
+
+@bp.post("/invitations/<int:invitation_id>/withdraw")
+@admin_required
+def invitation_withdraw(invitation_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    invitation = _invitation(invitation_id)
+    try:
+        invitation_service.withdraw(invitation)
+    except invitation_service.InvitationError:
+        flash(_("Deze uitnodiging is al gebruikt of ingetrokken."), "error")
+    else:
+        flash(_("De uitnodiging voor %(email)s is ingetrokken.", email=invitation.email), "success")
+    return redirect(url_for("admin.partnership", key=invitation.partnership.key))
 
 
 @bp.post("/partnerships/<key>/active")

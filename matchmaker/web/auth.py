@@ -8,10 +8,22 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..security import login_limited, register_limited, reset_limited, safe_next
+from ..security import claim_limited, invitation_limited, login_limited, register_limited, reset_limited, safe_next
 from ..services import accounts
+from ..services import invitations
 from ..services.validation import ValidationError
-from .forms import ChangePasswordForm, EmptyForm, ForgotForm, LoginForm, RegisterForm, ResetForm, TokenForm, apply_errors
+from .forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    ClaimForm,
+    EmptyForm,
+    ForgotForm,
+    LoginForm,
+    RegisterForm,
+    ResetForm,
+    TokenForm,
+    apply_errors,
+)
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -40,7 +52,45 @@ def register():
         else:
             # The same answer whether the address was new or already had an account.
             return redirect(url_for("auth.check_email"))
-    return render_template("auth/register.html", form=form), 400 if form.errors or form.form_errors else 200
+    return render_template("auth/register.html", form=form, claim_form=ClaimForm(prefix="claim", formdata=None)), \
+        400 if form.errors or form.form_errors else 200
+
+
+@bp.post("/register/claim")
+@claim_limited
+def claim():
+    """"Staat uw partnerschap al in Matchmaker?": an invitation to its registered contact address."""
+    form = ClaimForm(prefix="claim")
+    if not form.validate_on_submit():
+        return render_template("auth/register.html", form=RegisterForm(formdata=None), claim_form=form), 400
+    invitations.claim(form.partnership.data or "")
+    # The same answer whatever was asked: nothing says whether the partnership is known.
+    flash(_("Staat dit partnerschap in Matchmaker met een contactadres, dan ontvangt de contactpersoon nu een uitnodiging om een account te maken. Daarna kan die collega's uitnodigen."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@invitation_limited
+def accept_invitation(token: str):
+    """An invitation link: set a password, and be signed in to the partnership at once."""
+    invitation = invitations.for_token(token)
+    if invitation is None:
+        flash(_("Deze uitnodiging is ongeldig, verlopen, ingetrokken of al gebruikt. Vraag de beheerder of een collega om een nieuwe."), "error")
+        return redirect(url_for("auth.login"))
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            user = invitations.accept(token, form.password.data or "")
+        except ValidationError as exc:
+            if "token" in exc.fields or "email" in exc.fields:
+                flash(_("Deze uitnodiging kan niet meer gebruikt worden: er is al een account met dit e-mailadres, of de link is al gebruikt. Log in of vraag een nieuw wachtwoord aan."), "error")
+                return redirect(url_for("auth.login"))
+            apply_errors(form, exc)
+        else:
+            start_session(user)
+            flash(_("Welkom! U bent ingelogd voor %(name)s.", name=user.partnership.name), "success")
+            return redirect(url_for("web.home"))
+    return render_template("auth/invitation.html", form=form, invitation=invitation), 400 if form.errors else 200
 
 
 @bp.get("/register/sent")

@@ -185,3 +185,17 @@ class TokenForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """Only the CSRF token: for buttons that change state."""
+
+
+class AcceptInvitationForm(FlaskForm):
+    password = PasswordField(_l("Kies een wachtwoord"), validators=[InputRequired()],
+                             description=_l("Minstens 8 tekens. Een zin van een paar woorden is sterk en makkelijk te onthouden."))
+
+
+class ClaimForm(FlaskForm):
+    partnership = StringField(_l("Naam of korte naam (key) van uw partnerschap"), validators=[InputRequired(), Length(max=200)])
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("E-mailadres"), validators=[Optional(), Length(max=254)],
+                       description=_l("Leeg: het e-mailadres van de contactpersoon."))

@@ -187,6 +187,7 @@ def live_server(e2e_database_url, e2e_smtp):
             "SQLALCHEMY_DATABASE_URI": e2e_database_url,
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": smtp_port,
+            "MAIL_DELIVER_AFTER_COMMIT": True,  # the outbox is delivered after each commit, no worker
         }
     )
     admin, mentor = Account(ADMIN_EMAIL), Account(f"coordinator+{MENTOR_KEY}@example.org")

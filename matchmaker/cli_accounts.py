@@ -1,0 +1,46 @@
+"""Account commands: ``invite`` people of imported partnerships, through the same service as the
+admin's partnership pages (services/invitations.py)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from .services import invitations
+from .services import profiles as profile_service
+from .services.validation import ValidationError
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("invite")
+    @click.argument("keys", nargs=-1)
+    @click.option("--all-without-account", is_flag=True, help="Also every active partnership that has no account yet.")
+    @click.option("--email", help="Invite this address instead of the partnership's contact (one KEY only).")
+    def invite_command(keys: tuple[str, ...], all_without_account: bool, email: str | None) -> None:
+        """Mail a one-time link to join partnership KEY (default address: its contact email);
+        the link is valid INVITATION_DAYS. Prints who was invited; problems go to stderr and
+        make the exit status 1."""
+        if not keys and not all_without_account:
+            raise click.UsageError("give at least one KEY, or --all-without-account")
+        if email and (all_without_account or len(keys) != 1):
+            raise click.UsageError("--email goes with exactly one KEY")
+        targets, failed = [], False
+        for key in keys:
+            try:
+                targets.append(profile_service.get_partnership(key, include_inactive=True))
+            except profile_service.NotFound:
+                click.echo(f"{key}: unknown partnership key", err=True)
+                failed = True
+        if all_without_account:
+            chosen = {p.id for p in targets}
+            targets += [p for p in invitations.without_account() if p.id not in chosen]
+        for p in targets:
+            try:
+                invitation = invitations.invite(p, email)
+            except ValidationError as exc:
+                click.echo(f"{p.key}: not invited: {exc}", err=True)
+                failed = True
+                continue
+            click.echo(f"Invited {invitation.email} to {p.key} ({p.name}); the link is valid until {invitation.expires_at:%Y-%m-%d %H:%M} UTC.")
+        if failed:
+            raise SystemExit(1)

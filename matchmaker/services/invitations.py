@@ -1,0 +1,225 @@
+"""Invitations: a one-time link that lets someone set a password and join a partnership.
+
+One service function per use, called alike by the command line (cli_accounts.py), the admin's
+partnership pages and the register page's "is your partnership already in Matchmaker?" form.
+Only a hash of a link's token is stored; a link works once, until ``INVITATION_DAYS`` have
+passed, and not after it was withdrawn or resent (a resend makes a new link).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app, render_template
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from ..extensions import db
+from ..models import Invitation, Partnership, User, get_by_id, utcnow
+from . import mail
+from .accounts import check_password_rules, clean_email, find_user, hash_password
+from .notifications import absolute_url
+from .validation import ValidationError
+
+DEFAULT_DAYS = 14
+CLAIM_QUIET_MINUTES = 15  # the claim form mails a contact at most once in this time
+
+
+class InvitationError(Exception):
+    """The invitation cannot change this way (already joined, withdrawn)."""
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _days() -> int:
+    return int(current_app.config.get("INVITATION_DAYS") or DEFAULT_DAYS)
+
+
+def _new_link(invitation: Invitation, now: datetime) -> str:
+    """A fresh token for ``invitation`` (any older link stops working); returns the token."""
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = _hash(token)
+    invitation.sent_at = now
+    invitation.expires_at = now + timedelta(days=_days())
+    return token
+
+
+def _mail(invitation: Invitation, token: str) -> None:
+    """The invitation email, through services.mail (in the caller's transaction)."""
+    p = invitation.partnership
+    body = render_template(
+        "email/invitation.txt", invitation=invitation, partnership=p, days=_days(),
+        link=absolute_url("auth.accept_invitation", token=token),
+    )
+    mail.send(invitation.email, f"Matchmaker: uitnodiging voor {p.name} / invitation to join {p.name}", body)
+
+
+def pending(partnership: Partnership, email: str, now: datetime | None = None) -> Invitation | None:
+    """The open (not joined, withdrawn or expired) invitation of ``email`` to ``partnership``."""
+    return db.session.scalar(
+        select(Invitation)
+        .where(
+            Invitation.partnership_id == partnership.id,
+            func.lower(Invitation.email) == email.lower(),
+            Invitation.accepted_at.is_(None),
+            Invitation.withdrawn_at.is_(None),
+            Invitation.expires_at > (now or utcnow()),
+        )
+        .order_by(Invitation.id.desc())
+        .limit(1)
+    )
+
+
+def invite(partnership: Partnership, email: str | None = None, by: User | None = None) -> Invitation:
+    """Invite ``email`` (default: the partnership's contact address) to join ``partnership``
+    and mail the link. An open invitation of the same address is sent again with a new link.
+    ValidationError when there is no address, or the address already has an account."""
+    if email is None or not str(email).strip():
+        if not partnership.contact_email:
+            raise ValidationError({"contact.email": _("the partnership has no contact email address; give an address")})
+        email = partnership.contact_email
+    email = clean_email(email)
+    if find_user(email) is not None:
+        raise ValidationError({"email": _("is already registered")})
+    now = utcnow()
+    invitation = pending(partnership, email, now)
+    if invitation is None:
+        invitation = Invitation(partnership=partnership, email=email, created_by=by, created_at=now)
+        db.session.add(invitation)
+    token = _new_link(invitation, now)
+    db.session.flush()
+    _mail(invitation, token)
+    db.session.commit()
+    return invitation
+
+
+def resend(invitation: Invitation) -> Invitation:
+    """Mail a new link (valid ``INVITATION_DAYS`` from now; the old one stops working).
+    An expired invitation is renewed; a joined or withdrawn one cannot be resent."""
+    if invitation.accepted_at is not None or invitation.withdrawn_at is not None:
+        raise InvitationError(invitation.state())
+    token = _new_link(invitation, utcnow())
+    _mail(invitation, token)
+    db.session.commit()
+    return invitation
+
+
+def withdraw(invitation: Invitation) -> Invitation:
+    """End an invitation that was not yet used: its link stops working."""
+    if invitation.accepted_at is not None or invitation.withdrawn_at is not None:
+        raise InvitationError(invitation.state())
+    invitation.withdrawn_at = utcnow()
+    db.session.commit()
+    return invitation
+
+
+def for_token(token) -> Invitation | None:
+    """The open invitation behind a link, or None (unknown, used, withdrawn or expired)."""
+    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+        return None
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _hash(token)))
+    if invitation is None or invitation.state() != "invited":
+        return None
+    return invitation
+
+
+def accept(token: str, password: str) -> User:
+    """Use a link: a confirmed member account on the invitation's partnership, with this
+    password. The link works once (two tabs racing: one wins). ValidationError otherwise."""
+    invitation = for_token(token)
+    if invitation is None:
+        raise ValidationError({"token": _("this invitation is invalid, expired, withdrawn or already used")})
+    check_password_rules(password, "password")
+    if find_user(invitation.email) is not None:
+        raise ValidationError({"email": _("is already registered; log in or reset the password")})
+    now = utcnow()
+    # Claim the invitation in the same transaction as the account: only one use succeeds.
+    claimed = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None), Invitation.withdrawn_at.is_(None),
+               Invitation.token_hash == _hash(token))
+        .values(accepted_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise ValidationError({"token": _("this invitation is invalid, expired, withdrawn or already used")})
+    user = User(email=invitation.email, password_hash=hash_password(password), role="member",
+                partnership_id=invitation.partnership_id, email_confirmed_at=now, last_login_at=now)
+    db.session.add(user)
+    try:
+        db.session.flush()
+        invitation.user_id = user.id
+        invitation.accepted_at = now
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return user
+
+
+def of_partnership(partnership: Partnership) -> list[Invitation]:
+    """Every invitation of a partnership, newest first."""
+    return list(db.session.scalars(
+        select(Invitation).where(Invitation.partnership_id == partnership.id).order_by(Invitation.id.desc())
+    ))
+
+
+def get(invitation_id) -> Invitation | None:
+    return get_by_id(Invitation, invitation_id)
+
+
+def without_account() -> list[Partnership]:
+    """Active partnerships that have no account yet, by key."""
+    has_account = select(User.partnership_id).where(User.partnership_id.is_not(None))
+    return list(db.session.scalars(
+        select(Partnership).where(Partnership.active.is_(True), Partnership.id.not_in(has_account)).order_by(Partnership.key)
+    ))
+
+
+def find_partnership(query: str) -> Partnership | None:
+    """An active partnership by its key or, ignoring case, its exact name."""
+    query = (query or "").strip()
+    if not query or len(query) > 200:
+        return None
+    return db.session.scalar(
+        select(Partnership)
+        .where(Partnership.active.is_(True), (Partnership.key == query.lower()) | (func.lower(Partnership.name) == query.lower()))
+        .order_by(Partnership.id)
+        .limit(1)
+    )
+
+
+def claim(query: str) -> None:
+    """The register page's "is your partnership already in Matchmaker?": invite the registered
+    contact address of the partnership named by key or name, and say nothing either way.
+
+    The asker never learns whether the partnership exists, has a contact address or accounts:
+    the answer is the same, and an unknown name costs the same token and hash as a known one.
+    A contact who already has an account gets the "you already have an account" notice; a
+    contact invited in the last ``CLAIM_QUIET_MINUTES`` is not mailed again."""
+    from . import notifications
+
+    partnership = find_partnership(query)
+    token = secrets.token_urlsafe(32)
+    _hash(token)  # the same work for an unknown name
+    if partnership is None or not partnership.contact_email:
+        return
+    now = utcnow()
+    email = partnership.contact_email
+    existing = find_user(email)
+    if existing is not None:
+        notifications.already_registered(existing, absolute_url("auth.forgot_password"))
+        db.session.commit()
+        return
+    invitation = pending(partnership, email, now)
+    if invitation is not None and invitation.sent_at > now - timedelta(minutes=CLAIM_QUIET_MINUTES):
+        return
+    try:
+        invite(partnership, email)
+    except ValidationError:
+        db.session.rollback()  # e.g. a contact address no longer valid: nothing to say to the asker
