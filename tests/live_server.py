@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import threading
@@ -90,3 +91,27 @@ def smtp_server(handler):
         yield port
     finally:
         controller.stop()
+
+
+@contextmanager
+def own_database(directory, name: str):
+    """A database URL of one's own: a SQLite file in ``directory``, or on PostgreSQL
+    (TEST_DATABASE_URL) a schema named after ``name`` and this process, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{directory / (name + '.db')}"
+        return
+    schema = f"{name}_{os.getpid()}"
+    engine = create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        engine.dispose()

@@ -27,10 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from .conftest import _Inbox, second_app
-from .live_server import free_port, smtp_server, stop
+from .live_server import free_port, own_database, smtp_server, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "deploy" / "nginx" / "matchmaker.conf"
@@ -216,22 +215,8 @@ def _wait(check, what: str, process: subprocess.Popen, log: Path, timeout: float
 @pytest.fixture(scope="module")
 def stack_database(tmp_path_factory):
     """Its own SQLite file; on PostgreSQL (TEST_DATABASE_URL) a schema of its own."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path_factory.mktemp('nginx-db') / 'matchmaker.db'}"
-        return
-    schema = f"nginx_{os.getpid()}"
-    engine = create_engine(base)
-    with engine.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        engine.dispose()
+    with own_database(tmp_path_factory.mktemp("nginx-db"), "nginx") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from ..conftest import _Inbox
-from ..live_server import smtp_server
+from ..live_server import own_database, smtp_server
 
 try:  # the package is in requirements-dev.txt, but a bare runtime install may lack it
     from playwright.sync_api import Error as PlaywrightError
@@ -97,22 +96,8 @@ def e2e_smtp():
 @pytest.fixture(scope="session")
 def e2e_database_url(tmp_path_factory):
     """A temporary SQLite file; on PostgreSQL (TEST_DATABASE_URL) a schema of this run's own."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
-        return
-    schema = f"e2e_{os.getpid()}"
-    engine = create_engine(base)
-    with engine.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        engine.dispose()
+    with own_database(tmp_path_factory.mktemp("e2e"), "e2e") as url:
+        yield url
 
 
 @dataclass
