@@ -177,6 +177,7 @@ def shared_words(
     return tuple(mentor_words), tuple(own_words)
 
 
+@lru_cache(maxsize=200_000)
 def worth_showing(analyzer: FastAnalyzer, surface: str, feature: str, lang: str) -> bool:
     """Whether a shared word, as written, explains a suggestion to a coordinator: a whole word (not
     a part of a compound) that is a glossary term of a real theme, or a specific word (not an
