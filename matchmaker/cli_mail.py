@@ -1,5 +1,6 @@
 """Mail commands: ``send-mail`` delivers what is due in the outbox once; ``worker`` keeps doing it
-(services/mail.py). Run one or more workers beside the web processes in production."""
+(services/mail.py) and sends the reminders that are due first (services/reminders.py). Run one or
+more workers beside the web processes in production."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from datetime import datetime, timezone
 import click
 from flask import Flask
 
-from .services import mail
+from .extensions import db
+from .services import mail, reminders
 
 
 def parse_now(value: str | None) -> datetime | None:
@@ -44,7 +46,7 @@ def register(app: Flask) -> None:
     @click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(0.05, 3600), help="Seconds between rounds.")
     @click.option("--now", "now", help="With --once: run the round as if at this ISO time.")
     def worker_command(once: bool, interval: float, now: str | None) -> None:
-        """Keep delivering the outbox (retrying with backoff for a day) until stopped."""
+        """Send due reminders and keep delivering the outbox (retrying with backoff for a day) until stopped."""
         moment = parse_now(now)
         if moment is not None and not once:
             raise click.UsageError("--now only goes with --once")
@@ -53,6 +55,9 @@ def register(app: Flask) -> None:
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         click.echo(f"worker {name} started, every {interval:g}s", err=True)
         while not stopping:
+            reminded = remind(moment)
+            if reminded:
+                click.echo(f"{reminded} reminder email(s) queued.", err=not once)
             outcome = run_round(name, moment)
             if outcome.attempted:
                 click.echo(_report(outcome), err=not once)
@@ -63,6 +68,17 @@ def register(app: Flask) -> None:
             if outcome.attempted < mail.DEFAULT_LIMIT:  # a full batch: go on at once
                 _sleep(interval, stopping)
         click.echo(f"worker {name} stopped", err=True)
+
+
+def remind(now: datetime | None = None) -> int:
+    """The reminders due at ``now``, queued in the outbox before the round delivers it; a failure
+    is logged, never fatal."""
+    try:
+        return reminders.run_reminders(now)
+    except Exception:
+        reminders.log.exception("reminders round failed")
+        db.session.rollback()
+        return 0
 
 
 def run_round(worker: str, now: datetime | None = None) -> mail.Delivery:

@@ -143,6 +143,10 @@ def from_environment(instance_path: str, env: dict | None = None) -> dict:
         "SUGGESTION_LIMIT": _int(env, "SUGGESTION_LIMIT", 10),
         "REQUIRE_ADMIN_APPROVAL": _bool(env.get("REQUIRE_ADMIN_APPROVAL")),
         "INVITATION_DAYS": _int_between(env, "INVITATION_DAYS", 14, 1, 365),
+        # Reminders by the worker (services/reminders.py): a mentor after REMINDER_DAYS without an
+        # answer, admins after twice that; both sides FOLLOWUP_DAYS after acceptance.
+        "REMINDER_DAYS": _int_between(env, "REMINDER_DAYS", 7, 1, 365),
+        "FOLLOWUP_DAYS": _int_between(env, "FOLLOWUP_DAYS", 30, 1, 365),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "matchmaker"),

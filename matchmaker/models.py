@@ -35,6 +35,8 @@ STORY_OUTCOMES = ("worked", "partly", "did_not_work")
 STORY_LANGUAGES = ("nl", "en")
 STORY_VISIBILITIES = ("public", "members")
 OUTBOX_STATES = ("pending", "sent", "failed")
+# Reminders the worker sends once per introduction (services/reminders.py).
+REMINDER_KINDS = ("mentor_reminder", "admin_unanswered", "followup")
 
 
 MAX_ID = 2**31 - 1  # ids are 32-bit in the database; a larger number names nothing
@@ -367,6 +369,22 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Reminder(db.Model):
+    """A reminder sent about an introduction: at most one of each kind, enforced by the database,
+    written in the same transaction as its outbox message (services/reminders.py)."""
+
+    __tablename__ = "reminder"
+    __table_args__ = (
+        CheckConstraint(_in("kind", REMINDER_KINDS), name="kind_known"),
+        UniqueConstraint("introduction_id", "kind", name="uq_reminder_introduction_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    introduction_id: Mapped[int] = mapped_column(ForeignKey("introduction.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
 class Invitation(db.Model):
