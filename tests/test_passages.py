@@ -51,3 +51,15 @@ def test_offer_passages_index_the_offer_text_and_the_description():
         base = p.description if source == passages.DESCRIPTION else p.offer_text
         assert base[span.start : span.end] == span.text
         assert (story == 0) == (source == passages.STORY)
+
+
+def test_a_need_the_writer_comes_back_to_weighs_more():
+    from matchmaker.matching.engine import build_index
+
+    mentee = Profile(
+        "m", "M", ("vo",), 2025, open_to_mentor=False,
+        challenges="Onze werkplekbegeleiders hebben geen tijd. Ouders bellen vaak. Die werkplekbegeleiders krijgen geen uren.",
+    )
+    idx = build_index([mentee, Profile("c", "C", ("vo",), 2010, experiences="Werkplekbegeleiders krijgen uren en tijd.")])
+    weights = [r.span.weight for r in idx._requests(mentee)]
+    assert weights[0] > 1.0 and weights[2] > 1.0 and weights[1] == 1.0  # the first is also first: 1.25 × 1.3

@@ -467,7 +467,7 @@ class MatchIndex:
             lang = LANGUAGES[self._langs[pos, CHALLENGES]]
         else:
             lang = detect_language(text)
-        return self._vectorizer.spans(text, lang, passages.requests)
+        return ev.stress_repeated(self._vectorizer.spans(text, lang, passages.requests))
 
     def _with_passages(self, pool: np.ndarray, text: np.ndarray, requests: list[ev.SpanVector]):
         """The text score with the passage score of the best PASSAGE_POOL candidates mixed in;

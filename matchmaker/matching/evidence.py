@@ -110,6 +110,22 @@ def cosine(a: dict[int, float], b: dict[int, float]) -> float:
     return sum(w * get(i, 0.0) for i, w in a.items())
 
 
+REPEATED_COSINE = 0.35  # a request this close to another says the same need again
+REPEATED_FACTOR = 1.3
+
+
+def stress_repeated(requests: list[SpanVector]) -> list[SpanVector]:
+    """A need the writer comes back to weighs more: a request close to another request of the same
+    challenge is stressed (at most to the weight of a need marked as the main one)."""
+    for i, a in enumerate(requests):
+        if a.span.weight >= passages.MAIN_WEIGHT or not a.vector:
+            continue
+        if any(j != i and b.vector and cosine(a.vector, b.vector) >= REPEATED_COSINE for j, b in enumerate(requests)):
+            weight = min(passages.MAIN_WEIGHT, a.span.weight * REPEATED_FACTOR)
+            a.span = passages.Span(a.span.start, a.span.end, a.span.text, weight)
+    return requests
+
+
 def match(requests: list[SpanVector], offer: list[SpanVector]) -> PassageMatch:
     """The passage score of one mentor: each request's best passage, weighted by the request."""
     total_weight = sum(r.span.weight for r in requests)
