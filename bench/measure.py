@@ -92,15 +92,16 @@ def serve(db_url: str, queries: int, updates: int, seed: int, limit: int = 5) ->
 
         # The floor: the word product of a precomputed query with the index and the top-k, and the
         # passage product (the precomputed requests against the passages of the best candidates).
-        from matchmaker.matching.engine import PASSAGE_POOL, _sorted_row
+        from matchmaker.matching.engine import PASSAGE_POOL
+        from matchmaker.matching.evidence import request_weights
         from matchmaker.matching.passage_index import passage_scores
 
         prepared = []
         for key in asked:
             mentee = index.profile(key)
             requests = index._requests(mentee)
-            rows = [_sorted_row(r.vector) for r in requests]
-            weights = np.array([r.span.weight for r in requests], dtype=np.float32)
+            rows = [r.row() for r in requests]
+            weights = request_weights(requests)
             prepared.append((index._query(mentee)[0], rows, weights))
         floors = []
         for need, rows, weights in prepared:

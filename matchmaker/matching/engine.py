@@ -476,8 +476,8 @@ class MatchIndex:
         if not requests or not pool.size:
             return text, None, np.zeros(0, dtype=np.int64)
         top = np.argsort(-text, kind="stable")[:PASSAGE_POOL]
-        found = self._passages.candidates(pool[top], [_sorted_row(r.vector) for r in requests])
-        weights = np.array([r.span.weight for r in requests], dtype=np.float32)
+        found = self._passages.candidates(pool[top], [r.row() for r in requests])
+        weights = ev.request_weights(requests)
         passage = np.zeros(pool.size, dtype=np.float32)
         passage[top] = passage_scores(found, weights)
         out = ((1 - PASSAGE_SHARE) * text + PASSAGE_SHARE * passage).astype(np.float32)
@@ -486,7 +486,7 @@ class MatchIndex:
 
     def _evidence(self, requests: list[ev.SpanVector], found: Candidates, c: int) -> list[Evidence]:
         """The best request ↔ passage pairs of candidate ``c``, verbatim, with the words they share."""
-        weights = np.array([r.span.weight for r in requests], dtype=np.float32)
+        weights = ev.request_weights(requests)
         pos = int(found.positions[c])
         mentor = self.profiles[pos]
         out: list[Evidence] = []
@@ -529,7 +529,7 @@ class MatchIndex:
         if hit.size:
             out = self._evidence(requests, found, int(hit[0]))
         else:
-            single = self._passages.candidates(pool[[j]], [_sorted_row(r.vector) for r in requests])
+            single = self._passages.candidates(pool[[j]], [r.row() for r in requests])
             out = self._evidence(requests, single, 0)
         return out or self._spelling_evidence(requests, int(pool[j]))
 
@@ -566,8 +566,8 @@ class MatchIndex:
             if not requests or ev.too_little_text(mentee.challenges, self._has_theme(self._query(mentee)[0])):
                 text[i] = 0.0
                 continue
-            found = self._passages.candidates(cols, [_sorted_row(r.vector) for r in requests])
-            weights = np.array([r.span.weight for r in requests], dtype=np.float32)
+            found = self._passages.candidates(cols, [r.row() for r in requests])
+            weights = ev.request_weights(requests)
             text[i] = (1 - PASSAGE_SHARE) * text[i] + PASSAGE_SHARE * passage_scores(found, weights)
         text[:, self._keyword_lists[cols]] *= KEYWORD_LIST_FACTOR
         text[text < MIN_TEXT] = 0.0
@@ -733,12 +733,6 @@ class MatchIndex:
             if len(reasons) >= max_terms:
                 break
         return reasons
-
-
-def _sorted_row(vector: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
-    """A {feature: weight} vector as (sorted feature ids, weights)."""
-    ids = np.fromiter(sorted(vector), dtype=np.int64, count=len(vector))
-    return ids, np.array([vector[i] for i in ids.tolist()], dtype=np.float32)
 
 
 def _common(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -17,7 +17,7 @@ import re
 
 import numpy as np
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 
@@ -65,16 +65,19 @@ class SpanVector:
     span: passages.Span
     lang: str
     vector: dict[int, float]  # feature id -> weight, unit length
-    source: str = EXPERIENCES
-    story_title: str = ""
-    weight: float = 1.0
     surfaces: dict | None = None  # analyzer.surfaces of the span, once asked
+    _row: tuple[np.ndarray, np.ndarray] | None = None
+
+    def row(self) -> tuple[np.ndarray, np.ndarray]:
+        """The vector as (sorted feature ids, weights), made once."""
+        if self._row is None:
+            ids = np.fromiter(sorted(self.vector), dtype=np.int64, count=len(self.vector))
+            self._row = (ids, np.array([self.vector[i] for i in ids.tolist()], dtype=np.float32))
+        return self._row
 
 
-@dataclass
-class PassageMatch:
-    score: float
-    pairs: list[tuple[float, int, int, float]] = field(default_factory=list)  # (weighted, request, passage, cosine)
+def request_weights(requests: list[SpanVector]) -> np.ndarray:
+    return np.array([r.span.weight for r in requests], dtype=np.float32)
 
 
 class Vectorizer:
@@ -99,8 +102,8 @@ class Vectorizer:
         norm = math.sqrt(sum(w * w for w in weights.values()))
         return {i: w / norm for i, w in weights.items()}
 
-    def spans(self, text: str, lang: str, split: Callable, **extra) -> list[SpanVector]:
-        return [SpanVector(s, lang, self.vector(s.text, lang), **extra) for s in split(text)]
+    def spans(self, text: str, lang: str, split: Callable) -> list[SpanVector]:
+        return [SpanVector(s, lang, self.vector(s.text, lang)) for s in split(text)]
 
 
 def cosine(a: dict[int, float], b: dict[int, float]) -> float:
@@ -124,30 +127,6 @@ def stress_repeated(requests: list[SpanVector]) -> list[SpanVector]:
             weight = min(passages.MAIN_WEIGHT, a.span.weight * REPEATED_FACTOR)
             a.span = passages.Span(a.span.start, a.span.end, a.span.text, weight)
     return requests
-
-
-def match(requests: list[SpanVector], offer: list[SpanVector]) -> PassageMatch:
-    """The passage score of one mentor: each request's best passage, weighted by the request."""
-    total_weight = sum(r.span.weight for r in requests)
-    if not requests or not offer or total_weight <= 0:
-        return PassageMatch(0.0)
-    score = 0.0
-    pairs = []
-    for ri, req in enumerate(requests):
-        if not req.vector:
-            continue
-        best, best_j = 0.0, -1
-        for pj, passage in enumerate(offer):
-            if passage.vector:
-                sim = cosine(req.vector, passage.vector) * passage.weight
-                if sim > best:
-                    best, best_j = sim, pj
-        if best_j >= 0:
-            weighted = req.span.weight * best
-            score += weighted
-            pairs.append((weighted, ri, best_j, best))
-    pairs.sort(reverse=True)
-    return PassageMatch(score / total_weight, pairs)
 
 
 # --- words worth showing ------------------------------------------------------------------------

@@ -21,15 +21,22 @@ from ..matching.profile import Profile
 from .validation import validate_document
 
 
-def evaluate_document(document: dict, labels: dict, *, as_of: int | None = None, progress=None) -> EvalResult:
-    """Score the matcher on ``document`` against ``labels``; eligibility counts years from ``as_of``."""
+def _labelled(document: dict, labels: dict, as_of: int | None) -> tuple[list[Profile], MatchContext]:
+    """The document's profiles, validated as an import would, and the context years count from;
+    KeyError when the labels name a partnership the document lacks."""
     year = as_of or date.today().year
-    records = validate_document(document, this_year=year)
-    index = build_index([Profile.from_dict(r) for r in records], progress=progress)
-    unknown = [k for k in newcomers(labels) if k not in index]
+    profiles = [Profile.from_dict(r) for r in validate_document(document, this_year=year)]
+    known = {p.key for p in profiles}
+    unknown = [k for k in newcomers(labels) if k not in known]
     if unknown:
         raise KeyError(f"labels name partnerships not in the data: {', '.join(unknown)}")
-    context = MatchContext(year, current_app.config["MENTOR_MIN_YEARS"])
+    return profiles, MatchContext(year, current_app.config["MENTOR_MIN_YEARS"])
+
+
+def evaluate_document(document: dict, labels: dict, *, as_of: int | None = None, progress=None) -> EvalResult:
+    """Score the matcher on ``document`` against ``labels``; eligibility counts years from ``as_of``."""
+    profiles, context = _labelled(document, labels, as_of)
+    index = build_index(profiles, progress=progress)
 
     def ranked(key: str) -> Ranked:
         mentee = index.profile(key)
@@ -55,16 +62,11 @@ BASELINES = {
 def evaluate_baseline(document: dict, labels: dict, kind: str, *, as_of: int | None = None) -> EvalResult:
     """A reference ranking for comparison: challenges against experiences by plain TF-IDF
     (``tfidf``) or character n-gram TF-IDF (``chars``), the same eligibility, nothing else."""
-    year = as_of or date.today().year
-    profiles = [Profile.from_dict(r) for r in validate_document(document, this_year=year)]
+    profiles, context = _labelled(document, labels, as_of)
     by_key = {p.key: p for p in profiles}
-    unknown = [k for k in newcomers(labels) if k not in by_key]
-    if unknown:
-        raise KeyError(f"labels name partnerships not in the data: {', '.join(unknown)}")
     vectorizer = BASELINES[kind]()
     vectorizer.fit([t for p in profiles for t in (p.challenges, p.experiences) if t.strip()])
     offers = vectorizer.transform([p.experiences for p in profiles])
-    context = MatchContext(year, current_app.config["MENTOR_MIN_YEARS"])
 
     def ranked(key: str) -> Ranked:
         mentee = by_key[key]
