@@ -112,16 +112,42 @@ class ReferenceAnalyzer:
                 own = {feature for feature, *_rest in singles[token_start:]}
                 seen = {cid for feature in own for cid in th.concepts_of(feature, lang)}
                 extra_concepts = []
-                for word in (w for w in expansion if w not in stops):
-                    for feature in self.features_of_word(word, "nl"):
-                        if feature != whole:
-                            out.append(Feature(feature, surface))
-                            extra_concepts.extend(th.concepts_of(feature, "nl"))
+                dutch = [f for word in expansion if word not in stops for f in self.features_of_word(word, "nl")]
+                if not self.keeps_own_stem(token, lang):  # a translated English word counts as its Dutch words only
+                    out.remove(Feature(whole, surface))  # its concepts stay: they come from singles
+                for feature in dutch:
+                    if feature != whole:
+                        out.append(Feature(feature, surface))
+                        extra_concepts.extend(th.concepts_of(feature, "nl"))
                 for cid in extra_concepts + sorted(th.expansion_concepts(expansion)):
                     if cid not in seen:  # a theme the word already names is not counted twice
                         seen.add(cid)
                         singles.append((CONCEPT_PREFIX + cid, surface, ""))
         out.extend(self._concepts(singles, sequence, lang))
+        return out
+
+    def keeps_own_stem(self, token: str, lang: str) -> bool:
+        """False for a word of an English text that the lexicon translates into other Dutch words."""
+        whole = stem(token.replace("-", ""), lang)
+        expansion = self.thesaurus.expansion_of(token, whole, lang)
+        if lang != "en" or not expansion or token in self.thesaurus.abbreviations:
+            return True
+        dutch = [f for word in expansion if word not in stopwords() for f in self.features_of_word(word, "nl")]
+        return whole in dutch or all(f == whole for f in dutch)
+
+    def commonness(self, texts) -> dict[str, float]:
+        """Stem → Zipf frequency of the most common word of ``texts`` written with it (the words
+        whose own stem is a feature)."""
+        out: dict[str, float] = {}
+        for text in texts:
+            if not text or not text.strip():
+                continue
+            lang = detect_language(text)
+            for token in tokenize(text):
+                if token in stopwords() or len(token) < 2 or token.isdigit() or not self.keeps_own_stem(token, lang):
+                    continue
+                whole = stem(token.replace("-", ""), lang)
+                out[whole] = max(out.get(whole, 0.0), zipf(token, lang))
         return out
 
     def features_of_word(self, word: str, lang: str) -> list[str]:

@@ -113,7 +113,8 @@ def test_fitted_vectors_are_scikit_learns(seed_profiles):
     words = TfidfVectorizer(analyzer=lambda f: f, sublinear_tf=True, norm=None, dtype=np.float32)
     words.fit([f for triple in analysed for f in triple if f])
     names = list(words.get_feature_names_out())
-    words.idf_ = _balanced_idf(seed_profiles, analysed, names) * generality_factors(names)  # everyday words count less
+    common = slow.commonness(t for p in seed_profiles for t in (p.challenges, p.offer_text, p.description))
+    words.idf_ = _balanced_idf(seed_profiles, analysed, names) * generality_factors(names, common)  # everyday words count less
     assert list(index.vocabulary) == list(words.get_feature_names_out())
     chal, exp, desc = (words.transform([a[i] for a in analysed]) for i in range(3))
     need = l2_normalize(chal + DESCRIPTION_WEIGHT * desc)

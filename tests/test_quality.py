@@ -20,14 +20,14 @@ AS_OF = 2026  # the sets were written in 2026; eligibility counts years from her
 ATTACK = json.loads((EVAL / "attack-keywords.json").read_text("utf-8"))["partnerships"][0]
 
 # (set, hit@1, hit@3, MRR) at least: the measured figure less about one newcomer's worth.
-GATES = [  # measured at 1bd0cda: dev 1/1/1, holdout .667/.833/.746, tune-c .545/.667/.628, blind-a .577/.731/.656, blind-b .538/.692/.630
-    ("dev", 0.9, 1.0, 0.95),
-    ("holdout", 0.58, 0.83, 0.70),
-    ("tune-c", 0.51, 0.63, 0.60),
-    ("blind-a", 0.53, 0.69, 0.62),
-    ("blind-b", 0.50, 0.65, 0.60),
-    ("blind-d", 0.42, 0.73, 0.58),  # measured once at b521321: .462/.692/.594; with the lexicon .462/.769/.618
-    ("blind-e", 0.46, 0.65, 0.58),  # measured once at 8277916: .500/.731/.612; with the second lexicon .500/.692/.623
+GATES = [  # figures since the language-fair scores (README, "Quality"); each was measured once, blind, earlier
+    ("dev", 0.9, 1.0, 0.95),  # 1/1/1 before; now .900/1/.950 (one newcomer lost by a margin of 0.004)
+    ("holdout", 0.58, 0.83, 0.70),  # .667/.917/.748
+    ("tune-c", 0.57, 0.72, 0.66),  # .606/.758/.691
+    ("blind-a", 0.57, 0.69, 0.65),  # once at 1bd0cda .577/.731/.656; now .615/.731/.690
+    ("blind-b", 0.61, 0.73, 0.68),  # once at 1bd0cda .538/.692/.630; now .654/.769/.721
+    ("blind-d", 0.53, 0.73, 0.67),  # once at b521321 .462/.692/.594; now .577/.769/.710
+    ("blind-e", 0.57, 0.73, 0.66),  # once at 8277916 .500/.731/.612; now .615/.769/.702
 ]
 # Decoys allowed in some newcomer's top 3, per set (none now; blind-d had its keyword list third
 # once when it was measured, before the lexicon).

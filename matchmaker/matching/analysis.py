@@ -58,13 +58,14 @@ def fast_tokenize(text: str) -> list[str]:
 
 
 CONCEPT_WEIGHT = 1.25  # a glossary concept's idf, relative to a word's
-GENERAL_ZIPF = (4.0, 5.5)  # from this Zipf frequency a word starts to count less; at the end, half
+GENERAL_ZIPF = (4.5, 6.0)  # from this Zipf frequency a word starts to count less; at the end, half
 
 
-def generality_factors(vocabulary) -> np.ndarray:
+def generality_factors(vocabulary, commonness: dict[str, float] | None = None) -> np.ndarray:
     """Per feature, how much its idf counts: 1 for specific words, down to 0.5 for words that are
     very common in everyday Dutch or English (school, support, students); CONCEPT_WEIGHT for a
-    glossary concept.
+    glossary concept. A feature is a stem, rarely a word itself ("hor" for hoort, horen):
+    ``commonness`` gives the Zipf frequency of the most common word written with that stem.
 
     The corpus's own idf cannot see this when one language is rare in it: in a mostly Dutch set
     every English word looks rare, and English texts would meet each other on "teachers" and
@@ -77,7 +78,7 @@ def generality_factors(vocabulary) -> np.ndarray:
         if name.startswith(CONCEPT_PREFIX):
             out[i] = CONCEPT_WEIGHT
             continue
-        common = max(nl.get(name, 0.0), en.get(name, 0.0))
+        common = max(nl.get(name, 0.0), en.get(name, 0.0), commonness.get(name, 0.0) if commonness else 0.0)
         if common > low:
             out[i] = 1.0 - 0.5 * min(1.0, (common - low) / (high - low))
     return out
@@ -358,10 +359,12 @@ class FastAnalyzer:
         concepts = [CONCEPT_PREFIX + cid for name in names for cid in th.concepts_of(name, lang)]
         expansion = th.expansion_of(token, whole, lang)
         if expansion:  # wpb, workload: the features of "werkplekbegeleider", "werkdruk", in Dutch
-            extra = []
-            for word in expansion:
-                _seq, word_names, _concepts = self.word(word, "nl")
-                extra.extend(n for n in word_names if n != whole)
+            dutch = [n for word in expansion for n in self.word(word, "nl")[1]]
+            extra = [n for n in dutch if n != whole]
+            if lang == "en" and extra and whole not in dutch and token not in th.abbreviations:
+                # In an English text a translated word counts as its Dutch words only, so that two
+                # English texts do not meet on the English word as well as on its translation.
+                names.remove(whole)
             names.extend(extra)
             seen = set(concepts)  # a theme the word already names is not counted twice
             for cid in [c for name in extra for c in th.concepts_of(name, "nl")] + sorted(th.expansion_concepts(expansion)):

@@ -27,6 +27,7 @@ from . import passages
 from .analysis import FastAnalyzer, char_words, fast_tokenize, release_free_memory
 from .eligibility import MatchContext
 from .evidence import Evidence
+from .fairness import language_fair
 from .passage_index import Block, Candidates, PassageIndex, best_pairs, block_of, passage_scores
 from .fit import DESCRIPTION_WEIGHT, fit_vectors
 from .profile import Profile
@@ -413,18 +414,21 @@ class MatchIndex:
             top = np.argpartition(word_scores[candidates], -RERANK_POOL)[-RERANK_POOL:]
             pool = candidates[top]
         char_scores = self._char_scores(pool, need_chars)
-        text = WORD_WEIGHT * word_scores[pool] + (1 - WORD_WEIGHT) * char_scores
+        raw = WORD_WEIGHT * word_scores[pool] + (1 - WORD_WEIGHT) * char_scores
+        text = language_fair(raw, word_scores[pool], self._challenge_lang(mentee), self._langs[pool, EXPERIENCES])
         requests = self._requests(mentee)
         text, found, top = self._with_passages(pool, text, requests)
         mentee_mask = _sector_mask(mentee.sectors)
         same_sector = (self.sector_masks[pool] & mentee_mask) != 0
         mentee_region = self._region_ids.get((mentee.region or "").strip().lower(), -2)
         same_region = (self.region_ids[pool] == mentee_region) & (mentee_region != self._empty_region)
-        final = text + SECTOR_BOOST * same_sector + REGION_BOOST * same_region
+        # Sector and region break ties between real text matches; a keyword list gets neither.
+        trusted = ~self._keyword_lists[pool]
+        final = text + (SECTOR_BOOST * same_sector + REGION_BOOST * same_region) * trusted
         if context.priors:
             final = final + np.array([context.prior(mentee.key, self.profiles[i].key) for i in pool], dtype=np.float32)
         final = np.clip(final, 0.0, 1.0)
-        shares = text >= MIN_TEXT  # something in the texts must meet: never sector and region alone
+        shares = (text >= MIN_TEXT) & (raw >= MIN_TEXT)  # something in the texts must meet: never sector and region alone
         if not shares.any():
             return []
         final[~shares] = -1.0
@@ -462,12 +466,15 @@ class MatchIndex:
         text = mentee.challenges
         if not text or not text.strip() or not self._fitted:
             return []
+        lang = LANGUAGES[self._challenge_lang(mentee)]
+        return ev.stress_repeated(self._vectorizer.spans(text, lang, passages.requests))
+
+    def _challenge_lang(self, mentee: Profile) -> int:
+        """The language (index in LANGUAGES) the partnership's challenges are written in."""
         pos = self.position.get(mentee.key)
         if pos is not None and self._is_indexed(pos, mentee):
-            lang = LANGUAGES[self._langs[pos, CHALLENGES]]
-        else:
-            lang = detect_language(text)
-        return ev.stress_repeated(self._vectorizer.spans(text, lang, passages.requests))
+            return int(self._langs[pos, CHALLENGES])
+        return _LANG_CODE[detect_language(mentee.challenges)] if mentee.challenges.strip() else 0
 
     def _with_passages(self, pool: np.ndarray, text: np.ndarray, requests: list[ev.SpanVector]):
         """The text score with the passage score of the best PASSAGE_POOL candidates mixed in;
@@ -559,18 +566,21 @@ class MatchIndex:
         shared or the mentee's challenges say too little."""
         words = (self.need[rows] @ self.offer[cols].T).toarray()
         chars = (self.need_chars[rows] @ self.offer_chars[cols].T).toarray()
-        text = (WORD_WEIGHT * words + (1 - WORD_WEIGHT) * chars).astype(np.float32)
+        raw = (WORD_WEIGHT * words + (1 - WORD_WEIGHT) * chars).astype(np.float32)
+        text = raw.copy()
+        mentor_langs = self._langs[cols, EXPERIENCES]
         for i, pos in enumerate(rows.tolist()):
             mentee = self.profiles[pos]
             requests = self._requests(mentee)
             if not requests or ev.too_little_text(mentee.challenges, self._has_theme(self._query(mentee)[0])):
                 text[i] = 0.0
                 continue
+            text[i] = language_fair(raw[i], words[i], self._challenge_lang(mentee), mentor_langs)
             found = self._passages.candidates(cols, [r.row() for r in requests])
             weights = ev.request_weights(requests)
             text[i] = (1 - PASSAGE_SHARE) * text[i] + PASSAGE_SHARE * passage_scores(found, weights)
         text[:, self._keyword_lists[cols]] *= KEYWORD_LIST_FACTOR
-        text[text < MIN_TEXT] = 0.0
+        text[(text < MIN_TEXT) | (raw < MIN_TEXT)] = 0.0
         return text
 
     def too_little_text(self, mentee: Profile | str) -> bool:

@@ -23,7 +23,7 @@ from scipy import sparse
 from . import evidence, passages
 from .analysis import BackgroundLanguages, generality_factors, FastAnalyzer, detect_languages, fast_tokenize, release_free_memory
 from .profile import Profile
-from .text import LANGUAGES, stopwords
+from .text import LANGUAGES, stopwords, zipf
 from .views import CharView, count_matrix, gather_rows, idf_from_df, l2_rows, sorted_vocabulary, tfidf
 
 FIELDS = ("challenges", "experiences", "description")  # the columns of ``Fitted.langs``
@@ -57,6 +57,19 @@ class Passages:
     spans: np.ndarray  # int32 (passages, 2): start and end in the source text
     source: np.ndarray  # int8: passages.OFFER / STORY / DESCRIPTION
     story: np.ndarray  # int16: which story, or -1
+
+
+def commonness(analyzer: FastAnalyzer, words: Iterable[tuple[str, str]]) -> dict[str, float]:
+    """Stem → Zipf frequency of the most common of ``words`` ((language, token) pairs) whose own
+    stem it is. A translated English word counts for nothing here: its features are Dutch."""
+    out: dict[str, float] = {}
+    for lang, token in words:
+        seq, names, _concepts = analyzer.word(token, lang)
+        if names and names[0] == seq:
+            common = zipf(token, lang)
+            if common > out.get(seq, 0.0):
+                out[seq] = common
+    return out
 
 
 class _TokenTable:
@@ -108,6 +121,11 @@ class _TokenTable:
                 token_id = self._add(token, lang, analysed)
             mapping[i] = token_id
         return mapping
+
+    def commonness(self) -> dict[str, float]:
+        """Stem → Zipf frequency of the most common word of the texts written with it (hoort,
+        horen → hor): what ``generality_factors`` needs, since a stem is rarely a word itself."""
+        return commonness(self.analyzer, self.keys)
 
     def phrases(self) -> list[tuple[np.ndarray, tuple[str, ...]]]:
         """Multi-word terms whose stems all occur: (stem ids, concept features)."""
@@ -242,7 +260,7 @@ def fit_vectors(
     df = language_balanced_df(counts, text_langs, len(vocabulary)) if BALANCE_LANGUAGES else (
         sum(np.bincount(c.indices, minlength=len(vocabulary)) for c in counts)
     )
-    idf = idf_from_df(np.asarray(df), docs) * generality_factors(vocabulary)
+    idf = idf_from_df(np.asarray(df), docs) * generality_factors(vocabulary, table.commonness())
     chal, exp, desc = (tfidf(c, idf, copy=False) for c in counts)
     del counts
     desc.data *= np.float32(DESCRIPTION_WEIGHT)
