@@ -109,7 +109,7 @@ def test_fitted_vectors_are_scikit_learns(seed_profiles):
     """The views equal TfidfVectorizer over the reference analyser, as the matcher was first written."""
     index = build_index(seed_profiles)
     slow = reference.ReferenceAnalyzer()
-    analysed = [(slow(p.challenges), slow(p.experiences), slow(p.description)) for p in seed_profiles]
+    analysed = [(slow(p.challenges), slow(p.offer_text), slow(p.description)) for p in seed_profiles]  # stories count as offer
     words = TfidfVectorizer(analyzer=lambda f: f, sublinear_tf=True, norm=None, dtype=np.float32)
     words.fit([f for triple in analysed for f in triple if f])
     names = list(words.get_feature_names_out())
@@ -122,9 +122,9 @@ def test_fitted_vectors_are_scikit_learns(seed_profiles):
     assert abs(index.need.tocsr() - need).max() < 1e-6
     assert abs(index.offer.tocsr() - offer).max() < 1e-6
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32)
-    chars.fit([reference.char_text(t) for p in seed_profiles for t in (p.challenges, p.experiences) if t])
+    chars.fit([reference.char_text(t) for p in seed_profiles for t in (p.challenges, p.offer_text) if t])
     need_chars = chars.transform([reference.char_text(p.challenges) for p in seed_profiles])
-    offer_chars = chars.transform([reference.char_text(p.experiences) for p in seed_profiles])
+    offer_chars = chars.transform([reference.char_text(p.offer_text) for p in seed_profiles])
     ours = index.need_chars.tocsr() @ index.offer_chars.tocsr().T
     assert abs(ours - need_chars @ offer_chars.T).max() < 1e-5
 

@@ -30,11 +30,13 @@ GATES = [  # figures since the language-fair scores (README, "Quality"); each wa
     ("blind-e", 0.57, 0.73, 0.66),  # once at 8277916 .500/.731/.612; now .615/.769/.702
     ("blind-f", 0.69, 0.80, 0.75),  # once at 3814430 .731/.846/.786 (before it, ae84e7d: .692/.769/.742)
     ("blind-g", 0.88, 0.92, 0.91),  # once at 3814430 .923/.962/.946 (before it, ae84e7d: .885/.923/.904)
+    ("blind-h", 0.73, 0.96, 0.83),  # once at 021cdba .769/1.0/.865 (ae84e7d: .692/.885/.799)
+    ("blind-i", 0.65, 0.80, 0.75),  # once at 021cdba .692/.846/.785 (ae84e7d: .731/.846/.794)
 ]
 # Decoys allowed in some newcomer's top 3, per set (none now; blind-d had its keyword list third
 # once when it was measured, before the lexicon).
 DECOYS_SEEN: dict[str, int] = {}
-LARGE = ["tune-c", "blind-a", "blind-b", "blind-d", "blind-e", "blind-f", "blind-g"]  # sets with 24 or more newcomers: a top-3 count means something there
+LARGE = ["tune-c", "blind-a", "blind-b", "blind-d", "blind-e", "blind-f", "blind-g", "blind-h", "blind-i"]  # sets with 24 or more newcomers: a top-3 count means something there
 # Words the issue named as chips that mean nothing to a coordinator.
 MEANINGLESS = {"week", "klas", "scholen", "stap", "vast", "visie", "zin", "ver", "start", "lijn", "school", "jaar"}
 

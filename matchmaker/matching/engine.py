@@ -52,6 +52,19 @@ CHALLENGES, EXPERIENCES, DESCRIPTION = 0, 1, 2  # columns of the per-text langua
 _LANG_CODE = {lang: i for i, lang in enumerate(LANGUAGES)}
 
 
+@dataclass
+class TextMatch:
+    """A query's text scores over a pool of candidates (see ``MatchIndex.text_match``)."""
+
+    need: SparseRow
+    pool: np.ndarray  # candidate positions
+    raw: np.ndarray  # words and characters, before the language-fair step and passages
+    text: np.ndarray  # the text score
+    requests: list
+    found: Candidates | None  # passages of the best candidates
+    top: np.ndarray  # their indices in ``pool``
+
+
 class SparseRow(NamedTuple):
     """One sparse row as (sorted column ids, values): what a query needs, without a matrix object."""
 
@@ -148,6 +161,7 @@ class MatchIndex:
         self._overlay: dict[int, _Rows] = {}
         self._surface_cache: dict[tuple, dict[str, str]] = {}
         self._mentors_by_cutoff: dict[int, np.ndarray] = {}  # open, experienced, present and old enough
+        self._searchable: np.ndarray | None = None  # has something to share (see searchable_mask)
         self._views()
 
     # -- fitting ------------------------------------------------------------------------------
@@ -249,6 +263,7 @@ class MatchIndex:
         new._overlay = dict(self._overlay)
         new._region_ids = dict(self._region_ids)
         new._surface_cache = {}
+        new._searchable = None
         passage_changes: dict[int, Block | None] = {}
         new._mentors_by_cutoff = {}
         changed = list(changed)
@@ -366,6 +381,19 @@ class MatchIndex:
 
     # -- ranking ------------------------------------------------------------------------------
 
+    def searchable_mask(self) -> np.ndarray:
+        """Boolean array over the index: present profiles with something to share (experiences,
+        public stories or a description), whether or not they can mentor now. A copy."""
+        if self._searchable is None:
+            self._searchable = np.array(
+                [bool(p.offer_text.strip() or p.description.strip()) for p in self.profiles], dtype=bool
+            )
+        return self._searchable & self._alive
+
+    def passage_counts(self) -> np.ndarray:
+        """How many passages the passage index holds per profile (0 for non-mentors)."""
+        return self._passages.counts(len(self.profiles))
+
     def eligible_mask(self, mentee: Profile, context: MatchContext) -> np.ndarray:
         """Boolean array over the index: which profiles may mentor ``mentee`` now."""
         cutoff = context.current_year - context.min_years
@@ -397,27 +425,18 @@ class MatchIndex:
             mentee = self.profile(mentee)
         if not self.position or limit <= 0:
             return []
-        need, need_chars = self._query(mentee)
-        if ev.too_little_text(mentee.challenges, self._has_theme(need)):
-            return []  # nothing to match on: no list ranked by sector and region alone
-        word_scores = self.word_scores(need)
         eligible = self.eligible_mask(mentee, context)
         if sectors:
             eligible &= (self.sector_masks & _sector_mask(sectors)) != 0
         if region:
             eligible &= self.region_ids == self._region_ids.get(region.strip().lower(), -2)
-        candidates = np.flatnonzero(eligible)
-        if candidates.size == 0:
-            return []
-        pool = candidates
-        if candidates.size > RERANK_POOL:
-            top = np.argpartition(word_scores[candidates], -RERANK_POOL)[-RERANK_POOL:]
-            pool = candidates[top]
-        char_scores = self._char_scores(pool, need_chars)
-        raw = WORD_WEIGHT * word_scores[pool] + (1 - WORD_WEIGHT) * char_scores
-        text = language_fair(raw, word_scores[pool], self._challenge_lang(mentee), self._langs[pool, EXPERIENCES])
-        requests = self._requests(mentee)
-        text, found, top = self._with_passages(pool, text, requests)
+        scored = self.text_match(mentee, eligible)
+        if scored is None or not scored.pool.size:
+            return []  # nothing to match on: no list ranked by sector and region alone
+        pool, raw, text, requests, found, top = (
+            scored.pool, scored.raw, scored.text, scored.requests, scored.found, scored.top
+        )
+        need = scored.need
         mentee_mask = _sector_mask(mentee.sectors)
         same_sector = (self.sector_masks[pool] & mentee_mask) != 0
         mentee_region = self._region_ids.get((mentee.region or "").strip().lower(), -2)
@@ -459,6 +478,27 @@ class MatchIndex:
             )
         return results
 
+    def text_match(self, mentee: Profile, mask: np.ndarray, passages_of=None, passage_pool: int = 0) -> TextMatch | None:
+        """The text scores of ``mentee``'s challenges against the offers of the profiles in ``mask``:
+        words for all, character n-grams for the RERANK_POOL best, language-fair, and passages for the
+        PASSAGE_POOL (or ``passage_pool``) best. None when the challenges say too little to match on.
+        ``passages_of`` may give a passage index with more profiles than the mentors (search)."""
+        need, need_chars = self._query(mentee)
+        if ev.too_little_text(mentee.challenges, self._has_theme(need)):
+            return None
+        word_scores = self.word_scores(need)
+        candidates = np.flatnonzero(mask)
+        pool = candidates
+        if candidates.size > RERANK_POOL:
+            best = np.argpartition(word_scores[candidates], -RERANK_POOL)[-RERANK_POOL:]
+            pool = candidates[best]
+        char_scores = self._char_scores(pool, need_chars)
+        raw = WORD_WEIGHT * word_scores[pool] + (1 - WORD_WEIGHT) * char_scores
+        text = language_fair(raw, word_scores[pool], self._challenge_lang(mentee), self._langs[pool, EXPERIENCES])
+        requests = self._requests(mentee)
+        text, found, top = self._with_passages(pool, text, requests, passages_of, passage_pool or PASSAGE_POOL)
+        return TextMatch(need, pool, raw, text, requests, found, top)
+
     # -- passages -----------------------------------------------------------------------------
 
     def _requests(self, mentee: Profile) -> list[ev.SpanVector]:
@@ -476,14 +516,17 @@ class MatchIndex:
             return int(self._langs[pos, CHALLENGES])
         return _LANG_CODE[detect_language(mentee.challenges)] if mentee.challenges.strip() else 0
 
-    def _with_passages(self, pool: np.ndarray, text: np.ndarray, requests: list[ev.SpanVector]):
-        """The text score with the passage score of the best PASSAGE_POOL candidates mixed in;
+    def _with_passages(self, pool: np.ndarray, text: np.ndarray, requests: list[ev.SpanVector], passages_of=None,
+                       size: int = PASSAGE_POOL):
+        """The text score with the passage score of the best ``size`` candidates mixed in;
         keyword lists damped. Returns (scores, candidates' passages or None, their pool indices)."""
         flagged = self._keyword_lists[pool]
         if not requests or not pool.size:
+            text = text.copy()
+            text[flagged] *= KEYWORD_LIST_FACTOR
             return text, None, np.zeros(0, dtype=np.int64)
-        top = np.argsort(-text, kind="stable")[:PASSAGE_POOL]
-        found = self._passages.candidates(pool[top], [r.row() for r in requests])
+        top = np.argsort(-text, kind="stable")[:size]
+        found = (passages_of or self._passages).candidates(pool[top], [r.row() for r in requests])
         weights = ev.request_weights(requests)
         passage = np.zeros(pool.size, dtype=np.float32)
         passage[top] = passage_scores(found, weights)

@@ -82,6 +82,17 @@ class PassageIndex:
             new.overlay[pos] = block if block is not None else empty
         return new
 
+    def counts(self, n: int) -> np.ndarray:
+        """Passages held per profile position, for ``n`` positions."""
+        out = np.zeros(n, dtype=np.int64)
+        if self.base is not None:
+            m = min(n, self.n_base)
+            out[:m] = np.diff(self.base.ptr[: m + 1])
+        for pos, block in self.overlay.items():
+            if pos < n:
+                out[pos] = block.spans.shape[0]
+        return out
+
     def candidates(self, positions: np.ndarray, requests: Sequence[tuple[np.ndarray, np.ndarray]]) -> Candidates:
         """Every passage of ``positions`` with its cosine to each request."""
         base, overlay = self.base, self.overlay

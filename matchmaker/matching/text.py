@@ -230,8 +230,13 @@ class Thesaurus:
         return ()
 
     def concepts_of(self, stem_: str, lang: str) -> set[str]:
-        """Concepts a single stem (of a text in ``lang``) belongs to."""
-        return self._single[lang].get(stem_, set())
+        """Concepts a single stem (of a text in ``lang``) belongs to. A Dutch word for who does
+        something names the theme of what they do when only that is a term: *carrièreswitcher*
+        (-s) → *carrièreswitch*, as *overstapper* would → *overstap*."""
+        found = self._single[lang].get(stem_)
+        if found is None and lang == "nl" and stem_.endswith("er") and len(stem_) > 6:
+            found = self._single[lang].get(stem_[:-2])
+        return found or set()
 
     def phrase_concepts(self, stems: tuple[str, ...], lang: str) -> set[str]:
         """Concepts a run of consecutive stems belongs to."""
