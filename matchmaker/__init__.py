@@ -84,12 +84,16 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import admin, auth, devmail, health, helpers, intros, main, member, programme
+    from .web import admin, auth, devmail, health, helpers, intros, main, member, programme, stories, team
+    from .web import search as search_pages
 
     helpers.register(app)
-    for blueprint in (main.bp, auth.bp, member.bp, intros.bp, admin.bp, programme.bp, devmail.bp):
+    for blueprint in (main.bp, auth.bp, member.bp, intros.bp, admin.bp, programme.bp, devmail.bp, team.bp, stories.bp, search_pages.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(health.bp)
+    from .web import practice_sessions
+
+    app.register_blueprint(practice_sessions.bp)
     from . import api
 
     api.init_app(app)

@@ -9,10 +9,11 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from . import cli_accounts, cli_mail, cli_programme
+from . import cli_accounts, cli_mail, cli_programme, cli_search
 from .extensions import db
 from .services import matching as matching_service
 from .services import profiles as profile_service
+from .services import session_seeds
 from .services.accounts import create_admin
 from .services.evaluation import BASELINES, evaluate_baseline, evaluate_document
 from .services.matching import current_index, suggest
@@ -88,7 +89,15 @@ def register(app: Flask) -> None:
         if not files:
             raise click.ClickException(f"no .json files in {directory}")
         for path in files:
-            _import(_read_json(str(path), "Seed"), path.name)
+            if path.name != session_seeds.SEED_FILE:
+                _import(_read_json(str(path), "Seed"), path.name)
+        sessions = Path(directory) / session_seeds.SEED_FILE
+        if sessions.is_file():  # after the profiles: the sessions name their partnerships
+            try:
+                added = session_seeds.load_seed_sessions(_read_json(str(sessions), "Seed"))
+            except ValidationError as exc:
+                raise click.ClickException(f"{sessions.name} was not loaded, nothing was written:\n{exc}") from None
+            click.echo(f"Added {added} sessions from {sessions.name}.")
 
     @app.cli.command("import-profiles")
     @click.argument("file", type=click.Path(dir_okay=False))
@@ -197,6 +206,7 @@ def register(app: Flask) -> None:
     cli_programme.register(app)
     cli_accounts.register(app)
     cli_mail.register(app)
+    cli_search.register(app)
 
 
 def _safe_url() -> str:

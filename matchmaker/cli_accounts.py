@@ -1,13 +1,17 @@
 """Account commands: ``invite`` people of imported partnerships, through the same service as the
-admin's partnership pages (services/invitations.py)."""
+admin's partnership pages (services/invitations.py), and ``set-role`` for an account of a
+partnership's team (services/team.py)."""
 
 from __future__ import annotations
 
 import click
 from flask import Flask
 
+from .models import TEAM_ROLES
 from .services import invitations
 from .services import profiles as profile_service
+from .services import team
+from .services.accounts import find_user
 from .services.validation import ValidationError
 
 
@@ -16,7 +20,9 @@ def register(app: Flask) -> None:
     @click.argument("keys", nargs=-1)
     @click.option("--all-without-account", is_flag=True, help="Also every active partnership that has no account yet.")
     @click.option("--email", help="Invite this address instead of the partnership's contact (one KEY only).")
-    def invite_command(keys: tuple[str, ...], all_without_account: bool, email: str | None) -> None:
+    @click.option("--role", type=click.Choice(TEAM_ROLES), default="coordinator", show_default=True,
+                  help="The role the invited account gets: coordinator (edits and acts) or member (reads).")
+    def invite_command(keys: tuple[str, ...], all_without_account: bool, email: str | None, role: str) -> None:
         """Mail a one-time link to join partnership KEY (default address: its contact email);
         the link is valid INVITATION_DAYS. Prints who was invited; problems go to stderr and
         make the exit status 1."""
@@ -36,11 +42,27 @@ def register(app: Flask) -> None:
             targets += [p for p in invitations.without_account() if p.id not in chosen]
         for p in targets:
             try:
-                invitation = invitations.invite(p, email)
+                invitation = invitations.invite(p, email, role=role)
             except ValidationError as exc:
                 click.echo(f"{p.key}: not invited: {exc}", err=True)
                 failed = True
                 continue
-            click.echo(f"Invited {invitation.email} to {p.key} ({p.name}); the link is valid until {invitation.expires_at:%Y-%m-%d %H:%M} UTC.")
+            click.echo(f"Invited {invitation.email} to {p.key} ({p.name}) as {invitation.role}; "
+                       f"the link is valid until {invitation.expires_at:%Y-%m-%d %H:%M} UTC.")
         if failed:
             raise SystemExit(1)
+
+    @app.cli.command("set-role")
+    @click.argument("email")
+    @click.argument("role", type=click.Choice(TEAM_ROLES))
+    def set_role_command(email: str, role: str) -> None:
+        """Make the account EMAIL a coordinator or a member of its partnership's team (the last
+        coordinator cannot be made a member)."""
+        user = find_user(email)
+        if user is None or user.partnership_id is None:
+            raise click.ClickException(f"{email}: no account of a partnership")
+        try:
+            team.change_role(None, user, role)
+        except (team.TeamError, ValidationError) as exc:
+            raise click.ClickException(f"{email}: {exc}") from None
+        click.echo(f"{user.email} is now {role} of {user.partnership.key}.")

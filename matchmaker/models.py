@@ -25,7 +25,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .extensions import db
 
 SECTORS = ("po", "vo", "mbo", "so")
-ROLES = ("member", "admin")
+ROLES = ("member", "coordinator", "admin")
+# A partnership's accounts: coordinators edit and act, members read and follow (services/permissions.py).
+TEAM_ROLES = ("coordinator", "member")
 REVIEW_DECISIONS = ("endorsed", "rejected")
 # Introduction states; the allowed transitions live in services/introductions.py.
 INTRO_STATES = ("requested", "awaiting_admin", "accepted", "declined", "withdrawn", "completed")
@@ -285,6 +287,31 @@ class IntroductionEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
+MESSAGE_SIDES = ("mentee", "mentor", "admin")  # who wrote a message in an introduction's conversation
+
+
+class IntroductionMessage(db.Model):
+    """One plain-text message in an introduction's conversation (services/conversations.py)."""
+
+    __tablename__ = "introduction_message"
+    __table_args__ = (
+        CheckConstraint(_in("author_side", MESSAGE_SIDES), name="author_side_known"),
+        CheckConstraint("length(body) > 0", name="body_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    introduction_id: Mapped[int] = mapped_column(
+        ForeignKey("introduction.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    author_side: Mapped[str] = mapped_column(String(8), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+    introduction: Mapped[Introduction] = relationship()
+    author: Mapped[User | None] = relationship()
+
+
 class MatchReview(Timestamps, db.Model):
     """An admin's decision on a mentee–mentor pair. Rejected pairs are never suggested again."""
 
@@ -369,6 +396,8 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # An iCalendar invitation sent along as a text/calendar attachment (session emails).
+    calendar: Mapped[str | None] = mapped_column(Text)
 
 
 class Reminder(db.Model):
@@ -394,6 +423,7 @@ class Invitation(db.Model):
     (``accepted_at``), withdrawn (``withdrawn_at``) or expired."""
 
     __tablename__ = "invitation"
+    __table_args__ = (CheckConstraint(_in("role", TEAM_ROLES), name="role_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True)
@@ -406,6 +436,8 @@ class Invitation(db.Model):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))  # who joined
+    # The role the joining account gets (TEAM_ROLES).
+    role: Mapped[str] = mapped_column(String(16), default="coordinator", server_default="coordinator", nullable=False)
 
     partnership: Mapped[Partnership] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
@@ -418,3 +450,83 @@ class Invitation(db.Model):
         if self.withdrawn_at is not None:
             return "withdrawn"
         return "expired" if self.expires_at <= (now or utcnow()) else "invited"
+
+
+# Praktijk-in-zicht sessions (services/practice_sessions.py).
+SESSION_KINDS = ("visit", "online", "workshop")
+SESSION_LANGUAGES = ("nl", "en")
+SIGNUP_STATES = ("confirmed", "waiting", "cancelled")
+ACTIVE_SIGNUP_STATES = ("confirmed", "waiting")
+
+
+class PracticeSession(Timestamps, db.Model):
+    """A session a partnership offers to sit in on: a visit, an online hour, a workshop.
+
+    Times are stored in UTC and entered and shown in Europe/Amsterdam; ``sequence`` is bumped
+    by every change the signed-up partnerships hear about (the .ics SEQUENCE)."""
+
+    __tablename__ = "practice_session"
+    __table_args__ = (
+        CheckConstraint(_in("kind", SESSION_KINDS), name="kind_known"),
+        CheckConstraint(_in("language", SESSION_LANGUAGES), name="language_known"),
+        CheckConstraint("capacity BETWEEN 1 AND 500", name="capacity_range"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("length(title) BETWEEN 1 AND 200", name="title_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str] = mapped_column(Text, default="", nullable=False)  # what you will see
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    place: Mapped[str] = mapped_column(String(300), default="", nullable=False)
+    online_url: Mapped[str] = mapped_column(String(500), default="", nullable=False)
+    capacity: Mapped[int] = mapped_column(Integer, nullable=False)
+    language: Mapped[str] = mapped_column(String(2), nullable=False)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sequence: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+    partnership: Mapped[Partnership] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<PracticeSession {self.id} {self.title!r}>"
+
+
+class SessionSignup(Timestamps, db.Model):
+    """A partnership signed up for a session: confirmed, on the waiting list (in ``id`` order),
+    or cancelled. At most one active (confirmed or waiting) sign-up per partnership and session."""
+
+    __tablename__ = "session_signup"
+    __table_args__ = (
+        CheckConstraint(_in("state", SIGNUP_STATES), name="state_known"),
+        Index(
+            "uq_session_signup_active",
+            "session_id",
+            "partnership_id",
+            unique=True,
+            sqlite_where=text(_in("state", ACTIVE_SIGNUP_STATES)),
+            postgresql_where=text(_in("state", ACTIVE_SIGNUP_STATES)),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("practice_session.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))  # who signed up
+    state: Mapped[str] = mapped_column(String(10), nullable=False)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    session: Mapped[PracticeSession] = relationship()
+    partnership: Mapped[Partnership] = relationship()
+    user: Mapped[User | None] = relationship()

@@ -201,7 +201,8 @@ def auth(client):
     return AuthActions(client)
 
 
-def make_user(email="member@example.org", password="correct horse battery", role="member", partnership_key=None):
+def make_user(email="member@example.org", password="correct horse battery", role=None, partnership_key=None):
+    """An account; with a partnership and no role, its coordinator (as whoever registers it)."""
     partnership = profile_service.get_partnership(partnership_key) if partnership_key else None
     return create_user(email, password, role=role, partnership=partnership)
 
@@ -217,7 +218,7 @@ class _Inbox:
         from email.policy import default
 
         msg = message_from_bytes(envelope.content, policy=default)
-        self.messages.append({"to": list(envelope.rcpt_tos), "subject": msg["Subject"], "body": msg.get_content(), "message": msg})
+        self.messages.append({"to": list(envelope.rcpt_tos), "subject": msg["Subject"], "body": msg.get_body(("plain",)).get_content(), "message": msg})
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[dict]:

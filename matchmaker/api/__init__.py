@@ -26,7 +26,8 @@ api = Api()
 
 
 def init_app(app: Flask) -> None:
-    from . import views
+    from . import conversations, search, team, views  # noqa: F401  (conversations, search and team add their routes to views.blp)
+    from . import sessions  # noqa: F401  (Praktijk-in-zicht sessions, on views.blp too)
 
     app.config.setdefault("API_TITLE", "Matchmaker API")
     app.config.setdefault("API_VERSION", "v1")

@@ -134,7 +134,9 @@ class ProfileInput(StrictSchema):
 
 class Me(ma.Schema):
     email = f.String(required=True)
-    role = f.String(required=True, validate=v.OneOf(["member", "admin"]))
+    role = f.String(required=True, validate=v.OneOf(["coordinator", "member", "admin"]),
+                    metadata={"description": "coordinator: edits and acts for the partnership; member: reads and follows"})
+    can_act = f.Boolean(required=True, metadata={"description": "whether this account may change things for its partnership"})
     partnership = f.Nested(Profile, allow_none=True, required=True)
 
 

@@ -16,6 +16,7 @@ from ..services import introductions as intro_service
 from ..services import matching as matching_service
 from ..services import profiles as profile_service
 from ..services import reviews as review_service
+from ..services.permissions import READ_ONLY_MESSAGE, acts_for_own, can_act_for
 from ..services.validation import ValidationError
 from . import schemas as s
 
@@ -78,6 +79,14 @@ def own_partnership():
     p = current_user.partnership
     if p is None or not p.active:
         abort(404, message="your account has no active partnership")
+    return p
+
+
+def partnership_to_change():
+    """The caller's partnership, when the caller may act for it (403 for a member of its team)."""
+    p = own_partnership()
+    if not can_act_for(current_user, p.id):
+        abort(403, message=READ_ONLY_MESSAGE)
     return p
 
 
@@ -200,7 +209,8 @@ def partnership_suggestions(key, limit, sector=None, region=None):
 def me():
     """The caller's account and own profile (with its contact details)."""
     p = current_user.partnership
-    return {"email": current_user.email, "role": current_user.role, "partnership": profile_service.to_record(p) if p else None}
+    return {"email": current_user.email, "role": current_user.role, "can_act": acts_for_own(current_user),
+            "partnership": profile_service.to_record(p) if p else None}
 
 
 ETAG_HEADER = {"ETag": {"description": "the profile's version; send it back in If-Match", "schema": {"type": "string"}}}
@@ -257,8 +267,8 @@ def update_partnership(data):
     """Replace the caller's profile (every field of the exchange format but the key).
 
     Send the ETag of ``GET /me/partnership`` in If-Match: an edit based on an older version is
-    refused with 412 instead of silently undoing someone else's change."""
-    p = own_partnership()
+    refused with 412 instead of silently undoing someone else's change. Coordinators only."""
+    p = partnership_to_change()
     expected = expected_version(p)
     record = dict(data, key=p.key)
     if record.get("contact") is None:

@@ -18,6 +18,7 @@ from . import notifications
 from .profiles import save_profile
 from .validation import ValidationError, normalize_email, validate_profile
 
+LOCALES = ("nl", "en")  # the languages of the interface and of emails
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
 DEFAULT_HASH_METHOD = "scrypt"  # werkzeug's scrypt key-derivation function, random salt
@@ -63,14 +64,17 @@ def create_user(
     email: str,
     password: str,
     *,
-    role: str = "member",
+    role: str | None = None,
     partnership: Partnership | None = None,
     commit: bool = True,
     confirmed: bool = True,
 ) -> User:
     """A new account; the email must be unused (ValidationError otherwise). Accounts made by
-    an operator are confirmed; self-registered ones confirm by email (see ``register``)."""
+    an operator are confirmed; self-registered ones confirm by email (see ``register``).
+    Without a role, an account with a partnership is its coordinator, one without a member."""
     email = clean_email(email)
+    if role is None:
+        role = "coordinator" if partnership is not None else "member"
     check_password_rules(password)
     if role not in ROLES:
         raise ValidationError({"role": _("must be one of %(roles)s", roles=", ".join(ROLES))})
@@ -143,8 +147,9 @@ CONFIRM_SALT = "confirm-email"
 CONFIRM_MAX_AGE = 3 * 24 * 60 * 60  # seconds
 
 
-def register(email: str, password: str, profile_record: dict) -> User | None:
-    """Start a registration: a member account and its partnership profile, all or nothing.
+def register(email: str, password: str, profile_record: dict, locale: str | None = None) -> User | None:
+    """Start a registration: the partnership's profile and its first account, its coordinator
+    (with ``locale``, the language the form was shown in), all or nothing.
 
     The account and profile stay inactive until the address is confirmed by email. When the
     address already has an account, nothing is created and its owner gets a notice instead.
@@ -175,7 +180,8 @@ def register(email: str, password: str, profile_record: dict) -> User | None:
     try:
         partnership = save_profile(profile_record, commit=False)
         partnership.active = False
-        user = User(email=clean_email(email), password_hash=password_hash, role="member", partnership=partnership)
+        user = User(email=clean_email(email), password_hash=password_hash, role="coordinator", partnership=partnership,
+                    locale=locale if locale in LOCALES else None)
         db.session.add(user)
         db.session.flush()  # the id the confirmation link carries
         send_confirmation(user)  # queued in the outbox: committed with the account or not at all
@@ -309,6 +315,13 @@ def change_password(user: User, current: str, new: str) -> None:
     user.session_version += 1
     revoke_all_tokens(user)
     db.session.commit()
+
+
+def set_locale(user: User, locale: str) -> None:
+    """Remember the language ``user`` chose in the interface; emails to the user use it."""
+    if locale in LOCALES and user.locale != locale:
+        user.locale = locale
+        db.session.commit()
 
 
 def end_all_sessions(user: User) -> None:

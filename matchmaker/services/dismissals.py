@@ -6,10 +6,14 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Dismissal, Partnership
+from .permissions import require_act_for
 
 
 def dismiss(partnership: Partnership, mentor: Partnership, user=None) -> None:
-    """Hide ``mentor`` from ``partnership``'s suggestions ("not relevant")."""
+    """Hide ``mentor`` from ``partnership``'s suggestions ("not relevant"). ``user``, when
+    given, must act for the partnership (a coordinator; NotCoordinator otherwise)."""
+    if user is not None:
+        require_act_for(user, partnership.id)
     if partnership.id == mentor.id:
         return
     exists = db.session.get(Dismissal, (partnership.id, mentor.id))
@@ -18,7 +22,10 @@ def dismiss(partnership: Partnership, mentor: Partnership, user=None) -> None:
         db.session.commit()
 
 
-def undismiss(partnership: Partnership, mentor: Partnership) -> None:
+def undismiss(partnership: Partnership, mentor: Partnership, user=None) -> None:
+    """Suggest ``mentor`` again; ``user`` as for ``dismiss``."""
+    if user is not None:
+        require_act_for(user, partnership.id)
     row = db.session.get(Dismissal, (partnership.id, mentor.id))
     if row is not None:
         db.session.delete(row)

@@ -25,6 +25,7 @@ from ..matching.eligibility import MatchContext, ineligibility
 from ..models import OPEN_INTRO_STATES, Introduction, IntroductionEvent, Partnership, User, get_by_id, utcnow
 from . import locks, notifications
 from .matching import excluded_pairs, mentor_load
+from .permissions import READ_ONLY_MESSAGE, can_act_for, can_read_partnership
 from .profiles import contains, to_engine_profile
 from .validation import ValidationError
 
@@ -66,18 +67,21 @@ TRANSITIONS: dict[str, Transition] = {
 
 
 def roles_of(user: User, intro: Introduction) -> set[str]:
+    """The sides ``user`` may act as on ``intro``: a partnership's coordinators act for it, its
+    members only read (services/permissions.py)."""
     roles = set()
     if user.is_admin:
         roles.add(ADMIN)
-    if user.partnership_id is not None and user.partnership_id == intro.mentee_id:
+    if can_act_for(user, intro.mentee_id):
         roles.add(MENTEE)
-    if user.partnership_id is not None and user.partnership_id == intro.mentor_id:
+    if can_act_for(user, intro.mentor_id):
         roles.add(MENTOR)
     return roles
 
 
 def can_view(user: User, intro: Introduction) -> bool:
-    return bool(roles_of(user, intro))
+    """Admins and every account of either partnership (members too) see the introduction."""
+    return can_read_partnership(user, intro.mentee_id) or can_read_partnership(user, intro.mentor_id)
 
 
 def allowed_actions(user: User, intro: Introduction) -> list[str]:
@@ -88,7 +92,7 @@ def allowed_actions(user: User, intro: Introduction) -> list[str]:
 
 def contacts_visible(user: User | None, intro: Introduction) -> bool:
     """Contact details are shared only inside an accepted (or completed) introduction."""
-    return user is not None and intro.state in ("accepted", "completed") and bool(roles_of(user, intro))
+    return user is not None and intro.state in ("accepted", "completed") and can_view(user, intro)
 
 
 def _clean_text(value, field: str, limit: int = MESSAGE_LIMIT) -> str:
@@ -139,8 +143,9 @@ def request_introduction(
     queue there: the capacity check and the insert are one step, and a mentor never gets more
     open introductions than its capacity."""
     message = _clean_text(message, "message")
-    if not by_admin and actor.partnership_id != mentee.id:
-        raise NotAllowed("only the partnership itself can ask for its introductions")
+    if not by_admin and not can_act_for(actor, mentee.id):
+        raise NotAllowed(READ_ONLY_MESSAGE if can_read_partnership(actor, mentee.id)
+                         else "only the partnership itself can ask for its introductions")
     if by_admin and not actor.is_admin:
         raise NotAllowed("only an admin can make introductions for others")
     locks.for_update(Partnership, mentor.id)  # re-reads capacity and openness under the lock
@@ -199,7 +204,7 @@ def transition(intro: Introduction, action: str, actor: User, *, note: str = "",
         raise TransitionError(f"unknown action {action!r}", code="bad_request")
     roles = roles_of(actor, intro)
     if not roles:
-        raise NotAllowed("this introduction is not yours")
+        raise NotAllowed(READ_ONLY_MESSAGE if can_view(actor, intro) else "this introduction is not yours")
     if not roles & set(rule.roles):
         raise NotAllowed(f"you cannot {action} this introduction")
     source = intro.state

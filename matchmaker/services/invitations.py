@@ -4,6 +4,11 @@ One service function per use, called alike by the command line (cli_accounts.py)
 partnership pages and the register page's "is your partnership already in Matchmaker?" form.
 Only a hash of a link's token is stored; a link works once, until ``INVITATION_DAYS`` have
 passed, and not after it was withdrawn or resent (a resend makes a new link).
+
+An invitation carries the team role it grants (services/team.py): ``coordinator`` by default
+when an admin or the command line invites (the first people of a partnership), ``member`` by
+default when a coordinator invites a colleague (who may choose ``coordinator``). Members cannot
+invite: inviting, resending and withdrawing act for the partnership (services/permissions.py).
 """
 
 from __future__ import annotations
@@ -12,15 +17,16 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from ..extensions import db
-from ..models import Invitation, Partnership, User, get_by_id, utcnow
-from . import mail
+from ..models import TEAM_ROLES, Invitation, Partnership, User, get_by_id, utcnow
 from .accounts import check_password_rules, clean_email, find_user, hash_password
-from .notifications import absolute_url
+from .notifications import absolute_url, send_email
+from .permissions import COORDINATOR, MEMBER, require_act_for
 from .validation import ValidationError
 
 DEFAULT_DAYS = 14
@@ -49,13 +55,26 @@ def _new_link(invitation: Invitation, now: datetime) -> str:
 
 
 def _mail(invitation: Invitation, token: str) -> None:
-    """The invitation email, through services.mail (in the caller's transaction)."""
+    """The invitation email, queued in the outbox (in the caller's transaction)."""
     p = invitation.partnership
-    body = render_template(
-        "email/invitation.txt", invitation=invitation, partnership=p, days=_days(),
-        link=absolute_url("auth.accept_invitation", token=token),
+    send_email(
+        invitation.email, "invitation", _l("Matchmaker: invitation to join %(name)s", name=p.name),
+        invitation=invitation, partnership=p, days=_days(), link=absolute_url("auth.accept_invitation", token=token),
     )
-    mail.send(invitation.email, f"Matchmaker: uitnodiging voor {p.name} / invitation to join {p.name}", body)
+
+
+def _check_inviter(partnership_id: int, by: User | None) -> None:
+    """Admins and the command line (``by`` None) invite anywhere; others must be coordinators of it."""
+    if by is not None and not by.is_admin:
+        require_act_for(by, partnership_id)
+
+
+def _clean_role(role, by: User | None) -> str:
+    if role is None or role == "":
+        return COORDINATOR if by is None or by.is_admin else MEMBER
+    if role not in TEAM_ROLES:
+        raise ValidationError({"role": _("must be one of %(roles)s", roles=", ".join(TEAM_ROLES))})
+    return role
 
 
 def pending(partnership: Partnership, email: str, now: datetime | None = None) -> Invitation | None:
@@ -74,22 +93,32 @@ def pending(partnership: Partnership, email: str, now: datetime | None = None) -
     )
 
 
-def invite(partnership: Partnership, email: str | None = None, by: User | None = None) -> Invitation:
-    """Invite ``email`` (default: the partnership's contact address) to join ``partnership``
-    and mail the link. An open invitation of the same address is sent again with a new link.
-    ValidationError when there is no address, or the address already has an account."""
+def invite(partnership: Partnership, email: str | None = None, by: User | None = None, role: str | None = None) -> Invitation:
+    """Invite ``email`` (default: the partnership's contact address; a coordinator must name
+    one) to join ``partnership`` as ``role`` and mail the link. An open invitation of the same
+    address is sent again with a new link (and this role). ValidationError when there is no
+    address, the address already has an account, or the role is unknown; NotCoordinator when
+    ``by`` is a member."""
+    _check_inviter(partnership.id, by)
+    role = _clean_role(role, by)
+    if (email is None or not str(email).strip()) and by is not None and not by.is_admin:
+        raise ValidationError({"email": _("is required")})
     if email is None or not str(email).strip():
         if not partnership.contact_email:
             raise ValidationError({"contact.email": _("the partnership has no contact email address; give an address")})
         email = partnership.contact_email
     email = clean_email(email)
-    if find_user(email) is not None:
+    existing = find_user(email)
+    if existing is not None:
+        if not existing.active:
+            raise ValidationError({"email": _("belongs to a deactivated account; an admin can reactivate it")})
         raise ValidationError({"email": _("is already registered")})
     now = utcnow()
     invitation = pending(partnership, email, now)
     if invitation is None:
-        invitation = Invitation(partnership=partnership, email=email, created_by=by, created_at=now)
+        invitation = Invitation(partnership=partnership, email=email, created_by=by, created_at=now, role=role)
         db.session.add(invitation)
+    invitation.role = role
     token = _new_link(invitation, now)
     db.session.flush()
     _mail(invitation, token)
@@ -97,9 +126,10 @@ def invite(partnership: Partnership, email: str | None = None, by: User | None =
     return invitation
 
 
-def resend(invitation: Invitation) -> Invitation:
+def resend(invitation: Invitation, by: User | None = None) -> Invitation:
     """Mail a new link (valid ``INVITATION_DAYS`` from now; the old one stops working).
     An expired invitation is renewed; a joined or withdrawn one cannot be resent."""
+    _check_inviter(invitation.partnership_id, by)
     if invitation.accepted_at is not None or invitation.withdrawn_at is not None:
         raise InvitationError(invitation.state())
     token = _new_link(invitation, utcnow())
@@ -108,8 +138,9 @@ def resend(invitation: Invitation) -> Invitation:
     return invitation
 
 
-def withdraw(invitation: Invitation) -> Invitation:
+def withdraw(invitation: Invitation, by: User | None = None) -> Invitation:
     """End an invitation that was not yet used: its link stops working."""
+    _check_inviter(invitation.partnership_id, by)
     if invitation.accepted_at is not None or invitation.withdrawn_at is not None:
         raise InvitationError(invitation.state())
     invitation.withdrawn_at = utcnow()
@@ -127,9 +158,10 @@ def for_token(token) -> Invitation | None:
     return invitation
 
 
-def accept(token: str, password: str) -> User:
-    """Use a link: a confirmed member account on the invitation's partnership, with this
-    password. The link works once (two tabs racing: one wins). ValidationError otherwise."""
+def accept(token: str, password: str, locale: str | None = None) -> User:
+    """Use a link: a confirmed account on the invitation's partnership, with the invitation's
+    role, this password and ``locale`` (the language the page was shown in). The link works
+    once (two tabs racing: one wins). ValidationError otherwise."""
     invitation = for_token(token)
     if invitation is None:
         raise ValidationError({"token": _("this invitation is invalid, expired, withdrawn or already used")})
@@ -148,8 +180,9 @@ def accept(token: str, password: str) -> User:
     if claimed != 1:
         db.session.rollback()
         raise ValidationError({"token": _("this invitation is invalid, expired, withdrawn or already used")})
-    user = User(email=invitation.email, password_hash=hash_password(password), role="member",
-                partnership_id=invitation.partnership_id, email_confirmed_at=now, last_login_at=now)
+    user = User(email=invitation.email, password_hash=hash_password(password), role=invitation.role,
+                partnership_id=invitation.partnership_id, email_confirmed_at=now, last_login_at=now,
+                locale=locale if locale in ("nl", "en") else None)
     db.session.add(user)
     try:
         db.session.flush()

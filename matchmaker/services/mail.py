@@ -47,9 +47,10 @@ def one_line(value: str) -> str:
     return _HEADER_BREAK_RE.sub(" ", value).strip()
 
 
-def send(to: str | list[str], subject: str, body: str, *, language: str | None = None) -> bool:
+def send(to: str | list[str], subject: str, body: str, *, language: str | None = None, calendar: str | None = None) -> bool:
     """Queue one plain-text message in the current session; the caller's commit sends it on its
-    way. Returns False (and logs) when there is nobody to send to or it cannot be composed."""
+    way. Returns False (and logs) when there is nobody to send to or it cannot be composed.
+    ``calendar``: an iCalendar text sent along as a text/calendar attachment (invite.ics)."""
     recipients = [to] if isinstance(to, str) else [r for r in to if r]
     if not recipients:
         return False
@@ -58,6 +59,7 @@ def send(to: str | list[str], subject: str, body: str, *, language: str | None =
         subject=one_line(subject)[:300],
         body=body,
         language=language,
+        calendar=calendar,
         message_id=make_msgid(domain="matchmaker"),
         state="pending",
         attempts=0,
@@ -217,6 +219,10 @@ def _compose(cfg, row: OutboxMessage) -> EmailMessage:
     if row.language:
         msg["Content-Language"] = row.language
     msg.set_content(row.body)
+    if row.calendar:  # METHOD (REQUEST, CANCEL) goes on the part too, as calendar clients expect
+        method = re.search(r"^METHOD:(\w+)", row.calendar, re.MULTILINE)
+        params = {"method": method.group(1)} if method else None
+        msg.add_attachment(row.calendar, subtype="calendar", filename="invite.ics", params=params)
     return msg
 
 

@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from flask import current_app, render_template
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Introduction, IntroductionEvent, Reminder, utcnow
-from . import mail
-from .notifications import absolute_url, admins, recipients
+from .notifications import absolute_url, admins, recipients, send_email
 
 log = logging.getLogger(__name__)
 
@@ -56,15 +56,15 @@ def _accepted_since():
     return func.coalesce(Introduction.responded_at, Introduction.updated_at)
 
 
-def _queue(to: list[str], template: str, subject: str, **context) -> int:
-    body = render_template(f"email/{template}.txt", **context)
-    return int(mail.send(to, subject, body))
+def _queue(to: list[str], template: str, subject, **context) -> int:
+    """Queue the reminder, one message per recipients' language (services/notifications.py)."""
+    return send_email(to, template, subject, **context)
 
 
 def _mentor_reminder(intro: Introduction) -> int:
     return _queue(
         recipients(intro.mentor), "reminder_mentor",
-        f"Matchmaker: {intro.mentee.name} wacht op uw antwoord / is waiting for your answer",
+        _l("Matchmaker: %(name)s is waiting for your answer", name=intro.mentee.name),
         intro=intro, days=current_app.config["REMINDER_DAYS"], link=absolute_url("intros.detail", intro_id=intro.id),
     )
 
@@ -72,7 +72,7 @@ def _mentor_reminder(intro: Introduction) -> int:
 def _admin_unanswered(intro: Introduction) -> int:
     return _queue(
         admins(), "reminder_admin",
-        f"Matchmaker: verzoek aan {intro.mentor.name} onbeantwoord / request unanswered",
+        _l("Matchmaker: the request to %(name)s is unanswered", name=intro.mentor.name),
         intro=intro, days=2 * current_app.config["REMINDER_DAYS"], link=absolute_url("intros.detail", intro_id=intro.id),
     )
 
@@ -83,7 +83,7 @@ def _followup(intro: Introduction) -> int:
     for me, other in ((intro.mentee, intro.mentor), (intro.mentor, intro.mentee)):
         sent += _queue(
             recipients(me), "followup",
-            f"Matchmaker: hoe ging de kennismaking met {other.name}? / how did it go?",
+            _l("Matchmaker: how did the introduction to %(name)s go?", name=other.name),
             intro=intro, me=me, other=other, link=link,
         )
     return sent

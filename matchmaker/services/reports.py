@@ -248,3 +248,25 @@ REPORTS: dict[str, Callable[[], Report]] = {
 def report(name: str) -> Report:
     """One report by its name (KeyError when there is no such report)."""
     return REPORTS[name]()
+
+
+@dataclass
+class SessionRow:
+    """One upcoming Praktijk-in-zicht session for the admin: who offers it, places and sign-ups."""
+
+    session: object  # models.PracticeSession
+    confirmed: int
+    waiting: int
+
+    @property
+    def free(self) -> int:
+        return max(self.session.capacity - self.confirmed, 0)
+
+
+def upcoming_sessions() -> list[SessionRow]:
+    """Upcoming sessions with their confirmed and waiting sign-ups (services/practice_sessions.py)."""
+    from . import practice_sessions
+
+    sessions = practice_sessions.upcoming()
+    counts = practice_sessions.counts(sessions)
+    return [SessionRow(s, counts[s.id]["confirmed"], counts[s.id]["waiting"]) for s in sessions]

@@ -160,7 +160,8 @@ def invite(key: str):
         abort(400)
     p = _partnership(key)
     try:
-        invitation = invitation_service.invite(p, (form.email.data or "").strip() or None, by=current_user)
+        invitation = invitation_service.invite(p, (form.email.data or "").strip() or None, by=current_user,
+                                               role=form.role.data or None)
     except ValidationError as exc:
         flash("; ".join(f"{field}: {message}" for field, message in exc.fields.items()), "error")
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -30,12 +31,19 @@ log = logging.getLogger(__name__)
 
 
 def start_session(user, remember: bool = False) -> None:
-    """A fresh session for a fresh log-in: nothing from before it survives, except the language."""
+    """A fresh session for a fresh log-in: nothing from before it survives, except the language
+    (a language picked before logging in becomes the account's choice, for its emails too)."""
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
+        accounts.set_locale(user, lang)
     login_user(user, remember=remember)
+
+
+def page_language() -> str:
+    """The language this page is shown in (a new account's first choice)."""
+    return str(get_locale() or "nl")
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -46,7 +54,7 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            accounts.register(form.email.data or "", form.password.data or "", form.to_record())
+            accounts.register(form.email.data or "", form.password.data or "", form.to_record(), locale=page_language())
         except ValidationError as exc:
             apply_errors(form, exc, prefix="profile.")
         else:
@@ -80,7 +88,7 @@ def accept_invitation(token: str):
     form = AcceptInvitationForm()
     if form.validate_on_submit():
         try:
-            user = invitations.accept(token, form.password.data or "")
+            user = invitations.accept(token, form.password.data or "", locale=page_language())
         except ValidationError as exc:
             if "token" in exc.fields or "email" in exc.fields:
                 flash(_("Deze uitnodiging kan niet meer gebruikt worden: er is al een account met dit e-mailadres, of de link is al gebruikt. Log in of vraag een nieuw wachtwoord aan."), "error")

@@ -196,6 +196,26 @@ class ClaimForm(FlaskForm):
     partnership = StringField(_l("Naam of korte naam (key) van uw partnerschap"), validators=[InputRequired(), Length(max=200)])
 
 
+ROLE_CHOICES = [
+    SelectChoice("coordinator", _l("coördinator: bewerkt het profiel, vraagt en beantwoordt kennismakingen, beheert het team")),
+    SelectChoice("member", _l("lid: leest en volgt alles, wijzigt niets")),
+]
+
+
 class InviteForm(FlaskForm):
+    """The admin's invitation: the first people of a partnership are its coordinators."""
+
     email = EmailField(_l("E-mailadres"), validators=[Optional(), Length(max=254)],
                        description=_l("Leeg: het e-mailadres van de contactpersoon."))
+    role = SelectField(_l("Rol"), choices=ROLE_CHOICES, default="coordinator")
+
+
+class TeamInviteForm(FlaskForm):
+    """A coordinator invites a colleague (read-only member unless chosen otherwise)."""
+
+    email = EmailField(_l("E-mailadres van uw collega"), validators=[InputRequired(), Length(max=254)])
+    role = SelectField(_l("Rol"), choices=ROLE_CHOICES, default="member")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Rol"), choices=ROLE_CHOICES)

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
 
 from ..security import safe_next
+from ..services import conversations
 from ..services import introductions as intro_service
+from ..services import matching as matching_service
 from ..services import profiles as profile_service
 from ..services.validation import ValidationError
 from .forms import CompleteForm, RequestIntroForm, RespondForm
-from .member import partnership_required
+from ..services.permissions import READ_ONLY_TEXT
+from .member import coordinator_required, partnership_required
 
 bp = Blueprint("intros", __name__, url_prefix="/introductions")
 
@@ -34,6 +40,7 @@ def error_message(exc: intro_service.TransitionError) -> str:
         "excluded": _("Deze combinatie is niet beschikbaar."),
         "forbidden": _("Dat mag u bij deze kennismaking niet doen."),
         "conflict": _("Dat kan niet in de huidige stand van de kennismaking."),
+        "conversation_closed": _("Deze kennismaking is afgesloten: er kunnen geen berichten meer bij."),
     }
     if str(exc).startswith("an introduction between"):
         return _("Er loopt al een kennismaking met dit partnerschap.")
@@ -48,7 +55,7 @@ def index(p):
 
 
 @bp.route("/new/<mentor_key>", methods=["GET", "POST"])
-@partnership_required
+@coordinator_required
 def new(p, mentor_key: str):
     try:
         mentor = profile_service.get_partnership(mentor_key)
@@ -88,7 +95,29 @@ def detail(intro_id: int):
     return _detail(_visible_introduction(intro_id))
 
 
-def _detail(intro):
+class MessageForm(FlaskForm):
+    """A message in the introduction's conversation; the rules live in services/conversations.py."""
+
+    body = TextAreaField(
+        _l("Uw bericht"),
+        description=_l("Platte tekst, hooguit %(limit)d tekens. Beide partnerschappen lezen het; de andere kant krijgt een e-mail.",
+                       limit=intro_service.MESSAGE_LIMIT),
+        render_kw={"maxlength": intro_service.MESSAGE_LIMIT, "rows": 4},
+    )
+
+
+def _request_context(intro) -> dict:
+    """For the mentor side and admins: what the asking partnership asks, and where the match
+    met it (the matcher's evidence for this pair; nothing when there is none)."""
+    if not ({intro_service.MENTOR, intro_service.ADMIN} & intro_service.roles_of(current_user, intro)):
+        return {}
+    return {
+        "challenges": intro.mentee.challenges,
+        "evidence": matching_service.pair_evidence(intro.mentee.key, intro.mentor.key),
+    }
+
+
+def _detail(intro, message_form=None):
     return render_template(
         "intros/detail.html",
         intro=intro,
@@ -96,7 +125,32 @@ def _detail(intro):
         show_contacts=intro_service.contacts_visible(current_user, intro),
         respond_form=RespondForm(),
         complete_form=CompleteForm(),
+        messages=conversations.messages_of(intro),
+        may_post=intro.state in conversations.OPEN_FOR_MESSAGES and conversations.may_write(current_user, intro),
+        message_form=message_form or MessageForm(),
+        request_context=_request_context(intro),
     )
+
+
+@bp.post("/<int:intro_id>/messages")
+@login_required
+def post_message(intro_id: int):
+    intro = _visible_introduction(intro_id)
+    form = MessageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        conversations.post_message(intro, current_user, form.body.data)
+    except ValidationError as exc:
+        form.body.errors = list(exc.fields.values())
+        return _detail(intro, form), 400
+    except intro_service.NotAllowed:
+        abort(403)
+    except intro_service.TransitionError as exc:
+        flash(error_message(exc), "error")
+        return _detail(intro, form), TRANSITION_STATUS.get(exc.code, 409)
+    flash(_("Uw bericht is geplaatst."), "success")
+    return redirect(url_for("intros.detail", intro_id=intro.id, _anchor="gesprek"))
 
 
 @bp.post("/<int:intro_id>/<action>")
@@ -116,6 +170,8 @@ def act(intro_id: int, action: str):
     except ValidationError as exc:
         flash("; ".join(exc.fields.values()), "error")
     except intro_service.NotAllowed:
+        if not intro_service.roles_of(current_user, intro):  # a member of either side: reads, does not act
+            flash(str(READ_ONLY_TEXT), "error")
         abort(403)
     except intro_service.TransitionError as exc:
         # Refused by the state machine (e.g. a parallel withdraw came first): nothing changed.

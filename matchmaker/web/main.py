@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_login import current_user
 
 from ..models import SECTORS
 from ..security import safe_next
 from .helpers import page_number
+from ..services import accounts
 from ..services import profiles as profile_service
 from ..services.matching import suggest, too_little_text
 
@@ -53,4 +55,6 @@ def language():
     lang = request.form.get("lang")
     if lang in ("nl", "en"):
         session["lang"] = lang
+        if current_user.is_authenticated:  # the account's choice: its emails follow it too
+            accounts.set_locale(current_user, lang)
     return redirect(safe_next(request.form.get("next"), url_for("main.index")))

@@ -13,7 +13,9 @@ from ..security import suggestions_limited
 from ..services import dismissals
 from ..services import introductions as intro_service
 from ..services import matching as matching_service
+from ..services import search as search_service
 from ..services import profiles as profile_service
+from ..services.permissions import READ_ONLY_TEXT, can_act_for
 from ..services.validation import ValidationError
 from .forms import EditProfileForm, EmptyForm, apply_errors
 
@@ -39,6 +41,21 @@ def partnership_required(view):
     return wrapped
 
 
+def coordinator_required(view):
+    """``partnership_required``, and the account may act for the partnership (a coordinator);
+    a member gets 403 with an explanation (services/permissions.py)."""
+
+    @partnership_required
+    @wraps(view)
+    def wrapped(p, *args, **kwargs):
+        if not can_act_for(current_user, p.id):
+            flash(str(READ_ONLY_TEXT), "error")
+            abort(403)
+        return view(p, *args, **kwargs)
+
+    return wrapped
+
+
 @bp.get("/home")
 @partnership_required
 def home(p):
@@ -47,7 +64,7 @@ def home(p):
 
 
 @bp.route("/profile/edit", methods=["GET", "POST"])
-@partnership_required
+@coordinator_required
 def edit_profile(p):
     form = EditProfileForm()
     if request.method == "GET":
@@ -80,11 +97,13 @@ def suggestions(p):
     items = matching_service.suggest(p.key, sectors=[sector] if sector else None, region=region)
     latest = intro_service.states_by_mentor(p)
     states = {s.key: latest.get(s.key) for s in items}
+    thin = not items and matching_service.too_little_text(p.key)
     return render_template(
         "member/suggestions.html",
         p=p,
         suggestions=items,
-        too_little_text=not items and matching_service.too_little_text(p.key),
+        too_little_text=thin,
+        stories=[] if thin else search_service.stories_for(p.key, p.challenges),
         states=states,
         sector=sector,
         region=region,
@@ -106,7 +125,7 @@ def _mentor_for_button(key: str):
 
 
 @bp.post("/suggestions/<key>/dismiss")
-@partnership_required
+@coordinator_required
 def dismiss(p, key: str):
     mentor = _mentor_for_button(key)
     dismissals.dismiss(p, mentor, current_user)
@@ -115,9 +134,9 @@ def dismiss(p, key: str):
 
 
 @bp.post("/suggestions/<key>/restore")
-@partnership_required
+@coordinator_required
 def restore(p, key: str):
     mentor = _mentor_for_button(key)
-    dismissals.undismiss(p, mentor)
+    dismissals.undismiss(p, mentor, current_user)
     flash(_("%(name)s kan u weer worden voorgesteld.", name=mentor.name), "success")
     return redirect(url_for("web.suggestions"))

@@ -323,7 +323,8 @@ def _report_or_404(name: str) -> reports.Report:
 @admin_required
 def reports_page():
     charts = [(name, spec, reports.report(name)) for name, spec in CHARTS.items()]
-    return render_template("programme/reports.html", charts=charts, funnel_labels=FUNNEL_LABELS, max_bars=MAX_BARS)
+    return render_template("programme/reports.html", charts=charts, funnel_labels=FUNNEL_LABELS, max_bars=MAX_BARS,
+                           sessions=reports.upcoming_sessions())
 
 
 @bp.get("/reports/<chart>.svg")

@@ -1,0 +1,64 @@
+"""Who may read and who may act for a partnership: the one rule every view, API endpoint and
+service calls, so no role string is compared anywhere else.
+
+A partnership's accounts are ``coordinator`` (edit the profile and stories, request and answer
+introductions, dismiss suggestions, manage the team) or ``member`` (read and follow: the
+partnership's pages, suggestions, introductions and, once accepted, their contact details).
+Admins have no partnership; they act through the admin pages (an admin account that does have a
+partnership acts for it like a coordinator). A token acts with its owner's current role.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from ..models import User
+
+COORDINATOR, MEMBER = "coordinator", "member"
+ACTING_ROLES = (COORDINATOR, "admin")
+READ_ONLY_MESSAGE = "members of a partnership can read and follow, not change anything; ask a coordinator of your team"
+READ_ONLY_TEXT = _l(  # for the pages (in the reader's language)
+    "Your account is a member of the team: you can read and follow everything, but only a "
+    "coordinator can change anything here. Ask a coordinator of your team."
+)
+
+
+class NotCoordinator(Exception):
+    """The caller may read this partnership but not act for it (a member, not a coordinator)."""
+
+    def __init__(self, message: str = READ_ONLY_MESSAGE) -> None:
+        super().__init__(message)
+
+
+def _signed_in(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", True) and bool(getattr(user, "active", False))
+
+
+def can_read_partnership(user: User | None, partnership_id: int | None) -> bool:
+    """May ``user`` see the partnership's own pages (its introductions, team, contacts once accepted)?"""
+    if not _signed_in(user) or partnership_id is None:
+        return False
+    return user.is_admin or user.partnership_id == partnership_id
+
+
+def can_act_for(user: User | None, partnership_id: int | None) -> bool:
+    """May ``user`` change things for the partnership: edit it, act on its introductions, manage its team?"""
+    if not _signed_in(user) or partnership_id is None:
+        return False
+    return user.partnership_id == partnership_id and user.role in ACTING_ROLES
+
+
+def require_act_for(user: User | None, partnership_id: int | None) -> None:
+    """``can_act_for`` or NotCoordinator."""
+    if not can_act_for(user, partnership_id):
+        raise NotCoordinator()
+
+
+def acts_for_own(user: User | None) -> bool:
+    """May ``user`` act for its own partnership (templates: show the buttons that change things)?"""
+    return user is not None and can_act_for(user, getattr(user, "partnership_id", None))
+
+
+def is_team_role(role) -> bool:
+    """A role a partnership's account can have (``coordinator`` or ``member``)."""
+    return role in (COORDINATOR, MEMBER)
