@@ -15,7 +15,7 @@ drifted (``changes``).
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
@@ -34,7 +34,7 @@ from .profile import Profile
 from .text import CONCEPT_PREFIX, LANGUAGES, detect_language, stopwords
 from .views import RowView, count_matrix, l2_rows, stack_rows, tfidf, weighted_row_sum
 
-__all__ = ["DESCRIPTION_WEIGHT", "MatchIndex", "Reason", "Suggestion", "build_index", "rank_all"]
+__all__ = ["DESCRIPTION_WEIGHT", "MatchIndex", "Reason", "Suggestion", "build_index"]
 
 WORD_WEIGHT = 0.7  # share of the word view in the text score; the rest is character n-grams
 SECTOR_BOOST = 0.03
@@ -603,6 +603,18 @@ class MatchIndex:
         kind = {passages.OFFER: ev.EXPERIENCES, passages.STORY: ev.STORY}.get(src, ev.DESCRIPTION)
         return [Evidence(text, requests[r].span.text, (), (), kind, "", round(sim, 4))]
 
+    def pair_evidence(self, mentee_key: str, mentor_key: str) -> list[Evidence]:
+        """The evidence for one pair whatever the mentor's eligibility now (its load, age, an
+        exclusion): the mentor's passages that meet the mentee's challenges, best first."""
+        if mentee_key not in self.position or mentor_key not in self.position or mentee_key == mentor_key:
+            return []
+        mask = np.zeros(len(self.profiles), dtype=bool)
+        mask[self.position[mentor_key]] = self._alive[self.position[mentor_key]]
+        scored = self.text_match(self.profile(mentee_key), mask)
+        if scored is None or not scored.pool.size or scored.raw[0] < MIN_TEXT:
+            return []
+        return self._evidence_for(scored.requests, scored.found, scored.top, scored.pool, 0)
+
     def pair_text_scores(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Text scores of every (mentee row, mentor column) pair, as ``rank`` computes them for the
         candidates it returns (whole texts, passages, keyword lists damped); 0 where nothing is
@@ -801,7 +813,3 @@ def build_index(profiles: Sequence[Profile], progress=None) -> MatchIndex:
     """Fit the matcher over ``profiles``."""
     return MatchIndex(profiles, progress=progress)
 
-
-def rank_all(index: MatchIndex, keys: Iterable[str], context: MatchContext, limit: int = 5) -> Mapping[str, list]:
-    """Suggestions for several partnerships at once."""
-    return {key: index.rank(key, context, limit=limit) for key in keys}

@@ -46,7 +46,7 @@ from sqlalchemy import (
 )
 
 from ..extensions import db
-from ..matching.eligibility import MatchContext, ineligibility
+from ..matching.eligibility import MatchContext
 from ..matching.engine import MatchIndex, Suggestion, build_index
 from ..matching.profile import Profile
 from ..models import (
@@ -534,22 +534,10 @@ TOO_LITTLE_TEXT = _l(
 )
 
 
-def why_not(mentee_key: str, mentor_key: str) -> str | None:
-    """Why a mentor is not suggested to a mentee (an eligibility code), or None."""
-    mentee = get_partnership(mentee_key)
-    mentor = get_partnership(mentor_key)
-    return ineligibility(to_engine_profile(mentor), to_engine_profile(mentee), match_context(mentee.key))
-
-
 def pair_evidence(mentee_key: str, mentor_key: str) -> list:
     """The matcher's evidence for one pair: passages of the mentor that meet the mentee's
     challenges (``Evidence`` with ``mentor_text``/``own_text``), or [] when there are none.
 
     Asked whatever the mentor's current load, age or exclusions (an introduction under way
     fills the mentor's capacity itself): ranking the mentee against this one mentor only."""
-    index = current_index()
-    if mentee_key not in index or mentor_key not in index or mentee_key == mentor_key:
-        return []
-    others = frozenset((mentee_key, key) for key in index.position if key != mentor_key)
-    context = MatchContext(current_year=date.today().year, min_years=0, excluded=others)
-    return next((s.evidence for s in index.rank(mentee_key, context, limit=1) if s.key == mentor_key), [])
+    return current_index().pair_evidence(mentee_key, mentor_key)
