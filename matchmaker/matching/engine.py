@@ -6,6 +6,9 @@ Two views are combined: words (stems, Dutch compound parts and thesaurus concept
 character n-grams, which catch spelling variants that stemming misses. Shared sector and
 region add small boosts that break ties but cannot overturn a clearly better text match.
 
+The index's evidence and reasons live in ``explain`` and its near-duplicate handling in
+``duplicates`` (mixins of ``MatchIndex``); what it returns is in ``results``.
+
 Fitting 100,000 profiles takes seconds (see ``fit``, ``analysis`` and ``views``). An edited profile does
 not need a refit: ``with_changes`` transforms it with the fitted vocabulary and idf into an
 *overlay* that replaces its rows, and the service refits in the background once enough has
@@ -16,8 +19,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from typing import NamedTuple
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
@@ -28,9 +30,12 @@ from .analysis import FastAnalyzer, char_words, fast_tokenize, release_free_memo
 from .eligibility import MatchContext
 from .evidence import Evidence
 from .fairness import language_fair
-from .passage_index import Block, Candidates, PassageIndex, best_pairs, block_of, passage_scores
+from .passage_index import Block, PassageIndex, block_of, passage_scores
 from .fit import DESCRIPTION_WEIGHT, fit_vectors
 from .profile import Profile
+from .duplicates import Duplicates
+from .explain import Explaining
+from .results import CHALLENGES, DESCRIPTION, EXPERIENCES, Reason, SparseRow, Suggestion, TextMatch
 from .text import CONCEPT_PREFIX, LANGUAGES, detect_language, stopwords
 from .views import RowView, count_matrix, l2_rows, stack_rows, tfidf, weighted_row_sum
 
@@ -43,70 +48,9 @@ PASSAGE_SHARE = 0.25  # share of the passage score (best request ↔ passage pai
 PASSAGE_POOL = 40  # candidates (by whole-text score) re-scored by passages
 MIN_TEXT = 0.02  # below this text score nothing is shared: no suggestion on sector and region alone
 KEYWORD_LIST_FACTOR = 0.35  # a keyword list's text score is not rewarded
-DUPLICATE_COSINE = 0.9  # offers this alike are one mentor twice
-EVIDENCE_PAIRS = 2
 RERANK_POOL = 100  # candidates (by word score) re-scored with character n-grams; 200 gave the same top 5 for 99.5 % of 1,000 queries at 10,000 profiles
-SURFACE_CACHE = 20_000  # profile fields whose surface words are kept for reasons (about 2 kB each)
 SECTOR_BITS = {"po": 1, "vo": 2, "mbo": 4, "so": 8}
-CHALLENGES, EXPERIENCES, DESCRIPTION = 0, 1, 2  # columns of the per-text language table
 _LANG_CODE = {lang: i for i, lang in enumerate(LANGUAGES)}
-
-
-@dataclass
-class TextMatch:
-    """A query's text scores over a pool of candidates (see ``MatchIndex.text_match``)."""
-
-    need: SparseRow
-    pool: np.ndarray  # candidate positions
-    raw: np.ndarray  # words and characters, before the language-fair step and passages
-    text: np.ndarray  # the text score
-    requests: list
-    found: Candidates | None  # passages of the best candidates
-    top: np.ndarray  # their indices in ``pool``
-
-
-class SparseRow(NamedTuple):
-    """One sparse row as (sorted column ids, values): what a query needs, without a matrix object."""
-
-    indices: np.ndarray
-    data: np.ndarray
-
-
-@dataclass(frozen=True)
-class Reason:
-    """One reason for a suggestion. kind: term | theme | sector | region | review | rating."""
-
-    kind: str
-    text: str  # Dutch
-    text_en: str = ""
-    weight: float = 0.0
-
-    def as_text(self, lang: str = "nl") -> str:
-        return self.text_en if lang == "en" and self.text_en else self.text
-
-
-@dataclass
-class Suggestion:
-    key: str
-    name: str
-    score: float
-    text_score: float
-    reasons: list[Reason] = field(default_factory=list)
-    evidence: list[Evidence] = field(default_factory=list)
-    flags: tuple[str, ...] = ()  # for admins: "keyword_list"
-    duplicates: tuple[str, ...] = ()  # keys of near-identical mentors collapsed into this one
-
-    def reason_texts(self) -> list[str]:
-        return [r.text for r in self.reasons]
-
-    def to_dict(self) -> dict:
-        return {
-            "key": self.key,
-            "name": self.name,
-            "score": round(self.score, 4),
-            "reasons": self.reason_texts(),
-            "evidence": [e.to_dict() for e in self.evidence],
-        }
 
 
 def _sector_mask(sectors: Iterable[str]) -> int:
@@ -131,7 +75,7 @@ class _Rows:
     langs: tuple[int, int, int]
 
 
-class MatchIndex:
+class MatchIndex(Explaining, Duplicates):
     """A fitted index over one version of the profiles. Immutable once built; cheap to query.
 
     ``need``/``offer`` (words) and ``need_chars``/``offer_chars`` (characters) give rows by
@@ -534,75 +478,6 @@ class MatchIndex:
         out[flagged] *= KEYWORD_LIST_FACTOR
         return out, found, top
 
-    def _evidence(self, requests: list[ev.SpanVector], found: Candidates, c: int) -> list[Evidence]:
-        """The best request ↔ passage pairs of candidate ``c``, verbatim, with the words they share."""
-        weights = ev.request_weights(requests)
-        pos = int(found.positions[c])
-        mentor = self.profiles[pos]
-        out: list[Evidence] = []
-        for r, j, sim in best_pairs(found, c, weights, EVIDENCE_PAIRS):
-            source = int(found.source[j])
-            start, end = (int(x) for x in found.spans[j])
-            text = (mentor.description if source == passages.DESCRIPTION else mentor.offer_text)[start:end]
-            field_id = DESCRIPTION if source == passages.DESCRIPTION else EXPERIENCES
-            lang = LANGUAGES[self._langs[pos, field_id]]
-            passage = ev.SpanVector(passages.Span(start, end, text), lang, {})
-            words, own = ev.shared_words(
-                self.analyzer, self.vocabulary, requests[r], passage,
-                self._passage_surfaces(pos, source, start, end, text, lang), self._request_surfaces(requests[r]),
-            )
-            story = int(found.story[j])
-            title = mentor.stories[story].title if source == passages.STORY and 0 <= story < len(mentor.stories) else ""
-            kind = {passages.OFFER: ev.EXPERIENCES, passages.STORY: ev.STORY}.get(source, ev.DESCRIPTION)
-            out.append(Evidence(text, requests[r].span.text, words, own, kind, title, round(sim, 4)))
-        return out
-
-    def _passage_surfaces(self, pos: int, source: int, start: int, end: int, text: str, lang: str) -> dict:
-        """``analyzer.surfaces`` of a mentor's passage, kept: mentors recur across suggestions."""
-        key = (pos, source, start, end)
-        found = self._surface_cache.get(key)
-        if found is None:
-            if len(self._surface_cache) >= SURFACE_CACHE:
-                self._surface_cache.clear()
-            found = self._surface_cache[key] = self.analyzer.surfaces(text, lang)
-        return found
-
-    def _request_surfaces(self, request: ev.SpanVector) -> dict:
-        if request.surfaces is None:
-            request.surfaces = self.analyzer.surfaces(request.span.text, request.lang)
-        return request.surfaces
-
-    def _evidence_for(self, requests, found: Candidates | None, top: np.ndarray, pool: np.ndarray, j: int):
-        if not requests:
-            return []
-        hit = np.flatnonzero(top == j) if found is not None else np.zeros(0)
-        if hit.size:
-            out = self._evidence(requests, found, int(hit[0]))
-        else:
-            single = self._passages.candidates(pool[[j]], [r.row() for r in requests])
-            out = self._evidence(requests, single, 0)
-        return out or self._spelling_evidence(requests, int(pool[j]))
-
-    def _spelling_evidence(self, requests: list[ev.SpanVector], pos: int) -> list[Evidence]:
-        """When no word is shared (typos, spelling variants), the request and passage most alike
-        in character n-grams, quoted without marked words."""
-        mentor = self.profiles[pos]
-        stops = stopwords()
-        best: tuple[float, int, str, int] | None = None
-        spans = passages.offer_passages(mentor.experiences, mentor.stories, mentor.description)
-        rows = [self.chars.text_vector(char_words(fast_tokenize(s.text), stops)) for _src, s, _st in spans]
-        for r, req in enumerate(requests):
-            q = self.chars.text_vector(char_words(fast_tokenize(req.span.text), stops))
-            for (src, span, _story), row in zip(spans, rows):
-                sim = float(q.multiply(row).sum())
-                if sim > 0 and (best is None or sim > best[0]):
-                    best = (sim, r, span.text, src)
-        if best is None:
-            return []
-        sim, r, text, src = best
-        kind = {passages.OFFER: ev.EXPERIENCES, passages.STORY: ev.STORY}.get(src, ev.DESCRIPTION)
-        return [Evidence(text, requests[r].span.text, (), (), kind, "", round(sim, 4))]
-
     def pair_evidence(self, mentee_key: str, mentor_key: str) -> list[Evidence]:
         """The evidence for one pair whatever the mentor's eligibility now (its load, age, an
         exclusion): the mentor's passages that meet the mentee's challenges, best first."""
@@ -649,67 +524,6 @@ class MatchIndex:
     def _has_theme(self, need: SparseRow) -> bool:
         return self._fitted and any(str(self.vocabulary[i]).startswith(CONCEPT_PREFIX) for i in need.indices.tolist())
 
-    def near_duplicates(self, keys) -> list[tuple[str, str, float]]:
-        """Pairs (key, other key, cosine) of mentors whose offers are near-identical, for ``keys``."""
-        pairs: dict[tuple[str, str], float] = {}
-        for key in keys:
-            pos = self.position.get(key)
-            if pos is None or not self._can_mentor[pos]:
-                continue
-            cols, weights = self._offer_row(pos)
-            scores = self.word_scores(SparseRow(cols, weights))
-            for other in np.flatnonzero((scores >= DUPLICATE_COSINE) & self._can_mentor & self._alive).tolist():
-                if other != pos:
-                    a, b = sorted((key, self.profiles[other].key))
-                    pairs[a, b] = round(float(scores[other]), 3)
-        return [(a, b, c) for (a, b), c in sorted(pairs.items())]
-
-    def _worth_a_chip(self, feature: str, surface: str, profile: Profile) -> bool:
-        """Whether a shared word, as written, is a whole, specific word worth showing."""
-        pos = self.position.get(profile.key)
-        lang = LANGUAGES[self._langs[pos, EXPERIENCES]] if pos is not None else "nl"
-        return ev.worth_showing(self.analyzer, surface, feature, lang)
-
-    def _offer_signature(self, pos: int) -> frozenset[int]:
-        """The two heaviest features of a profile's offer: near-identical offers share one."""
-        cols, weights = self._offer_row(pos)
-        if cols.size <= 2:
-            return frozenset(cols.tolist())
-        return frozenset(cols[np.argpartition(-weights, 1)[:2]].tolist())
-
-    def _offer_cosine(self, a: int, b: int) -> float:
-        cols_a, w_a = self._offer_row(a)
-        cols_b, w_b = self._offer_row(b)
-        _cols, ia, ib = _common(cols_a, cols_b)
-        return float(np.dot(w_a[ia], w_b[ib]))
-
-    def _collapse_duplicates(self, pool: np.ndarray, order: np.ndarray, limit: int):
-        """``order`` with near-identical mentors shown once (the older, then the fuller one, in
-        the better place). Returns (order, {kept index: keys collapsed into it}). Only offers that
-        share one of their two heaviest features are compared."""
-        kept: list[int] = []
-        collapsed: dict[int, list[str]] = {}
-        signature = {j: self._offer_signature(int(pool[j])) for j in order.tolist()}
-
-        def alike(k: int, j: int) -> bool:
-            return bool(signature[k] & signature[j]) and self._offer_cosine(int(pool[k]), int(pool[j])) >= DUPLICATE_COSINE
-
-        for j in order.tolist():
-            pos = int(pool[j])
-            twin = next((k for k in kept if alike(k, j)), None)
-            if twin is None:
-                kept.append(j)
-                continue
-            a, b = self.profiles[int(pool[twin])], self.profiles[pos]
-            better = (b.founded, -len(b.offer_text), b.key) < (a.founded, -len(a.offer_text), a.key)
-            slot = kept.index(twin)
-            if better:  # the better twin takes the place of the one already listed
-                kept[slot] = j
-                collapsed[j] = collapsed.pop(twin, []) + [a.key]
-            else:
-                collapsed.setdefault(twin, []).append(b.key)
-        return np.array(kept[:limit], dtype=np.int64), collapsed
-
     def _best(self, pool: np.ndarray, final: np.ndarray, limit: int) -> np.ndarray:
         """Indices into ``pool`` of the ``limit`` best: highest score first, then by key."""
         chosen = np.arange(pool.size)
@@ -721,92 +535,11 @@ class MatchIndex:
 
     # -- reasons ------------------------------------------------------------------------------
 
-    def _is_indexed(self, pos: int, profile: Profile) -> bool:
-        """Whether ``profile`` is the indexed one at ``pos`` (usually the very same object)."""
-        indexed = self.profiles[pos]
-        return indexed is profile or indexed == profile
-
-    def _field_surfaces(self, profile: Profile, field_id: int) -> dict[str, str]:
-        """Feature → the first surface word that produced it in one field of the profile.
-
-        Kept for indexed profiles (up to SURFACE_CACHE fields): mentors recur across suggestions,
-        and one field is read only when a reason needs it.
-        """
-        pos = self.position.get(profile.key)
-        known = pos is not None and self._is_indexed(pos, profile)
-        if known:
-            cached = self._surface_cache.get((pos, field_id))
-            if cached is not None:
-                return cached
-        text = (profile.challenges, profile.offer_text, profile.description)[field_id]
-        lang = LANGUAGES[self._langs[pos, field_id]] if known and text and text.strip() else None
-        out = self.analyzer.surfaces(text, lang)
-        if known:
-            if len(self._surface_cache) >= SURFACE_CACHE:
-                self._surface_cache.clear()
-            self._surface_cache[pos, field_id] = out
-        return out
-
-    def _surface(self, profile: Profile, fields: tuple[int, ...], feature: str) -> str | None:
-        """How ``feature`` was first written in the profile's ``fields`` (in that order), if at all."""
-        for field_id in fields:
-            surface = self._field_surfaces(profile, field_id).get(feature)
-            if surface is not None:
-                return surface
-        return None
-
-    def _explain(self, mentee: Profile, mentor: Profile, need, max_terms: int = 4) -> list[Reason]:
-        if not self._fitted:
-            return []
-        pos = self.position.get(mentor.key)
-        if pos is None or not need.indices.size:
-            return []
-        offer_cols, offer_weights = self._offer_row(pos)
-        cols, a, b = _common(need.indices, offer_cols)
-        weights = need.data[a] * offer_weights[b]
-        present = weights != 0
-        cols, weights = cols[present], weights[present]
-        if not cols.size:
-            return []
-        order = np.argsort(-weights)
-        floor = 0.12 * float(weights[order[0]])  # a word that barely counted explains nothing
-        order = order[weights[order] >= floor]
-        thesaurus = self.analyzer.thesaurus
-        reasons: list[Reason] = []
-        seen: set[str] = set()
-        for idx in order:
-            feature = self.vocabulary[cols[idx]]
-            weight = float(weights[idx])
-            if feature.startswith(CONCEPT_PREFIX):
-                concept = thesaurus.concepts.get(feature[len(CONCEPT_PREFIX) :])
-                if concept is None or feature in ev.GENERAL_CONCEPTS:
-                    continue  # too general to explain anything
-                text, text_en, kind = f"thema: {concept.label_nl}", f"theme: {concept.label_en}", "theme"
-            else:
-                theirs = self._surface(mentor, (EXPERIENCES, DESCRIPTION), feature)
-                if not theirs:
-                    continue
-                ours = self._surface(mentee, (CHALLENGES, DESCRIPTION), feature)
-                if not self._worth_a_chip(feature, theirs, mentor) or (ours and not self._worth_a_chip(feature, ours, mentee)):
-                    continue  # a fragment of a compound (intervisie ↔ visie) or a generic word (week, scholen)
-                text = theirs if not ours or ours.lower() == theirs.lower() else f"{ours} ↔ {theirs}"
-                text_en, kind = text, "term"
-            if text.lower() in seen:
-                continue
-            seen.add(text.lower())
-            reasons.append(Reason(kind, text, text_en, weight))
-            if len(reasons) >= max_terms:
-                break
-        return reasons
 
 
-def _common(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Values in both sorted, duplicate-free arrays, with their positions in each."""
-    at = np.searchsorted(b, a)
-    found = at < b.size
-    found[found] = b[at[found]] == a[found]
-    in_a = np.flatnonzero(found)
-    return a[in_a], in_a, at[in_a]
+
+
+
 
 
 def build_index(profiles: Sequence[Profile], progress=None) -> MatchIndex:

@@ -13,7 +13,6 @@ than an account of practice, and which shared words are worth showing to a coord
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 from collections.abc import Callable, Mapping

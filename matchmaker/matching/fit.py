@@ -14,7 +14,7 @@ import multiprocessing
 import pickle
 import threading
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np

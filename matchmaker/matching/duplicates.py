@@ -1,0 +1,78 @@
+"""Near-identical mentors: one partnership's text under two keys is shown once (the older, then
+the fuller one), and ``import-profiles`` names such pairs. A mixin of ``MatchIndex``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .results import SparseRow
+
+DUPLICATE_COSINE = 0.9  # offers this alike are one mentor twice
+
+
+def common_sorted(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values in both sorted, duplicate-free arrays, with their positions in each."""
+    at = np.searchsorted(b, a)
+    found = at < b.size
+    found[found] = b[at[found]] == a[found]
+    in_a = np.flatnonzero(found)
+    return a[in_a], in_a, at[in_a]
+
+
+class Duplicates:
+    """Finding and collapsing near-identical offers (uses the index's offer rows)."""
+
+    def near_duplicates(self, keys) -> list[tuple[str, str, float]]:
+        """Pairs (key, other key, cosine) of mentors whose offers are near-identical, for ``keys``."""
+        pairs: dict[tuple[str, str], float] = {}
+        for key in keys:
+            pos = self.position.get(key)
+            if pos is None or not self._can_mentor[pos]:
+                continue
+            cols, weights = self._offer_row(pos)
+            scores = self.word_scores(SparseRow(cols, weights))
+            for other in np.flatnonzero((scores >= DUPLICATE_COSINE) & self._can_mentor & self._alive).tolist():
+                if other != pos:
+                    a, b = sorted((key, self.profiles[other].key))
+                    pairs[a, b] = round(float(scores[other]), 3)
+        return [(a, b, c) for (a, b), c in sorted(pairs.items())]
+
+    def _offer_signature(self, pos: int) -> frozenset[int]:
+        """The two heaviest features of a profile's offer: near-identical offers share one."""
+        cols, weights = self._offer_row(pos)
+        if cols.size <= 2:
+            return frozenset(cols.tolist())
+        return frozenset(cols[np.argpartition(-weights, 1)[:2]].tolist())
+
+    def _offer_cosine(self, a: int, b: int) -> float:
+        cols_a, w_a = self._offer_row(a)
+        cols_b, w_b = self._offer_row(b)
+        _cols, ia, ib = common_sorted(cols_a, cols_b)
+        return float(np.dot(w_a[ia], w_b[ib]))
+
+    def _collapse_duplicates(self, pool: np.ndarray, order: np.ndarray, limit: int):
+        """``order`` with near-identical mentors shown once (the older, then the fuller one, in
+        the better place). Returns (order, {kept index: keys collapsed into it}). Only offers that
+        share one of their two heaviest features are compared."""
+        kept: list[int] = []
+        collapsed: dict[int, list[str]] = {}
+        signature = {j: self._offer_signature(int(pool[j])) for j in order.tolist()}
+
+        def alike(k: int, j: int) -> bool:
+            return bool(signature[k] & signature[j]) and self._offer_cosine(int(pool[k]), int(pool[j])) >= DUPLICATE_COSINE
+
+        for j in order.tolist():
+            pos = int(pool[j])
+            twin = next((k for k in kept if alike(k, j)), None)
+            if twin is None:
+                kept.append(j)
+                continue
+            a, b = self.profiles[int(pool[twin])], self.profiles[pos]
+            better = (b.founded, -len(b.offer_text), b.key) < (a.founded, -len(a.offer_text), a.key)
+            slot = kept.index(twin)
+            if better:  # the better twin takes the place of the one already listed
+                kept[slot] = j
+                collapsed[j] = collapsed.pop(twin, []) + [a.key]
+            else:
+                collapsed.setdefault(twin, []).append(b.key)
+        return np.array(kept[:limit], dtype=np.int64), collapsed

@@ -1,0 +1,177 @@
+"""Why a mentor is suggested: the evidence (request ↔ passage pairs, quoted verbatim with the
+words they share) and the reasons (themes and whole words a coordinator recognises). A mixin of
+``MatchIndex``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import evidence as ev
+from . import passages
+from .analysis import char_words, fast_tokenize
+from .duplicates import common_sorted
+from .evidence import Evidence
+from .passage_index import Candidates, best_pairs
+from .profile import Profile
+from .results import CHALLENGES, DESCRIPTION, EXPERIENCES, Reason
+from .text import CONCEPT_PREFIX, LANGUAGES, stopwords
+
+EVIDENCE_PAIRS = 2
+SURFACE_CACHE = 20_000  # profile fields whose surface words are kept for reasons (about 2 kB each)
+
+
+class Explaining:
+    """Evidence and reasons for a suggestion (uses the index's vectors, passages and profiles)."""
+
+    def _evidence(self, requests: list[ev.SpanVector], found: Candidates, c: int) -> list[Evidence]:
+        """The best request ↔ passage pairs of candidate ``c``, verbatim, with the words they share."""
+        weights = ev.request_weights(requests)
+        pos = int(found.positions[c])
+        mentor = self.profiles[pos]
+        out: list[Evidence] = []
+        for r, j, sim in best_pairs(found, c, weights, EVIDENCE_PAIRS):
+            source = int(found.source[j])
+            start, end = (int(x) for x in found.spans[j])
+            text = (mentor.description if source == passages.DESCRIPTION else mentor.offer_text)[start:end]
+            field_id = DESCRIPTION if source == passages.DESCRIPTION else EXPERIENCES
+            lang = LANGUAGES[self._langs[pos, field_id]]
+            passage = ev.SpanVector(passages.Span(start, end, text), lang, {})
+            words, own = ev.shared_words(
+                self.analyzer, self.vocabulary, requests[r], passage,
+                self._passage_surfaces(pos, source, start, end, text, lang), self._request_surfaces(requests[r]),
+            )
+            story = int(found.story[j])
+            title = mentor.stories[story].title if source == passages.STORY and 0 <= story < len(mentor.stories) else ""
+            kind = {passages.OFFER: ev.EXPERIENCES, passages.STORY: ev.STORY}.get(source, ev.DESCRIPTION)
+            out.append(Evidence(text, requests[r].span.text, words, own, kind, title, round(sim, 4)))
+        return out
+
+    def _passage_surfaces(self, pos: int, source: int, start: int, end: int, text: str, lang: str) -> dict:
+        """``analyzer.surfaces`` of a mentor's passage, kept: mentors recur across suggestions."""
+        key = (pos, source, start, end)
+        found = self._surface_cache.get(key)
+        if found is None:
+            if len(self._surface_cache) >= SURFACE_CACHE:
+                self._surface_cache.clear()
+            found = self._surface_cache[key] = self.analyzer.surfaces(text, lang)
+        return found
+
+    def _request_surfaces(self, request: ev.SpanVector) -> dict:
+        if request.surfaces is None:
+            request.surfaces = self.analyzer.surfaces(request.span.text, request.lang)
+        return request.surfaces
+
+    def _evidence_for(self, requests, found: Candidates | None, top: np.ndarray, pool: np.ndarray, j: int):
+        if not requests:
+            return []
+        hit = np.flatnonzero(top == j) if found is not None else np.zeros(0)
+        if hit.size:
+            out = self._evidence(requests, found, int(hit[0]))
+        else:
+            single = self._passages.candidates(pool[[j]], [r.row() for r in requests])
+            out = self._evidence(requests, single, 0)
+        return out or self._spelling_evidence(requests, int(pool[j]))
+
+    def _spelling_evidence(self, requests: list[ev.SpanVector], pos: int) -> list[Evidence]:
+        """When no word is shared (typos, spelling variants), the request and passage most alike
+        in character n-grams, quoted without marked words."""
+        mentor = self.profiles[pos]
+        stops = stopwords()
+        best: tuple[float, int, str, int] | None = None
+        spans = passages.offer_passages(mentor.experiences, mentor.stories, mentor.description)
+        rows = [self.chars.text_vector(char_words(fast_tokenize(s.text), stops)) for _src, s, _st in spans]
+        for r, req in enumerate(requests):
+            q = self.chars.text_vector(char_words(fast_tokenize(req.span.text), stops))
+            for (src, span, _story), row in zip(spans, rows):
+                sim = float(q.multiply(row).sum())
+                if sim > 0 and (best is None or sim > best[0]):
+                    best = (sim, r, span.text, src)
+        if best is None:
+            return []
+        sim, r, text, src = best
+        kind = {passages.OFFER: ev.EXPERIENCES, passages.STORY: ev.STORY}.get(src, ev.DESCRIPTION)
+        return [Evidence(text, requests[r].span.text, (), (), kind, "", round(sim, 4))]
+
+    def _worth_a_chip(self, feature: str, surface: str, profile: Profile) -> bool:
+        """Whether a shared word, as written, is a whole, specific word worth showing."""
+        pos = self.position.get(profile.key)
+        lang = LANGUAGES[self._langs[pos, EXPERIENCES]] if pos is not None else "nl"
+        return ev.worth_showing(self.analyzer, surface, feature, lang)
+
+    def _is_indexed(self, pos: int, profile: Profile) -> bool:
+        """Whether ``profile`` is the indexed one at ``pos`` (usually the very same object)."""
+        indexed = self.profiles[pos]
+        return indexed is profile or indexed == profile
+
+    def _field_surfaces(self, profile: Profile, field_id: int) -> dict[str, str]:
+        """Feature → the first surface word that produced it in one field of the profile.
+
+        Kept for indexed profiles (up to SURFACE_CACHE fields): mentors recur across suggestions,
+        and one field is read only when a reason needs it.
+        """
+        pos = self.position.get(profile.key)
+        known = pos is not None and self._is_indexed(pos, profile)
+        if known:
+            cached = self._surface_cache.get((pos, field_id))
+            if cached is not None:
+                return cached
+        text = (profile.challenges, profile.offer_text, profile.description)[field_id]
+        lang = LANGUAGES[self._langs[pos, field_id]] if known and text and text.strip() else None
+        out = self.analyzer.surfaces(text, lang)
+        if known:
+            if len(self._surface_cache) >= SURFACE_CACHE:
+                self._surface_cache.clear()
+            self._surface_cache[pos, field_id] = out
+        return out
+
+    def _surface(self, profile: Profile, fields: tuple[int, ...], feature: str) -> str | None:
+        """How ``feature`` was first written in the profile's ``fields`` (in that order), if at all."""
+        for field_id in fields:
+            surface = self._field_surfaces(profile, field_id).get(feature)
+            if surface is not None:
+                return surface
+        return None
+
+    def _explain(self, mentee: Profile, mentor: Profile, need, max_terms: int = 4) -> list[Reason]:
+        if not self._fitted:
+            return []
+        pos = self.position.get(mentor.key)
+        if pos is None or not need.indices.size:
+            return []
+        offer_cols, offer_weights = self._offer_row(pos)
+        cols, a, b = common_sorted(need.indices, offer_cols)
+        weights = need.data[a] * offer_weights[b]
+        present = weights != 0
+        cols, weights = cols[present], weights[present]
+        if not cols.size:
+            return []
+        order = np.argsort(-weights)
+        floor = 0.12 * float(weights[order[0]])  # a word that barely counted explains nothing
+        order = order[weights[order] >= floor]
+        thesaurus = self.analyzer.thesaurus
+        reasons: list[Reason] = []
+        seen: set[str] = set()
+        for idx in order:
+            feature = self.vocabulary[cols[idx]]
+            weight = float(weights[idx])
+            if feature.startswith(CONCEPT_PREFIX):
+                concept = thesaurus.concepts.get(feature[len(CONCEPT_PREFIX) :])
+                if concept is None or feature in ev.GENERAL_CONCEPTS:
+                    continue  # too general to explain anything
+                text, text_en, kind = f"thema: {concept.label_nl}", f"theme: {concept.label_en}", "theme"
+            else:
+                theirs = self._surface(mentor, (EXPERIENCES, DESCRIPTION), feature)
+                if not theirs:
+                    continue
+                ours = self._surface(mentee, (CHALLENGES, DESCRIPTION), feature)
+                if not self._worth_a_chip(feature, theirs, mentor) or (ours and not self._worth_a_chip(feature, ours, mentee)):
+                    continue  # a fragment of a compound (intervisie ↔ visie) or a generic word (week, scholen)
+                text = theirs if not ours or ours.lower() == theirs.lower() else f"{ours} ↔ {theirs}"
+                text_en, kind = text, "term"
+            if text.lower() in seen:
+                continue
+            seen.add(text.lower())
+            reasons.append(Reason(kind, text, text_en, weight))
+            if len(reasons) >= max_terms:
+                break
+        return reasons
