@@ -36,6 +36,8 @@ OPEN_INTRO_STATES = ("requested", "awaiting_admin", "accepted")
 STORY_OUTCOMES = ("worked", "partly", "did_not_work")
 STORY_LANGUAGES = ("nl", "en")
 STORY_VISIBILITIES = ("public", "members")
+# Who may read a partnership's challenges text: everyone, or signed-in partnerships only.
+CHALLENGE_VISIBILITIES = ("public", "members")
 OUTBOX_STATES = ("pending", "sent", "failed")
 # Reminders the worker sends once per introduction (services/reminders.py).
 REMINDER_KINDS = ("mentor_reminder", "admin_unanswered", "followup")
@@ -90,6 +92,7 @@ class Partnership(Timestamps, db.Model):
         CheckConstraint("founded BETWEEN 1950 AND 2200", name="founded_range"),
         CheckConstraint("schools_count IS NULL OR schools_count BETWEEN 1 AND 1000", name="schools_range"),
         CheckConstraint("mentor_capacity BETWEEN 0 AND 20", name="capacity_range"),
+        CheckConstraint("challenges_visibility IN ('public', 'members')", name="challenges_visibility_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -101,6 +104,9 @@ class Partnership(Timestamps, db.Model):
     institutions: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
     description: Mapped[str] = mapped_column(Text, default="", nullable=False)
     challenges: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    challenges_visibility: Mapped[str] = mapped_column(
+        String(10), default="public", server_default="public", nullable=False
+    )
     experiences: Mapped[str] = mapped_column(Text, default="", nullable=False)
     open_to_mentor: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     mentor_capacity: Mapped[int] = mapped_column(Integer, default=2, nullable=False)
@@ -121,6 +127,13 @@ class Partnership(Timestamps, db.Model):
         lazy="selectin",
         order_by="Story.position",
     )
+
+    def challenges_visible_to(self, user) -> bool:
+        """May ``user`` (None or anonymous: a visitor) read the challenges text? Members-only
+        challenges are for signed-in accounts, as members-only stories are."""
+        if self.challenges_visibility == "public":
+            return True
+        return bool(user is not None and getattr(user, "is_authenticated", False) and getattr(user, "active", False))
 
     @property
     def sectors(self) -> list[str]:

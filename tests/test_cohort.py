@@ -293,7 +293,7 @@ def test_page_proposes_for_a_chosen_selection(admin_client):
 
 
 def test_admin_overrides_a_row_and_approves(admin_client, cohort_app):
-    data = {"selection": "wacht-a,wacht-b", "mentor-wacht-a": "breed", "mentor-wacht-b": "", "message": "Hallo"}
+    data = {"selection": "wacht-a,wacht-b", "mentor-wacht-a": "breed", "mentor-wacht-b": "", "message": "Hallo", "confirm": "y"}
     response = admin_client.post("/admin/cohort/apply", data=data)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -303,7 +303,7 @@ def test_admin_overrides_a_row_and_approves(admin_client, cohort_app):
 
 
 def test_approval_refuses_two_rows_overfilling_a_mentor(admin_client, cohort_app):
-    data = {"selection": "wacht-a,wacht-b", "mentor-wacht-a": "breed", "mentor-wacht-b": "breed"}
+    data = {"selection": "wacht-a,wacht-b", "mentor-wacht-a": "breed", "mentor-wacht-b": "breed", "confirm": "y"}
     response = admin_client.post("/admin/cohort/apply", data=data)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
@@ -317,7 +317,7 @@ def test_approval_refuses_two_rows_overfilling_a_mentor(admin_client, cohort_app
 def test_approval_reports_refused_rows(admin_client, cohort_app):
     with cohort_app.app_context():
         review_pair(P("wacht-b"), P("rubric"), "rejected", "", find_user("admin@example.org"))
-    data = {"selection": "wacht-a,wacht-b", "mentor-wacht-a": "breed", "mentor-wacht-b": "rubric"}
+    data = {"selection": "wacht-a,wacht-b", "mentor-wacht-a": "breed", "mentor-wacht-b": "rubric", "confirm": "y"}
     response = admin_client.post("/admin/cohort/apply", data=data)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -328,7 +328,7 @@ def test_approval_reports_refused_rows(admin_client, cohort_app):
 
 @pytest.mark.parametrize("odd", ["bad\x00key", "wacht b", "WACHT-B", "'; drop table partnership; --"])
 def test_odd_keys_are_refused_rather_than_sent_to_the_database(admin_client, cohort_app, odd):
-    data = {"selection": f"wacht-a,{odd}", "mentor-wacht-a": "breed", f"mentor-{odd}": "rubric"}
+    data = {"selection": f"wacht-a,{odd}", "mentor-wacht-a": "breed", f"mentor-{odd}": "rubric", "confirm": "y"}
     response = admin_client.post("/admin/cohort/apply", data=data)
     # NUL is refused at the door for the whole request; other odd keys are refused per row.
     assert response.status_code == (400 if "\x00" in odd else 200)

@@ -187,7 +187,7 @@ def test_html_and_script_in_every_text_field_is_rendered_escaped(network, client
     hostile = profile(
         key="hostile",
         name="Evil " + XSS,
-        region="Regio " + XSS,
+        region="Utrecht, Plaats " + XSS,  # the place after the province is free text
         institutions=["Inst " + XSS],
         description="Desc " + XSS,
         challenges="Beoordeling " + XSS,

@@ -23,6 +23,7 @@ from matchmaker.matching.eligibility import MatchContext
 from matchmaker.matching.engine import DESCRIPTION_WEIGHT, build_index
 from matchmaker.matching.profile import Profile
 from matchmaker.models import Partnership
+from matchmaker.services import change_log
 from matchmaker.services import matching as matching_service
 from matchmaker.services import profiles as profile_service
 
@@ -261,7 +262,7 @@ def test_bulk_changes_and_a_missing_log_refit(overlay_app, monkeypatch):
     with overlay_app.app_context():
         cache = matching_service.index_cache()
         matching_service.current_index()
-        monkeypatch.setattr(matching_service, "MAX_LOGGED_KEYS", 2)
+        monkeypatch.setattr(change_log, "MAX_LOGGED_KEYS", 2)
         load(profile(key="bulk-a"), profile(key="bulk-b"), profile(key="bulk-c"))
         version = profile_service.data_version()
         assert matching_service.changed_keys(version - 1, version) is None

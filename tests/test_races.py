@@ -234,7 +234,7 @@ def test_parallel_api_edits_with_one_etag_keep_one_and_refuse_the_other(editors)
     for n in range(ROUNDS):
         etag = one.get("/api/v1/me/partnership").headers["ETag"]
         first, second = race(
-            lambda: one.put("/api/v1/me/partnership", json={**body, "region": f"Eerste {n}"}, headers={"If-Match": etag}),
+            lambda: one.put("/api/v1/me/partnership", json={**body, "region": f"Utrecht, Eerste {n}"}, headers={"If-Match": etag}),
             lambda: two.put("/api/v1/me/partnership", json={**body, "description": f"Tweede {n}"}, headers={"If-Match": etag}),
         )
         assert sorted([first.status_code, second.status_code]) == [200, 412]
@@ -243,7 +243,7 @@ def test_parallel_api_edits_with_one_etag_keep_one_and_refuse_the_other(editors)
         assert won.headers["ETag"] != etag
         record = stored(editors)
         if won is first:
-            assert (record["region"], record["description"]) == (f"Eerste {n}", body["description"])
+            assert (record["region"], record["description"]) == (f"Utrecht, Eerste {n}", body["description"])
         else:
             assert (record["region"], record["description"]) == (body["region"], f"Tweede {n}")
 
@@ -252,7 +252,8 @@ def _form(record: dict, version: str, **changes) -> dict:
     data = {
         "name": record["name"],
         "sectors": record["sectors"],
-        "region": record["region"],
+        "province": (record["region"] or "").partition(",")[0],
+        "place": (record["region"] or "").partition(",")[2].strip(),
         "founded": str(record["founded"]),
         "schools_count": str(record["schools_count"] or ""),
         "institutions": "\n".join(record["institutions"]),
@@ -265,6 +266,9 @@ def _form(record: dict, version: str, **changes) -> dict:
         "contact_email": record["contact"]["email"],
         "version": version,
     }
+    if "region" in changes:  # the form has a province select and a place
+        province, _sep, place = changes.pop("region").rpartition(",")
+        changes.update(province=province.strip() or (record["region"] or "").partition(",")[0], place=place.strip())
     data.update(changes)
     return data
 
@@ -279,7 +283,7 @@ def test_parallel_form_edits_keep_one_and_tell_the_other(editors):
         version = next(v for v in version.groups() if v)
         record = stored(editors)
         first, second = race(
-            lambda: one.post("/profile/edit", data=_form(record, version, region=f"Eerste {n}")),
+            lambda: one.post("/profile/edit", data=_form(record, version, region=f"Utrecht, Eerste {n}")),
             lambda: two.post("/profile/edit", data=_form(record, version, challenges=f"Tweede wijziging {n}")),
         )
         assert sorted([first.status_code, second.status_code]) == [302, 409]
@@ -287,10 +291,10 @@ def test_parallel_form_edits_keep_one_and_tell_the_other(editors):
         html = lost.get_data(as_text=True)
         assert "Iemand anders heeft dit profiel intussen opgeslagen" in html
         # The loser's own text is still in the form, nothing typed is lost.
-        assert (f"Eerste {n}" if lost is first else f"Tweede wijziging {n}") in html
+        assert (f'value="Eerste {n}"' if lost is first else f"Tweede wijziging {n}") in html
         after = stored(editors)
         if won is first:
-            assert after["region"] == f"Eerste {n}" and after["challenges"] == record["challenges"]
+            assert after["region"] == f"Utrecht, Eerste {n}" and after["challenges"] == record["challenges"]
         else:
             assert after["challenges"] == f"Tweede wijziging {n}" and after["region"] == record["region"]
 

@@ -261,9 +261,13 @@ def test_parallel_registrations_with_one_key_answer_4xx(member, client):
 def test_no_csv_cell_can_start_a_formula(member):
     hostile = ['=HYPERLINK("https://evil.example","klik")', "+1+2", "-1+2", "@SUM(A1)", "=1+2"]
     with member.app_context():
-        load(profile(key="formule", name=hostile[0], region="=1+2", mentor_capacity=3))
-        load(profile(key="formule-2", name="@SUM(A1)", region="-1+2"))
-        load(profile(key="formule-3", name="+1+2", region="@x"))
+        load(profile(key="formule", name=hostile[0], mentor_capacity=3))
+        load(profile(key="formule-2", name="@SUM(A1)"))
+        load(profile(key="formule-3", name="+1+2"))
+        # Regions that no import accepts any more, as old rows the migration could not map may hold.
+        for key, region in (("formule", "=1+2"), ("formule-2", "-1+2"), ("formule-3", "@x")):
+            db.session.execute(update(Partnership).where(Partnership.key == key).values(region=region))
+        db.session.commit()
     admin = member.test_client()
     login(admin, "admin@example.org")
     cells = []

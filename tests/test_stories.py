@@ -164,7 +164,7 @@ DOCUMENT = {
 
 def test_import_with_stories_then_export_gives_the_same_profiles(app):
     with app.app_context():
-        expected = {r["key"]: r for r in validate_document(DOCUMENT)}
+        expected = {r["key"]: {**r, "challenges_visibility": "public"} for r in validate_document(DOCUMENT)}
         load(*DOCUMENT["partnerships"])
         exported = profile_service.export_document()
         assert {r["key"]: r for r in exported["partnerships"]} == expected

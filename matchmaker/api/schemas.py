@@ -52,7 +52,10 @@ class PublicPartnership(ma.Schema):
     schools_count = f.Integer(allow_none=True, required=True)
     institutions = f.List(f.String(), required=True)
     description = f.String(required=True)
-    challenges = f.String(required=True)
+    challenges = f.String(required=True, allow_none=True, metadata={
+        "description": "null for an anonymous caller when the partnership shows its challenges to signed-in partnerships only"})
+    challenges_visibility = f.String(required=True, validate=v.OneOf(["public", "members"]), metadata={
+        "description": "who may read the challenges: everyone (public) or signed-in partnerships (members)"})
     experiences = f.String(required=True)
     open_to_mentor = f.Boolean(required=True)
     mentor_capacity = f.Integer(required=True)
@@ -121,6 +124,8 @@ class ProfileInput(StrictSchema):
     institutions = f.List(f.String(validate=v.Length(max=200)), validate=v.Length(max=20))
     description = f.String(validate=v.Length(max=TEXT))
     challenges = f.String(validate=v.Length(max=TEXT))
+    challenges_visibility = f.String(validate=v.OneOf(["public", "members"]), metadata={
+        "description": "public (default for a new profile) or members; absent: unchanged"})
     experiences = f.String(validate=v.Length(max=TEXT))
     open_to_mentor = f.Boolean()
     mentor_capacity = f.Integer(strict=True)

@@ -104,6 +104,7 @@ def bad_input(exc: ValidationError):
 def public(p) -> dict:
     record = profile_service.to_record(p)
     record.pop("contact")
+    record["challenges"] = profile_service.challenges_for(p, current_user)  # None: members only
     return record
 
 
@@ -169,7 +170,9 @@ def transition_error(exc: intro_service.TransitionError):
 @errors(422)
 def list_partnerships(page, per_page, sector=None, region=None, q=None):
     """Active partnerships, by name; filter by sector and region, search text."""
-    items, total = profile_service.list_partnerships(sector=sector, region=region, q=q, page=page, per_page=per_page)
+    items, total = profile_service.list_partnerships(
+        sector=sector, region=region, q=q, page=page, per_page=per_page, signed_in=current_user.is_authenticated
+    )
     return {"items": [public(p) for p in items], "page": page, "per_page": per_page, "total": total}
 
 
@@ -185,9 +188,13 @@ def get_partnership(key):
 @suggestions_limited
 @blp.arguments(s.SuggestionQuery, location="query", as_kwargs=True)
 @blp.response(200, s.PublicSuggestion(many=True))
-@errors(404, 422)
+@errors(401, 404, 422)
 def partnership_suggestions(key, limit, sector=None, region=None):
     """Suggested mentors for any active partnership, best first, with reasons (as on its public page)."""
+    p = partnership_or_404(key)
+    if not p.challenges_visible_to(current_user):
+        # The suggestions quote the challenges, which this partnership shows to signed-in ones only.
+        abort(401, message="this partnership shows its challenges, and so its suggestions, to signed-in partnerships only")
     try:
         items = matching_service.suggest(key, limit=limit, sectors=[sector] if sector else None, region=region)
     except matching_service.NotFound:

@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from ..models import ROLES, ApiToken, Partnership, User, get_by_id, utcnow
 from . import notifications
-from .profiles import save_profile
+from .profiles import save_profile, unique_key
 from .validation import ValidationError, normalize_email, validate_profile
 
 LOCALES = ("nl", "en")  # the languages of the interface and of emails
@@ -149,7 +149,8 @@ CONFIRM_MAX_AGE = 3 * 24 * 60 * 60  # seconds
 
 def register(email: str, password: str, profile_record: dict, locale: str | None = None) -> User | None:
     """Start a registration: the partnership's profile and its first account, its coordinator
-    (with ``locale``, the language the form was shown in), all or nothing.
+    (with ``locale``, the language the form was shown in), all or nothing. Without a key the
+    profile gets one made from its name (``profiles.unique_key``).
 
     The account and profile stay inactive until the address is confirmed by email. When the
     address already has an account, nothing is created and its owner gets a notice instead.
@@ -157,6 +158,9 @@ def register(email: str, password: str, profile_record: dict, locale: str | None
     password hash, one email), so registration does not reveal which addresses have accounts:
     a taken key is refused alike for both. Returns the new user, or None.
     """
+    name = profile_record.get("name")
+    if not profile_record.get("key") and isinstance(name, str) and name.strip():
+        profile_record = dict(profile_record, key=unique_key(name))  # the key made from the name
     errors: dict[str, str] = {}
     for check in (lambda: clean_email(email), lambda: check_password_rules(password)):
         try:

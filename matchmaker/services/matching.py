@@ -1,5 +1,7 @@
 """Suggestions: the matcher's index kept per data version, and the per-request context.
 
+The change log lives in ``change_log`` and the context's queries in ``suggestion_context``.
+
 The index is fitted once and shared by every request of the process (and, with ``gunicorn
 --preload``, by every worker). Requests compare the data version in the database with the
 index's (one primary-key read, at most every ``INDEX_VERSION_TTL`` seconds, and always after
@@ -24,47 +26,30 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import weakref
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from itertools import chain
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (
-    Engine,
-    bindparam,
-    delete,
-    event,
-    func,
-    insert,
-    inspect,
-    select,
-    union,
-    update,
-)
+from sqlalchemy import select
 
 from ..extensions import db
 from ..matching.eligibility import MatchContext
 from ..matching.engine import MatchIndex, Suggestion, build_index
-from ..matching.profile import Profile
-from ..models import (
-    OPEN_INTRO_STATES,
-    SECTORS,
-    DataVersion,
-    Dismissal,
-    Introduction,
-    MatchReview,
-    Partnership,
-    PartnershipSector,
-    ProfileChange,
-    Story,
-    utcnow,
-)
 from ..matching.feedback import feedback_priors
-from .feedback import endorsed_pairs, rating_summaries
-from .profiles import NotFound, data_version, get_partnership, to_engine_profile, versions
+from ..matching.profile import Profile
+from ..models import SECTORS, Partnership, PartnershipSector, Story
+from ..provinces import province_part
+from . import change_log
+from .change_log import changed_keys
+from .profiles import NotFound, data_version, to_engine_profile, versions
+from .suggestion_context import ContextSnapshot, excluded_pairs, mentor_load, read_context
+
+__all__ = [  # what other modules use; the change log and the context's queries live in their own modules
+    "NotFound", "changed_keys", "current_index", "excluded_pairs", "index_cache", "load_profiles", "match_context",
+    "mentor_load", "near_duplicates", "pair_evidence", "profiles_by_key", "suggest", "too_little_text",
+]
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +57,6 @@ log = logging.getLogger(__name__)
 VERSION_TTL = 0.5  # seconds a data version read is trusted if this process committed nothing [INDEX_VERSION_TTL]
 REFIT_SHARE = 0.02  # refit once this share of the fitted profiles changed [INDEX_REFIT_SHARE]
 SYNC_REFIT_BELOW = 2000  # a smaller index refits at once, in < 0.5 s [INDEX_SYNC_REFIT_BELOW]
-MAX_LOGGED_KEYS = 1000  # a transaction changing more profiles logs "refit" instead of every key
-KEEP_LOG_VERSIONS = 10_000  # log rows older than this many versions are pruned
 
 
 # --- the index per process ---------------------------------------------------------------------
@@ -105,7 +88,7 @@ class IndexCache:
 
     def _read_versions(self) -> None:
         """Read the versions again unless they were read moments ago and nothing was committed here since."""
-        commits = _commits[0]
+        commits = change_log.commits[0]
         if commits == self._commits_seen and time.monotonic() - self._checked_at < _setting("INDEX_VERSION_TTL", VERSION_TTL):
             return
         checked_at = time.monotonic()
@@ -282,208 +265,6 @@ def profiles_by_key(keys) -> dict[str, Profile]:
     return out
 
 
-# --- which profiles changed (the ProfileChange log) -------------------------------------------
-
-_commits = [0]  # transactions committed by this process: after one, the data version is read again
-
-
-@event.listens_for(Engine, "commit")
-def _count_commit(_connection) -> None:
-    _commits[0] += 1
-
-
-_CHANGED = "matchmaker.changed_keys"
-_CHANGED_IDS = "matchmaker.changed_partnership_ids"
-_BUMPED = "matchmaker.data_version_bumped"
-_CONTEXT = "matchmaker.context_changed"
-CONTEXT_MODELS = (Introduction, MatchReview, Dismissal)  # what ContextSnapshot is read from
-_log_table: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> (exists, checked at)
-
-
-def _has_log_table(connection) -> bool:
-    """Whether ``profile_change`` exists (before its migration ran it does not: then refit as before)."""
-    engine = connection.engine
-    known = _log_table.get(engine)
-    if known is not None and (known[0] or time.monotonic() - known[1] < 60):
-        return known[0]
-    exists = inspect(connection).has_table(ProfileChange.__tablename__)
-    _log_table[engine] = (exists, time.monotonic())
-    return exists
-
-
-def changed_keys(since: int, until: int) -> list[str] | None:
-    """Keys of the partnerships changed after version ``since`` up to ``until``; None when unknown."""
-    if not _has_log_table(db.session.connection()):
-        return None
-    rows = db.session.execute(
-        select(ProfileChange.version, ProfileChange.key).where(
-            ProfileChange.version > since, ProfileChange.version <= until
-        )
-    ).all()
-    if len({version for version, _ in rows}) != until - since or any(key is None for _, key in rows):
-        return None  # a version bumped without a log (pruned, or not through the ORM), or a bulk change
-    return sorted({key for _, key in rows})
-
-
-@event.listens_for(db.session, "after_flush")
-def _collect_changes(session, _context) -> None:
-    """Remember which partnerships this transaction touched and whether it bumped the data version."""
-    keys = session.info.setdefault(_CHANGED, set())
-    owners = session.info.setdefault(_CHANGED_IDS, set())
-    new = session.new
-    for obj in chain(new, session.dirty, session.deleted):
-        if isinstance(obj, DataVersion):
-            session.info[_BUMPED] = True
-        elif isinstance(obj, CONTEXT_MODELS):
-            session.info[_CONTEXT] = True
-        elif len(keys) > MAX_LOGGED_KEYS:
-            continue  # a bulk change: logged as "refit" anyway
-        elif isinstance(obj, Partnership):
-            if obj.key:
-                keys.add(obj.key)
-            if obj not in new:  # a renamed key: the old one is gone
-                keys.update(k for k in inspect(obj).attrs.key.history.deleted or () if k)
-        elif isinstance(obj, (PartnershipSector, Story)) and obj.partnership_id is not None:
-            owners.add(obj.partnership_id)
-
-
-@event.listens_for(db.session, "before_commit")
-def _before_commit(session) -> None:
-    session.flush()  # what the commit would flush anyway: _collect_changes then knows the whole transaction
-    _log_changes(session)
-    _bump_context_version(session)
-
-
-def _bump_context_version(session) -> None:
-    """Bump the context version in a transaction that changed introductions, reviews or dismissals."""
-    if not session.info.pop(_CONTEXT, False):
-        return
-    bump = (
-        update(DataVersion)
-        .where(DataVersion.id == 1)
-        .values(context_version=DataVersion.context_version + 1)  # atomic in SQL, safe across workers
-        .execution_options(synchronize_session=False)
-    )
-    if session.execute(bump).rowcount == 0:  # no profile was ever saved: the row is not there yet
-        session.execute(insert(DataVersion).values(id=1, version=0, context_version=1, updated_at=utcnow()))
-
-
-def _log_changes(session) -> None:
-    """Write the ProfileChange rows of a transaction that bumped the data version."""
-    if not (session.info.get(_BUMPED) or session.info.get(_CHANGED) or session.info.get(_CHANGED_IDS)):
-        return
-    keys = session.info.pop(_CHANGED, set())
-    ids = session.info.pop(_CHANGED_IDS, set())
-    if not session.info.pop(_BUMPED, False):
-        return  # profiles changed without a version bump: no worker would look anyway
-    connection = session.connection()
-    if not _has_log_table(connection):
-        return
-    if ids and len(keys) <= MAX_LOGGED_KEYS:
-        owners = select(Partnership.key).where(Partnership.id.in_(list(ids)[: MAX_LOGGED_KEYS + 1]))
-        keys |= set(session.scalars(owners))
-    version = session.scalar(select(DataVersion.version).where(DataVersion.id == 1))
-    if version is None:
-        return
-    if keys and len(keys) <= MAX_LOGGED_KEYS:
-        rows = [{"version": version, "key": key} for key in sorted(keys)]
-    else:
-        rows = [{"version": version, "key": None}]  # refit
-    session.execute(insert(ProfileChange), rows)
-    if version % 100 == 0:
-        session.execute(delete(ProfileChange).where(ProfileChange.version <= version - KEEP_LOG_VERSIONS))
-
-
-@event.listens_for(db.session, "after_soft_rollback")
-def _forget_changes(session, _previous_transaction) -> None:
-    for name in (_CHANGED, _CHANGED_IDS, _BUMPED, _CONTEXT):
-        session.info.pop(name, None)
-
-
-# --- the per-request context -----------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _load_statement():
-    return (
-        select(Partnership.key, func.count(Introduction.id))
-        .join(Introduction, Introduction.mentor_id == Partnership.id)
-        .where(Introduction.state.in_(OPEN_INTRO_STATES))
-        .group_by(Partnership.key)
-    )
-
-
-def mentor_load() -> dict[str, int]:
-    """Open introductions per mentor key (requested, awaiting admin or accepted)."""
-    return {key: count for key, count in db.session.execute(_load_statement())}
-
-
-@lru_cache(maxsize=2)
-def _excluded_statement(by_mentee: bool):
-    """Rejected and dismissed pairs: all, or of one mentee (by id, a bound parameter)."""
-    mentee = Partnership.__table__.alias("mentee")
-    mentor = Partnership.__table__.alias("mentor")
-    rejected = (
-        select(mentee.c.key, mentor.c.key)
-        .select_from(MatchReview)
-        .join(mentee, mentee.c.id == MatchReview.mentee_id)
-        .join(mentor, mentor.c.id == MatchReview.mentor_id)
-        .where(MatchReview.decision == "rejected")
-    )
-    dismissed = (
-        select(mentee.c.key, mentor.c.key)
-        .select_from(Dismissal)
-        .join(mentee, mentee.c.id == Dismissal.partnership_id)
-        .join(mentor, mentor.c.id == Dismissal.mentor_id)
-    )
-    if by_mentee:
-        rejected = rejected.where(mentee.c.id == bindparam("mentee"))
-        dismissed = dismissed.where(mentee.c.id == bindparam("mentee"))
-    return union(rejected, dismissed)
-
-
-def excluded_pairs(mentee_id: int | None = None) -> frozenset[tuple[str, str]]:
-    """(mentee key, mentor key) pairs never to suggest: rejected by an admin or dismissed.
-
-    All pairs, or those of one mentee. Read now, from the database: for the checks made when
-    something is written; suggestions read them from the context snapshot.
-    """
-    if mentee_id is not None:
-        rows = db.session.execute(_excluded_statement(True), {"mentee": mentee_id})
-    else:
-        rows = db.session.execute(_excluded_statement(False))
-    return frozenset((a, b) for a, b in rows)
-
-
-@dataclass(frozen=True)
-class ContextSnapshot:
-    """What suggestions read besides the profiles, for every partnership, at one context version.
-
-    Shared by the requests of a process: read-only."""
-
-    version: int
-    load: dict[str, int]  # mentor key -> open introductions
-    excluded: dict[str, frozenset[tuple[str, str]]]  # mentee key -> its rejected and dismissed pairs
-    endorsed: dict[str, list[tuple[str, str]]]  # mentee key -> its endorsed pairs
-    ratings: dict  # mentor key -> RatingSummary
-
-
-def read_context(version: int) -> ContextSnapshot:
-    excluded: dict[str, set] = {}
-    for pair in excluded_pairs():
-        excluded.setdefault(pair[0], set()).add(pair)
-    endorsed: dict[str, list] = {}
-    for pair in endorsed_pairs():
-        endorsed.setdefault(pair[0], []).append(pair)
-    return ContextSnapshot(
-        version=version,
-        load=mentor_load(),
-        excluded={k: frozenset(v) for k, v in excluded.items()},
-        endorsed=endorsed,
-        ratings=rating_summaries(),
-    )
-
-
 def match_context(mentee_key: str | None = None, *, as_of: int | None = None) -> MatchContext:
     """Everything the matcher needs besides the index (feedback priors included), for one mentee
     or, with None, for all: from this process's ContextSnapshot, so no round trip while nothing
@@ -512,6 +293,7 @@ def suggest(
     if key not in index:  # the index holds exactly the active partnerships of the current version
         raise NotFound(f"unknown partnership key {key!r}")
     limit = limit or current_app.config["SUGGESTION_LIMIT"]
+    region = province_part(region)  # the engine's profiles carry the province only
     return index.rank(key, match_context(key, as_of=as_of), limit=limit, sectors=sectors, region=region)
 
 

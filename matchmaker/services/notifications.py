@@ -104,8 +104,9 @@ def introduction_changed(intro: Introduction) -> None:
         _send(admins(), "awaiting_admin", _l("Matchmaker: a request awaits your approval"),
               intro=intro, link=absolute_url("admin.introductions", state="awaiting_admin"))
     elif intro.state == "requested":
-        _send(recipients(mentor), "requested", _l("Matchmaker: %(name)s would like to learn from you", name=mentee.name),
-              intro=intro, link=link)
+        subject = (_l("Matchmaker: the administrator suggests an introduction to %(name)s", name=mentee.name) if intro.by_admin
+                   else _l("Matchmaker: %(name)s would like to learn from you", name=mentee.name))
+        _send(recipients(mentor), "requested", subject, intro=intro, link=link)
     elif intro.state == "accepted":
         for me, other in ((mentee, mentor), (mentor, mentee)):
             _send(recipients(me), "accepted", _l("Matchmaker: introduction to %(name)s accepted", name=other.name),

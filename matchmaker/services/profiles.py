@@ -12,6 +12,7 @@ from ..extensions import db
 from ..matching.profile import Profile
 from ..matching.profile import Story as EngineStory
 from ..models import DataVersion, Partnership, PartnershipSector, Story, utcnow
+from ..provinces import normalize, province_part
 from .validation import KEY_RE, STORY_FIELDS, ValidationError, validate_document, validate_profile
 
 
@@ -70,8 +71,12 @@ def list_partnerships(
     include_inactive: bool = False,
     page: int = 1,
     per_page: int = 50,
+    signed_in: bool = True,
 ) -> tuple[list[Partnership], int]:
-    """A page of partnerships by name, filtered; returns (items, total)."""
+    """A page of partnerships by name, filtered; returns (items, total).
+
+    ``region`` is a province (or "Provincie, Plaats": its province counts); the text search
+    reads members-only challenges only for ``signed_in`` callers."""
     stmt = select(Partnership)
     if not include_inactive:
         stmt = stmt.where(Partnership.active.is_(True))
@@ -80,13 +85,20 @@ def list_partnerships(
             Partnership.id.in_(select(PartnershipSector.partnership_id).where(PartnershipSector.sector == sector))
         )
     if region:
-        stmt = stmt.where(func.lower(Partnership.region) == region.strip().lower())
+        province = (province_part(region) or "").lower()
+        like = province.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ", %"
+        stmt = stmt.where(
+            or_(func.lower(Partnership.region) == province, func.lower(Partnership.region).like(like, escape="\\"))
+        )
     if q:
         like = contains(q)
+        challenges = func.lower(Partnership.challenges).like(like, escape="\\")
+        if not signed_in:
+            challenges = challenges & (Partnership.challenges_visibility == "public")
         stmt = stmt.where(
             or_(
                 func.lower(Partnership.name).like(like, escape="\\"),
-                func.lower(Partnership.challenges).like(like, escape="\\"),
+                challenges,
                 func.lower(Partnership.experiences).like(like, escape="\\"),
                 func.lower(Partnership.description).like(like, escape="\\"),
             )
@@ -100,11 +112,37 @@ def list_partnerships(
 
 
 def regions() -> list[str]:
-    """All regions in use, for filters."""
+    """The provinces in use (by active partnerships), for filters: "Gelderland, Apeldoorn" counts
+    as Gelderland. An old region that maps to no province is listed as it is."""
     rows = db.session.scalars(
         select(Partnership.region).where(Partnership.active.is_(True), Partnership.region.is_not(None)).distinct()
     )
-    return sorted({r for r in rows if r}, key=str.lower)
+    return sorted({province_part(r) for r in rows if r and r.strip()}, key=str.lower)
+
+
+def key_from_name(name: str) -> str:
+    """A key (URL name) made from a name: lower case, accents stripped, anything else '-'."""
+    key = "-".join(normalize(name or "").split())[:64].strip("-")
+    return key or "partnerschap"
+
+
+def unique_key(name: str) -> str:
+    """``key_from_name``, made unique with -2, -3 … when taken."""
+    base = key_from_name(name)
+    taken = set(db.session.scalars(
+        select(Partnership.key).where(or_(Partnership.key == base, Partnership.key.like(base[:58] + "-%")))
+    ))
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base[: 64 - len(str(n)) - 1]}-{n}" in taken:
+        n += 1
+    return f"{base[: 64 - len(str(n)) - 1]}-{n}"
+
+
+def challenges_for(p: Partnership, user) -> str | None:
+    """The challenges text as ``user`` may read it: None when it is for signed-in partnerships only."""
+    return p.challenges if p.challenges_visible_to(user) else None
 
 
 def apply_profile(partnership: Partnership, data: dict) -> Partnership:
@@ -118,6 +156,10 @@ def apply_profile(partnership: Partnership, data: dict) -> Partnership:
     partnership.institutions = list(data["institutions"])
     partnership.description = data["description"]
     partnership.challenges = data["challenges"]
+    if "challenges_visibility" in data:  # absent: an existing profile keeps its choice
+        partnership.challenges_visibility = data["challenges_visibility"]
+    elif partnership.challenges_visibility is None:
+        partnership.challenges_visibility = "public"
     partnership.experiences = data["experiences"]
     partnership.open_to_mentor = data["open_to_mentor"]
     partnership.mentor_capacity = data["mentor_capacity"]
@@ -253,6 +295,7 @@ def to_record(p: Partnership) -> dict:
         "institutions": list(p.institutions or []),
         "description": p.description,
         "challenges": p.challenges,
+        "challenges_visibility": p.challenges_visibility or "public",
         "experiences": p.experiences,
         "open_to_mentor": p.open_to_mentor,
         "mentor_capacity": p.mentor_capacity,
@@ -286,7 +329,7 @@ def to_engine_profile(p, sectors: Iterable[str] | None = None, stories: Iterable
         name=p.name,
         sectors=tuple(p.sectors if sectors is None else sectors),
         founded=p.founded,
-        region=p.region,
+        region=province_part(p.region),  # the same-region bonus and filter compare provinces
         description=p.description or "",
         challenges=p.challenges or "",
         experiences=p.experiences or "",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -19,12 +20,12 @@ NOTE_LIMIT = 2000
 def review_pair(mentee: Partnership, mentor: Partnership, decision: str, note: str, reviewer: User) -> MatchReview:
     """Record (or change) an admin's decision on a pair. Rejected pairs are never suggested."""
     if decision not in REVIEW_DECISIONS:
-        raise ValidationError({"decision": f"must be one of {', '.join(REVIEW_DECISIONS)}"})
+        raise ValidationError({"decision": _("must be one of %(values)s", values=", ".join(REVIEW_DECISIONS))})
     if mentee.id == mentor.id:
-        raise ValidationError({"mentor": "must be another partnership"})
+        raise ValidationError({"mentor": _("must be another partnership")})
     note = (note or "").strip()
     if len(note) > NOTE_LIMIT:
-        raise ValidationError({"note": f"must be at most {NOTE_LIMIT} characters"})
+        raise ValidationError({"note": _("at most %(num)d characters", num=NOTE_LIMIT)})
     review = db.session.scalar(
         select(MatchReview).where(MatchReview.mentee_id == mentee.id, MatchReview.mentor_id == mentor.id)
     )

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..matching.search import Results, search as engine_search
 from ..models import SECTORS, STORY_LANGUAGES, STORY_OUTCOMES, Partnership, Story
+from ..provinces import province_part
 from .matching import current_index
 from .validation import ValidationError
 
@@ -64,7 +65,7 @@ def clean_query(
     if errors:
         raise ValidationError(errors)
     return {
-        "q": text, "type": type or None, "sector": sector or None, "region": (region or "").strip() or None,
+        "q": text, "type": type or None, "sector": sector or None, "region": province_part(region),
         "tip": tip_value, "outcome": outcome or None, "language": language or None, "limit": size,
     }
 

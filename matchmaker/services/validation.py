@@ -13,7 +13,8 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
 from ..matching.text import detect_language
-from ..models import SECTORS, STORY_LANGUAGES, STORY_OUTCOMES, STORY_VISIBILITIES
+from ..models import CHALLENGE_VISIBILITIES, SECTORS, STORY_LANGUAGES, STORY_OUTCOMES, STORY_VISIBILITIES
+from ..provinces import UnknownRegion, parse_region
 
 KEY_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # always with fullmatch: "$" allows a final "\n"
 TEXT_LIMIT = 5000
@@ -27,6 +28,7 @@ FIELDS = (
     "institutions",
     "description",
     "challenges",
+    "challenges_visibility",
     "experiences",
     "open_to_mentor",
     "mentor_capacity",
@@ -141,7 +143,9 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
     """Check one record of the exchange format; return it cleaned, with defaults filled in.
 
     ``stories`` is in the result only when the record has it: absent means "leave the
-    partnership's stories as they are", an empty list means "remove them"."""
+    partnership's stories as they are", an empty list means "remove them". So is
+    ``challenges_visibility`` (absent: "public" for a new profile, unchanged for an existing one).
+    ``region`` comes back as "Provincie" or "Provincie, Plaats" (a place alone mapped)."""
     if not isinstance(record, dict):
         raise ValidationError({"record": _("must be a JSON object")})
     this_year = this_year or date.today().year
@@ -173,8 +177,7 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
         else:
             clean["sectors"] = [s for s in SECTORS if s in sectors]
 
-    region = _one_line(record.get("region"), "region", 100, errors)
-    clean["region"] = region or None
+    clean["region"] = _region(record.get("region"), errors)
 
     founded = record.get("founded")
     if "founded" not in errors:
@@ -205,6 +208,13 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
 
     for field in ("description", "challenges", "experiences"):
         clean[field] = _text(record.get(field), field, TEXT_LIMIT, errors)
+
+    # Absent (or null): a new profile's challenges are public, an existing one keeps its choice.
+    visibility = record.get("challenges_visibility")
+    if visibility is not None:
+        if visibility not in CHALLENGE_VISIBILITIES:
+            errors["challenges_visibility"] = _("must be public or members")
+        clean["challenges_visibility"] = visibility
 
     open_to_mentor = record.get("open_to_mentor", True)
     if not isinstance(open_to_mentor, bool):
@@ -239,6 +249,25 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
     return clean
 
 
+def _region(value, errors: dict) -> str | None:
+    """"Provincie" or "Provincie, Plaats" (a place alone mapped to its province), or None."""
+    region = _one_line(value, "region", 100, errors)
+    if "region" in errors or not region:
+        return None
+    try:
+        region = parse_region(region)
+    except UnknownRegion:
+        errors["region"] = _(
+            "must be one of the twelve provinces, optionally followed by a place (e.g. "
+            "“Gelderland, Apeldoorn”); “%(region)s” is neither a province nor a place that lies in one province",
+            region=region,
+        )
+        return None
+    if region is not None and len(region) > 100:
+        errors["region"] = _("must be at most %(limit)d characters (got %(got)d)", limit=100, got=len(region))
+    return region
+
+
 def normalize_email(value, field: str, errors: dict) -> str | None:
     """A syntactically valid address (no DNS look-up), lower-cased domain; or an error."""
     if not isinstance(value, str):
@@ -247,9 +276,37 @@ def normalize_email(value, field: str, errors: dict) -> str | None:
     try:
         result = validate_email(value.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        errors[field] = _("is not a valid email address (%(reason)s)", reason=str(exc))
+        errors[field] = _("is not a valid email address (%(reason)s)", reason=email_reason(str(exc)))
         return None
     return result.normalized
+
+
+# email-validator explains in English only: its common reasons, by a phrase in its message, as our own
+# msgids (so a Dutch page never shows English); anything else gets the generic reason.
+_EMAIL_REASONS = (
+    ("must have an @-sign", lambda: _("the @-sign is missing")),
+    ("something before the @-sign", lambda: _("nothing comes before the @-sign")),
+    ("something after the @-sign", lambda: _("nothing comes after the @-sign")),
+    ("should have a period", lambda: _("the part after the @-sign needs a period, as in example.nl")),
+    ("two periods in a row", lambda: _("it has two periods in a row")),
+    ("cannot start with", lambda: _("a period or hyphen is in the wrong place")),
+    ("cannot end with", lambda: _("a period or hyphen is in the wrong place")),
+    ("too long", lambda: _("it is too long")),
+    ("instead of a regular at-sign", lambda: _("type a regular @-sign")),
+    ("top-level domain", lambda: _("the part after the @-sign is not an existing domain")),
+    ("special-use or reserved", lambda: _("the part after the @-sign is not an existing domain")),
+    ("anything after the email address", lambda: _("give only the address, without a name or brackets")),
+    ("display name", lambda: _("give only the address, without a name or brackets")),
+    ("character", lambda: _("it contains a character that is not allowed")),
+)
+
+
+def email_reason(message: str) -> str:
+    """email-validator's English reason as a short reason in the reader's language."""
+    for phrase, reason in _EMAIL_REASONS:
+        if phrase in message:
+            return reason()
+    return _("check the spelling")
 
 
 def validate_document(document, *, this_year: int | None = None) -> list[dict]:

@@ -46,8 +46,14 @@ def _partnership(key: str):
         abort(404)
 
 
-def _back(default: str):
-    return redirect(safe_next(request.form.get("next"), default))
+def _back(default: str, anchor: str = ""):
+    """Back to the page the form came from, at ``anchor`` (the row acted on) when given."""
+    target = safe_next(request.form.get("next"), default).split("#", 1)[0]
+    return redirect(f"{target}#{anchor}" if anchor else target)
+
+
+def _pair_anchor(mentee_key: str, mentor_key: str) -> str:
+    return f"pair-{mentee_key}-{mentor_key}"
 
 
 @bp.get("/")
@@ -92,7 +98,7 @@ def decide(mentee_key: str, mentor_key: str, decision: str):
     if decision == "clear":
         review_service.clear_review(mentee, mentor)
         flash(_("Het oordeel over %(a)s en %(b)s is gewist.", a=mentee.name, b=mentor.name), "success")
-        return _back(url_for("admin.review"))
+        return _back(url_for("admin.review"), "rejected-pairs")
     try:
         review_service.review_pair(mentee, mentor, decision, form.note.data or "", current_user)
     except ValidationError as exc:
@@ -102,7 +108,9 @@ def decide(mentee_key: str, mentor_key: str, decision: str):
             flash(_("%(b)s wordt niet meer voorgesteld aan %(a)s.", a=mentee.name, b=mentor.name), "success")
         else:
             flash(_("De combinatie %(a)s – %(b)s is aanbevolen.", a=mentee.name, b=mentor.name), "success")
-    return _back(url_for("admin.review"))
+    if decision == "rejected":  # the pair leaves the list: back to its partnership
+        return _back(url_for("admin.review"), f"review-{mentee.key}")
+    return _back(url_for("admin.review"), _pair_anchor(mentee.key, mentor.key))
 
 
 @bp.post("/review/<mentee_key>/<mentor_key>/introduce")
@@ -119,9 +127,9 @@ def introduce(mentee_key: str, mentor_key: str):
     except intro_service.TransitionError as exc:
         flash(error_message(exc), "error")
     else:
-        flash(_("Kennismaking tussen %(a)s en %(b)s is aangevraagd.", a=mentee.name, b=mentor.name), "success")
+        flash(_("De beheerder heeft een kennismaking tussen %(a)s en %(b)s voorgesteld; %(b)s krijgt daarover een e-mail.", a=mentee.name, b=mentor.name), "success")
         return redirect(url_for("intros.detail", intro_id=intro.id))
-    return _back(url_for("admin.review"))
+    return _back(url_for("admin.review"), _pair_anchor(mentee.key, mentor.key))
 
 
 @bp.get("/introductions")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -41,6 +41,20 @@ def start_session(user, remember: bool = False) -> None:
     login_user(user, remember=remember)
 
 
+def switched_language() -> bool:
+    """A language button of a form page (the header's buttons submit the page's form, see
+    ``lang_form`` in base.html): switch, and let the caller show the same form again with what
+    was typed, in the other language. Nothing is saved and nothing is checked."""
+    lang = request.form.get("lang") if request.method == "POST" else None
+    if lang not in accounts.LOCALES:
+        return False
+    session["lang"] = lang
+    if current_user.is_authenticated:
+        accounts.set_locale(current_user, lang)
+    refresh()  # this very response in the new language
+    return True
+
+
 def page_language() -> str:
     """The language this page is shown in (a new account's first choice)."""
     return str(get_locale() or "nl")
@@ -52,6 +66,9 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("web.home"))
     form = RegisterForm()
+    if switched_language():
+        return render_template("auth/register.html", form=form, claim_form=ClaimForm(prefix="claim", formdata=None),
+                               lang_form="profile-form")
     if form.validate_on_submit():
         try:
             accounts.register(form.email.data or "", form.password.data or "", form.to_record(), locale=page_language())
@@ -60,8 +77,8 @@ def register():
         else:
             # The same answer whether the address was new or already had an account.
             return redirect(url_for("auth.check_email"))
-    return render_template("auth/register.html", form=form, claim_form=ClaimForm(prefix="claim", formdata=None)), \
-        400 if form.errors or form.form_errors else 200
+    return render_template("auth/register.html", form=form, claim_form=ClaimForm(prefix="claim", formdata=None),
+                           lang_form="profile-form"), 400 if form.errors or form.form_errors else 200
 
 
 @bp.post("/register/claim")

@@ -19,12 +19,17 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..models import SECTORS
+from ..models import CHALLENGE_VISIBILITIES, SECTORS
+from ..provinces import PROVINCES, place_part, province_of
 from ..services.validation import ValidationError
 from .helpers import SECTOR_NAMES
 
 # How service field names map onto form field names.
-FIELD_ALIASES = {"contact.email": "contact_email", "contact.name": "contact_name", "contact": "contact_email"}
+FIELD_ALIASES = {"contact.email": "contact_email", "contact.name": "contact_name", "contact": "contact_email",
+                 "region": "province"}
+# Marks a field as required: the browser attribute and its aria twin (the forms are novalidate:
+# the service's messages, naming the field, are what the visitor reads).
+REQUIRED = {"required": True, "aria-required": "true"}
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -43,20 +48,37 @@ def _int_or_raw(value: str | None):
 
 
 class ProfileForm(FlaskForm):
-    key = StringField(_l("Korte naam in de adresbalk (key)"), description=_l("Kleine letters, cijfers en streepjes, bijvoorbeeld os-utrecht-noord."))
-    name = StringField(_l("Naam van het partnerschap"))
+    key = StringField(_l("Webadres van het profiel"), description=_l("Leeg laten: we maken het van de naam. Kleine letters, cijfers en streepjes, bijvoorbeeld os-utrecht-noord."))
+    name = StringField(_l("Naam van het partnerschap"), render_kw=REQUIRED)
     sectors = MultiCheckboxField(_l("Sectoren"), choices=[SelectChoice(s, SECTOR_NAMES[s]) for s in SECTORS])
-    region = StringField(_l("Regio (provincie of stad)"))
-    founded = StringField(_l("Opgericht in (jaar)"), render_kw={"inputmode": "numeric"})
+    province = SelectField(_l("Provincie"), choices=[SelectChoice("", "—")] + [SelectChoice(p, p) for p in PROVINCES], validate_choice=False)
+    place = StringField(_l("Plaats (optioneel)"), description=_l("Bijvoorbeeld de plaats van het instituut of van de meeste scholen."))
+    founded = StringField(_l("Opgericht in (jaar)"), render_kw={"inputmode": "numeric", **REQUIRED})
     schools_count = StringField(_l("Aantal scholen"), render_kw={"inputmode": "numeric"})
     institutions = TextAreaField(_l("Lerarenopleidingen"), description=_l("Eén per regel."))
     description = TextAreaField(_l("Korte beschrijving"), description=_l("Wie doen er mee? Maximaal 5000 tekens."))
     challenges = TextAreaField(_l("Uitdagingen"), description=_l("Waar worstelt het partnerschap mee, wat wil het leren? Hieruit komen de suggesties."))
+    challenges_visibility = SelectField(
+        _l("Wie mag de uitdagingen lezen?"),
+        choices=[SelectChoice("public", _l("iedereen")), SelectChoice("members", _l("alleen ingelogde partnerschappen"))],
+        default="public", validate_choice=False,
+        description=_l("De suggesties gebruiken de tekst altijd; alleen wie hem te zien krijgt, verschilt."),
+    )
     experiences = TextAreaField(_l("Ervaringen om te delen"), description=_l("Wat heeft het partnerschap opgebouwd waar anderen van kunnen leren?"))
     open_to_mentor = BooleanField(_l("Wij staan open voor het begeleiden van andere partnerschappen"), default=True)
     mentor_capacity = StringField(_l("Hoeveel partnerschappen tegelijk (0–20)"), default="2", render_kw={"inputmode": "numeric"})
     contact_name = StringField(_l("Naam contactpersoon"))
     contact_email = EmailField(_l("E-mailadres contactpersoon"), description=_l("Alleen zichtbaar voor partnerschappen met een geaccepteerde kennismaking."))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.sectors.flags.required = True  # marked in its legend; at least one box to tick
+
+    def region_text(self) -> str:
+        """"Provincie" or "Provincie, Plaats"; a place alone is left to the service to map."""
+        province = (self.province.data or "").strip()
+        place = (self.place.data or "").strip()
+        return ", ".join(part for part in (province, place) if part)
 
     def to_record(self, key: str | None = None) -> dict:
         """The exchange-format record this form describes."""
@@ -65,12 +87,13 @@ class ProfileForm(FlaskForm):
             "key": key if key is not None else (self.key.data or "").strip(),
             "name": self.name.data or "",
             "sectors": list(self.sectors.data or []),
-            "region": self.region.data or "",
+            "region": self.region_text(),
             "founded": _int_or_raw(self.founded.data),
             "schools_count": _int_or_raw(self.schools_count.data),
             "institutions": institutions,
             "description": self.description.data or "",
             "challenges": self.challenges.data or "",
+            "challenges_visibility": self.challenges_visibility.data if self.challenges_visibility.data in CHALLENGE_VISIBILITIES else "public",
             "experiences": self.experiences.data or "",
             "open_to_mentor": bool(self.open_to_mentor.data),
             "mentor_capacity": 2 if (capacity := _int_or_raw(self.mentor_capacity.data)) is None else capacity,
@@ -81,12 +104,18 @@ class ProfileForm(FlaskForm):
         self.key.data = p.key
         self.name.data = p.name
         self.sectors.data = p.sectors
-        self.region.data = p.region or ""
+        region = p.region or ""
+        head = region.partition(",")[0]
+        if province_of(head):  # "Provincie" or "Provincie, Plaats"
+            self.province.data, self.place.data = province_of(head), place_part(region)
+        else:  # an old free-text region nobody could map: shown as the place, to choose a province for
+            self.province.data, self.place.data = "", region
         self.founded.data = str(p.founded)
         self.schools_count.data = "" if p.schools_count is None else str(p.schools_count)
         self.institutions.data = "\n".join(p.institutions or [])
         self.description.data = p.description
         self.challenges.data = p.challenges
+        self.challenges_visibility.data = p.challenges_visibility or "public"
         self.experiences.data = p.experiences
         self.open_to_mentor.data = p.open_to_mentor
         self.mentor_capacity.data = str(p.mentor_capacity)
@@ -108,15 +137,17 @@ class EditProfileForm(ProfileForm):
         mine = self.to_record(key=key)
         pairs = [("contact_name", ("contact", "name")), ("contact_email", ("contact", "email"))]
         out = []
+        labels = {"region": "province"}
         for name in ("name", "sectors", "region", "founded", "schools_count", "institutions", "description",
-                     "challenges", "experiences", "open_to_mentor", "mentor_capacity", *(n for n, _ in pairs)):
+                     "challenges", "challenges_visibility", "experiences", "open_to_mentor", "mentor_capacity",
+                     *(n for n, _ in pairs)):
             path = dict(pairs).get(name, (name,))
             theirs, ours = stored, mine
             for part in path:
                 theirs, ours = (theirs or {}).get(part), (ours or {}).get(part)
             if (theirs or None) != (ours or None):
                 shown = ", ".join(map(str, theirs)) if isinstance(theirs, list) else theirs
-                out.append((str(getattr(self, name).label.text), "" if shown is None else str(shown)))
+                out.append((str(getattr(self, labels.get(name, name)).label.text), "" if shown is None else str(shown)))
         return out
 
 
@@ -136,8 +167,8 @@ def apply_errors(form: FlaskForm, error: ValidationError, prefix: str = "") -> N
 class RegisterForm(ProfileForm):
     # A new partnership is usually looking for help; experienced ones tick this themselves.
     open_to_mentor = BooleanField(_l("Wij staan open voor het begeleiden van andere partnerschappen"), default=False)
-    email = EmailField(_l("Uw e-mailadres (om in te loggen)"))
-    password = PasswordField(_l("Wachtwoord"), description=_l("Minstens 8 tekens. Een zin van een paar woorden is sterk en makkelijk te onthouden."))
+    email = EmailField(_l("Uw e-mailadres (om in te loggen)"), render_kw=REQUIRED)
+    password = PasswordField(_l("Wachtwoord"), render_kw=REQUIRED, description=_l("Minstens 8 tekens. Een zin van een paar woorden is sterk en makkelijk te onthouden."))
 
 
 class LoginForm(FlaskForm):

@@ -42,6 +42,21 @@ ERROR_TEXTS = {
     500: _l("Er ging aan onze kant iets mis. Probeer het later opnieuw."),
 }
 
+# Match strength in words (coordinators never see the raw score). Lower bounds, strongest first; set
+# on the seed network, where scores run up to about 0.4 and the median best suggestion is about 0.2
+# (matching.topics.WEAK_SCORE: below it a partnership counts as having no good match).
+STRENGTH_LEVELS = ((0.30, 4, _l("sterke match")), (0.20, 3, _l("goede match")), (0.12, 2, _l("mogelijke match")))
+WEAK_MATCH = (1, _l("zwakke match"))
+POSSIBLE_MATCH = STRENGTH_LEVELS[-1][0]  # the cohort page proposes no pair below a "mogelijke match"
+
+
+def match_strength(score: float) -> tuple[int, str]:
+    """(level 1–4, words) for a suggestion's score."""
+    for bound, level, words in STRENGTH_LEVELS:
+        if score >= bound:
+            return level, str(words)
+    return WEAK_MATCH[0], str(WEAK_MATCH[1])
+
 
 MAX_PAGE = 100_000  # far past any real list; keeps the offset a small number for every database
 
@@ -100,4 +115,5 @@ def register(app: Flask) -> None:
         error_text=lambda code: _by_code(ERROR_TEXTS, code),
         field_attrs=field_attrs,
         state_name=lambda state: STATE_NAMES.get(state, state),
+        match_strength=match_strength,
     )

@@ -24,7 +24,9 @@ def index():
     region = (request.args.get("region") or "").strip()[:100] or None
     q = (request.args.get("q") or "").strip()[:200] or None
     page = page_number()
-    items, total = profile_service.list_partnerships(sector=sector, region=region, q=q, page=page, per_page=PER_PAGE)
+    items, total = profile_service.list_partnerships(
+        sector=sector, region=region, q=q, page=page, per_page=PER_PAGE, signed_in=current_user.is_authenticated
+    )
     return render_template(
         "main/index.html",
         partnerships=items,
@@ -45,6 +47,10 @@ def partnership(key: str):
         p = profile_service.get_partnership(key)
     except profile_service.NotFound:
         abort(404)
+    if not p.challenges_visible_to(current_user):
+        # Members-only challenges: the suggestions quote them (and their words), so a visitor
+        # sees neither; signing in shows both.
+        return render_template("main/partnership.html", p=p, suggestions=[], too_little_text=False, challenges_hidden=True)
     suggestions = suggest(p.key)
     thin = not suggestions and too_little_text(p.key)
     return render_template("main/partnership.html", p=p, suggestions=suggestions, too_little_text=thin)

@@ -17,6 +17,7 @@ from ..services import search as search_service
 from ..services import profiles as profile_service
 from ..services.permissions import READ_ONLY_TEXT, can_act_for
 from ..services.validation import ValidationError
+from .auth import switched_language
 from .forms import EditProfileForm, EmptyForm, apply_errors
 
 bp = Blueprint("web", __name__)
@@ -70,6 +71,8 @@ def edit_profile(p):
     if request.method == "GET":
         form.fill_from(p)
         form.version.data = str(p.version)
+    elif switched_language():
+        return render_template("member/edit_profile.html", form=form, p=p, lang_form="profile-form")
     elif form.validate_on_submit():
         try:
             profile_service.save_profile(form.to_record(key=p.key), existing=p, expected_version=form.expected_version())
@@ -80,12 +83,12 @@ def edit_profile(p):
             # stored now, and let a second save (now based on the stored version) replace it.
             differences = form.differences(profile_service.to_record(p), p.key)
             form.version.data = str(exc.current)
-            return render_template("member/edit_profile.html", form=form, p=p, stale=differences), 409
+            return render_template("member/edit_profile.html", form=form, p=p, stale=differences, lang_form="profile-form"), 409
         else:
             flash(_("Het profiel is opgeslagen."), "success")
             return redirect(url_for("web.home"))
     status = 400 if form.errors or form.form_errors else 200
-    return render_template("member/edit_profile.html", form=form, p=p), status
+    return render_template("member/edit_profile.html", form=form, p=p, lang_form="profile-form"), status
 
 
 @bp.get("/suggestions")

@@ -7,6 +7,7 @@ their own URLs as images, so the pages need neither inline SVG nor scripts (stri
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from ..services import cohort, reports
 from ..services.validation import ValidationError
 from .admin import admin_required
 from .forms import MultiCheckboxField, apply_errors
-from .helpers import SECTOR_NAMES, STATE_NAMES, locale_code
+from .helpers import POSSIBLE_MATCH, SECTOR_NAMES, STATE_NAMES, locale_code
 from .intros import error_message
 
 bp = Blueprint("programme", __name__, url_prefix="/admin")
@@ -35,9 +36,9 @@ bp = Blueprint("programme", __name__, url_prefix="/admin")
 
 class CohortForm(FlaskForm):
     mentees = MultiCheckboxField(_l("Partnerschappen in dit cohort"), choices=[])
-    spread_load = BooleanField(_l("Spreid de kennismakingen over meer mentoren als de scores dicht bij elkaar liggen"))
-    min_score = StringField(_l("Minimale score (0–1)"), default="0",
-                            description=_l("Een mentor met een lagere score wordt niet voorgesteld; het partnerschap blijft dan zonder mentor."),
+    spread_load = BooleanField(_l("Spreid de kennismakingen over meer ervaren partnerschappen als de scores dicht bij elkaar liggen"))
+    min_score = StringField(_l("Laagste matchscore die nog wordt voorgesteld"), default=str(POSSIBLE_MATCH).replace(".", ","),
+                            description=_l("Een getal van 0 tot 1: vanaf 0,12 heet een match mogelijk, vanaf 0,20 goed, vanaf 0,30 sterk. Een ervaren partnerschap dat lager scoort, wordt niet voorgesteld; het vragende partnerschap blijft dan liever zonder dan met een zwakke match."),
                             render_kw={"inputmode": "decimal"})
 
 
@@ -46,6 +47,7 @@ class ApproveForm(FlaskForm):
     spread_load = HiddenField()
     min_score = HiddenField()
     message = TextAreaField(_l("Bericht bij elke kennismaking (optioneel)"), validators=[Optional(), Length(max=2000)])
+    confirm = BooleanField(_l("Ja, verstuur deze kennismakingen en e-mails"))
 
 
 @dataclass
@@ -97,9 +99,9 @@ def _cohort_form() -> CohortForm:
 @admin_required
 def cohort_page():
     form = _cohort_form()
-    proposal = cohort.propose(with_options=True)
+    proposal = cohort.propose(min_score=POSSIBLE_MATCH, with_options=True)  # not down to 0: no weak matches by default
     form.mentees.data = [p.key for p in proposal.mentees]
-    form.min_score.data = "0"
+    form.min_score.data = format_decimal(POSSIBLE_MATCH, format="0.0#")
     return _render_cohort(form, proposal)
 
 
@@ -126,21 +128,29 @@ def cohort_apply():
         abort(400)
     keys = [k for k in (approve.selection.data or "").split(",") if k]
     choices = {k: (request.form.get(f"mentor-{k}") or "").strip() for k in keys}
+    if not approve.confirm.data:  # nothing is sent before the admin has read the summary and ticked the box
+        return _proposal_again(approve, keys, choices, [
+            _l("Er is niets verstuurd: vink eerst aan dat deze kennismakingen en e-mails verstuurd mogen worden.")])
     try:
         outcome = cohort.apply(list(choices.items()), current_user, approve.message.data or "")
     except cohort.CapacityError as exc:
-        form = _cohort_form()
-        spread, min_score = approve.spread_load.data == "1", approve.min_score.data or "0"
-        try:
-            proposal = cohort.propose(keys, spread, min_score, with_options=True)
-        except ValidationError:  # a partnership left meanwhile: start again from who is looking now
-            proposal, choices = cohort.propose(with_options=True), None
-        form.mentees.data = [p.key for p in proposal.mentees]
-        form.spread_load.data = proposal.spread_load
-        form.min_score.data = format_decimal(proposal.min_score, format="0.0#")
-        return _render_cohort(form, proposal, choices, errors=list(exc.fields.values()), status=400)
+        return _proposal_again(approve, keys, choices, list(exc.fields.values()))
     refused = [(r, error_message(r.error)) for r in outcome.refused]
     return render_template("programme/cohort_done.html", outcome=outcome, refused=refused)
+
+
+def _proposal_again(approve: ApproveForm, keys: list[str], choices: dict, errors: list):
+    """The proposal once more with the admin's choices kept, and why nothing was made."""
+    form = _cohort_form()
+    spread, min_score = approve.spread_load.data == "1", approve.min_score.data or "0"
+    try:
+        proposal = cohort.propose(keys, spread, min_score, with_options=True)
+    except ValidationError:  # a partnership left meanwhile: start again from who is looking now
+        proposal, choices = cohort.propose(min_score=POSSIBLE_MATCH, with_options=True), None
+    form.mentees.data = [p.key for p in proposal.mentees]
+    form.spread_load.data = proposal.spread_load
+    form.min_score.data = format_decimal(proposal.min_score, format="0.0#")
+    return _render_cohort(form, proposal, choices, errors=errors, status=400)
 
 
 # --- unmet needs ---------------------------------------------------------------------------------
@@ -187,7 +197,8 @@ HORIZONTAL_CSS = [
     f"file://{_PYGAL_CSS / 'graph.css'}",
     "inline:.text-overlay text.value { text-anchor: start; }",
 ]
-MAX_BARS = 40  # the mentor-load chart shows the busiest mentors; its table and CSV have them all
+MAX_BARS = 40  # the capacity chart shows the busiest experienced partnerships; its table and CSV have them all
+COUNT_TICKS = 6  # at most this many gridlines on a chart of counts
 
 
 @dataclass(frozen=True)
@@ -219,9 +230,9 @@ CHARTS: dict[str, ChartSpec] = {
         (_l("Sector"), _l("Antwoorden"), _l("Dagen (mediaan)")),
     ),
     "mentor-load": ChartSpec(
-        _l("Lopende kennismakingen en capaciteit per mentor"),
-        _l("Liggend staafdiagram met per mentor het aantal lopende kennismakingen naast de capaciteit. De tabel ernaast geeft dezelfde aantallen."),
-        (_l("Mentor"), _l("Lopend"), _l("Capaciteit")),
+        _l("Lopende kennismakingen en capaciteit per ervaren partnerschap"),
+        _l("Liggend staafdiagram met per ervaren partnerschap het aantal lopende kennismakingen naast de capaciteit. De tabel ernaast geeft dezelfde aantallen."),
+        (_l("Ervaren partnerschap"), _l("Lopend"), _l("Capaciteit")),
     ),
     "regions": ChartSpec(
         _l("Partnerschappen per regio"),
@@ -234,6 +245,13 @@ FUNNEL_LABELS = {"suggested": _l("met een suggestie"), **STATE_NAMES}
 
 def _number(value) -> str:
     return format_decimal(value, format="#,##0.#")
+
+
+def count_ticks(values) -> list[int]:
+    """Whole-number axis labels from 0 past the largest count (no "0.1 introductions")."""
+    top = max([v for v in values if v is not None] + [1])
+    step = max(1, math.ceil(top / (COUNT_TICKS - 1)))
+    return list(range(0, step * math.ceil(top / step) + 1, step))
 
 
 def _local_name(element) -> str:
@@ -278,11 +296,12 @@ def render_chart(name: str, report: reports.Report) -> str:
     """The SVG of one report, labelled in the reader's language."""
     spec = CHARTS[name]
     if name == "funnel":
-        chart = _chart(pygal.Bar, spec)
+        chart = _chart(pygal.Bar, spec, y_labels=count_ticks(report.column("count")))
         chart.x_labels = [str(FUNNEL_LABELS.get(s, s)) for s in report.column("stage")]
         chart.add(str(spec.headers[1]), report.column("count"))
     elif name == "over-time":
-        chart = _chart(pygal.Bar, spec, x_label_rotation=-40 if len(report.rows) > 12 else 0)
+        chart = _chart(pygal.Bar, spec, x_label_rotation=-40 if len(report.rows) > 12 else 0,
+                       y_labels=count_ticks(report.column("introductions")))
         chart.x_labels = report.column("month")
         chart.add(str(spec.headers[1]), report.column("introductions"))
     elif name == "acceptance":
@@ -299,13 +318,13 @@ def render_chart(name: str, report: reports.Report) -> str:
     elif name == "mentor-load":
         rows = report.rows[:MAX_BARS][::-1]  # horizontal bars are drawn bottom-up: busiest on top
         chart = _horizontal(spec, len(rows), 40, show_legend=True, legend_at_bottom=True,
-                            legend_at_bottom_columns=1)
+                            legend_at_bottom_columns=1, y_labels=count_ticks([r[2] for r in rows] + [r[3] for r in rows]))
         chart.x_labels = [r[1] for r in rows]
         chart.add(str(spec.headers[1]), [r[2] for r in rows])
         chart.add(str(spec.headers[2]), [r[3] for r in rows])
     elif name == "regions":
         rows = report.rows[::-1]
-        chart = _horizontal(spec, len(rows), 32)
+        chart = _horizontal(spec, len(rows), 32, y_labels=count_ticks([r[1] for r in rows]))
         chart.x_labels = [r[0] or "—" for r in rows]
         chart.add(str(spec.headers[1]), [r[1] for r in rows])
     else:  # pragma: no cover - CHARTS and this function list the same names
