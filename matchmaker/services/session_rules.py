@@ -19,7 +19,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..models import SESSION_KINDS, SESSION_LANGUAGES
-from .validation import CONTROL_RE, TEXT_LIMIT, ValidationError
+from .validation import TEXT_LIMIT, ValidationError, clean_line, clean_text
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 TIMEZONE_NAME = "Europe/Amsterdam"
@@ -75,21 +75,9 @@ def parse_time(value, field: str, errors: dict) -> datetime | None:
 
 
 def _text(value, field: str, limit: int, errors: dict, *, required=False, one_line=False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[field] = _("must be text")
-        return ""
-    value = value.strip()
-    if "\x00" in value:
-        errors[field] = _("must not contain NUL characters")
-    elif required and not value:
-        errors[field] = _("is required")
-    elif len(value) > limit:
-        errors[field] = _("must be at most %(limit)d characters (got %(got)d)", limit=limit, got=len(value))
-    elif one_line and CONTROL_RE.search(value):
-        errors[field] = _("must be one line without control characters")
-    return value
+    """The import's own text rules (services/validation.py), one line or several."""
+    clean = clean_line if one_line else clean_text
+    return clean(value, field, limit, errors, required=required)
 
 
 def _capacity(value, errors: dict) -> int | None:

@@ -59,7 +59,9 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _text(value, field: str, limit: int, errors: dict, required: bool = False) -> str:
+def clean_text(value, field: str, limit: int, errors: dict, required: bool = False) -> str:
+    """A text field, trimmed; an error under ``field`` when it is not text, has a NUL character,
+    is required and empty, or is longer than ``limit``."""
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -75,9 +77,9 @@ def _text(value, field: str, limit: int, errors: dict, required: bool = False) -
     return value
 
 
-def _one_line(value, field: str, limit: int, errors: dict, required: bool = False) -> str:
-    """Like ``_text``, and no control character (no line break, no tab) either."""
-    value = _text(value, field, limit, errors, required=required)
+def clean_line(value, field: str, limit: int, errors: dict, required: bool = False) -> str:
+    """Like ``clean_text``, and no control character (no line break, no tab) either."""
+    value = clean_text(value, field, limit, errors, required=required)
     if field not in errors and CONTROL_RE.search(value):
         errors[field] = _("must be one line without control characters")
     return value
@@ -94,8 +96,8 @@ def _story(story, where: str, errors: dict) -> dict:
         if story.get(field) is None:
             errors[f"{where}.{field}"] = _("is required")
     clean: dict = {}
-    clean["title"] = _one_line(story.get("title"), f"{where}.title", 200, errors, required=True)
-    clean["text"] = _text(story.get("text"), f"{where}.text", TEXT_LIMIT, errors, required=True)
+    clean["title"] = clean_line(story.get("title"), f"{where}.title", 200, errors, required=True)
+    clean["text"] = clean_text(story.get("text"), f"{where}.text", TEXT_LIMIT, errors, required=True)
 
     tips = story.get("tips")
     if f"{where}.tips" not in errors:
@@ -164,7 +166,7 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
         clean["key"] = key
 
     if "name" not in errors:
-        clean["name"] = _one_line(record.get("name"), "name", 200, errors, required=True)
+        clean["name"] = clean_line(record.get("name"), "name", 200, errors, required=True)
 
     sectors = record.get("sectors")
     if "sectors" not in errors:
@@ -207,7 +209,7 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
         clean["institutions"] = [i.strip() for i in institutions]
 
     for field in ("description", "challenges", "experiences"):
-        clean[field] = _text(record.get(field), field, TEXT_LIMIT, errors)
+        clean[field] = clean_text(record.get(field), field, TEXT_LIMIT, errors)
 
     # Absent (or null): a new profile's challenges are public, an existing one keeps its choice.
     visibility = record.get("challenges_visibility")
@@ -234,7 +236,7 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
         elif extra := sorted(set(contact) - {"name", "email"}):
             errors[f"contact.{extra[0]}"] = _("unknown field")
         else:
-            name = _one_line(contact.get("name"), "contact.name", 200, errors)
+            name = clean_line(contact.get("name"), "contact.name", 200, errors)
             email = contact.get("email")
             clean_email = None
             if email not in (None, ""):
@@ -251,7 +253,7 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
 
 def _region(value, errors: dict) -> str | None:
     """"Provincie" or "Provincie, Plaats" (a place alone mapped to its province), or None."""
-    region = _one_line(value, "region", 100, errors)
+    region = clean_line(value, "region", 100, errors)
     if "region" in errors or not region:
         return None
     try:

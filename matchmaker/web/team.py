@@ -76,36 +76,33 @@ def _own_invitation(p, invitation_id: int):
     return invitation
 
 
-@bp.post("/invitations/<int:invitation_id>/resend")
-@coordinator_required
-def invitation_resend(p, invitation_id: int):
+def _act_on_invitation(p, invitation_id: int, act, done):
+    """Resend or withdraw one of the partnership's invitations; ``done(invitation)`` is the message."""
     _checked_button()
     invitation = _own_invitation(p, invitation_id)
     try:
-        invitation_service.resend(invitation, by=current_user)
+        act(invitation, by=current_user)
     except invitation_service.InvitationError:
         flash(_("Deze uitnodiging is al gebruikt of ingetrokken."), "error")
     except NotCoordinator as exc:
         return _refused(p, exc)
     else:
-        flash(_("Uitnodiging opnieuw gestuurd naar %(email)s; de vorige link werkt niet meer.", email=invitation.email), "success")
+        flash(done(invitation), "success")
     return redirect(url_for("team.index"))
+
+
+@bp.post("/invitations/<int:invitation_id>/resend")
+@coordinator_required
+def invitation_resend(p, invitation_id: int):
+    return _act_on_invitation(p, invitation_id, invitation_service.resend, lambda invitation: _(
+        "Uitnodiging opnieuw gestuurd naar %(email)s; de vorige link werkt niet meer.", email=invitation.email))
 
 
 @bp.post("/invitations/<int:invitation_id>/withdraw")
 @coordinator_required
 def invitation_withdraw(p, invitation_id: int):
-    _checked_button()
-    invitation = _own_invitation(p, invitation_id)
-    try:
-        invitation_service.withdraw(invitation, by=current_user)
-    except invitation_service.InvitationError:
-        flash(_("Deze uitnodiging is al gebruikt of ingetrokken."), "error")
-    except NotCoordinator as exc:
-        return _refused(p, exc)
-    else:
-        flash(_("De uitnodiging voor %(email)s is ingetrokken.", email=invitation.email), "success")
-    return redirect(url_for("team.index"))
+    return _act_on_invitation(p, invitation_id, invitation_service.withdraw, lambda invitation: _(
+        "De uitnodiging voor %(email)s is ingetrokken.", email=invitation.email))
 
 
 def _colleague(user_id: int):
