@@ -68,7 +68,7 @@ def test_feedback_never_buries_a_much_better_text_match(app):
 def test_the_web_shows_the_feedback_reason(app, client):
     with app.app_context():
         load(*PEOPLE)
-        admin = create_admin("admin@example.org", PASSWORD)
+        create_admin("admin@example.org", PASSWORD)
         make_user("nieuw@example.org", partnership_key="nieuw")
         review_pair(profile_service.get_partnership("nieuw"), profile_service.get_partnership("tweeling-a"), "endorsed", "", find_user("admin@example.org"))
     client.post("/login", data={"email": "nieuw@example.org", "password": PASSWORD})

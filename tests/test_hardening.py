@@ -9,11 +9,10 @@ import pytest
 import requests
 
 from matchmaker import create_app
-from matchmaker.config import TEST_CONFIG
 from matchmaker.services import accounts
 from matchmaker.services.accounts import create_admin
 
-from .conftest import NEWCOMERS, load, make_user, profile, second_app
+from .conftest import load, make_user, profile, second_app
 from .live_server import serve_process
 
 PASSWORD = "correct horse battery"

@@ -94,10 +94,10 @@ def _balanced_idf(profiles, analysed, names):
     column = {name: i for i, name in enumerate(names)}
     per_lang, texts = {}, {}
     for p, triple in zip(profiles, analysed):
-        for text, features in zip((p.challenges, p.offer_text, p.description), triple):
+        for field_text, features in zip((p.challenges, p.offer_text, p.description), triple):
             if not features:
                 continue
-            lang = reference.detect_language(text)
+            lang = reference.detect_language(field_text)
             texts[lang] = texts.get(lang, 0) + 1
             counts = per_lang.setdefault(lang, np.zeros(len(names)))
             counts[[column[f] for f in set(features)]] += 1

@@ -201,7 +201,7 @@ class _Automaton:
         The texts are walked side by side, one byte position per step; the emitted features
         are counted per text, and each text scores ``log1p(count) @ ptc + pc``.
         """
-        n, n_features = len(encoded), self.ptc.shape[0]
+        n = len(encoded)
         raw = np.zeros((n, self.ptc.shape[1]), dtype=np.float32)
         if n == 0:
             return raw
