@@ -105,8 +105,16 @@ def mark_words(text: str, words) -> Markup:
     return Markup("").join(out)
 
 
+def csrf_field(form) -> Markup:
+    """A form's hidden CSRF input without an id (a page may hold one form per row, and ids must
+    be unique); nothing when CSRF is off."""
+    field = getattr(form, "csrf_token", None)
+    return Markup(field(id=False)) if field is not None and callable(field) else Markup("")
+
+
 def register(app: Flask) -> None:
     """Globals, so macros imported without context can use them too."""
+    app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.filters.update(format_percent=format_percent, format_decimal=format_decimal, mark_words=mark_words)
     app.jinja_env.globals.update(
         sector_name=lambda code: SECTOR_NAMES.get(code, code),
