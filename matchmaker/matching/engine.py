@@ -106,6 +106,7 @@ class MatchIndex(Explaining, Duplicates):
         self._surface_cache: dict[tuple, dict[str, str]] = {}
         self._mentors_by_cutoff: dict[int, np.ndarray] = {}  # open, experienced, present and old enough
         self._searchable: np.ndarray | None = None  # has something to share (see searchable_mask)
+        self._extra_blocks: dict[int, Block] = {}  # passages of non-mentors, made when search reads them
         self._views()
 
     # -- fitting ------------------------------------------------------------------------------
@@ -208,6 +209,7 @@ class MatchIndex(Explaining, Duplicates):
         new._region_ids = dict(self._region_ids)
         new._surface_cache = {}
         new._searchable = None
+        new._extra_blocks = {}
         passage_changes: dict[int, Block | None] = {}
         new._mentors_by_cutoff = {}
         changed = list(changed)
@@ -334,9 +336,18 @@ class MatchIndex(Explaining, Duplicates):
             )
         return self._searchable & self._alive
 
-    def passage_counts(self) -> np.ndarray:
-        """How many passages the passage index holds per profile (0 for non-mentors)."""
-        return self._passages.counts(len(self.profiles))
+    def passages_with_non_mentors(self, positions: np.ndarray) -> PassageIndex:
+        """The passage index, plus the passages of those of ``positions`` it leaves out (it holds
+        mentors only): made on first use and kept with this index, so a search reads them once."""
+        counts = self._passages.counts(len(self.profiles))
+        for pos in positions.tolist():
+            if counts[pos] == 0 and pos not in self._extra_blocks:
+                langs = self._langs[pos]
+                self._extra_blocks[pos] = block_of(
+                    self.profiles[pos], self._vectorizer, LANGUAGES[langs[EXPERIENCES]], LANGUAGES[langs[DESCRIPTION]]
+                )
+        wanted = {pos: self._extra_blocks[pos] for pos in positions.tolist() if pos in self._extra_blocks}
+        return self._passages.with_overlay(wanted) if wanted else self._passages
 
     def eligible_mask(self, mentee: Profile, context: MatchContext) -> np.ndarray:
         """Boolean array over the index: which profiles may mentor ``mentee`` now."""
@@ -426,7 +437,7 @@ class MatchIndex(Explaining, Duplicates):
         """The text scores of ``mentee``'s challenges against the offers of the profiles in ``mask``:
         words for all, character n-grams for the RERANK_POOL best, language-fair, and passages for the
         PASSAGE_POOL (or ``passage_pool``) best. None when the challenges say too little to match on.
-        ``passages_of`` may give a passage index with more profiles than the mentors (search)."""
+        ``passages_of(positions)`` may give a passage index with more profiles than the mentors (search)."""
         need, need_chars = self._query(mentee)
         if ev.too_little_text(mentee.challenges, self._has_theme(need)):
             return None
@@ -470,7 +481,8 @@ class MatchIndex(Explaining, Duplicates):
             text[flagged] *= KEYWORD_LIST_FACTOR
             return text, None, np.zeros(0, dtype=np.int64)
         top = np.argsort(-text, kind="stable")[:size]
-        found = (passages_of or self._passages).candidates(pool[top], [r.row() for r in requests])
+        chosen = pool[top]
+        found = (passages_of(chosen) if passages_of else self._passages).candidates(chosen, [r.row() for r in requests])
         weights = ev.request_weights(requests)
         passage = np.zeros(pool.size, dtype=np.float32)
         passage[top] = passage_scores(found, weights)

@@ -17,11 +17,10 @@ import numpy as np
 
 from . import evidence as ev
 from . import passages
-from .engine import DESCRIPTION, EXPERIENCES, MIN_TEXT, MatchIndex, _sector_mask
+from .engine import MIN_TEXT, MatchIndex, _sector_mask
 from .evidence import Evidence
-from .passage_index import Candidates, block_of
+from .passage_index import Candidates
 from .profile import Profile
-from .text import LANGUAGES
 
 SEARCH_POOL = 100  # partnerships whose passages are read (their stories are the stories searched)
 MIN_STORY = 0.05  # a story whose best passages meet the query less than this is not a hit
@@ -80,8 +79,7 @@ def search(
             mask[pos] = False
     if not mask.any():
         return Results((), ())
-    extra = _missing_passages(index, mask)
-    scored = index.text_match(query, mask, extra, SEARCH_POOL)
+    scored = index.text_match(query, mask, index.passages_with_non_mentors, SEARCH_POOL)
     if scored is None:
         return Results((), (), too_little_text=True)
     pool, text_scores = scored.pool, scored.text
@@ -96,21 +94,6 @@ def search(
         hits.append(PartnershipHit(profile.key, profile.name, round(float(text_scores[j]), 4), tuple(evidence)))
     stories = _stories(index, scored, story_limit) if story_limit > 0 else ()
     return Results(tuple(hits), tuple(stories))
-
-
-def _missing_passages(index: MatchIndex, mask: np.ndarray):
-    """A passage index that also holds the passages of searchable partnerships the fitted one
-    leaves out (it holds mentors only), for the best candidates by words; None when none is missing."""
-    have = index.passage_counts()
-    missing = np.flatnonzero(mask & (have == 0))
-    if not missing.size:
-        return None
-    langs = index._langs
-    blocks = {}
-    for pos in missing.tolist()[:5000]:  # closed partnerships with text: few in practice
-        p = index.profiles[pos]
-        blocks[pos] = block_of(p, index._vectorizer, LANGUAGES[langs[pos, EXPERIENCES]], LANGUAGES[langs[pos, DESCRIPTION]])
-    return index._passages.with_overlay(blocks)
 
 
 def _found_for(scored, j: int) -> tuple[Candidates, int] | None:
