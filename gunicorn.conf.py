@@ -21,7 +21,9 @@ import os
 from matchmaker.logging_setup import gunicorn_log_config
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS") or os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
+workers = int(
+    os.environ.get("GUNICORN_WORKERS") or os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1
+)
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 preload_app = True
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))

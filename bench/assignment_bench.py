@@ -46,13 +46,17 @@ def total(items) -> float:
     return sum(a.score for a in items)
 
 
-def random_run(name: str, scores: np.ndarray, capacity: np.ndarray, forbidden: set, spread: float) -> dict:
+def random_run(
+    name: str, scores: np.ndarray, capacity: np.ndarray, forbidden: set, spread: float
+) -> dict:
     n, m = scores.shape
     mentees = [f"p{i}" for i in range(n)]
     mentors = [f"m{j}" for j in range(m)]
     allowed, t_allowed = timed(allowed_pairs, mentees, mentors, scores, forbidden)
     (greedy, _), t_greedy = timed(greedy_assign, mentees, mentors, scores, allowed, capacity)
-    (best, unassigned), t_solver = timed(optimal_assign, mentees, mentors, scores, allowed, capacity, spread)
+    (best, unassigned), t_solver = timed(
+        optimal_assign, mentees, mentors, scores, allowed, capacity, spread
+    )
     load = np.bincount([int(a.mentor[1:]) for a in best], minlength=m)
     assert (load <= capacity).all() and not {(a.mentee, a.mentor) for a in best} & forbidden
     return {
@@ -76,7 +80,9 @@ def synthetic_profiles(n_mentees: int, n_mentors: int, rng) -> list[Profile]:
     records = json.loads((ROOT / "seeds" / "partnerships.json").read_text("utf-8"))["partnerships"]
     split = re.compile(r"(?<=[.!?])\s+")
     challenges = [s for r in records for s in split.split(r.get("challenges") or "") if len(s) > 20]
-    experiences = [s for r in records for s in split.split(r.get("experiences") or "") if len(s) > 20]
+    experiences = [
+        s for r in records for s in split.split(r.get("experiences") or "") if len(s) > 20
+    ]
     regions = sorted({r.get("region") or "" for r in records} - {""})
     sectors = ["po", "vo", "mbo", "so"]
 
@@ -127,11 +133,15 @@ def index_run(n: int, m: int, rng, spread: float) -> dict:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--mentees", type=int, default=1000)
     parser.add_argument("--mentors", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--index", action="store_true", help="also score a synthetic network with the real engine")
+    parser.add_argument(
+        "--index", action="store_true", help="also score a synthetic network with the real engine"
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)

@@ -31,38 +31,127 @@ ENGLISH_SHARE = 0.10
 EXPERIENCED_SHARE = 0.60
 SWAP_SHARE = 0.2  # share of content words replaced by another seed word of the same language
 COMPOUND_SHARE = 0.05  # share of content words replaced by a new Dutch compound
-COMPOUND_POOL = 50_000  # new compounds to draw from, Zipf-weighted: vocabulary grows as in real text
+COMPOUND_POOL = (
+    50_000  # new compounds to draw from, Zipf-weighted: vocabulary grows as in real text
+)
 SPREAD_SAMPLE = 5000  # words sampled to compare vocabulary spread (the seeds hold about 6,000)
 
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9'‘\"(])")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
 
 NAME_HEADS_NL = (
-    "Opleidingsschool", "Academische Opleidingsschool", "Samen Opleiden", "Opleidingsnetwerk",
-    "Opleidingsverband", "Opleidingskring", "Opleidingsalliantie", "Leerpact", "Partnerschap",
+    "Opleidingsschool",
+    "Academische Opleidingsschool",
+    "Samen Opleiden",
+    "Opleidingsnetwerk",
+    "Opleidingsverband",
+    "Opleidingskring",
+    "Opleidingsalliantie",
+    "Leerpact",
+    "Partnerschap",
 )
-NAME_HEADS_EN = ("International Teacher Partnership", "Bilingual Teacher Network", "International Schools Network")
+NAME_HEADS_EN = (
+    "International Teacher Partnership",
+    "Bilingual Teacher Network",
+    "International Schools Network",
+)
 PLACES = (
-    "Almere", "Amersfoort", "Apeldoorn", "Arnhem", "Assen", "Breda", "Delft", "Deventer", "Doetinchem",
-    "Dordrecht", "Drachten", "Ede", "Eindhoven", "Emmen", "Enschede", "Gouda", "Groningen", "Haarlem",
-    "Heerlen", "Helmond", "Hengelo", "Hilversum", "Hoorn", "Leeuwarden", "Leiden", "Lelystad", "Maastricht",
-    "Middelburg", "Nijmegen", "Oss", "Roermond", "Rotterdam", "Sittard", "Terneuzen", "Tilburg", "Utrecht",
-    "Venlo", "Vlissingen", "Zaandam", "Zeist", "Zwolle", "Zoetermeer", "Den Bosch", "Den Helder", "Meppel",
-    "Harderwijk", "Kampen", "Tiel", "Goes", "Sneek", "Veendam", "Winterswijk", "Weert", "Bergen op Zoom",
+    "Almere",
+    "Amersfoort",
+    "Apeldoorn",
+    "Arnhem",
+    "Assen",
+    "Breda",
+    "Delft",
+    "Deventer",
+    "Doetinchem",
+    "Dordrecht",
+    "Drachten",
+    "Ede",
+    "Eindhoven",
+    "Emmen",
+    "Enschede",
+    "Gouda",
+    "Groningen",
+    "Haarlem",
+    "Heerlen",
+    "Helmond",
+    "Hengelo",
+    "Hilversum",
+    "Hoorn",
+    "Leeuwarden",
+    "Leiden",
+    "Lelystad",
+    "Maastricht",
+    "Middelburg",
+    "Nijmegen",
+    "Oss",
+    "Roermond",
+    "Rotterdam",
+    "Sittard",
+    "Terneuzen",
+    "Tilburg",
+    "Utrecht",
+    "Venlo",
+    "Vlissingen",
+    "Zaandam",
+    "Zeist",
+    "Zwolle",
+    "Zoetermeer",
+    "Den Bosch",
+    "Den Helder",
+    "Meppel",
+    "Harderwijk",
+    "Kampen",
+    "Tiel",
+    "Goes",
+    "Sneek",
+    "Veendam",
+    "Winterswijk",
+    "Weert",
+    "Bergen op Zoom",
 )
 NATURE = (
-    "Berkenhage", "Boterbloem", "Distelvlinder", "Eikenrode", "Hazelaar", "Heidebloem", "Kievitsveld",
-    "Klaverhoeve", "Korenbloem", "Kraanvogel", "Lindenhof", "Meidoorn", "Merelhof", "Ooievaarsnest",
-    "Regenboogvis", "Rietzanger", "Sterrenkroos", "Vlinderveld", "Waterlelie", "Wilgenwaard", "Zandhoven",
-    "Zilvermeeuw", "Zonnedauw", "Duinhaven", "Maasoever", "Schelpenstrand", "Brandgans", "Paardenbloem",
+    "Berkenhage",
+    "Boterbloem",
+    "Distelvlinder",
+    "Eikenrode",
+    "Hazelaar",
+    "Heidebloem",
+    "Kievitsveld",
+    "Klaverhoeve",
+    "Korenbloem",
+    "Kraanvogel",
+    "Lindenhof",
+    "Meidoorn",
+    "Merelhof",
+    "Ooievaarsnest",
+    "Regenboogvis",
+    "Rietzanger",
+    "Sterrenkroos",
+    "Vlinderveld",
+    "Waterlelie",
+    "Wilgenwaard",
+    "Zandhoven",
+    "Zilvermeeuw",
+    "Zonnedauw",
+    "Duinhaven",
+    "Maasoever",
+    "Schelpenstrand",
+    "Brandgans",
+    "Paardenbloem",
 )
 
 
 @dataclass(frozen=True)
 class _Pools:
     sentences: dict[tuple[str, str, bool], list[str]]  # (field, lang, experienced) -> sentences
-    lengths: dict[tuple[str, bool], list[int]]  # (field, experienced) -> character lengths in the seeds
-    words: dict[str, list[str]]  # lang -> content words (lower case, with repeats: keeps the spread)
+    lengths: dict[
+        tuple[str, bool], list[int]
+    ]  # (field, experienced) -> character lengths in the seeds
+    words: dict[
+        str, list[str]
+    ]  # lang -> content words (lower case, with repeats: keeps the spread)
     distinct: dict[str, list[str]]  # lang -> each content word once
     regions: list[str]
     institutions: list[str]
@@ -111,12 +200,18 @@ class Generator:
         self.pools = pools or load_pools()
         self.this_year = date.today().year
         words = [w for w in self.pools.distinct["nl"] if w.isalpha()]
-        self.compounds = [self.rng.choice(words) + self.rng.choice(words) for _ in range(COMPOUND_POOL)]
+        self.compounds = [
+            self.rng.choice(words) + self.rng.choice(words) for _ in range(COMPOUND_POOL)
+        ]
         self.compound_weights = list(accumulate(1.0 / (rank + 1) for rank in range(COMPOUND_POOL)))
 
     def _sentence_pool(self, field: str, lang: str, experienced: bool) -> list[str]:
         pools = self.pools.sentences
-        for key in ((field, lang, experienced), (field, lang, not experienced), (field, "nl", experienced)):
+        for key in (
+            (field, lang, experienced),
+            (field, lang, not experienced),
+            (field, "nl", experienced),
+        ):
             if pools.get(key):
                 return pools[key]
         return []
@@ -210,8 +305,12 @@ def spread(records: list[dict]) -> dict:
     words = [w.lower() for r in records for f in FIELDS for w in _WORD_RE.findall(r[f])]
     sample = random.Random(0).sample(words, min(len(words), SPREAD_SAMPLE))
     out[f"distinct_words_in_{SPREAD_SAMPLE}"] = len(set(sample))
-    out["english_share"] = round(sum(_language(r["challenges"]) == "en" for r in records) / max(1, len(records)), 3)
-    out["experienced_share"] = round(sum(bool(r["experiences"]) for r in records) / max(1, len(records)), 3)
+    out["english_share"] = round(
+        sum(_language(r["challenges"]) == "en" for r in records) / max(1, len(records)), 3
+    )
+    out["experienced_share"] = round(
+        sum(bool(r["experiences"]) for r in records) / max(1, len(records)), 3
+    )
     return out
 
 

@@ -69,7 +69,17 @@ def _wrk(base: str, paths: list[str], seconds: int, connections: int, seed: int)
         script.write(_LUA % {"paths": ", ".join(json.dumps(p) for p in paths), "seed": seed})
     try:
         result = subprocess.run(
-            ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", script.name, base],
+            [
+                "wrk",
+                "-t2",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                script.name,
+                base,
+            ],
             capture_output=True,
             text=True,
             timeout=seconds + 60,
@@ -132,7 +142,11 @@ def _python_load(base: str, paths: list[str], seconds: int, connections: int, se
     latencies.sort()
 
     def pct(q: float) -> float:
-        return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 2) if latencies else 0.0
+        return (
+            round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 2)
+            if latencies
+            else 0.0
+        )
 
     return {
         "requests": len(latencies),
@@ -145,8 +159,17 @@ def _python_load(base: str, paths: list[str], seconds: int, connections: int, se
     }
 
 
-def run(db_url: str, keys: list[str], *, workers: int = 2, seconds: int = 15, connections: int = 8, seed: int = 1,
-        log_path: str | None = None, redis_url: str | None = None) -> dict:
+def run(
+    db_url: str,
+    keys: list[str],
+    *,
+    workers: int = 2,
+    seconds: int = 15,
+    connections: int = 8,
+    seed: int = 1,
+    log_path: str | None = None,
+    redis_url: str | None = None,
+) -> dict:
     """Start gunicorn on a loopback port, load each endpoint for ``seconds``, stop gunicorn.
 
     With ``redis_url`` the rate limiter keeps its counts in Redis, as in production."""
@@ -167,7 +190,10 @@ def run(db_url: str, keys: list[str], *, workers: int = 2, seconds: int = 15, co
     log = open(log_path or os.devnull, "w")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     load = _wrk if shutil.which("wrk") else _python_load
     try:

@@ -28,7 +28,9 @@ SECRET = "benchmark-secret-key-0123456789abcdef"
 def _app(db_url: str):
     from matchmaker import create_app
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": db_url, "SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING"})
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": db_url, "SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING"}
+    )
 
 
 def peak_rss_mb() -> float:
@@ -53,11 +55,17 @@ def import_profiles(path: str, db_url: str) -> dict:
     seconds = time.perf_counter() - start
     if result.exit_code != 0:
         raise SystemExit(f"import failed: {result.output}")
-    return {"import_s": round(seconds, 2), "import_output": result.output.strip(), "import_rss_mb": peak_rss_mb()}
+    return {
+        "import_s": round(seconds, 2),
+        "import_output": result.output.strip(),
+        "import_rss_mb": peak_rss_mb(),
+    }
 
 
 def _percentiles(values: list[float]) -> tuple[float, float]:
-    return round(float(np.percentile(values, 50)) * 1000, 3), round(float(np.percentile(values, 95)) * 1000, 3)
+    return round(float(np.percentile(values, 50)) * 1000, 3), round(
+        float(np.percentile(values, 95)) * 1000, 3
+    )
 
 
 def serve(db_url: str, queries: int, updates: int, seed: int, limit: int = 5) -> dict:
@@ -73,7 +81,9 @@ def serve(db_url: str, queries: int, updates: int, seed: int, limit: int = 5) ->
         del rows
         start = time.perf_counter()
         index = matching.current_index()
-        out["build_s"] = round(time.perf_counter() - start, 2)  # what a worker waits: load the rows and fit
+        out["build_s"] = round(
+            time.perf_counter() - start, 2
+        )  # what a worker waits: load the rows and fit
         out["fit_s"] = round(out["build_s"] - out["load_s"], 2)
         out["rss_after_build_mb"] = peak_rss_mb()
         out["profiles"] = len(index)
@@ -117,7 +127,11 @@ def serve(db_url: str, queries: int, updates: int, seed: int, limit: int = 5) ->
 
         context = matching.match_context()
         old_enough = context.current_year - context.min_years
-        mentors = [k for k in keys if index._can_mentor[index.position[k]] and index.profile(k).founded <= old_enough]
+        mentors = [
+            k
+            for k in keys
+            if index._can_mentor[index.position[k]] and index.profile(k).founded <= old_enough
+        ]
         timings, reflected = [], 0
         for _ in _bar(range(updates), "update"):
             mentor, mentee = rng.choice(mentors), rng.choice(keys)
@@ -125,7 +139,9 @@ def serve(db_url: str, queries: int, updates: int, seed: int, limit: int = 5) ->
                 mentee = rng.choice(keys)
             row = profiles.get_partnership(mentor)
             record = profiles.to_record(row)
-            record["experiences"] = profiles.get_partnership(mentee).challenges  # now the best mentor for it
+            record["experiences"] = profiles.get_partnership(
+                mentee
+            ).challenges  # now the best mentor for it
             t = time.perf_counter()
             profiles.save_profile(record, existing=row)
             suggestions = matching.suggest(mentee, limit=limit)

@@ -31,7 +31,11 @@ def targets(results: dict) -> list[tuple[str, str, bool | None]]:
     check("edit visible ≤ 100 ms (p50)", get("update_p50_ms"), lambda v: v <= 100)
     check("import ≤ 60 s", get("import_s"), lambda v: v <= 60)
     http = results.get("http")
-    check("HTTP suggestions ≥ 60 % of /healthz req/s", http.get("ratio") if http else None, lambda v: v >= 0.6)
+    check(
+        "HTTP suggestions ≥ 60 % of /healthz req/s",
+        http.get("ratio") if http else None,
+        lambda v: v >= 0.6,
+    )
     return out
 
 

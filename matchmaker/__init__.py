@@ -27,7 +27,9 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     overrides = dict(config or {})
     env = dict(os.environ)
-    if "SECRET_KEY" in overrides:  # a key given in code: no need to read or make instance/secret_key
+    if (
+        "SECRET_KEY" in overrides
+    ):  # a key given in code: no need to read or make instance/secret_key
         env["SECRET_KEY"] = overrides["SECRET_KEY"]
     app.config.update(config_module.from_environment(app.instance_path, env))
     app.config.update(overrides)
@@ -47,7 +49,11 @@ def select_locale() -> str:
         return "en"
     if request.path.startswith("/api/"):  # the API speaks English unless asked otherwise
         return request.accept_languages.best_match(LANGUAGES, default="en") or "en"
-    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in LANGUAGES:
+    if (
+        current_user
+        and getattr(current_user, "is_authenticated", False)
+        and current_user.locale in LANGUAGES
+    ):
         if "lang" not in session:
             return current_user.locale
     lang = session.get("lang")
@@ -66,7 +72,11 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "basic"
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"))
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(ROOT / "translations"),
+    )
     app.extensions["matchmaker.index"] = IndexCache()
     security.init_app(app)
 
@@ -84,11 +94,34 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import admin, auth, devmail, health, helpers, intros, main, member, programme, stories, team
+    from .web import (
+        admin,
+        auth,
+        devmail,
+        health,
+        helpers,
+        intros,
+        main,
+        member,
+        programme,
+        stories,
+        team,
+    )
     from .web import search as search_pages
 
     helpers.register(app)
-    for blueprint in (main.bp, auth.bp, member.bp, intros.bp, admin.bp, programme.bp, devmail.bp, team.bp, stories.bp, search_pages.bp):
+    for blueprint in (
+        main.bp,
+        auth.bp,
+        member.bp,
+        intros.bp,
+        admin.bp,
+        programme.bp,
+        devmail.bp,
+        team.bp,
+        stories.bp,
+        search_pages.bp,
+    ):
         app.register_blueprint(blueprint)
     app.register_blueprint(health.bp)
     from .web import practice_sessions

@@ -52,7 +52,9 @@ def _read_json(path: str, what: str):
     except UnicodeDecodeError as exc:
         raise click.ClickException(f"{what} file {path} is not UTF-8: {exc}") from None
     except json.JSONDecodeError as exc:
-        raise click.ClickException(f"{what} file {path} is not valid JSON: line {exc.lineno}: {exc.msg}") from None
+        raise click.ClickException(
+            f"{what} file {path} is not valid JSON: line {exc.lineno}: {exc.msg}"
+        ) from None
 
 
 DUPLICATE_CHECK_LIMIT = 5000  # profiles per file checked for near-duplicate mentors after an import
@@ -62,14 +64,24 @@ def _import(document, source: str) -> None:
     try:
         result = profile_service.import_document(document, progress=progress_bar("Importing"))
     except ValidationError as exc:
-        raise click.ClickException(f"{source} was not imported, nothing was written:\n{exc}") from None
-    click.echo(f"Imported {result.total} profiles from {source}: {result.created} created, {result.updated} updated.")
+        raise click.ClickException(
+            f"{source} was not imported, nothing was written:\n{exc}"
+        ) from None
+    click.echo(
+        f"Imported {result.total} profiles from {source}: {result.created} created, {result.updated} updated."
+    )
     keys = [r["key"] for r in document.get("partnerships", []) if isinstance(r, dict)]
     if len(keys) > DUPLICATE_CHECK_LIMIT:
-        click.echo(f"Near-duplicate check skipped: more than {DUPLICATE_CHECK_LIMIT} profiles in one file.", err=True)
+        click.echo(
+            f"Near-duplicate check skipped: more than {DUPLICATE_CHECK_LIMIT} profiles in one file.",
+            err=True,
+        )
         return
     for a, b, cosine in matching_service.near_duplicates(keys):
-        click.echo(f"Near-duplicate experiences: {a} and {b} (similarity {cosine:.2f}); suggestions show one of them.", err=True)
+        click.echo(
+            f"Near-duplicate experiences: {a} and {b} (similarity {cosine:.2f}); suggestions show one of them.",
+            err=True,
+        )
 
 
 def register(app: Flask) -> None:
@@ -82,7 +94,13 @@ def register(app: Flask) -> None:
         click.echo(f"Database schema is up to date ({_safe_url()}).")
 
     @app.cli.command("seed")
-    @click.option("--dir", "directory", default=str(SEEDS), show_default=True, help="Folder of exchange files.")
+    @click.option(
+        "--dir",
+        "directory",
+        default=str(SEEDS),
+        show_default=True,
+        help="Folder of exchange files.",
+    )
     def seed(directory: str) -> None:
         """Load the demo profiles in seeds/ (upsert by key)."""
         files = sorted(Path(directory).glob("*.json"))
@@ -96,7 +114,9 @@ def register(app: Flask) -> None:
             try:
                 added = session_seeds.load_seed_sessions(_read_json(str(sessions), "Seed"))
             except ValidationError as exc:
-                raise click.ClickException(f"{sessions.name} was not loaded, nothing was written:\n{exc}") from None
+                raise click.ClickException(
+                    f"{sessions.name} was not loaded, nothing was written:\n{exc}"
+                ) from None
             click.echo(f"Added {added} sessions from {sessions.name}.")
 
     @app.cli.command("import-profiles")
@@ -118,10 +138,21 @@ def register(app: Flask) -> None:
 
     @app.cli.command("suggest")
     @click.argument("keys", nargs=-1, required=True)
-    @click.option("--limit", type=click.IntRange(1, 100), help="How many (default: SUGGESTION_LIMIT).")
-    @click.option("--as-of", "as_of", type=click.IntRange(1950, 2200), help="Count mentors' years from this year.")
-    @click.option("--json", "as_json", is_flag=True, help="Print one JSON object keyed by partnership.")
-    def suggest_command(keys: tuple[str, ...], limit: int | None, as_of: int | None, as_json: bool) -> None:
+    @click.option(
+        "--limit", type=click.IntRange(1, 100), help="How many (default: SUGGESTION_LIMIT)."
+    )
+    @click.option(
+        "--as-of",
+        "as_of",
+        type=click.IntRange(1950, 2200),
+        help="Count mentors' years from this year.",
+    )
+    @click.option(
+        "--json", "as_json", is_flag=True, help="Print one JSON object keyed by partnership."
+    )
+    def suggest_command(
+        keys: tuple[str, ...], limit: int | None, as_of: int | None, as_json: bool
+    ) -> None:
         """Suggested mentors for each partnership KEY, best first, with reasons and evidence.
 
         A partnership whose challenges say too little to match on gets no list; why is said on stderr.
@@ -135,7 +166,11 @@ def register(app: Flask) -> None:
             except profile_service.NotFound:
                 raise click.ClickException(f"unknown partnership key {key!r}") from None
         if as_json:
-            click.echo(json.dumps({k: [s.to_dict() for s in v] for k, v in results.items()}, ensure_ascii=False))
+            click.echo(
+                json.dumps(
+                    {k: [s.to_dict() for s in v] for k, v in results.items()}, ensure_ascii=False
+                )
+            )
             return
         for key, suggestions in results.items():
             click.echo(f"{key}:")
@@ -151,12 +186,21 @@ def register(app: Flask) -> None:
     @app.cli.command("evaluate")
     @click.argument("data", type=click.Path(dir_okay=False))
     @click.argument("labels", type=click.Path(dir_okay=False))
-    @click.option("--as-of", "as_of", type=click.IntRange(1950, 2200), help="Count mentors' years from this year.")
     @click.option(
-        "--baseline", type=click.Choice(sorted(BASELINES)), help="Score a plain reference ranking instead of the matcher."
+        "--as-of",
+        "as_of",
+        type=click.IntRange(1950, 2200),
+        help="Count mentors' years from this year.",
+    )
+    @click.option(
+        "--baseline",
+        type=click.Choice(sorted(BASELINES)),
+        help="Score a plain reference ranking instead of the matcher.",
     )
     @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
-    def evaluate_command(data: str, labels: str, as_of: int | None, baseline: str | None, as_json: bool) -> None:
+    def evaluate_command(
+        data: str, labels: str, as_of: int | None, baseline: str | None, as_json: bool
+    ) -> None:
         """hit@1, hit@3, MRR, margins and results per category of the matcher on DATA with LABELS."""
         document = _read_json(data, "Data")
         label_doc = _read_json(labels, "Labels")
@@ -164,7 +208,9 @@ def register(app: Flask) -> None:
             if baseline:
                 result = evaluate_baseline(document, label_doc, baseline, as_of=as_of)
             else:
-                result = evaluate_document(document, label_doc, as_of=as_of, progress=progress_bar("Building index"))
+                result = evaluate_document(
+                    document, label_doc, as_of=as_of, progress=progress_bar("Building index")
+                )
         except ValidationError as exc:
             raise click.ClickException(f"{data} is not valid:\n{exc}") from None
         except KeyError as exc:
@@ -175,9 +221,13 @@ def register(app: Flask) -> None:
         for mentee, detail in result.details.items():
             rank = detail["rank"] or "-"
             margin = "" if detail["margin"] is None else f"; margin {detail['margin']:+.3f}"
-            click.echo(f"  {mentee:<32} primary at rank {rank}{margin}; top 3: {', '.join(detail['top3'])}")
+            click.echo(
+                f"  {mentee:<32} primary at rank {rank}{margin}; top 3: {', '.join(detail['top3'])}"
+            )
         for category, row in result.categories.items():
-            click.echo(f"  [{category}] n={row['n']} hit@1 {row['hit@1']:.3f} hit@3 {row['hit@3']:.3f} MRR {row['mrr']:.3f}")
+            click.echo(
+                f"  [{category}] n={row['n']} hit@1 {row['hit@1']:.3f} hit@3 {row['hit@3']:.3f} MRR {row['mrr']:.3f}"
+            )
         margin = "-" if result.smallest_margin is None else f"{result.smallest_margin:.3f}"
         click.echo(
             f"hit@1 {result.hit_at_1:.3f}  hit@3 {result.hit_at_3:.3f}  MRR {result.mrr:.3f}  "

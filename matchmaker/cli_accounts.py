@@ -18,11 +18,24 @@ from .services.validation import ValidationError
 def register(app: Flask) -> None:
     @app.cli.command("invite")
     @click.argument("keys", nargs=-1)
-    @click.option("--all-without-account", is_flag=True, help="Also every active partnership that has no account yet.")
-    @click.option("--email", help="Invite this address instead of the partnership's contact (one KEY only).")
-    @click.option("--role", type=click.Choice(TEAM_ROLES), default="coordinator", show_default=True,
-                  help="The role the invited account gets: coordinator (edits and acts) or member (reads).")
-    def invite_command(keys: tuple[str, ...], all_without_account: bool, email: str | None, role: str) -> None:
+    @click.option(
+        "--all-without-account",
+        is_flag=True,
+        help="Also every active partnership that has no account yet.",
+    )
+    @click.option(
+        "--email", help="Invite this address instead of the partnership's contact (one KEY only)."
+    )
+    @click.option(
+        "--role",
+        type=click.Choice(TEAM_ROLES),
+        default="coordinator",
+        show_default=True,
+        help="The role the invited account gets: coordinator (edits and acts) or member (reads).",
+    )
+    def invite_command(
+        keys: tuple[str, ...], all_without_account: bool, email: str | None, role: str
+    ) -> None:
         """Mail a one-time link to join partnership KEY (default address: its contact email);
         the link is valid INVITATION_DAYS. Prints who was invited; problems go to stderr and
         make the exit status 1."""
@@ -47,8 +60,10 @@ def register(app: Flask) -> None:
                 click.echo(f"{p.key}: not invited: {exc}", err=True)
                 failed = True
                 continue
-            click.echo(f"Invited {invitation.email} to {p.key} ({p.name}) as {invitation.role}; "
-                       f"the link is valid until {invitation.expires_at:%Y-%m-%d %H:%M} UTC.")
+            click.echo(
+                f"Invited {invitation.email} to {p.key} ({p.name}) as {invitation.role}; "
+                f"the link is valid until {invitation.expires_at:%Y-%m-%d %H:%M} UTC."
+            )
         if failed:
             raise SystemExit(1)
 

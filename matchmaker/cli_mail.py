@@ -22,7 +22,9 @@ def parse_now(value: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"not an ISO time such as 2026-12-01T09:00: {value!r}", param_hint="--now") from None
+        raise click.BadParameter(
+            f"not an ISO time such as 2026-12-01T09:00: {value!r}", param_hint="--now"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
@@ -32,7 +34,13 @@ def _report(outcome: mail.Delivery) -> str:
 
 def register(app: Flask) -> None:
     @app.cli.command("send-mail")
-    @click.option("--limit", default=mail.DEFAULT_LIMIT, show_default=True, type=click.IntRange(1, 10_000), help="At most this many messages.")
+    @click.option(
+        "--limit",
+        default=mail.DEFAULT_LIMIT,
+        show_default=True,
+        type=click.IntRange(1, 10_000),
+        help="At most this many messages.",
+    )
     @click.option("--now", "now", help="Deliver as if at this ISO time (for tests and operators).")
     def send_mail_command(limit: int, now: str | None) -> None:
         """Deliver the outbox's due messages once and print what happened; exit 1 if any failed to send."""
@@ -43,7 +51,13 @@ def register(app: Flask) -> None:
 
     @app.cli.command("worker")
     @click.option("--once", is_flag=True, help="Run one round and stop.")
-    @click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(0.05, 3600), help="Seconds between rounds.")
+    @click.option(
+        "--interval",
+        default=5.0,
+        show_default=True,
+        type=click.FloatRange(0.05, 3600),
+        help="Seconds between rounds.",
+    )
     @click.option("--now", "now", help="With --once: run the round as if at this ISO time.")
     def worker_command(once: bool, interval: float, now: str | None) -> None:
         """Send due reminders and keep delivering the outbox (retrying with backoff for a day) until stopped."""

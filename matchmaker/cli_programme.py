@@ -26,10 +26,25 @@ def register(app: Flask) -> None:
     @app.cli.command("assign")
     @click.argument("keys", nargs=-1)
     @click.option("--json", "as_json", is_flag=True, help="Print the proposal as one JSON object.")
-    @click.option("--apply", "apply_", is_flag=True, help="Create the introductions, as the first admin account.")
-    @click.option("--spread-load", is_flag=True, help="Prefer another mentor when scores are close.")
-    @click.option("--min-score", default=0.0, show_default=True, type=float, help="Leave a partnership without a mentor rather than below this score.")
-    def assign_command(keys: tuple[str, ...], as_json: bool, apply_: bool, spread_load: bool, min_score: float) -> None:
+    @click.option(
+        "--apply",
+        "apply_",
+        is_flag=True,
+        help="Create the introductions, as the first admin account.",
+    )
+    @click.option(
+        "--spread-load", is_flag=True, help="Prefer another mentor when scores are close."
+    )
+    @click.option(
+        "--min-score",
+        default=0.0,
+        show_default=True,
+        type=float,
+        help="Leave a partnership without a mentor rather than below this score.",
+    )
+    def assign_command(
+        keys: tuple[str, ...], as_json: bool, apply_: bool, spread_load: bool, min_score: float
+    ) -> None:
         """Propose one mentor for each partnership KEY (default: all still looking), maximising
         the total match score within the mentors' capacities. With --apply the introductions are
         made (reported on stderr); the exit status is 1 when any of them was refused."""
@@ -39,7 +54,9 @@ def register(app: Flask) -> None:
             if actor is None:
                 raise click.ClickException("create an admin first with create-admin")
         try:
-            proposal = cohort.propose(list(keys) or None, spread_load=spread_load, min_score=min_score)
+            proposal = cohort.propose(
+                list(keys) or None, spread_load=spread_load, min_score=min_score
+            )
         except ValidationError as exc:
             raise click.ClickException(str(exc)) from None
         if as_json:
@@ -53,16 +70,28 @@ def register(app: Flask) -> None:
         except ValidationError as exc:
             raise click.ClickException(f"nothing was created: {exc}") from None
         for intro in outcome.created:
-            click.echo(f"created introduction {intro.id}: {intro.mentee.key} -> {intro.mentor.key} ({intro.state})", err=True)
+            click.echo(
+                f"created introduction {intro.id}: {intro.mentee.key} -> {intro.mentor.key} ({intro.state})",
+                err=True,
+            )
         for refusal in outcome.refused:
             click.echo(f"refused {refusal.mentee} -> {refusal.mentor}: {refusal.message}", err=True)
-        click.echo(f"{len(outcome.created)} introductions created, {len(outcome.refused)} refused.", err=True)
+        click.echo(
+            f"{len(outcome.created)} introductions created, {len(outcome.refused)} refused.",
+            err=True,
+        )
         if outcome.refused:
             raise click.exceptions.Exit(1)
 
     @app.cli.command("unmet-needs")
     @click.option("--json", "as_json", is_flag=True, help="Print the groups as one JSON object.")
-    @click.option("--threshold", default=WEAK_SCORE, show_default=True, type=float, help="A best suggestion below this score is weak.")
+    @click.option(
+        "--threshold",
+        default=WEAK_SCORE,
+        show_default=True,
+        type=float,
+        help="A best suggestion below this score is weak.",
+    )
     def unmet_needs_command(as_json: bool, threshold: float) -> None:
         """Themes the network cannot answer yet: partnerships whose best suggestion is weak, grouped."""
         try:
@@ -75,12 +104,18 @@ def register(app: Flask) -> None:
         if not report.groups:
             click.echo(f"No partnership has a best suggestion below {threshold:.2f}.")
             return
-        click.echo(f"{report.count} of {len(report.best_scores)} partnerships have a best suggestion below {threshold:.2f}:")
+        click.echo(
+            f"{report.count} of {len(report.best_scores)} partnerships have a best suggestion below {threshold:.2f}:"
+        )
         for group in report.groups:
             label = group.label("en") or "(no recognisable words)"
-            click.echo(f"\n{label} — {group.size} partnerships, mean best score {group.mean_best_score:.2f}")
+            click.echo(
+                f"\n{label} — {group.size} partnerships, mean best score {group.mean_best_score:.2f}"
+            )
             for key in group.mentee_keys:
-                click.echo(f"  {key:<36} {report.best_scores[key]:.2f}  {report.partnerships[key].name}")
+                click.echo(
+                    f"  {key:<36} {report.best_scores[key]:.2f}  {report.partnerships[key].name}"
+                )
 
 
 def _print_proposal(proposal: cohort.Proposal) -> None:

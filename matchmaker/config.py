@@ -29,7 +29,9 @@ def secret_key(env: dict, instance_path: str, production: bool) -> str:
             raise ConfigError("SECRET_KEY must be at least 32 characters in production")
         return key
     if production:
-        raise ConfigError("SECRET_KEY is not set: refusing to start in production without a real key")
+        raise ConfigError(
+            "SECRET_KEY is not set: refusing to start in production without a real key"
+        )
     path = Path(instance_path) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -95,11 +97,15 @@ def base_url(env: dict, production: bool) -> str:
     raw = (env.get("BASE_URL") or "").strip()
     if not raw:
         if production:
-            raise ConfigError("BASE_URL is not set: refusing to start in production without the site's own address")
+            raise ConfigError(
+                "BASE_URL is not set: refusing to start in production without the site's own address"
+            )
         return "http://localhost:5000"
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise ConfigError(f"BASE_URL must be an address such as https://matchmaker.example.org, got {raw!r}")
+        raise ConfigError(
+            f"BASE_URL must be an address such as https://matchmaker.example.org, got {raw!r}"
+        )
     if production and parts.scheme != "https":
         raise ConfigError(f"BASE_URL must start with https:// in production, got {raw!r}")
     return raw.rstrip("/")
@@ -126,7 +132,9 @@ def mail_settings(env: dict, production: bool) -> dict:
         # Deliver the outbox right after each commit that wrote to it, in the same process: the
         # development default without SMTP_HOST (.eml files, no worker needed). Production runs
         # `flask --app wsgi worker` instead.
-        "MAIL_DELIVER_AFTER_COMMIT": _bool(env.get("MAIL_DELIVER_AFTER_COMMIT"), default=not production and not host),
+        "MAIL_DELIVER_AFTER_COMMIT": _bool(
+            env.get("MAIL_DELIVER_AFTER_COMMIT"), default=not production and not host
+        ),
     }
 
 

@@ -54,11 +54,17 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         out = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(
+                timespec="milliseconds"
+            ),
             "level": record.levelname,
             "logger": record.name,
         }
-        atoms = record.args if record.name == "gunicorn.access" and isinstance(record.args, dict) else None
+        atoms = (
+            record.args
+            if record.name == "gunicorn.access" and isinstance(record.args, dict)
+            else None
+        )
         if atoms is not None:
             out["message"] = "request"
             out.update({name: atoms.get(atom) for name, atom in _ACCESS_FIELDS.items()})
@@ -99,7 +105,11 @@ def gunicorn_log_config(level: str = "INFO", text: bool = False, access: bool = 
         "root": {"level": level, "handlers": ["default"]},
         "loggers": {
             "gunicorn.error": {"level": level, "handlers": ["default"], "propagate": False},
-            "gunicorn.access": {"level": "INFO", "handlers": ["access"] if access else [], "propagate": False},
+            "gunicorn.access": {
+                "level": "INFO",
+                "handlers": ["access"] if access else [],
+                "propagate": False,
+            },
         },
     }
 

@@ -90,9 +90,13 @@ class Partnership(Timestamps, db.Model):
     __table_args__ = (
         CheckConstraint("length(key) BETWEEN 1 AND 64", name="key_length"),
         CheckConstraint("founded BETWEEN 1950 AND 2200", name="founded_range"),
-        CheckConstraint("schools_count IS NULL OR schools_count BETWEEN 1 AND 1000", name="schools_range"),
+        CheckConstraint(
+            "schools_count IS NULL OR schools_count BETWEEN 1 AND 1000", name="schools_range"
+        ),
         CheckConstraint("mentor_capacity BETWEEN 0 AND 20", name="capacity_range"),
-        CheckConstraint("challenges_visibility IN ('public', 'members')", name="challenges_visibility_known"),
+        CheckConstraint(
+            "challenges_visibility IN ('public', 'members')", name="challenges_visibility_known"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -133,7 +137,11 @@ class Partnership(Timestamps, db.Model):
         challenges are for signed-in accounts, as members-only stories are."""
         if self.challenges_visibility == "public":
             return True
-        return bool(user is not None and getattr(user, "is_authenticated", False) and getattr(user, "active", False))
+        return bool(
+            user is not None
+            and getattr(user, "is_authenticated", False)
+            and getattr(user, "active", False)
+        )
 
     @property
     def sectors(self) -> list[str]:
@@ -203,7 +211,9 @@ class User(UserMixin, Timestamps, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     role: Mapped[str] = mapped_column(String(16), default="member", nullable=False)
-    partnership_id: Mapped[int | None] = mapped_column(ForeignKey("partnership.id", ondelete="SET NULL"), index=True)
+    partnership_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partnership.id", ondelete="SET NULL"), index=True
+    )
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     # Bumped on log-out everywhere, password change and deactivation: old sessions stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
@@ -213,7 +223,9 @@ class User(UserMixin, Timestamps, db.Model):
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     partnership: Mapped[Partnership | None] = relationship(back_populates="users")
-    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
 
     @property
     def is_admin(self) -> bool:
@@ -233,10 +245,14 @@ class ApiToken(db.Model):
     __tablename__ = "api_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
-    prefix: Mapped[str] = mapped_column(String(12), nullable=False)  # shown in lists to tell tokens apart
+    prefix: Mapped[str] = mapped_column(
+        String(12), nullable=False
+    )  # shown in lists to tell tokens apart
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -262,12 +278,18 @@ class Introduction(Timestamps, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    mentee_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"), index=True)
-    mentor_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"), index=True)
+    mentee_id: Mapped[int] = mapped_column(
+        ForeignKey("partnership.id", ondelete="CASCADE"), index=True
+    )
+    mentor_id: Mapped[int] = mapped_column(
+        ForeignKey("partnership.id", ondelete="CASCADE"), index=True
+    )
     state: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
     message: Mapped[str] = mapped_column(Text, default="", nullable=False)
     response: Mapped[str] = mapped_column(Text, default="", nullable=False)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     by_admin: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -289,7 +311,9 @@ class IntroductionEvent(db.Model):
     __table_args__ = (CheckConstraint(_in("to_state", INTRO_STATES), name="to_state_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    introduction_id: Mapped[int] = mapped_column(ForeignKey("introduction.id", ondelete="CASCADE"), index=True)
+    introduction_id: Mapped[int] = mapped_column(
+        ForeignKey("introduction.id", ondelete="CASCADE"), index=True
+    )
     from_state: Mapped[str | None] = mapped_column(String(20))
     to_state: Mapped[str] = mapped_column(String(20), nullable=False)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
@@ -300,7 +324,11 @@ class IntroductionEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
-MESSAGE_SIDES = ("mentee", "mentor", "admin")  # who wrote a message in an introduction's conversation
+MESSAGE_SIDES = (
+    "mentee",
+    "mentor",
+    "admin",
+)  # who wrote a message in an introduction's conversation
 
 
 class IntroductionMessage(db.Model):
@@ -316,7 +344,9 @@ class IntroductionMessage(db.Model):
     introduction_id: Mapped[int] = mapped_column(
         ForeignKey("introduction.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     author_side: Mapped[str] = mapped_column(String(8), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
@@ -336,11 +366,17 @@ class MatchReview(Timestamps, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    mentee_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"), index=True)
-    mentor_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"), index=True)
+    mentee_id: Mapped[int] = mapped_column(
+        ForeignKey("partnership.id", ondelete="CASCADE"), index=True
+    )
+    mentor_id: Mapped[int] = mapped_column(
+        ForeignKey("partnership.id", ondelete="CASCADE"), index=True
+    )
     decision: Mapped[str] = mapped_column(String(10), nullable=False)
     note: Mapped[str] = mapped_column(Text, default="", nullable=False)
-    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    reviewer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
 
     mentee: Mapped[Partnership] = relationship(foreign_keys=[mentee_id])
     mentor: Mapped[Partnership] = relationship(foreign_keys=[mentor_id])
@@ -353,8 +389,12 @@ class Dismissal(db.Model):
     __tablename__ = "dismissal"
     __table_args__ = (CheckConstraint("partnership_id <> mentor_id", name="not_self"),)
 
-    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"), primary_key=True)
-    mentor_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"), primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnership.id", ondelete="CASCADE"), primary_key=True
+    )
+    mentor_id: Mapped[int] = mapped_column(
+        ForeignKey("partnership.id", ondelete="CASCADE"), primary_key=True
+    )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
@@ -370,7 +410,9 @@ class DataVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
     version: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
-    context_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
+    context_version: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0", nullable=False
+    )
 
 
 class ProfileChange(db.Model):
@@ -400,7 +442,9 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(300), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False)
     language: Mapped[str | None] = mapped_column(String(8))
-    message_id: Mapped[str] = mapped_column(String(255), nullable=False)  # the same on every attempt
+    message_id: Mapped[str] = mapped_column(
+        String(255), nullable=False
+    )  # the same on every attempt
     state: Mapped[str] = mapped_column(String(16), default="pending", nullable=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -424,7 +468,9 @@ class Reminder(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    introduction_id: Mapped[int] = mapped_column(ForeignKey("introduction.id", ondelete="CASCADE"), nullable=False)
+    introduction_id: Mapped[int] = mapped_column(
+        ForeignKey("introduction.id", ondelete="CASCADE"), nullable=False
+    )
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
@@ -439,18 +485,28 @@ class Invitation(db.Model):
     __table_args__ = (CheckConstraint(_in("role", TEAM_ROLES), name="role_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True)
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     email: Mapped[str] = mapped_column(String(254), nullable=False)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)  # last (re)sent
+    sent_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, nullable=False
+    )  # last (re)sent
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))  # who joined
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )  # who joined
     # The role the joining account gets (TEAM_ROLES).
-    role: Mapped[str] = mapped_column(String(16), default="coordinator", server_default="coordinator", nullable=False)
+    role: Mapped[str] = mapped_column(
+        String(16), default="coordinator", server_default="coordinator", nullable=False
+    )
 
     partnership: Mapped[Partnership] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
@@ -491,7 +547,9 @@ class PracticeSession(Timestamps, db.Model):
     partnership_id: Mapped[int] = mapped_column(
         ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     description: Mapped[str] = mapped_column(Text, default="", nullable=False)  # what you will see
     kind: Mapped[str] = mapped_column(String(10), nullable=False)
@@ -535,7 +593,9 @@ class SessionSignup(Timestamps, db.Model):
     partnership_id: Mapped[int] = mapped_column(
         ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))  # who signed up
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )  # who signed up
     state: Mapped[str] = mapped_column(String(10), nullable=False)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

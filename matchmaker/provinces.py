@@ -34,7 +34,11 @@ PROVINCES = (
     "Noord-Brabant",
     "Limburg",
 )
-PROVINCE_ALIASES = {"fryslan": "Friesland", "friesland fryslan": "Friesland", "brabant": "Noord-Brabant"}
+PROVINCE_ALIASES = {
+    "fryslan": "Friesland",
+    "friesland fryslan": "Friesland",
+    "brabant": "Noord-Brabant",
+}
 DATA = Path(__file__).with_name("data") / "places.tsv"
 AMBIGUOUS = "?"
 
@@ -85,7 +89,7 @@ class UnknownRegion(ValueError):
 
 
 def parse_region(text: str | None) -> str | None:
-    """"Provincie" or "Provincie, Plaats" for free text; None for empty; UnknownRegion otherwise.
+    """ "Provincie" or "Provincie, Plaats" for free text; None for empty; UnknownRegion otherwise.
 
     Accepts a province ("gelderland"), a province and a place ("Gelderland, Apeldoorn"), a place
     and its province ("Apeldoorn, Gelderland") and a place alone ("Apeldoorn")."""

@@ -73,7 +73,10 @@ def login_account_limit() -> str:
 def login_account_key() -> str:
     """The account a log-in attempt is for (hashed: no addresses in the limiter's storage)."""
     email = request.form.get("email", "") if request.method == "POST" else ""
-    return "account:" + hashlib.sha256(email.strip().lower().encode("utf-8", "replace")).hexdigest()[:32]
+    return (
+        "account:"
+        + hashlib.sha256(email.strip().lower().encode("utf-8", "replace")).hexdigest()[:32]
+    )
 
 
 def suggestions_limit() -> str:
@@ -88,7 +91,11 @@ def failed(response) -> bool:
 # Limits, applied to the views in web/auth.py, web/member.py and the API.
 _login_per_address = limiter.limit(login_limit, methods=["POST"], deduct_when=failed, scope="login")
 _login_per_account = limiter.limit(
-    login_account_limit, key_func=login_account_key, methods=["POST"], deduct_when=failed, scope="login-account"
+    login_account_limit,
+    key_func=login_account_key,
+    methods=["POST"],
+    deduct_when=failed,
+    scope="login-account",
 )
 
 
@@ -112,7 +119,9 @@ def _json_depth(value) -> int:
         item, depth = stack.pop()
         if isinstance(item, (list, dict)):
             deepest = max(deepest, depth)
-            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+            stack.extend(
+                (child, depth + 1) for child in (item.values() if isinstance(item, dict) else item)
+            )
     return deepest
 
 
@@ -148,8 +157,12 @@ def init_app(app: Flask) -> None:
         # (PROXY_TRUST_FORWARDED_HOST): otherwise a client could send its own. Emailed links
         # never depend on them anyway (they are built from BASE_URL).
         trusted = hops if app.config.get("PROXY_TRUST_FORWARDED_HOST") else 0
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=trusted, x_prefix=trusted)
-    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis://", "rediss://", "unix://")):
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=trusted, x_prefix=trusted
+        )
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(
+        ("redis://", "rediss://", "unix://")
+    ):
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_client_options())
     limiter.init_app(app)
     production = app.config.get("MATCHMAKER_ENV") == "production"
@@ -157,7 +170,9 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def refuse_nul_characters():
         """NUL never belongs in text, and PostgreSQL cannot store it: refuse it at the door."""
-        if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+        if "\x00" in request.path or any(
+            "\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)
+        ):
             abort(400, description="the request contains a NUL character")
         if request.method in ("POST", "PUT", "PATCH"):
             body = request.get_data(cache=True)
@@ -175,13 +190,28 @@ def init_app(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+        headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+        )
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if production:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if current_user and getattr(current_user, "is_authenticated", False):
-            headers.setdefault("Cache-Control", "no-store")  # pages with personal data stay off shared caches
+            headers.setdefault(
+                "Cache-Control", "no-store"
+            )  # pages with personal data stay off shared caches
         if response.status_code in (401, 403):
-            who = getattr(current_user, "email", None) if getattr(current_user, "is_authenticated", False) else "anonymous"
-            log.warning("access denied: %s %s -> %s for %s from %s", request.method, request.path, response.status_code, who, request.remote_addr)
+            who = (
+                getattr(current_user, "email", None)
+                if getattr(current_user, "is_authenticated", False)
+                else "anonymous"
+            )
+            log.warning(
+                "access denied: %s %s -> %s for %s from %s",
+                request.method,
+                request.path,
+                response.status_code,
+                who,
+                request.remote_addr,
+            )
         return response

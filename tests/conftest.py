@@ -55,11 +55,19 @@ def database_url(tmp_path, postgres_url) -> str:
 @pytest.fixture
 def empty_app(database_url, tmp_path):
     """An app whose database has no tables yet (for migration tests)."""
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, "MAIL_FILE_DIR": str(tmp_path / "mail")})
+    app = create_app(
+        {
+            **TEST_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "MAIL_FILE_DIR": str(tmp_path / "mail"),
+        }
+    )
     with app.app_context():
         _drop_everything()
     yield app
-    app.extensions["matchmaker.index"].wait_for_refit(timeout=60)  # no thread may outlive its tables
+    app.extensions["matchmaker.index"].wait_for_refit(
+        timeout=60
+    )  # no thread may outlive its tables
     with app.app_context():
         db.session.remove()
         _drop_everything()
@@ -118,7 +126,10 @@ def profile(**overrides) -> dict:
     record = copy.deepcopy(BASE_PROFILE)
     record.update(overrides)
     if "key" in overrides and "contact" not in overrides:
-        record["contact"] = {"name": f"Contact {overrides['key']}", "email": f"{overrides['key']}@example.org"}
+        record["contact"] = {
+            "name": f"Contact {overrides['key']}",
+            "email": f"{overrides['key']}@example.org",
+        }
     return record
 
 
@@ -201,7 +212,9 @@ def auth(client):
     return AuthActions(client)
 
 
-def make_user(email="member@example.org", password="correct horse battery", role=None, partnership_key=None):
+def make_user(
+    email="member@example.org", password="correct horse battery", role=None, partnership_key=None
+):
     """An account; with a partnership and no role, its coordinator (as whoever registers it)."""
     partnership = profile_service.get_partnership(partnership_key) if partnership_key else None
     return create_user(email, password, role=role, partnership=partnership)
@@ -218,7 +231,14 @@ class _Inbox:
         from email.policy import default
 
         msg = message_from_bytes(envelope.content, policy=default)
-        self.messages.append({"to": list(envelope.rcpt_tos), "subject": msg["Subject"], "body": msg.get_body(("plain",)).get_content(), "message": msg})
+        self.messages.append(
+            {
+                "to": list(envelope.rcpt_tos),
+                "subject": msg["Subject"],
+                "body": msg.get_body(("plain",)).get_content(),
+                "message": msg,
+            }
+        )
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[dict]:

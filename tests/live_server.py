@@ -53,11 +53,28 @@ def serve_process(database_url: str, *, env: dict | None = None, timeout: float 
 
     port = free_port()
     root = Path(__file__).resolve().parent.parent
-    environment = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="live-server-secret-key-for-tests-only-0123456789")
-    environment["MAIL_DELIVER_AFTER_COMMIT"] = "0"  # mail stays in the outbox: no .eml files in instance/
+    environment = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        SECRET_KEY="live-server-secret-key-for-tests-only-0123456789",
+    )
+    environment["MAIL_DELIVER_AFTER_COMMIT"] = (
+        "0"  # mail stays in the outbox: no .eml files in instance/
+    )
     environment.update(env or {})
     process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "wsgi",
+            "run",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         cwd=root,
         env=environment,
         stdout=subprocess.DEVNULL,

@@ -67,7 +67,6 @@ def split_compound(word: str, _depth: int = 0) -> tuple[str, ...]:
     return best[1] if best else ()
 
 
-
 class ReferenceAnalyzer:
     """Turns text into weighted features for TF-IDF; picklable, no state besides the thesaurus."""
 
@@ -82,7 +81,9 @@ class ReferenceAnalyzer:
         stops = stopwords()
         out: list[Feature] = []
         sequence: list[tuple[str, str]] = []  # (stem, surface) of every word in reading order
-        singles: list[tuple] = []  # content stems (compound parts included), with the language of their concepts
+        singles: list[
+            tuple
+        ] = []  # content stems (compound parts included), with the language of their concepts
         surface_of = {normalize(w): w for w in re.findall(r"[\w'’‐‑-]+", text)}
         for token in tokenize(text):
             surface = surface_of.get(token, token)
@@ -107,13 +108,22 @@ class ReferenceAnalyzer:
                     out.append(Feature(piece_stem, surface))
                     singles.append((piece_stem, surface))
             expansion = self.thesaurus.expansion_of(token, whole, lang)
-            if expansion:  # wpb, workload: the features of "werkplekbegeleider", "werkdruk", in Dutch
+            if (
+                expansion
+            ):  # wpb, workload: the features of "werkplekbegeleider", "werkdruk", in Dutch
                 th = self.thesaurus
                 own = {feature for feature, *_rest in singles[token_start:]}
                 seen = {cid for feature in own for cid in th.concepts_of(feature, lang)}
                 extra_concepts = []
-                dutch = [f for word in expansion if word not in stops for f in self.features_of_word(word, "nl")]
-                if not self.keeps_own_stem(token, lang):  # a translated English word counts as its Dutch words only
+                dutch = [
+                    f
+                    for word in expansion
+                    if word not in stops
+                    for f in self.features_of_word(word, "nl")
+                ]
+                if not self.keeps_own_stem(
+                    token, lang
+                ):  # a translated English word counts as its Dutch words only
                     out.remove(Feature(whole, surface))  # its concepts stay: they come from singles
                 for feature in dutch:
                     if feature != whole:
@@ -132,7 +142,12 @@ class ReferenceAnalyzer:
         expansion = self.thesaurus.expansion_of(token, whole, lang)
         if lang != "en" or not expansion or token in self.thesaurus.abbreviations:
             return True
-        dutch = [f for word in expansion if word not in stopwords() for f in self.features_of_word(word, "nl")]
+        dutch = [
+            f
+            for word in expansion
+            if word not in stopwords()
+            for f in self.features_of_word(word, "nl")
+        ]
         return whole in dutch or all(f == whole for f in dutch)
 
     def commonness(self, texts) -> dict[str, float]:
@@ -144,7 +159,12 @@ class ReferenceAnalyzer:
                 continue
             lang = detect_language(text)
             for token in tokenize(text):
-                if token in stopwords() or len(token) < 2 or token.isdigit() or not self.keeps_own_stem(token, lang):
+                if (
+                    token in stopwords()
+                    or len(token) < 2
+                    or token.isdigit()
+                    or not self.keeps_own_stem(token, lang)
+                ):
                     continue
                 whole = stem(token.replace("-", ""), lang)
                 out[whole] = max(out.get(whole, 0.0), zipf(token, lang))
@@ -193,4 +213,6 @@ class ReferenceAnalyzer:
 def char_text(text: str) -> str:
     """Text for the character n-gram view: normalised, stop words removed."""
     stops = stopwords()
-    return " ".join(t.replace("-", "") for t in tokenize(text) if t not in stops and not t.isdigit())
+    return " ".join(
+        t.replace("-", "") for t in tokenize(text) if t not in stops and not t.isdigit()
+    )

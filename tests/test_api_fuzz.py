@@ -29,7 +29,12 @@ from .live_server import serve_process
 
 EXAMPLES_PER_OPERATION = 100
 MINIMUM_CASES = 1000
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +47,9 @@ def live(tmp_path_factory, postgres_url):
         app.test_cli_runner().invoke(args=["seed"])
         # One caller who can reach everything: an admin who also coordinates a partnership.
         partnership = profile_service.get_partnership("stedelijk-college-eindhoven-flot")
-        user = accounts.create_user("fuzz@example.org", "fuzzing password", role="admin", partnership=partnership)
+        user = accounts.create_user(
+            "fuzz@example.org", "fuzzing password", role="admin", partnership=partnership
+        )
         mentor = profile_service.get_partnership("rpo-rijnmond-vo-mbo")
         intro = intro_service.request_introduction(partnership, mentor, "hallo", user)
         _row, token = accounts.create_token(user, "schemathesis")
@@ -58,7 +65,9 @@ def live(tmp_path_factory, postgres_url):
 def test_api_conforms_to_its_openapi_document(live):
     """Every operation, EXAMPLES_PER_OPERATION generated cases each (schemathesis + hypothesis)."""
     base_url, token, _intro = live
-    schema = schemathesis.openapi.from_dict(requests.get(f"{base_url}/api/v1/openapi.json", timeout=60).json())
+    schema = schemathesis.openapi.from_dict(
+        requests.get(f"{base_url}/api/v1/openapi.json", timeout=60).json()
+    )
     headers = {"Authorization": f"Bearer {token}"}
     count = 0
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -67,8 +76,13 @@ def test_api_conforms_to_its_openapi_document(live):
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate, Phase.shrink])
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        )
         def run(case):
             nonlocal count
             count += 1

@@ -22,7 +22,13 @@ def test_public_suggestions_rank_the_assessment_mentor_first_with_reasons(networ
     kinds = {r["kind"] for r in items[0]["reasons"]}
     assert "sector" in kinds
     assert any(r["text"].startswith("zelfde sector") for r in items[0]["reasons"])
-    assert set(items[0]) == {"key", "name", "score", "reasons", "evidence"}  # no contact, no introduction state
+    assert set(items[0]) == {
+        "key",
+        "name",
+        "score",
+        "reasons",
+        "evidence",
+    }  # no contact, no introduction state
     [evidence] = items[0]["evidence"][:1]
     assert evidence["mentor_text"] in MENTORS[0]["experiences"]  # verbatim
     assert evidence["own_text"] in NEWCOMERS[0]["challenges"]
@@ -64,15 +70,22 @@ def test_rejected_pairs_are_not_suggested(network, client):
     with network.app_context():
         admin = make_user("admin@example.org", role="admin")
         get = profile_service.get_partnership
-        reviews.review_pair(get("nieuw-assessment"), get("beoordeling-west"), "rejected", "past niet", admin)
+        reviews.review_pair(
+            get("nieuw-assessment"), get("beoordeling-west"), "rejected", "past niet", admin
+        )
     keys = [x["key"] for x in client.get(URL.format("nieuw-assessment")).get_json()]
     assert "beoordeling-west" not in keys
 
 
 @pytest.mark.parametrize(
     "query, field",
-    [("?limit=0", "limit"), ("?limit=51", "limit"), ("?limit=veel", "limit"), ("?sector=hbo", "sector"),
-     ("?region=" + "x" * 101, "region")],
+    [
+        ("?limit=0", "limit"),
+        ("?limit=51", "limit"),
+        ("?limit=veel", "limit"),
+        ("?sector=hbo", "sector"),
+        ("?region=" + "x" * 101, "region"),
+    ],
 )
 def test_bad_query_names_the_field(network, client, query, field):
     response = client.get(URL.format("nieuw-assessment") + query)
@@ -101,14 +114,23 @@ def test_own_suggestions_add_the_introduction_state(network, client):
     public = client.get(URL.format("nieuw-assessment")).get_json()
     assert [x["key"] for x in mine] == [x["key"] for x in public]
     assert all(x["introduction_state"] is None for x in mine)
-    created = client.post("/api/v1/introductions", json={"mentor": "beoordeling-west"}, headers=headers)
+    created = client.post(
+        "/api/v1/introductions", json={"mentor": "beoordeling-west"}, headers=headers
+    )
     assert created.status_code == 201, created.get_json()
     mine = client.get("/api/v1/me/suggestions", headers=headers).get_json()
-    assert {x["key"]: x["introduction_state"] for x in mine}.get("beoordeling-west") in ("requested", "awaiting_admin")
+    assert {x["key"]: x["introduction_state"] for x in mine}.get("beoordeling-west") in (
+        "requested",
+        "awaiting_admin",
+    )
 
 
 def test_the_suggestions_limit_is_per_address_and_configurable(network, database_url):
-    limited = {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://", "SUGGESTIONS_RATE_LIMIT": "3 per minute"}
+    limited = {
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SUGGESTIONS_RATE_LIMIT": "3 per minute",
+    }
     with second_app(database_url, **limited) as app:
         client = app.test_client()
         responses = [client.get(URL.format("nieuw-assessment")) for _ in range(4)]
@@ -116,4 +138,9 @@ def test_the_suggestions_limit_is_per_address_and_configurable(network, database
         assert 1 <= int(responses[3].headers["Retry-After"]) <= 61  # the window, rounded up
         assert responses[3].get_json()["error"]["code"] == "too_many_requests"
         assert "X-RateLimit-Remaining" not in responses[0].headers
-        assert client.get(URL.format("nieuw-assessment"), environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 200
+        assert (
+            client.get(
+                URL.format("nieuw-assessment"), environ_base={"REMOTE_ADDR": "10.0.0.9"}
+            ).status_code
+            == 200
+        )

@@ -200,7 +200,9 @@ def brute_force(mentees, capacities, scores, allowed, spread):
 def objective(result, mentors, scores, mentees, spread):
     value, load = 0.0, {}
     for a in result.assignments:
-        value += scores[mentees.index(a.mentee), mentors.index(a.mentor)] - spread * load.get(a.mentor, 0)
+        value += scores[mentees.index(a.mentee), mentors.index(a.mentor)] - spread * load.get(
+            a.mentor, 0
+        )
         load[a.mentor] = load.get(a.mentor, 0) + 1
     return value
 
@@ -225,7 +227,9 @@ def test_matches_brute_force_on_small_random_instances(seed):
     assert objective(result, mentors, scores, mentees, spread) == pytest.approx(expected, abs=1e-9)
     # invariants: capacities, forbidden, min_score, every mentee accounted for once
     assert all(load_of(result).get(k, 0) <= c for k, c in capacities.items())
-    assert all(load_of_greedy <= capacities[k] for k, load_of_greedy in _greedy_load(result).items())
+    assert all(
+        load_of_greedy <= capacities[k] for k, load_of_greedy in _greedy_load(result).items()
+    )
     assert not pairs(result) & forbidden
     assert all(a.score >= min_score for a in result.assignments + result.greedy)
     assert sorted([a.mentee for a in result.assignments] + result.unassigned) == sorted(mentees)
@@ -278,7 +282,13 @@ def test_score_matrix_agrees_with_rank(index):
 def test_score_matrix_adds_priors(index):
     mentors = list(mentor_capacities(index, CTX))
     plain = score_matrix(index, ["nieuw-starters"], mentors, CTX)
-    lifted = MatchContext(current_year=2026, priors={("nieuw-starters", "onderzoek-zuid"): 0.05, ("nieuw-starters", "krimp-noord"): 0.05})
+    lifted = MatchContext(
+        current_year=2026,
+        priors={
+            ("nieuw-starters", "onderzoek-zuid"): 0.05,
+            ("nieuw-starters", "krimp-noord"): 0.05,
+        },
+    )
     with_prior = score_matrix(index, ["nieuw-starters"], mentors, lifted)
     j = mentors.index("onderzoek-zuid")
     assert with_prior[0, j] == pytest.approx(plain[0, j] + 0.05)
@@ -297,7 +307,10 @@ def test_mentor_capacities_are_remaining_and_eligible(index):
 
 def test_assign_cohort_gives_each_newcomer_its_best_mentor(index):
     result = assign_cohort(index, ["nieuw-assessment", "nieuw-starters"], CTX)
-    assert pairs(result) == {("nieuw-assessment", "beoordeling-west"), ("nieuw-starters", "starters-oost")}
+    assert pairs(result) == {
+        ("nieuw-assessment", "beoordeling-west"),
+        ("nieuw-starters", "starters-oost"),
+    }
     top = {k: index.rank(k, CTX, limit=1)[0].score for k in ("nieuw-assessment", "nieuw-starters")}
     assert result.total_score == pytest.approx(sum(top.values()), abs=1e-6)
 

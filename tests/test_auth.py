@@ -33,13 +33,20 @@ def register_data(**overrides):
 
 
 def counts():
-    return (db.session.scalar(select(func.count(User.id))), db.session.scalar(select(func.count(Partnership.id))))
+    return (
+        db.session.scalar(select(func.count(User.id))),
+        db.session.scalar(select(func.count(Partnership.id))),
+    )
 
 
 def confirm_link(inbox, address):
     body = inbox.to(address)[-1]["body"]
     link = re.search(r"(http\S+/register/confirm/\S+)", body).group(1)
-    return link.split("localhost:5000", 1)[1] if "localhost:5000" in link else link.split("localhost", 1)[1]
+    return (
+        link.split("localhost:5000", 1)[1]
+        if "localhost:5000" in link
+        else link.split("localhost", 1)[1]
+    )
 
 
 def test_register_then_confirm_by_email(mail_app, client):
@@ -54,12 +61,22 @@ def test_register_then_confirm_by_email(mail_app, client):
         assert user.partnership.sectors == ["po"]
         assert PASSWORD not in user.password_hash
     assert client.get("/partnerships/nieuw-partnerschap").status_code == 404  # not public yet
-    assert client.post("/login", data={"email": "coordinator@example.org", "password": PASSWORD}).status_code == 401
+    assert (
+        client.post(
+            "/login", data={"email": "coordinator@example.org", "password": PASSWORD}
+        ).status_code
+        == 401
+    )
     response = client.get(confirm_link(inbox, "coordinator@example.org"))
     # confirmed, but not signed in: the link is no password (tests/test_security_findings.py)
-    assert response.status_code == 302 and response.headers["Location"] == "/login?next=/suggestions"
+    assert (
+        response.status_code == 302 and response.headers["Location"] == "/login?next=/suggestions"
+    )
     assert client.get("/partnerships/nieuw-partnerschap").status_code == 200
-    response = client.post("/login", data={"email": "coordinator@example.org", "password": PASSWORD, "next": "/suggestions"})
+    response = client.post(
+        "/login",
+        data={"email": "coordinator@example.org", "password": PASSWORD, "next": "/suggestions"},
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/suggestions"
     assert client.get("/home").status_code == 200
 
@@ -90,9 +107,19 @@ def test_unconfirmed_login_resends_the_link(mail_app, client):
     app, inbox = mail_app
     client.post("/register", data=register_data())
     inbox.clear()
-    assert client.post("/login", data={"email": "coordinator@example.org", "password": PASSWORD}).status_code == 401
+    assert (
+        client.post(
+            "/login", data={"email": "coordinator@example.org", "password": PASSWORD}
+        ).status_code
+        == 401
+    )
     assert inbox.to("coordinator@example.org")
-    assert client.post("/login", data={"email": "coordinator@example.org", "password": "wrong wrong"}).status_code == 401
+    assert (
+        client.post(
+            "/login", data={"email": "coordinator@example.org", "password": "wrong wrong"}
+        ).status_code
+        == 401
+    )
 
 
 @pytest.mark.parametrize(
@@ -109,7 +136,9 @@ def test_unconfirmed_login_resends_the_link(mail_app, client):
     ],
 )
 def test_register_errors_beside_the_field_and_nothing_written(app, client, overrides, field_text):
-    response = client.post("/register", data=register_data(**overrides), headers={"Accept-Language": "en"})
+    response = client.post(
+        "/register", data=register_data(**overrides), headers={"Accept-Language": "en"}
+    )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert field_text in html
@@ -125,7 +154,9 @@ def test_register_with_a_taken_key(app, client):
         load(profile(key="bezet"))
     response = client.post("/register", data=register_data(key="bezet"))
     assert response.status_code == 400
-    assert "already used" in response.get_data(as_text=True) or "al in gebruik" in response.get_data(as_text=True)
+    assert "already used" in response.get_data(
+        as_text=True
+    ) or "al in gebruik" in response.get_data(as_text=True)
     with app.app_context():
         assert counts() == (0, 1)
 
@@ -149,7 +180,9 @@ def test_login_logout(app, client, auth):
 def test_login_failure_does_not_reveal_whether_the_account_exists(app, client, caplog):
     with app.app_context():
         make_user()
-    wrong_password = client.post("/login", data={"email": "member@example.org", "password": "wrong wrong"})
+    wrong_password = client.post(
+        "/login", data={"email": "member@example.org", "password": "wrong wrong"}
+    )
     unknown = client.post("/login", data={"email": "nobody@example.org", "password": "wrong wrong"})
     assert wrong_password.status_code == unknown.status_code == 401
 
@@ -175,9 +208,15 @@ def test_login_issues_a_fresh_session(app, client, auth):
 def test_login_redirects_only_to_local_pages(app, client):
     with app.app_context():
         make_user()
-    for target, expected in (("/suggestions", "/suggestions"), ("https://evil.example/", "/home"), ("//evil.example", "/home")):
+    for target, expected in (
+        ("/suggestions", "/suggestions"),
+        ("https://evil.example/", "/home"),
+        ("//evil.example", "/home"),
+    ):
         client.post("/logout")
-        response = client.post("/login", data={"email": "member@example.org", "password": PASSWORD, "next": target})
+        response = client.post(
+            "/login", data={"email": "member@example.org", "password": PASSWORD, "next": target}
+        )
         assert response.headers["Location"] == expected
 
 
@@ -194,7 +233,9 @@ def test_change_password_ends_other_sessions(app, client, auth):
     other = app.test_client()
     other.post("/login", data={"email": "member@example.org", "password": PASSWORD})
     assert other.get("/account/password").status_code == 200
-    response = client.post("/account/password", data={"current_password": PASSWORD, "new_password": "nieuw wachtwoord"})
+    response = client.post(
+        "/account/password", data={"current_password": PASSWORD, "new_password": "nieuw wachtwoord"}
+    )
     assert response.status_code == 302
     assert client.get("/account/password").status_code == 200  # this session goes on
     assert other.get("/account/password").status_code == 302  # the other one ended
@@ -206,16 +247,23 @@ def test_change_password_checks_the_current_one(app, client, auth):
     with app.app_context():
         make_user()
     auth.login()
-    response = client.post("/account/password", data={"current_password": "fout fout fout", "new_password": "nieuw wachtwoord"})
+    response = client.post(
+        "/account/password",
+        data={"current_password": "fout fout fout", "new_password": "nieuw wachtwoord"},
+    )
     assert response.status_code == 400
-    response = client.post("/account/password", data={"current_password": PASSWORD, "new_password": "kort"})
+    response = client.post(
+        "/account/password", data={"current_password": PASSWORD, "new_password": "kort"}
+    )
     assert response.status_code == 400
 
 
 def test_logout_ends_remember_me_sessions_too(app, client):
     with app.app_context():
         make_user()
-    client.post("/login", data={"email": "member@example.org", "password": PASSWORD, "remember": "y"})
+    client.post(
+        "/login", data={"email": "member@example.org", "password": PASSWORD, "remember": "y"}
+    )
     remember = client.get_cookie("remember_token")
     assert remember is not None
     client.post("/logout")
@@ -227,7 +275,9 @@ def test_logout_ends_remember_me_sessions_too(app, client):
 def test_remember_me_restores_a_session(app, client):
     with app.app_context():
         make_user()
-    client.post("/login", data={"email": "member@example.org", "password": PASSWORD, "remember": "y"})
+    client.post(
+        "/login", data={"email": "member@example.org", "password": PASSWORD, "remember": "y"}
+    )
     remember = client.get_cookie("remember_token")
     fresh = app.test_client()
     fresh.set_cookie("remember_token", remember.value)
@@ -260,11 +310,15 @@ def test_password_reset_for_unknown_address_says_the_same_and_sends_nothing(mail
     known_user = None
     with app.app_context():
         known_user = make_user().email
-    unknown = client.post("/password/forgot", data={"email": "nobody@example.org"}, follow_redirects=True)
+    unknown = client.post(
+        "/password/forgot", data={"email": "nobody@example.org"}, follow_redirects=True
+    )
     known = client.post("/password/forgot", data={"email": known_user}, follow_redirects=True)
     assert unknown.status_code == known.status_code == 200
     flash = re.compile(r'class="flash flash-success">(.*?)</p>', re.S)
-    assert flash.search(unknown.get_data(as_text=True)).group(1) == flash.search(known.get_data(as_text=True)).group(1)
+    assert flash.search(unknown.get_data(as_text=True)).group(1) == flash.search(
+        known.get_data(as_text=True)
+    ).group(1)
     assert inbox.to("nobody@example.org") == []
 
 
@@ -281,7 +335,9 @@ def test_reset_tokens_expire_and_are_signed(app, monkeypatch):
 def test_session_cookie_flags(app, client, auth):
     with app.app_context():
         make_user()
-    response = client.post("/login", data={"email": "member@example.org", "password": PASSWORD, "remember": "y"})
+    response = client.post(
+        "/login", data={"email": "member@example.org", "password": PASSWORD, "remember": "y"}
+    )
     cookies = response.headers.getlist("Set-Cookie")
     session_cookie = next(c for c in cookies if c.startswith("session="))
     assert "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie

@@ -23,7 +23,10 @@ def private(app):
 def test_validation(app):
     with app.app_context():
         assert "challenges_visibility" not in validate_profile(profile())  # absent: left as it is
-        assert validate_profile(profile(challenges_visibility="members"))["challenges_visibility"] == "members"
+        assert (
+            validate_profile(profile(challenges_visibility="members"))["challenges_visibility"]
+            == "members"
+        )
         with pytest.raises(ValidationError) as exc:
             validate_profile(profile(challenges_visibility="friends"))
     assert list(exc.value.fields) == ["challenges_visibility"]
@@ -32,7 +35,10 @@ def test_validation(app):
 def test_import_export_round_trip_and_absent_keeps_the_choice(app):
     with app.app_context():
         load(profile(key="a"), profile(key="b", challenges_visibility="members"))
-        exported = {r["key"]: r["challenges_visibility"] for r in profile_service.export_document()["partnerships"]}
+        exported = {
+            r["key"]: r["challenges_visibility"]
+            for r in profile_service.export_document()["partnerships"]
+        }
         assert exported == {"a": "public", "b": "members"}
         load(profile(key="b"))  # a file without the field changes nothing
         assert profile_service.get_partnership("b").challenges_visibility == "members"
@@ -50,7 +56,9 @@ def test_anonymous_visitors_see_neither_text_nor_quotes(private, client, auth):
     auth.login()
     page = client.get(f"/partnerships/{KEY}").get_data(as_text=True)
     assert SECRET[:40] in page
-    assert NEWCOMERS[0]["name"] in client.get("/", query_string={"q": SECRET[:30]}).get_data(as_text=True)
+    assert NEWCOMERS[0]["name"] in client.get("/", query_string={"q": SECRET[:30]}).get_data(
+        as_text=True
+    )
 
 
 def test_public_challenges_stay_public(private, client):
@@ -62,7 +70,9 @@ def test_public_challenges_stay_public(private, client):
 def test_api_hides_members_only_challenges_from_anonymous_callers(private, client, auth):
     one = client.get(f"/api/v1/partnerships/{KEY}").get_json()
     assert one["challenges"] is None and one["challenges_visibility"] == "members"
-    listed = {p["key"]: p for p in client.get("/api/v1/partnerships?per_page=100").get_json()["items"]}
+    listed = {
+        p["key"]: p for p in client.get("/api/v1/partnerships?per_page=100").get_json()["items"]
+    }
     assert listed[KEY]["challenges"] is None
     assert listed[NEWCOMERS[1]["key"]]["challenges"] == NEWCOMERS[1]["challenges"]
     response = client.get(f"/api/v1/partnerships/{KEY}/suggestions")
@@ -76,15 +86,26 @@ def test_api_hides_members_only_challenges_from_anonymous_callers(private, clien
 
 def test_profile_form_sets_the_visibility(app, client, auth):
     with app.app_context():
-        load(profile(key="voorbeeld", challenges="Wij willen leren hoe we studenten beter begeleiden."))
+        load(
+            profile(
+                key="voorbeeld", challenges="Wij willen leren hoe we studenten beter begeleiden."
+            )
+        )
         make_user(partnership_key="voorbeeld")
     auth.login()
     html = client.get("/profile/edit").get_data(as_text=True)
     assert 'name="challenges_visibility"' in html
     data = {
-        "version": "1", "name": "Opleidingsschool Voorbeeld", "sectors": ["vo"], "province": "Utrecht", "place": "",
-        "founded": "2010", "challenges": "Wij willen leren hoe we studenten beter begeleiden.",
-        "challenges_visibility": "members", "mentor_capacity": "2", "open_to_mentor": "y",
+        "version": "1",
+        "name": "Opleidingsschool Voorbeeld",
+        "sectors": ["vo"],
+        "province": "Utrecht",
+        "place": "",
+        "founded": "2010",
+        "challenges": "Wij willen leren hoe we studenten beter begeleiden.",
+        "challenges_visibility": "members",
+        "mentor_capacity": "2",
+        "open_to_mentor": "y",
     }
     response = client.post("/profile/edit", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -103,20 +124,33 @@ def test_api_put_without_the_field_keeps_it(app, client, auth):
     body = got.get_json()
     body.pop("key")
     body.pop("challenges_visibility")
-    response = client.put("/api/v1/me/partnership", json=body, headers={"If-Match": got.headers["ETag"]})
+    response = client.put(
+        "/api/v1/me/partnership", json=body, headers={"If-Match": got.headers["ETag"]}
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     with app.app_context():
         assert profile_service.get_partnership("voorbeeld").challenges_visibility == "members"
 
 
 def test_language_switch_keeps_what_was_typed(app, client):
-    data = {"name": "Opleidingsschool Taalwissel", "place": "Zwolle", "province": "Overijssel", "founded": "2019",
-            "sectors": ["mbo"], "challenges": "Wij zoeken hulp bij het inwerken.", "lang": "en"}
+    data = {
+        "name": "Opleidingsschool Taalwissel",
+        "place": "Zwolle",
+        "province": "Overijssel",
+        "founded": "2019",
+        "sectors": ["mbo"],
+        "challenges": "Wij zoeken hulp bij het inwerken.",
+        "lang": "en",
+    }
     response = client.post("/register", data=data)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert 'lang="en"' in html.split(">", 2)[1]
-    assert 'value="Opleidingsschool Taalwissel"' in html and 'value="Zwolle"' in html and "Wij zoeken hulp bij het inwerken." in html
+    assert (
+        'value="Opleidingsschool Taalwissel"' in html
+        and 'value="Zwolle"' in html
+        and "Wij zoeken hulp bij het inwerken." in html
+    )
     assert 'value="2019"' in html and "Register" in html
     with app.app_context():
         assert profile_service.list_partnerships(include_inactive=True)[1] == 0  # nothing saved

@@ -48,9 +48,18 @@ def test_import_profiles_prints_counts(runner, tmp_path):
 @pytest.mark.parametrize(
     ("content", "fragment"),
     [
-        ({"partnerships": [profile(key="ok"), profile(key="slecht", mentor_capacity=99)]}, "record 1 (key 'slecht'): mentor_capacity"),
-        ({"partnerships": [profile(key="ok"), profile(key="ok")]}, "record 1 (key 'ok'): key: duplicate"),
-        ({"partnerships": [profile(key="ok", extra=1)]}, "record 0 (key 'ok'): extra: unknown field"),
+        (
+            {"partnerships": [profile(key="ok"), profile(key="slecht", mentor_capacity=99)]},
+            "record 1 (key 'slecht'): mentor_capacity",
+        ),
+        (
+            {"partnerships": [profile(key="ok"), profile(key="ok")]},
+            "record 1 (key 'ok'): key: duplicate",
+        ),
+        (
+            {"partnerships": [profile(key="ok", extra=1)]},
+            "record 0 (key 'ok'): extra: unknown field",
+        ),
         ({"wrong": []}, "unknown top-level field"),
     ],
 )
@@ -106,7 +115,9 @@ def test_export_then_import_into_an_empty_database_gives_the_same_profiles(app, 
 
 @pytest.fixture
 def loaded(runner, tmp_path):
-    runner.invoke(args=["import-profiles", write(tmp_path, "p.json", {"partnerships": MENTORS + NEWCOMERS})])
+    runner.invoke(
+        args=["import-profiles", write(tmp_path, "p.json", {"partnerships": MENTORS + NEWCOMERS})]
+    )
     return runner
 
 
@@ -119,7 +130,9 @@ def test_suggest_text(loaded):
 
 
 def test_suggest_json_shape(loaded):
-    result = loaded.invoke(args=["suggest", "nieuw-assessment", "nieuw-starters", "--json", "--limit", "3"])
+    result = loaded.invoke(
+        args=["suggest", "nieuw-assessment", "nieuw-starters", "--json", "--limit", "3"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert list(data) == ["nieuw-assessment", "nieuw-starters"]
@@ -139,24 +152,47 @@ def test_suggest_unknown_key(loaded):
 
 
 def test_evaluate_prints_scores_margins_and_categories(runner):
-    result = runner.invoke(args=["evaluate", str(ROOT / "eval/blind-a.json"), str(ROOT / "eval/blind-a-labels.json"), "--as-of", "2026"])
+    result = runner.invoke(
+        args=[
+            "evaluate",
+            str(ROOT / "eval/blind-a.json"),
+            str(ROOT / "eval/blind-a-labels.json"),
+            "--as-of",
+            "2026",
+        ]
+    )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[-1].startswith("hit@1") and "smallest margin" in lines[-1] and "decoys in top 3 0" in lines[-1]
+    assert (
+        lines[-1].startswith("hit@1")
+        and "smallest margin" in lines[-1]
+        and "decoys in top 3 0" in lines[-1]
+    )
     assert any(line.strip().startswith("[english]") for line in lines)  # results per category
     assert any("margin" in line for line in lines[:-1])
 
 
 def test_evaluate_baselines(runner):
-    args = ["evaluate", str(ROOT / "eval/dev.json"), str(ROOT / "eval/dev-labels.json"), "--as-of", "2026", "--json"]
+    args = [
+        "evaluate",
+        str(ROOT / "eval/dev.json"),
+        str(ROOT / "eval/dev-labels.json"),
+        "--as-of",
+        "2026",
+        "--json",
+    ]
     plain = json.loads(runner.invoke(args=[*args, "--baseline", "tfidf"]).output.splitlines()[-1])
     ours = json.loads(runner.invoke(args=args).output.splitlines()[-1])
-    assert plain["hit@1"] == 0.6 and ours["hit@1"] > plain["hit@1"]  # the figure eval/README.md quotes
+    assert (
+        plain["hit@1"] == 0.6 and ours["hit@1"] > plain["hit@1"]
+    )  # the figure eval/README.md quotes
 
 
 def test_evaluate_leaves_the_real_database_alone(app, runner, tmp_path):
     data = write(tmp_path, "d.json", {"partnerships": MENTORS + NEWCOMERS})
-    labels = write(tmp_path, "l.json", {"nieuw-assessment": {"primary": "beoordeling-west", "acceptable": []}})
+    labels = write(
+        tmp_path, "l.json", {"nieuw-assessment": {"primary": "beoordeling-west", "acceptable": []}}
+    )
     result = runner.invoke(args=["evaluate", data, labels, "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["hit@1"] == 1.0
@@ -172,7 +208,10 @@ def test_evaluate_labels_must_exist(runner, tmp_path):
 
 
 def test_create_admin_asks_for_the_password(app, runner):
-    result = runner.invoke(args=["create-admin", "Beheer@Example.org"], input="lang genoeg wachtwoord\nlang genoeg wachtwoord\n")
+    result = runner.invoke(
+        args=["create-admin", "Beheer@Example.org"],
+        input="lang genoeg wachtwoord\nlang genoeg wachtwoord\n",
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = authenticate("beheer@example.org", "lang genoeg wachtwoord")
@@ -191,12 +230,20 @@ def test_build_index(loaded):
 
 
 def test_import_names_near_duplicate_mentors(runner, tmp_path):
-    text = "Wij hebben een jaarplanning voor het overleg tussen school en opleiding, met vaste data."
-    data = write(tmp_path, "d.json", {"partnerships": [
-        profile(key="origineel", experiences=text),
-        profile(key="kopie", experiences=text.replace("vaste", "vier")),
-        *MENTORS,
-    ]})
+    text = (
+        "Wij hebben een jaarplanning voor het overleg tussen school en opleiding, met vaste data."
+    )
+    data = write(
+        tmp_path,
+        "d.json",
+        {
+            "partnerships": [
+                profile(key="origineel", experiences=text),
+                profile(key="kopie", experiences=text.replace("vaste", "vier")),
+                *MENTORS,
+            ]
+        },
+    )
     result = runner.invoke(args=["import-profiles", data])
     assert result.exit_code == 0, result.output
     assert "Near-duplicate experiences: kopie and origineel" in result.output

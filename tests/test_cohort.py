@@ -82,7 +82,9 @@ def pairs(items):
 
 def intro_pairs():
     rows = db.session.execute(
-        select(Partnership.key, Introduction.mentor_id, Introduction.state).join(Partnership, Partnership.id == Introduction.mentee_id)
+        select(Partnership.key, Introduction.mentor_id, Introduction.state).join(
+            Partnership, Partnership.id == Introduction.mentee_id
+        )
     ).all()
     keys = {p.id: p.key for p in db.session.scalars(select(Partnership))}
     return {(mentee, keys[mentor_id], state) for mentee, mentor_id, state in rows}
@@ -106,7 +108,9 @@ def test_proposal_beats_the_greedy_choice(cohort_app):
 def test_default_selection_is_who_is_still_looking(cohort_app):
     with cohort_app.app_context():
         admin = find_user("admin@example.org")
-        intro = intro_service.request_introduction(P("wacht-a"), P("breed"), "", admin, by_admin=True)
+        intro = intro_service.request_introduction(
+            P("wacht-a"), P("breed"), "", admin, by_admin=True
+        )
         proposal = cohort.propose()
         assert [p.key for p in proposal.mentees] == ["wacht-b"]
         # Breed's only slot is taken by the open introduction.
@@ -115,8 +119,13 @@ def test_default_selection_is_who_is_still_looking(cohort_app):
 
         intro_service.transition(intro, "decline", admin)
         proposal = cohort.propose()
-        assert [p.key for p in proposal.mentees] == ["wacht-a", "wacht-b"]  # declined: looking again
-        assert ("wacht-a", "breed") not in pairs(proposal.result.assignments)  # but not that mentor again
+        assert [p.key for p in proposal.mentees] == [
+            "wacht-a",
+            "wacht-b",
+        ]  # declined: looking again
+        assert ("wacht-a", "breed") not in pairs(
+            proposal.result.assignments
+        )  # but not that mentor again
 
 
 def test_rejected_and_dismissed_pairs_are_never_assigned(cohort_app):
@@ -141,11 +150,17 @@ def test_apply_creates_introductions_and_collects_refusals(cohort_app):
     with cohort_app.app_context():
         admin = find_user("admin@example.org")
         cohort_app.config["REQUIRE_ADMIN_APPROVAL"] = True
-        outcome = cohort.apply([("wacht-a", "rubric"), ("wacht-b", "wacht-a"), ("wacht-b", "")], admin, "Welkom")
-        assert [(i.mentee.key, i.mentor.key, i.state) for i in outcome.created] == [("wacht-a", "rubric", "requested")]
+        outcome = cohort.apply(
+            [("wacht-a", "rubric"), ("wacht-b", "wacht-a"), ("wacht-b", "")], admin, "Welkom"
+        )
+        assert [(i.mentee.key, i.mentor.key, i.state) for i in outcome.created] == [
+            ("wacht-a", "rubric", "requested")
+        ]
         assert outcome.created[0].by_admin and outcome.created[0].message == "Welkom"
         # wacht-a does not mentor: refused by the introductions' own rules; "" means no mentor.
-        assert [(r.mentee, r.mentor, r.error.code) for r in outcome.refused] == [("wacht-b", "wacht-a", "closed")]
+        assert [(r.mentee, r.mentor, r.error.code) for r in outcome.refused] == [
+            ("wacht-b", "wacht-a", "closed")
+        ]
 
 
 def test_apply_refuses_rows_that_overfill_a_mentor(cohort_app):
@@ -165,7 +180,11 @@ def test_apply_is_for_admins_only(cohort_app):
 
 @pytest.mark.parametrize(
     ("kwargs", "field"),
-    [({"mentee_keys": ["wacht-a", "onbekend"]}, "mentees"), ({"min_score": 1.5}, "min_score"), ({"min_score": "x"}, "min_score")],
+    [
+        ({"mentee_keys": ["wacht-a", "onbekend"]}, "mentees"),
+        ({"min_score": 1.5}, "min_score"),
+        ({"min_score": "x"}, "min_score"),
+    ],
 )
 def test_propose_names_bad_input(cohort_app, kwargs, field):
     with cohort_app.app_context():
@@ -179,7 +198,10 @@ def test_min_score_leaves_weak_pairs_unassigned(cohort_app):
         full = cohort.propose()
         weakest = min(a.score for a in full.result.assignments)
         proposal = cohort.propose(["wacht-b", "wacht-a"], min_score=weakest + 1e-6)
-        assert [p.key for p in proposal.mentees] == ["wacht-b", "wacht-a"]  # explicit keys keep their order
+        assert [p.key for p in proposal.mentees] == [
+            "wacht-b",
+            "wacht-a",
+        ]  # explicit keys keep their order
         assert all(a.score >= weakest for a in proposal.result.assignments)
         assert proposal.result.unassigned
 
@@ -193,7 +215,10 @@ def test_assign_json_has_exactly_the_documented_shape(cohort_app, runner):
     data = json.loads(result.output)
     assert set(data) == {"assignments", "total_score", "greedy_total_score", "unassigned"}
     assert all(set(a) == {"mentee", "mentor", "score"} for a in data["assignments"])
-    assert {(a["mentee"], a["mentor"]) for a in data["assignments"]} == {("wacht-a", "rubric"), ("wacht-b", "breed")}
+    assert {(a["mentee"], a["mentor"]) for a in data["assignments"]} == {
+        ("wacht-a", "rubric"),
+        ("wacht-b", "breed"),
+    }
     assert data["total_score"] > data["greedy_total_score"]
     assert data["unassigned"] == []
     with cohort_app.app_context():  # without --apply nothing is made
@@ -223,7 +248,14 @@ CROWD = [
     *[{**m, "mentor_capacity": c} for m, c in zip(MENTORS, (1, 2, 1, 1))],
     *NEWCOMERS,
     *[
-        profile(key=f"nieuw-{i}", name=f"Nieuw {i}", founded=2025, open_to_mentor=False, mentor_capacity=0, challenges=text)
+        profile(
+            key=f"nieuw-{i}",
+            name=f"Nieuw {i}",
+            founded=2025,
+            open_to_mentor=False,
+            mentor_capacity=0,
+            challenges=text,
+        )
         for i, text in enumerate(
             [
                 "Wij willen stagiairs eerlijk beoordelen met één rubric voor alle scholen.",
@@ -240,7 +272,9 @@ CROWD = [
 
 def open_load():
     rows = db.session.execute(
-        select(Introduction.mentor_id, func.count()).where(Introduction.state.in_(OPEN_INTRO_STATES)).group_by(Introduction.mentor_id)
+        select(Introduction.mentor_id, func.count())
+        .where(Introduction.state.in_(OPEN_INTRO_STATES))
+        .group_by(Introduction.mentor_id)
     ).all()
     return {db.session.get(Partnership, mentor_id).key: n for mentor_id, n in rows}
 
@@ -250,7 +284,9 @@ def test_capacities_are_never_exceeded_after_apply(app, runner):
         load(*CROWD)
         admin = create_admin("admin@example.org", PASSWORD)
         # One of Startersnetwerk Oost's two slots is already taken.
-        intro_service.request_introduction(P("nieuw-starters"), P("starters-oost"), "", admin, by_admin=True)
+        intro_service.request_introduction(
+            P("nieuw-starters"), P("starters-oost"), "", admin, by_admin=True
+        )
         capacity = {p.key: p.mentor_capacity for p in db.session.scalars(select(Partnership))}
     for _round in range(2):  # a second run finds every mentor full and makes nothing more
         result = runner.invoke(args=["assign", "--apply", "--json"])
@@ -258,7 +294,9 @@ def test_capacities_are_never_exceeded_after_apply(app, runner):
         with app.app_context():
             load_now = open_load()
             assert all(n <= capacity[key] for key, n in load_now.items()), load_now
-    assert sum(load_now.values()) == sum(c for key, c in capacity.items() if key in {m["key"] for m in MENTORS})
+    assert sum(load_now.values()) == sum(
+        c for key, c in capacity.items() if key in {m["key"] for m in MENTORS}
+    )
     data = json.loads(result.stdout)  # the outcome goes to stderr: stdout stays one JSON object
     # Seven were looking; the first run filled the four free slots, the second had none left.
     assert data["assignments"] == [] and len(data["unassigned"]) == 3
@@ -293,7 +331,13 @@ def test_page_proposes_for_a_chosen_selection(admin_client):
 
 
 def test_admin_overrides_a_row_and_approves(admin_client, cohort_app):
-    data = {"selection": "wacht-a,wacht-b", "mentor-wacht-a": "breed", "mentor-wacht-b": "", "message": "Hallo", "confirm": "y"}
+    data = {
+        "selection": "wacht-a,wacht-b",
+        "mentor-wacht-a": "breed",
+        "mentor-wacht-b": "",
+        "message": "Hallo",
+        "confirm": "y",
+    }
     response = admin_client.post("/admin/cohort/apply", data=data)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -303,7 +347,12 @@ def test_admin_overrides_a_row_and_approves(admin_client, cohort_app):
 
 
 def test_approval_refuses_two_rows_overfilling_a_mentor(admin_client, cohort_app):
-    data = {"selection": "wacht-a,wacht-b", "mentor-wacht-a": "breed", "mentor-wacht-b": "breed", "confirm": "y"}
+    data = {
+        "selection": "wacht-a,wacht-b",
+        "mentor-wacht-a": "breed",
+        "mentor-wacht-b": "breed",
+        "confirm": "y",
+    }
     response = admin_client.post("/admin/cohort/apply", data=data)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
@@ -317,7 +366,12 @@ def test_approval_refuses_two_rows_overfilling_a_mentor(admin_client, cohort_app
 def test_approval_reports_refused_rows(admin_client, cohort_app):
     with cohort_app.app_context():
         review_pair(P("wacht-b"), P("rubric"), "rejected", "", find_user("admin@example.org"))
-    data = {"selection": "wacht-a,wacht-b", "mentor-wacht-a": "breed", "mentor-wacht-b": "rubric", "confirm": "y"}
+    data = {
+        "selection": "wacht-a,wacht-b",
+        "mentor-wacht-a": "breed",
+        "mentor-wacht-b": "rubric",
+        "confirm": "y",
+    }
     response = admin_client.post("/admin/cohort/apply", data=data)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -326,9 +380,16 @@ def test_approval_reports_refused_rows(admin_client, cohort_app):
         assert intro_pairs() == {("wacht-a", "breed", "requested")}
 
 
-@pytest.mark.parametrize("odd", ["bad\x00key", "wacht b", "WACHT-B", "'; drop table partnership; --"])
+@pytest.mark.parametrize(
+    "odd", ["bad\x00key", "wacht b", "WACHT-B", "'; drop table partnership; --"]
+)
 def test_odd_keys_are_refused_rather_than_sent_to_the_database(admin_client, cohort_app, odd):
-    data = {"selection": f"wacht-a,{odd}", "mentor-wacht-a": "breed", f"mentor-{odd}": "rubric", "confirm": "y"}
+    data = {
+        "selection": f"wacht-a,{odd}",
+        "mentor-wacht-a": "breed",
+        f"mentor-{odd}": "rubric",
+        "confirm": "y",
+    }
     response = admin_client.post("/admin/cohort/apply", data=data)
     # NUL is refused at the door for the whole request; other odd keys are refused per row.
     assert response.status_code == (400 if "\x00" in odd else 200)

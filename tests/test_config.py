@@ -10,7 +10,11 @@ def test_defaults_work_on_a_fresh_machine(tmp_path):
     assert config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///" + str(tmp_path / "matchmaker.db")
     assert config["SUGGESTIONS_RATE_LIMIT"] == "120 per minute"
     assert config["LOGIN_RATE_LIMIT"] == "10 per minute"
-    assert (config["INDEX_VERSION_TTL"], config["INDEX_REFIT_SHARE"], config["INDEX_SYNC_REFIT_BELOW"]) == (0.5, 0.02, 2000)
+    assert (
+        config["INDEX_VERSION_TTL"],
+        config["INDEX_REFIT_SHARE"],
+        config["INDEX_SYNC_REFIT_BELOW"],
+    ) == (0.5, 0.02, 2000)
 
 
 def test_postgres_urls_use_psycopg_3():
@@ -21,7 +25,11 @@ def test_postgres_urls_use_psycopg_3():
 def test_index_settings_come_from_the_environment(tmp_path):
     env = {"INDEX_VERSION_TTL": "2", "INDEX_REFIT_SHARE": "0.1", "INDEX_SYNC_REFIT_BELOW": "50"}
     config = from_environment(str(tmp_path), env)
-    assert (config["INDEX_VERSION_TTL"], config["INDEX_REFIT_SHARE"], config["INDEX_SYNC_REFIT_BELOW"]) == (2.0, 0.1, 50)
+    assert (
+        config["INDEX_VERSION_TTL"],
+        config["INDEX_REFIT_SHARE"],
+        config["INDEX_SYNC_REFIT_BELOW"],
+    ) == (2.0, 0.1, 50)
 
 
 @pytest.mark.parametrize(
@@ -42,6 +50,8 @@ def test_a_malformed_value_stops_the_start_and_names_the_setting(tmp_path, name,
 
 
 def test_rate_limits_accept_the_limits_notation(tmp_path):
-    config = from_environment(str(tmp_path), {"SUGGESTIONS_RATE_LIMIT": "5/hour", "LOGIN_RATE_LIMIT": "3 per 10 minutes"})
+    config = from_environment(
+        str(tmp_path), {"SUGGESTIONS_RATE_LIMIT": "5/hour", "LOGIN_RATE_LIMIT": "3 per 10 minutes"}
+    )
     assert config["SUGGESTIONS_RATE_LIMIT"] == "5/hour"
     assert config["LOGIN_RATE_LIMIT"] == "3 per 10 minutes"

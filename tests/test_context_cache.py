@@ -42,7 +42,9 @@ def test_changes_to_introductions_reviews_and_dismissals_bump_the_context_versio
         user = make_user(partnership_key="nieuw-assessment")
         admin = make_user("admin@example.org", role="admin")
         data_before, before = versions()
-        intro = intro_service.request_introduction(get("nieuw-assessment"), get("beoordeling-west"), "Hallo", user)
+        intro = intro_service.request_introduction(
+            get("nieuw-assessment"), get("beoordeling-west"), "Hallo", user
+        )
         assert context_version() == before + 1
         intro_service.transition(intro, "withdraw", user)
         assert context_version() == before + 2
@@ -58,8 +60,10 @@ def test_profile_edits_and_accounts_leave_the_context_version_alone(network):
         before = context_version()
         make_user("someone@example.org")
         record = profile_service.to_record(profile_service.get_partnership("krimp-noord"))
-        profile_service.save_profile(dict(record, experiences=record["experiences"] + " Ook mentoraat."),
-                                     existing=profile_service.get_partnership("krimp-noord"))
+        profile_service.save_profile(
+            dict(record, experiences=record["experiences"] + " Ook mentoraat."),
+            existing=profile_service.get_partnership("krimp-noord"),
+        )
         assert context_version() == before
 
 
@@ -68,8 +72,15 @@ def test_a_rolled_back_change_bumps_nothing(network):
         before = context_version()
         user = make_user(partnership_key="nieuw-assessment")
         get = profile_service.get_partnership
-        db.session.add(Introduction(mentee_id=get("nieuw-assessment").id, mentor_id=get("beoordeling-west").id,
-                                    state="requested", message="x", created_by_id=user.id))
+        db.session.add(
+            Introduction(
+                mentee_id=get("nieuw-assessment").id,
+                mentor_id=get("beoordeling-west").id,
+                state="requested",
+                message="x",
+                created_by_id=user.id,
+            )
+        )
         db.session.flush()
         db.session.rollback()
         make_user("other@example.org")  # a later, unrelated commit
@@ -109,7 +120,9 @@ def test_a_change_made_by_another_app_is_seen_after_the_ttl(network, database_ur
         assert matching.suggest("nieuw-assessment")[0].key == "beoordeling-west"
     with second_app(database_url) as other, other.app_context():
         admin = make_user("admin@example.org", role="admin")
-        reviews.review_pair(get("nieuw-assessment"), get("beoordeling-west"), "rejected", "nee", admin)
+        reviews.review_pair(
+            get("nieuw-assessment"), get("beoordeling-west"), "rejected", "nee", admin
+        )
     with network.app_context():
         assert "beoordeling-west" not in [s.key for s in matching.suggest("nieuw-assessment")]
 
@@ -122,5 +135,7 @@ def test_full_mentors_leave_the_suggestions_at_once(network):
         for key in ("nieuw-assessment", "krimp-noord"):
             user = make_user(f"{key}@example.org", partnership_key=key)
             intro_service.request_introduction(get(key), get("beoordeling-west"), "Hallo", user)
-        assert "beoordeling-west" not in [s.key for s in matching.suggest("nieuw-starters", limit=10)]
+        assert "beoordeling-west" not in [
+            s.key for s in matching.suggest("nieuw-starters", limit=10)
+        ]
         assert MENTORS[0]["mentor_capacity"] == 2

@@ -49,7 +49,9 @@ def P(key):
 
 
 def new_intro(mentor=MENTOR, message="Hallo"):
-    return intro_service.request_introduction(P(MENTEE), P(mentor), message, user("mentee@example.org"))
+    return intro_service.request_introduction(
+        P(MENTEE), P(mentor), message, user("mentee@example.org")
+    )
 
 
 def login(client, email):
@@ -67,7 +69,9 @@ def outbox_count() -> int:
 def test_both_sides_and_admins_write_and_the_conversation_is_in_order(people):
     with people.app_context():
         intro = new_intro()
-        conversations.post_message(intro, user("mentee@example.org"), "  Mogen we eerst iets vragen?  ")
+        conversations.post_message(
+            intro, user("mentee@example.org"), "  Mogen we eerst iets vragen?  "
+        )
         conversations.post_message(intro, user("mentor@example.org"), "Natuurlijk.")
         conversations.post_message(intro, user("admin@example.org"), "Ik lees mee.")
         conversations.post_message(intro, user("mentee2@example.org"), "Dank!")
@@ -84,7 +88,9 @@ def test_messages_continue_after_acceptance(people):
     with people.app_context():
         intro = new_intro()
         intro_service.transition(intro, "accept", user("mentor@example.org"))
-        message = conversations.post_message(intro, user("mentor@example.org"), "Welkom, tot dinsdag.")
+        message = conversations.post_message(
+            intro, user("mentor@example.org"), "Welkom, tot dinsdag."
+        )
         assert message.author_side == "mentor" and intro.state == "accepted"
 
 
@@ -92,9 +98,17 @@ def test_messages_continue_after_acceptance(people):
     ("close", "state"),
     [
         (lambda i: intro_service.transition(i, "decline", user("mentor@example.org")), "declined"),
-        (lambda i: intro_service.transition(i, "withdraw", user("mentee@example.org")), "withdrawn"),
-        (lambda i: (intro_service.transition(i, "accept", user("mentor@example.org")),
-                    intro_service.transition(i, "complete", user("mentee@example.org"), rating=4)), "completed"),
+        (
+            lambda i: intro_service.transition(i, "withdraw", user("mentee@example.org")),
+            "withdrawn",
+        ),
+        (
+            lambda i: (
+                intro_service.transition(i, "accept", user("mentor@example.org")),
+                intro_service.transition(i, "complete", user("mentee@example.org"), rating=4),
+            ),
+            "completed",
+        ),
     ],
     ids=["declined", "withdrawn", "completed"],
 )
@@ -112,8 +126,14 @@ def test_closed_introductions_refuse_messages(people, close, state):
 
 @pytest.mark.parametrize(
     ("body", "problem"),
-    [(None, "is required"), ("", "is required"), (" \n\t ", "is required"), (42, "must be text"),
-     ("x" * (intro_service.MESSAGE_LIMIT + 1), str(intro_service.MESSAGE_LIMIT)), ("a\x00b", "NUL")],
+    [
+        (None, "is required"),
+        ("", "is required"),
+        (" \n\t ", "is required"),
+        (42, "must be text"),
+        ("x" * (intro_service.MESSAGE_LIMIT + 1), str(intro_service.MESSAGE_LIMIT)),
+        ("a\x00b", "NUL"),
+    ],
     ids=["none", "empty", "whitespace", "number", "too-long", "nul"],
 )
 def test_bad_bodies_are_refused_naming_the_field(people, body, problem):
@@ -138,7 +158,9 @@ def test_who_may_write(people):
         with pytest.raises(NotAllowed):
             conversations.post_message(intro, user("other@example.org"), "Hallo")  # a bystander
         with pytest.raises(NotAllowed):
-            conversations.post_message(intro, user("reader@example.org"), "Hallo")  # read-only member
+            conversations.post_message(
+                intro, user("reader@example.org"), "Hallo"
+            )  # read-only member
         assert conversations.may_write(user("admin2@example.org"), intro)
         assert not conversations.may_write(user("reader@example.org"), intro)
 
@@ -179,17 +201,34 @@ def test_the_other_side_is_mailed_never_the_authors_own(people, mail_app):
     with app.app_context():
         intro = new_intro()
         inbox.clear()
-        conversations.post_message(intro, user("mentee@example.org"), "Hoe schoolden jullie de beoordelaars?")
+        conversations.post_message(
+            intro, user("mentee@example.org"), "Hoe schoolden jullie de beoordelaars?"
+        )
         [mail] = inbox.messages
         assert set(mail["to"]) == {"mentor@example.org", MENTOR_CONTACT}
-        assert "Hoe schoolden jullie de beoordelaars?" in mail["body"] and "Nieuw Assessmentnetwerk" in mail["subject"]
+        assert (
+            "Hoe schoolden jullie de beoordelaars?" in mail["body"]
+            and "Nieuw Assessmentnetwerk" in mail["subject"]
+        )
         assert f"/introductions/{intro.id}#gesprek" in mail["body"]
-        assert MENTEE_CONTACT not in mail["body"] and "mentee@example.org" not in mail["body"]  # not accepted yet
+        assert (
+            MENTEE_CONTACT not in mail["body"] and "mentee@example.org" not in mail["body"]
+        )  # not accepted yet
         inbox.clear()
-        conversations.post_message(intro, user("mentor@example.org"), "Met een jaarlijkse kalibratiesessie.")
+        conversations.post_message(
+            intro, user("mentor@example.org"), "Met een jaarlijkse kalibratiesessie."
+        )
         [mail] = inbox.messages
-        assert set(mail["to"]) == {"mentee@example.org", "mentee2@example.org", "reader@example.org", MENTEE_CONTACT}
-        assert "Met een jaarlijkse kalibratiesessie." in mail["body"] and MENTOR_CONTACT not in mail["body"]
+        assert set(mail["to"]) == {
+            "mentee@example.org",
+            "mentee2@example.org",
+            "reader@example.org",
+            MENTEE_CONTACT,
+        }
+        assert (
+            "Met een jaarlijkse kalibratiesessie." in mail["body"]
+            and MENTOR_CONTACT not in mail["body"]
+        )
 
 
 def test_an_admin_message_reaches_both_sides_separately_and_admins_hear_replies(people, mail_app):
@@ -225,9 +264,15 @@ def test_web_post_and_read_the_conversation(people, client):
     login(client, "mentor@example.org")
     client.post(f"{page}/messages", data={"body": "Ja, <b>graag</b>."})
     html = client.get(page).get_data(as_text=True)
-    first, second = html.index("Mogen we jullie rubric zien?"), html.index("Ja, &lt;b&gt;graag&lt;/b&gt;.")
+    first, second = (
+        html.index("Mogen we jullie rubric zien?"),
+        html.index("Ja, &lt;b&gt;graag&lt;/b&gt;."),
+    )
     assert first < second  # in order, and plain text (escaped)
-    assert 'class="card message message-mentee"' in html and 'class="card message message-mentor"' in html
+    assert (
+        'class="card message message-mentee"' in html
+        and 'class="card message message-mentor"' in html
+    )
     assert "<time datetime=" in html
 
 
@@ -237,7 +282,9 @@ def test_times_are_shown_in_amsterdam(people, client):
     with people.app_context():
         intro = new_intro()
         message = conversations.post_message(intro, user("mentee@example.org"), "Tijd")
-        message.created_at = datetime(2026, 1, 15, 11, 30, tzinfo=timezone.utc)  # 12:30 in Amsterdam (CET)
+        message.created_at = datetime(
+            2026, 1, 15, 11, 30, tzinfo=timezone.utc
+        )  # 12:30 in Amsterdam (CET)
         db.session.commit()
         intro_id = intro.id
     login(client, "mentor@example.org")
@@ -264,12 +311,18 @@ def test_web_refuses_closed_bystander_and_read_only(people, client):
     login(client, "mentee@example.org")
     response = client.post(f"/introductions/{intro_id}/messages", data={"body": "Toch nog?"})
     assert response.status_code == 409 and "afgesloten" in response.get_data(as_text=True)
-    assert 'id="message-form"' not in client.get(f"/introductions/{intro_id}").get_data(as_text=True)
+    assert 'id="message-form"' not in client.get(f"/introductions/{intro_id}").get_data(
+        as_text=True
+    )
     login(client, "mentor@example.org")  # not a party to the introduction with OTHER
-    assert client.post(f"/introductions/{open_id}/messages", data={"body": "Hallo"}).status_code == 404
+    assert (
+        client.post(f"/introductions/{open_id}/messages", data={"body": "Hallo"}).status_code == 404
+    )
     login(client, "reader@example.org")
     assert 'id="message-form"' not in client.get(f"/introductions/{open_id}").get_data(as_text=True)
-    assert client.post(f"/introductions/{open_id}/messages", data={"body": "Hallo"}).status_code == 403
+    assert (
+        client.post(f"/introductions/{open_id}/messages", data={"body": "Hallo"}).status_code == 403
+    )
 
 
 def test_no_contact_details_on_the_page_before_acceptance(people, client):
@@ -300,7 +353,9 @@ def test_the_mentor_sees_the_challenge_and_the_evidence(people, client):
     assert 'id="mentee-challenges"' in html and "dezelfde criteria voor iedereen" in html
     assert 'id="match-evidence"' in html and "gedeelde rubric" in html
     login(client, "mentee@example.org")  # the asking partnership knows its own challenge
-    assert 'id="match-evidence"' not in client.get(f"/introductions/{intro_id}").get_data(as_text=True)
+    assert 'id="match-evidence"' not in client.get(f"/introductions/{intro_id}").get_data(
+        as_text=True
+    )
 
 
 def test_a_pair_without_evidence_shows_the_challenge_only(people, client):
@@ -310,7 +365,11 @@ def test_a_pair_without_evidence_shows_the_challenge_only(people, client):
     login(client, "other@example.org")
     response = client.get(f"/introductions/{intro_id}")
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and 'id="mentee-challenges"' in html and 'id="match-evidence"' not in html
+    assert (
+        response.status_code == 200
+        and 'id="mentee-challenges"' in html
+        and 'id="match-evidence"' not in html
+    )
 
 
 def test_pair_evidence_is_empty_for_unknown_or_same_partnerships(people):
@@ -332,7 +391,10 @@ def test_api_post_and_list(people, client):
     assert response.status_code == 201
     posted = response.json
     assert posted["body"] == "Een vraag vooraf" and posted["author_side"] == "mentee"
-    assert posted["author"] == {"key": MENTEE, "name": "Nieuw Assessmentnetwerk"} and posted["created_at"]
+    assert (
+        posted["author"] == {"key": MENTEE, "name": "Nieuw Assessmentnetwerk"}
+        and posted["created_at"]
+    )
     login(client, "admin@example.org")
     admin_post = client.post(url, json={"body": "Van de beheerder"}).json
     assert admin_post["author_side"] == "admin" and admin_post["author"] is None
@@ -342,7 +404,13 @@ def test_api_post_and_list(people, client):
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"body": None}, {"body": "   "}, {"body": 7}, {"body": "x" * (intro_service.MESSAGE_LIMIT + 1)}],
+    [
+        {},
+        {"body": None},
+        {"body": "   "},
+        {"body": 7},
+        {"body": "x" * (intro_service.MESSAGE_LIMIT + 1)},
+    ],
     ids=["missing", "null", "whitespace", "number", "too-long"],
 )
 def test_api_validation_names_body(people, client, body):
@@ -358,7 +426,9 @@ def test_api_unknown_fields_are_refused(people, client):
     with people.app_context():
         intro_id = new_intro().id
     login(client, "mentee@example.org")
-    response = client.post(f"/api/v1/introductions/{intro_id}/messages", json={"body": "hoi", "author_side": "admin"})
+    response = client.post(
+        f"/api/v1/introductions/{intro_id}/messages", json={"body": "hoi", "author_side": "admin"}
+    )
     assert response.status_code == 422 and "author_side" in response.json["error"]["fields"]
 
 
@@ -371,7 +441,10 @@ def test_api_status_codes(people, client):
     open_url, closed_url = (f"/api/v1/introductions/{i}/messages" for i in ids)
     assert client.get(open_url).status_code == 401
     login(client, "other@example.org")  # a bystander: the introduction is not visible
-    assert client.get(open_url).status_code == 404 and client.post(open_url, json={"body": "x"}).status_code == 404
+    assert (
+        client.get(open_url).status_code == 404
+        and client.post(open_url, json={"body": "x"}).status_code == 404
+    )
     assert client.get("/api/v1/introductions/999999/messages").status_code == 404
     login(client, "reader@example.org")  # may read, not write
     assert client.get(open_url).status_code == 200
@@ -386,4 +459,3 @@ def test_api_messages_are_in_the_openapi_document(people, client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     operations = paths["/api/v1/introductions/{intro_id}/messages"]
     assert set(operations) >= {"get", "post"} and "201" in operations["post"]["responses"]
-

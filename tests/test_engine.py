@@ -39,7 +39,11 @@ def test_engine_imports_no_flask_or_sqlalchemy():
     )
     # Import the engine modules directly, without the package's Flask app factory.
     result = subprocess.run(
-        [sys.executable, "-c", "import importlib.util, sys; " + code.replace("import sys, ", "import sys; ")],
+        [
+            sys.executable,
+            "-c",
+            "import importlib.util, sys; " + code.replace("import sys, ", "import sys; "),
+        ],
         capture_output=True,
         text=True,
     )
@@ -78,8 +82,18 @@ def test_english_reasons_available(index):
 
 def test_direction_matters():
     # A needs what B offers; B needs nothing A offers.
-    a = P("a", founded=2010, challenges="Wij zoeken hulp bij het beoordelen van stagiairs.", experiences="Wij hebben een goede jaarplanning.")
-    b = P("b", founded=2010, challenges="Onze ouders zijn weinig betrokken.", experiences="Een gedeelde rubric voor het beoordelen van stagiairs.")
+    a = P(
+        "a",
+        founded=2010,
+        challenges="Wij zoeken hulp bij het beoordelen van stagiairs.",
+        experiences="Wij hebben een goede jaarplanning.",
+    )
+    b = P(
+        "b",
+        founded=2010,
+        challenges="Onze ouders zijn weinig betrokken.",
+        experiences="Een gedeelde rubric voor het beoordelen van stagiairs.",
+    )
     idx = build_index([a, b])
     [ab] = idx.rank("a", CTX)
     assert ab.key == "b" and ab.text_score > 0.2
@@ -87,14 +101,32 @@ def test_direction_matters():
 
 
 def test_boosts_break_ties_but_do_not_beat_a_clearly_better_match():
-    mentee = P("m", sectors=("po",), region="Drenthe", founded=2025, challenges="Hoe begeleiden we beginnende leraren zodat ze niet uitvallen?")
-    strong = P("strong", sectors=("vo",), region="Zeeland", experiences="Beginnende leraren krijgen begeleiding van een coach; zo vallen minder leraren uit.")
-    weak_local = P("weak", sectors=("po",), region="Drenthe", experiences="Wij begeleiden studenten bij hun onderzoek.")
+    mentee = P(
+        "m",
+        sectors=("po",),
+        region="Drenthe",
+        founded=2025,
+        challenges="Hoe begeleiden we beginnende leraren zodat ze niet uitvallen?",
+    )
+    strong = P(
+        "strong",
+        sectors=("vo",),
+        region="Zeeland",
+        experiences="Beginnende leraren krijgen begeleiding van een coach; zo vallen minder leraren uit.",
+    )
+    weak_local = P(
+        "weak",
+        sectors=("po",),
+        region="Drenthe",
+        experiences="Wij begeleiden studenten bij hun onderzoek.",
+    )
     idx = build_index([mentee, strong, weak_local])
     ranked = idx.rank("m", CTX, limit=10)
     assert keys(ranked) == ["strong", "weak"]
     by_key = {s.key: s for s in ranked}
-    assert by_key["weak"].score - by_key["weak"].text_score == pytest.approx(SECTOR_BOOST + REGION_BOOST, abs=1e-5)
+    assert by_key["weak"].score - by_key["weak"].text_score == pytest.approx(
+        SECTOR_BOOST + REGION_BOOST, abs=1e-5
+    )
     assert by_key["strong"].score == pytest.approx(by_key["strong"].text_score, abs=1e-6)
 
 
@@ -108,7 +140,13 @@ def test_ties_are_broken_by_key_deterministically():
 def test_the_same_mentor_under_two_keys_is_shown_once():
     m = P("m", founded=2025, challenges="Hoe maken we een jaarplanning voor het overleg?")
     text = "Wij hebben een jaarplanning voor het overleg tussen school en opleiding."
-    idx = build_index([m, P("copy", founded=2015, experiences=text), P("original", founded=2008, experiences=text)])
+    idx = build_index(
+        [
+            m,
+            P("copy", founded=2015, experiences=text),
+            P("original", founded=2008, experiences=text),
+        ]
+    )
     [shown] = idx.rank("m", CTX)
     assert shown.key == "original" and shown.duplicates == ("copy",)  # the older one
 
@@ -119,10 +157,18 @@ def test_the_same_mentor_under_two_keys_is_shown_once():
         (P("c", open_to_mentor=False, experiences="rubric"), CTX, eligibility.CLOSED),
         (P("c", experiences="   "), CTX, eligibility.NO_EXPERIENCES),
         (P("c", founded=2024, experiences="rubric"), CTX, eligibility.TOO_YOUNG),
-        (P("c", mentor_capacity=1, experiences="rubric"), MatchContext(2026, load={"c": 1}), eligibility.FULL),
+        (
+            P("c", mentor_capacity=1, experiences="rubric"),
+            MatchContext(2026, load={"c": 1}),
+            eligibility.FULL,
+        ),
         (P("c", mentor_capacity=0, experiences="rubric"), CTX, eligibility.FULL),
         (P("m", experiences="rubric"), CTX, eligibility.SELF),
-        (P("c", experiences="rubric"), MatchContext(2026, excluded=frozenset({("m", "c")})), eligibility.EXCLUDED),
+        (
+            P("c", experiences="rubric"),
+            MatchContext(2026, excluded=frozenset({("m", "c")})),
+            eligibility.EXCLUDED,
+        ),
     ],
 )
 def test_ineligible_mentors_are_never_suggested(candidate, context, reason):
@@ -136,8 +182,18 @@ def test_ineligible_mentors_are_never_suggested(candidate, context, reason):
 def test_exactly_min_years_is_old_enough():
     mentee = P("m", founded=2025, challenges="rubric")
     assert ineligibility(P("c", founded=2023, experiences="rubric"), mentee, CTX) is None
-    assert ineligibility(P("c", founded=2021, experiences="rubric"), mentee, MatchContext(2026, min_years=5)) is None
-    assert ineligibility(P("c", founded=2022, experiences="rubric"), mentee, MatchContext(2026, min_years=5)) == "too_young"
+    assert (
+        ineligibility(
+            P("c", founded=2021, experiences="rubric"), mentee, MatchContext(2026, min_years=5)
+        )
+        is None
+    )
+    assert (
+        ineligibility(
+            P("c", founded=2022, experiences="rubric"), mentee, MatchContext(2026, min_years=5)
+        )
+        == "too_young"
+    )
 
 
 def test_exclusion_is_per_mentee():
@@ -152,7 +208,9 @@ def test_exclusion_is_per_mentee():
 
 def test_vectorised_mask_agrees_with_the_rules(index):
     mentee = index.profile("nieuw-starters")
-    ctx = MatchContext(2026, load={"starters-oost": 2}, excluded=frozenset({("nieuw-starters", "krimp-noord")}))
+    ctx = MatchContext(
+        2026, load={"starters-oost": 2}, excluded=frozenset({("nieuw-starters", "krimp-noord")})
+    )
     mask = index.eligible_mask(mentee, ctx)
     expected = np.array([ineligibility(p, mentee, ctx) is None for p in index.profiles])
     assert (mask == expected).all()
@@ -161,13 +219,19 @@ def test_vectorised_mask_agrees_with_the_rules(index):
 
 def test_filters_by_sector_and_region(index):
     assert keys(index.rank("nieuw-assessment", CTX, limit=10, sectors=["po"])) == ["krimp-noord"]
-    assert keys(index.rank("nieuw-starters", CTX, limit=10, region="gelderland")) == ["starters-oost"]
-    assert keys(index.rank("nieuw-assessment", CTX, limit=10, region="limburg")) == []  # shares nothing
+    assert keys(index.rank("nieuw-starters", CTX, limit=10, region="gelderland")) == [
+        "starters-oost"
+    ]
+    assert (
+        keys(index.rank("nieuw-assessment", CTX, limit=10, region="limburg")) == []
+    )  # shares nothing
     assert keys(index.rank("nieuw-assessment", CTX, limit=10, region="Atlantis")) == []
 
 
 def test_unknown_profile_is_transformed_with_the_fitted_vocabulary(index):
-    outsider = P("outsider", founded=2025, challenges="Hoe organiseren we praktijkonderzoek met leraren?")
+    outsider = P(
+        "outsider", founded=2025, challenges="Hoe organiseren we praktijkonderzoek met leraren?"
+    )
     assert keys(index.rank(outsider, CTX))[0] == "onderzoek-zuid"
 
 

@@ -46,11 +46,26 @@ def index():
                 "rubric",
                 experiences="Alle scholen beoordelen stagiairs met één gedeelde rubric; beoordelaars worden elk jaar samen geschoold op dezelfde criteria.",
             ),
-            P("beoordelaars", experiences="Onze beoordelaars kalibreren twee keer per jaar met video's van lessen."),
-            P("kalibratie", experiences="Twee keer per jaar bekijken de beoordelaars samen video's van lessen en kalibreren hun oordeel."),
-            P("starters", experiences="Elke beginnende docent krijgt een coach en bezoekt de startersacademie."),
-            P("onderzoek", experiences="Leraren en studenten doen samen praktijkonderzoek op school."),
-            P("krimp", experiences="Kleine plattelandsscholen delen één schoolopleider en stageplekken per school."),
+            P(
+                "beoordelaars",
+                experiences="Onze beoordelaars kalibreren twee keer per jaar met video's van lessen.",
+            ),
+            P(
+                "kalibratie",
+                experiences="Twee keer per jaar bekijken de beoordelaars samen video's van lessen en kalibreren hun oordeel.",
+            ),
+            P(
+                "starters",
+                experiences="Elke beginnende docent krijgt een coach en bezoekt de startersacademie.",
+            ),
+            P(
+                "onderzoek",
+                experiences="Leraren en studenten doen samen praktijkonderzoek op school.",
+            ),
+            P(
+                "krimp",
+                experiences="Kleine plattelandsscholen delen één schoolopleider en stageplekken per school.",
+            ),
         ]
     )
 
@@ -91,13 +106,17 @@ def test_few_ratings_count_for_less_than_many():
     assert priors[-1] == pytest.approx(RATING_PRIOR, rel=0.01)
 
 
-@pytest.mark.parametrize("mean, count", list(itertools.product([1.0, 1.7, 3.0, 4.4, 5.0, 9.0, -2.0], [1, 3, 50, 10_000])))
+@pytest.mark.parametrize(
+    "mean, count", list(itertools.product([1.0, 1.7, 3.0, 4.4, 5.0, 9.0, -2.0], [1, 3, 50, 10_000]))
+)
 def test_rating_prior_is_bounded(mean, count):
     assert abs(rating_prior(RatingSummary(mean, count))) <= RATING_PRIOR + 1e-12
 
 
 def test_total_prior_is_bounded():
-    fb = feedback_priors(["a"], endorsements=[("a", "x"), ("a", "x"), ("a", "y")], ratings={"x": BEST, "y": WORST})
+    fb = feedback_priors(
+        ["a"], endorsements=[("a", "x"), ("a", "x"), ("a", "y")], ratings={"x": BEST, "y": WORST}
+    )
     assert fb.priors[("a", "x")] == MAX_PRIOR  # 0.04 + ~0.03, clipped
     assert abs(fb.priors[("a", "y")]) <= MAX_PRIOR
     assert all(abs(v) <= MAX_PRIOR for v in fb.priors.values())
@@ -108,9 +127,21 @@ def test_total_prior_is_bounded():
 @pytest.mark.parametrize(
     "summary, nl, en",
     [
-        (RatingSummary(4.5, 4), "gewaardeerd met 4,5 door 4 partnerschappen", "rated 4.5 by 4 partnerships"),
-        (RatingSummary(4.0, 1), "gewaardeerd met 4,0 door 1 partnerschap", "rated 4.0 by 1 partnership"),
-        (RatingSummary(11 / 3, 3), "gewaardeerd met 3,7 door 3 partnerschappen", "rated 3.7 by 3 partnerships"),
+        (
+            RatingSummary(4.5, 4),
+            "gewaardeerd met 4,5 door 4 partnerschappen",
+            "rated 4.5 by 4 partnerships",
+        ),
+        (
+            RatingSummary(4.0, 1),
+            "gewaardeerd met 4,0 door 1 partnerschap",
+            "rated 4.0 by 1 partnership",
+        ),
+        (
+            RatingSummary(11 / 3, 3),
+            "gewaardeerd met 3,7 door 3 partnerschappen",
+            "rated 3.7 by 3 partnerships",
+        ),
     ],
 )
 def test_rating_reason_texts(summary, nl, en):
@@ -155,7 +186,9 @@ def test_endorsement_lifts_a_pair_in_the_ranking_and_says_so(index):
     plain = ranked(index, CTX)
     context = feedback_priors(["vraag"], endorsements=[("vraag", "beoordelaars")]).apply(CTX)
     lifted = ranked(index, context)
-    assert lifted["beoordelaars"].score == pytest.approx(plain["beoordelaars"].score + ENDORSEMENT_PRIOR)
+    assert lifted["beoordelaars"].score == pytest.approx(
+        plain["beoordelaars"].score + ENDORSEMENT_PRIOR
+    )
     assert lifted["beoordelaars"].text_score == plain["beoordelaars"].text_score
     assert "aanbevolen door de beheerder" in lifted["beoordelaars"].reason_texts()
     assert lifted["krimp"].score == plain["krimp"].score
@@ -171,7 +204,11 @@ def test_bad_ratings_lower_a_mentor_and_say_so(index):
 
 def test_feedback_reorders_close_matches(index):
     plain = ranked(index, CTX)
-    close = [(hi, lo) for hi, lo in itertools.combinations(plain, 2) if plain[hi].score - plain[lo].score < ENDORSEMENT_PRIOR]
+    close = [
+        (hi, lo)
+        for hi, lo in itertools.combinations(plain, 2)
+        if plain[hi].score - plain[lo].score < ENDORSEMENT_PRIOR
+    ]
     assert close, "the fixture needs two mentors whose scores are close"
     for hi, lo in close:
         context = feedback_priors(["vraag"], endorsements=[("vraag", lo)]).apply(CTX)
@@ -182,10 +219,16 @@ def test_feedback_reorders_close_matches(index):
 def test_feedback_never_buries_a_much_better_text_match(index):
     plain = ranked(index, CTX)
     order = list(plain)
-    far = [(hi, lo) for hi, lo in itertools.combinations(order, 2) if plain[hi].score - plain[lo].score > MAX_SWING]
+    far = [
+        (hi, lo)
+        for hi, lo in itertools.combinations(order, 2)
+        if plain[hi].score - plain[lo].score > MAX_SWING
+    ]
     assert far, "the fixture needs a clearly better match"
     for hi, lo in far:
         # the worst case: the weaker mentor endorsed and top-rated, the better one rated badly
-        context = feedback_priors(["vraag"], endorsements=[("vraag", lo)], ratings={lo: BEST, hi: WORST}).apply(CTX)
+        context = feedback_priors(
+            ["vraag"], endorsements=[("vraag", lo)], ratings={lo: BEST, hi: WORST}
+        ).apply(CTX)
         order_after = list(ranked(index, context))
         assert order_after.index(hi) < order_after.index(lo), (hi, lo)

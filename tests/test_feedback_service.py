@@ -13,11 +13,29 @@ from .conftest import load, make_user, profile
 PASSWORD = "correct horse battery"
 # Two mentors on the same theme in other words (the same text twice would be shown once).
 PEOPLE = [
-    profile(key="tweeling-a", name="Tweeling A", experiences="Beginnende docenten krijgen een coach en lesbezoeken; zo blijven starters behouden."),
-    profile(key="tweeling-b", name="Tweeling B", experiences="Startende docenten krijgen een buddy en lesbezoeken, zodat minder starters stoppen."),
-    profile(key="ver-weg", name="Ver weg", experiences="Wij organiseren een jaarlijkse sportdag voor leerlingen; ook docenten doen mee."),
-    profile(key="nieuw", name="Nieuw", founded=2025, open_to_mentor=False, mentor_capacity=0,
-            challenges="Startende docenten stoppen snel; hoe begeleiden we beginnende leraren beter?"),
+    profile(
+        key="tweeling-a",
+        name="Tweeling A",
+        experiences="Beginnende docenten krijgen een coach en lesbezoeken; zo blijven starters behouden.",
+    ),
+    profile(
+        key="tweeling-b",
+        name="Tweeling B",
+        experiences="Startende docenten krijgen een buddy en lesbezoeken, zodat minder starters stoppen.",
+    ),
+    profile(
+        key="ver-weg",
+        name="Ver weg",
+        experiences="Wij organiseren een jaarlijkse sportdag voor leerlingen; ook docenten doen mee.",
+    ),
+    profile(
+        key="nieuw",
+        name="Nieuw",
+        founded=2025,
+        open_to_mentor=False,
+        mentor_capacity=0,
+        challenges="Startende docenten stoppen snel; hoe begeleiden we beginnende leraren beter?",
+    ),
 ]
 
 
@@ -30,7 +48,13 @@ def test_endorsement_lifts_the_pair_and_says_so(app):
         load(*PEOPLE)
         admin = create_admin("admin@example.org", PASSWORD)
         before = scores()
-        review_pair(profile_service.get_partnership("nieuw"), profile_service.get_partnership("tweeling-b"), "endorsed", "", admin)
+        review_pair(
+            profile_service.get_partnership("nieuw"),
+            profile_service.get_partnership("tweeling-b"),
+            "endorsed",
+            "",
+            admin,
+        )
         after = scores()
         lift = after["tweeling-b"].score - before["tweeling-b"].score
         assert 0 < lift <= MAX_SWING + 1e-6
@@ -40,11 +64,26 @@ def test_endorsement_lifts_the_pair_and_says_so(app):
 
 def test_good_ratings_lift_and_bad_ratings_lower_a_mentor(app):
     with app.app_context():
-        load(*PEOPLE, profile(key="ander-1", founded=2025, challenges="starters"), profile(key="ander-2", founded=2025, challenges="starters"))
+        load(
+            *PEOPLE,
+            profile(key="ander-1", founded=2025, challenges="starters"),
+            profile(key="ander-2", founded=2025, challenges="starters"),
+        )
         admin = create_admin("admin@example.org", PASSWORD)
         before = scores()
-        for mentee, mentor, rating in (("ander-1", "tweeling-a", 5), ("ander-2", "tweeling-a", 5), ("ander-1", "tweeling-b", 1), ("ander-2", "tweeling-b", 2)):
-            intro = intro_service.request_introduction(profile_service.get_partnership(mentee), profile_service.get_partnership(mentor), "", admin, by_admin=True)
+        for mentee, mentor, rating in (
+            ("ander-1", "tweeling-a", 5),
+            ("ander-2", "tweeling-a", 5),
+            ("ander-1", "tweeling-b", 1),
+            ("ander-2", "tweeling-b", 2),
+        ):
+            intro = intro_service.request_introduction(
+                profile_service.get_partnership(mentee),
+                profile_service.get_partnership(mentor),
+                "",
+                admin,
+                by_admin=True,
+            )
             intro_service.transition(intro, "accept", admin)
             intro_service.transition(intro, "complete", admin, rating=rating)
         after = scores()
@@ -60,7 +99,13 @@ def test_feedback_never_buries_a_much_better_text_match(app):
         admin = create_admin("admin@example.org", PASSWORD)
         plain = scores()
         assert plain["tweeling-a"].text_score - plain["ver-weg"].text_score > MAX_SWING
-        review_pair(profile_service.get_partnership("nieuw"), profile_service.get_partnership("ver-weg"), "endorsed", "", admin)
+        review_pair(
+            profile_service.get_partnership("nieuw"),
+            profile_service.get_partnership("ver-weg"),
+            "endorsed",
+            "",
+            admin,
+        )
         after = scores()
         assert after["tweeling-a"].score > after["ver-weg"].score
 
@@ -70,6 +115,12 @@ def test_the_web_shows_the_feedback_reason(app, client):
         load(*PEOPLE)
         create_admin("admin@example.org", PASSWORD)
         make_user("nieuw@example.org", partnership_key="nieuw")
-        review_pair(profile_service.get_partnership("nieuw"), profile_service.get_partnership("tweeling-a"), "endorsed", "", find_user("admin@example.org"))
+        review_pair(
+            profile_service.get_partnership("nieuw"),
+            profile_service.get_partnership("tweeling-a"),
+            "endorsed",
+            "",
+            find_user("admin@example.org"),
+        )
     client.post("/login", data={"email": "nieuw@example.org", "password": PASSWORD})
     assert "aanbevolen door de beheerder" in client.get("/suggestions").get_data(as_text=True)

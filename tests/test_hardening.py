@@ -49,18 +49,32 @@ def csrf_token(client, path="/login"):
 
 def test_forms_refuse_posts_without_a_csrf_token(csrf_app):
     client = csrf_app.test_client()
-    assert client.post("/login", data={"email": "mentee@example.org", "password": PASSWORD}).status_code == 400
+    assert (
+        client.post(
+            "/login", data={"email": "mentee@example.org", "password": PASSWORD}
+        ).status_code
+        == 400
+    )
     token = csrf_token(client)
-    response = client.post("/login", data={"email": "mentee@example.org", "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login", data={"email": "mentee@example.org", "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302
-    for path in ("/logout", "/suggestions/beoordeling-west/dismiss", "/language", "/introductions/new/beoordeling-west"):
+    for path in (
+        "/logout",
+        "/suggestions/beoordeling-west/dismiss",
+        "/language",
+        "/introductions/new/beoordeling-west",
+    ):
         assert client.post(path, data={}).status_code == 400, path
 
 
 def test_cookie_authenticated_api_changes_need_the_csrf_header(csrf_app):
     client = csrf_app.test_client()
     token = csrf_token(client)
-    client.post("/login", data={"email": "mentee@example.org", "password": PASSWORD, "csrf_token": token})
+    client.post(
+        "/login", data={"email": "mentee@example.org", "password": PASSWORD, "csrf_token": token}
+    )
     body = {"mentor": "beoordeling-west", "message": "hallo"}
     refused = client.post("/api/v1/introductions", json=body)
     assert refused.status_code == 400
@@ -74,7 +88,11 @@ def test_token_authenticated_api_needs_no_csrf(csrf_app):
     with csrf_app.app_context():
         _, token = accounts.create_token(accounts.find_user("mentee@example.org"), "script")
     client = csrf_app.test_client()
-    response = client.post("/api/v1/introductions", json={"mentor": "beoordeling-west"}, headers={"Authorization": f"Bearer {token}"})
+    response = client.post(
+        "/api/v1/introductions",
+        json={"mentor": "beoordeling-west"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert response.status_code == 201
 
 
@@ -83,7 +101,19 @@ def test_no_state_change_on_get(app):
     for rule in app.url_map.iter_rules():
         endpoint = rule.endpoint
         if "GET" in rule.methods:
-            assert not any(word in endpoint for word in ("dismiss", "restore", "logout", "revoke", "active", "decide", "act", "apply")), endpoint
+            assert not any(
+                word in endpoint
+                for word in (
+                    "dismiss",
+                    "restore",
+                    "logout",
+                    "revoke",
+                    "active",
+                    "decide",
+                    "act",
+                    "apply",
+                )
+            ), endpoint
 
 
 # --- headers and cookies ------------------------------------------------------------------------
@@ -93,7 +123,11 @@ def test_security_headers_on_pages_and_api(network, client):
     for path in ("/", "/api/v1/partnerships", "/login"):
         headers = client.get(path).headers
         csp = headers["Content-Security-Policy"]
-        assert "unsafe-inline" not in csp and "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert (
+            "unsafe-inline" not in csp
+            and "default-src 'self'" in csp
+            and "frame-ancestors 'none'" in csp
+        )
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["Referrer-Policy"] == "same-origin"
@@ -106,14 +140,18 @@ def test_no_inline_scripts_or_styles_in_templates():
     for path in root.rglob("*.html"):
         text = path.read_text(encoding="utf-8")
         assert "<script" not in text and "style=" not in text and "<style" not in text, path
-        assert "http://" not in text and "https://" not in text, f"{path} loads something from elsewhere"
+        assert "http://" not in text and "https://" not in text, (
+            f"{path} loads something from elsewhere"
+        )
 
 
 def test_production_cookies_are_secure_and_refuse_a_missing_key(tmp_path, monkeypatch):
     from matchmaker.config import ConfigError
 
     monkeypatch.setenv("MATCHMAKER_ENV", "production")
-    monkeypatch.setenv("BASE_URL", "https://matchmaker.example.org")  # required too (test_security_findings.py)
+    monkeypatch.setenv(
+        "BASE_URL", "https://matchmaker.example.org"
+    )  # required too (test_security_findings.py)
     monkeypatch.setenv("SMTP_HOST", "smtp.internal")
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ConfigError):
@@ -144,7 +182,9 @@ def test_oversized_bodies_are_refused(member, client):
     login(client)
     big = "x" * 20_000
     assert client.post("/profile/edit", data={"challenges": big}).status_code == 413
-    response = client.put("/api/v1/me/partnership", data=json.dumps({"name": big}), content_type="application/json")
+    response = client.put(
+        "/api/v1/me/partnership", data=json.dumps({"name": big}), content_type="application/json"
+    )
     assert response.status_code == 413
     assert response.json["error"]["code"] == "request_entity_too_large"
 
@@ -157,8 +197,14 @@ def test_oversized_bodies_are_refused(member, client):
         ({"name": "N", "sectors": ["hbo"], "founded": 2010}, "sectors.0"),
         ({"name": "N", "sectors": ["vo"], "founded": 2010, "hobby": "golf"}, "hobby"),
         ({"name": "N", "sectors": ["vo"], "founded": 1800}, "founded"),
-        ({"name": "N", "sectors": ["vo"], "founded": 2010, "mentor_capacity": 99}, "mentor_capacity"),
-        ({"name": "N", "sectors": ["vo"], "founded": 2010, "contact": {"email": "nope"}}, "contact.email"),
+        (
+            {"name": "N", "sectors": ["vo"], "founded": 2010, "mentor_capacity": 99},
+            "mentor_capacity",
+        ),
+        (
+            {"name": "N", "sectors": ["vo"], "founded": 2010, "contact": {"email": "nope"}},
+            "contact.email",
+        ),
         ({"name": 5, "sectors": ["vo"], "founded": 2010}, "name"),
     ],
 )
@@ -178,7 +224,9 @@ def test_invalid_json_and_invalid_utf8(member, client):
         response = client.put("/api/v1/me/partnership", data=raw, content_type="application/json")
         assert response.status_code in (400, 422), raw
         assert set(response.json["error"]) == {"code", "message", "fields"}
-    response = client.post("/profile/edit", data=b"name=\xff\xfe", content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        "/profile/edit", data=b"name=\xff\xfe", content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code < 500
 
 
@@ -195,15 +243,32 @@ def test_html_and_script_in_every_text_field_is_rendered_escaped(network, client
     )
     with network.app_context():
         load(hostile)
-    for path in ("/", "/partnerships/hostile", "/partnerships/nieuw-assessment", "/?q=%3Cscript%3E"):
+    for path in (
+        "/",
+        "/partnerships/hostile",
+        "/partnerships/nieuw-assessment",
+        "/?q=%3Cscript%3E",
+    ):
         html = client.get(path).get_data(as_text=True)
         assert "<script>alert" not in html and "<img src=x" not in html, path
     assert "&lt;script&gt;" in client.get("/partnerships/hostile").get_data(as_text=True)
     api = client.get("/api/v1/partnerships/hostile")
-    assert api.json["name"] == "Evil " + XSS and api.headers["Content-Type"].startswith("application/json")
+    assert api.json["name"] == "Evil " + XSS and api.headers["Content-Type"].startswith(
+        "application/json"
+    )
 
 
-@pytest.mark.parametrize("value", ["' OR 1=1 --", "%", "_", "\\", "'; DROP TABLE partnership; --", "vo' UNION SELECT * FROM user_account --"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "' OR 1=1 --",
+        "%",
+        "_",
+        "\\",
+        "'; DROP TABLE partnership; --",
+        "vo' UNION SELECT * FROM user_account --",
+    ],
+)
 def test_sql_looking_filters_are_just_text(network, client, value):
     assert client.get("/", query_string={"q": value, "region": value}).status_code == 200
     response = client.get("/api/v1/partnerships", query_string={"q": value, "region": value})
@@ -212,18 +277,28 @@ def test_sql_looking_filters_are_just_text(network, client, value):
 
 
 def test_login_and_reset_messages_do_not_enumerate_users(member, client):
-    known = client.post("/login", data={"email": "mentee@example.org", "password": "wrong password"})
-    unknown = client.post("/login", data={"email": "ghost@example.org", "password": "wrong password"})
+    known = client.post(
+        "/login", data={"email": "mentee@example.org", "password": "wrong password"}
+    )
+    unknown = client.post(
+        "/login", data={"email": "ghost@example.org", "password": "wrong password"}
+    )
     assert known.status_code == unknown.status_code
-    assert known.get_data(as_text=True).replace("mentee@example.org", "X") == unknown.get_data(as_text=True).replace("ghost@example.org", "X")
+    assert known.get_data(as_text=True).replace("mentee@example.org", "X") == unknown.get_data(
+        as_text=True
+    ).replace("ghost@example.org", "X")
 
 
 # --- throttling -----------------------------------------------------------------------------------
 
 
 def throttled_app(database_url, storage="memory://"):
-    return second_app(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=storage,
-                      RATELIMIT_KEY_PREFIX=f"test-{os.getpid()}-{id(object())}")
+    return second_app(
+        database_url,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=storage,
+        RATELIMIT_KEY_PREFIX=f"test-{os.getpid()}-{id(object())}",
+    )
 
 
 def test_the_eleventh_failed_login_within_a_minute_is_refused(app, database_url):
@@ -231,8 +306,12 @@ def test_the_eleventh_failed_login_within_a_minute_is_refused(app, database_url)
         make_user("victim@example.org")
     with throttled_app(database_url) as throttled:
         client = throttled.test_client()
-        codes = [client.post("/login", data={"email": "victim@example.org", "password": f"guess {i}"}).status_code
-                 for i in range(11)]
+        codes = [
+            client.post(
+                "/login", data={"email": "victim@example.org", "password": f"guess {i}"}
+            ).status_code
+            for i in range(11)
+        ]
         assert codes[:10] == [401] * 10
         assert codes[10] == 429
         # even the right password is refused until the minute has passed, and the page says when
@@ -247,7 +326,12 @@ def test_successful_logins_do_not_count(app, database_url):
     with throttled_app(database_url) as throttled:
         client = throttled.test_client()
         for _ in range(12):
-            assert client.post("/login", data={"email": "busy@example.org", "password": PASSWORD}).status_code == 302
+            assert (
+                client.post(
+                    "/login", data={"email": "busy@example.org", "password": PASSWORD}
+                ).status_code
+                == 302
+            )
 
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -264,7 +348,8 @@ def redis_available() -> bool:
 
 # Where REDIS_URL is set (CI), Redis is expected: an outage fails this test instead of skipping it.
 @pytest.mark.skipif(
-    "REDIS_URL" not in os.environ and not redis_available(), reason=f"no Redis at {REDIS_URL} (set REDIS_URL to require it)"
+    "REDIS_URL" not in os.environ and not redis_available(),
+    reason=f"no Redis at {REDIS_URL} (set REDIS_URL to require it)",
 )
 def test_throttling_is_shared_by_two_app_processes_through_redis(app, database_url):
     assert redis_available(), f"REDIS_URL is set but no Redis answers at {REDIS_URL}"
@@ -272,15 +357,26 @@ def test_throttling_is_shared_by_two_app_processes_through_redis(app, database_u
         make_user("victim@example.org")
     prefix = f"test-shared-{os.getpid()}"
     env = {"REDIS_URL": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix}
-    with serve_process(database_url, env=env) as first, serve_process(database_url, env=env) as second:
+    with (
+        serve_process(database_url, env=env) as first,
+        serve_process(database_url, env=env) as second,
+    ):
         codes = []
         for i in range(11):
             base = first if i % 2 == 0 else second
             # The processes run with CSRF on, like production: fetch a form token from the same process.
             session = requests.Session()
             page = session.get(base + "/login", timeout=30).text
-            token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0] if 'name="csrf_token" type="hidden"' in page else page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-            response = session.post(base + "/login", data={"email": "victim@example.org", "password": f"guess {i}", "csrf_token": token}, timeout=30)
+            token = (
+                page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+                if 'name="csrf_token" type="hidden"' in page
+                else page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+            )
+            response = session.post(
+                base + "/login",
+                data={"email": "victim@example.org", "password": f"guess {i}", "csrf_token": token},
+                timeout=30,
+            )
             codes.append(response.status_code)
     assert codes[:10] == [401] * 10, codes
     assert codes[10] == 429, codes
@@ -291,7 +387,15 @@ def test_nul_characters_are_refused_at_the_door(member, client):
     login(client)
     assert client.get("/api/v1/partnerships", query_string={"q": "a\x00b"}).status_code == 400
     assert client.get("/", query_string={"region": "\x00"}).status_code == 400
-    assert client.post("/login", data={"email": "x\x00@example.org", "password": "y"}).status_code == 400
-    response = client.post("/api/v1/introductions", data='{"mentor": "a\\u0000"}', content_type="application/json")
-    assert response.status_code == 400 and response.json["error"]["message"] == "the request contains a NUL character"
+    assert (
+        client.post("/login", data={"email": "x\x00@example.org", "password": "y"}).status_code
+        == 400
+    )
+    response = client.post(
+        "/api/v1/introductions", data='{"mentor": "a\\u0000"}', content_type="application/json"
+    )
+    assert (
+        response.status_code == 400
+        and response.json["error"]["message"] == "the request contains a NUL character"
+    )
     assert client.get("/api/v1/partnerships", query_string={"q": "100%"}).status_code == 200

@@ -35,11 +35,24 @@ from .conftest import make_user, profile
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
 LOCALES = ("en", "nl")
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}  # as `pybabel extract -k _l -k lazy_gettext`
+KEYWORDS = {
+    **DEFAULT_KEYWORDS,
+    "_l": None,
+    "lazy_gettext": None,
+}  # as `pybabel extract -k _l -k lazy_gettext`
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
 # Interface words that must not survive in English and must appear in Dutch.
 DUTCH_WORDS = ("Partnerschappen", "Inloggen", "Uitdagingen")
-MORE_DUTCH = ("Kennismaking", "Suggesties", "Wachtwoord", "Uitloggen", "Opslaan", "Zoeken", "Aanmelden", "Mijn partnerschap")
+MORE_DUTCH = (
+    "Kennismaking",
+    "Suggesties",
+    "Wachtwoord",
+    "Uitloggen",
+    "Opslaan",
+    "Zoeken",
+    "Aanmelden",
+    "Mijn partnerschap",
+)
 PASSWORD = "correct horse battery"
 
 
@@ -96,13 +109,17 @@ def test_every_message_is_translated(locale):
     """Dutch interface text → English in en; English service messages → Dutch in nl."""
     po = catalog(locale)
     problems = []
-    for (msgid, context), entry in sorted(extracted().items(), key=lambda item: (item[0][0], item[0][1] or "")):
+    for (msgid, context), entry in sorted(
+        extracted().items(), key=lambda item: (item[0][0], item[0][1] or "")
+    ):
         if not needs(locale, entry["files"]):
             continue
         where = ", ".join(sorted(entry["files"])) + (f"; context {context!r}" if context else "")
         message = po.get(msgid, context=context)
         if message is None:
-            problems.append(f"not in the {locale} catalog (run pybabel update): {msgid!r} ({where})")
+            problems.append(
+                f"not in the {locale} catalog (run pybabel update): {msgid!r} ({where})"
+            )
         elif message.fuzzy:
             problems.append(f"fuzzy in {locale}, check and clear the flag: {msgid!r} ({where})")
         elif not all(s.strip() for s in forms(message)):
@@ -123,7 +140,9 @@ def test_translations_keep_the_placeholders(locale):
         expected = set().union(*(placeholders(i) for i in ids))
         for text in forms(message):
             if text and placeholders(text) != expected:
-                problems.append(f"{message.id!r} → {text!r}: placeholders {sorted(placeholders(text))} ≠ {sorted(expected)}")
+                problems.append(
+                    f"{message.id!r} → {text!r}: placeholders {sorted(placeholders(text))} ≠ {sorted(expected)}"
+                )
     assert not problems, "\n".join(problems)
 
 
@@ -132,9 +151,13 @@ def test_english_catalog_leaves_service_messages_alone_and_dutch_leaves_interfac
     messages = extracted()
     for locale in LOCALES:
         for message in catalog(locale):
-            entry = messages.get((message.id if isinstance(message.id, str) else message.id[0], message.context))
+            entry = messages.get(
+                (message.id if isinstance(message.id, str) else message.id[0], message.context)
+            )
             if message.id and entry and not needs(locale, entry["files"]):
-                assert not any(forms(message)), f"{locale} translates a message in its own language: {message.id!r}"
+                assert not any(forms(message)), (
+                    f"{locale} translates a message in its own language: {message.id!r}"
+                )
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -195,7 +218,9 @@ def test_dutch_is_the_default_and_the_browser_may_ask_for_english(network, clien
     assert "Inloggen" in client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
 
 
-@pytest.mark.parametrize("path", ["/home", "/suggestions", "/introductions/", "/profile/edit", "/account/password"])
+@pytest.mark.parametrize(
+    "path", ["/home", "/suggestions", "/introductions/", "/profile/edit", "/account/password"]
+)
 def test_member_pages_in_english(network, client, auth, path):
     with network.app_context():
         make_user(partnership_key="nieuw-assessment")
@@ -233,7 +258,9 @@ def field_errors(html: str, field: str) -> list[str]:
         ("en", "must be a year from 1950 to", "must be at least 8 characters"),
     ],
 )
-def test_register_errors_beside_the_field_in_the_chosen_language(app, client, lang, founded, password):
+def test_register_errors_beside_the_field_in_the_chosen_language(
+    app, client, lang, founded, password
+):
     choose(client, lang)
     response = client.post("/register", data=register_data(founded="3000", password="kort"))
     assert response.status_code == 400

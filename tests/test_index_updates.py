@@ -52,7 +52,9 @@ def _texts() -> list[str]:
 @pytest.fixture(scope="module")
 def seed_profiles():
     path = ROOT / "seeds" / "partnerships.json"
-    return [Profile.from_dict(r) for r in json.loads(path.read_text(encoding="utf-8"))["partnerships"]]
+    return [
+        Profile.from_dict(r) for r in json.loads(path.read_text(encoding="utf-8"))["partnerships"]
+    ]
 
 
 # --- the fast path gives the reference's results ---------------------------------------------
@@ -63,17 +65,26 @@ def test_fast_normalise_tokenise_and_detect_match_the_reference():
     assert [analysis.fast_normalize(t) for t in texts] == [reference.normalize(t) for t in texts]
     assert [analysis.fast_tokenize(t) for t in texts] == [reference.tokenize(t) for t in texts]
     assert analysis.detect_languages(texts) == [reference.detect_language(t) for t in texts]
-    assert analysis.BackgroundLanguages(texts).all() == [reference.detect_language(t) for t in texts]
+    assert analysis.BackgroundLanguages(texts).all() == [
+        reference.detect_language(t) for t in texts
+    ]
 
 
 def test_fitting_in_two_processes_gives_the_same_vectors(seed_profiles):
     one = fit.fit_vectors(seed_profiles, analysis.FastAnalyzer(), split_above=10**9)
-    two = fit.fit_vectors(seed_profiles, analysis.FastAnalyzer(), split_above=1)  # forks when it may
+    two = fit.fit_vectors(
+        seed_profiles, analysis.FastAnalyzer(), split_above=1
+    )  # forks when it may
     assert list(one.vocabulary) == list(two.vocabulary)
     assert abs(one.need - two.need).max() == 0 and abs(one.offer - two.offer).max() == 0
     assert (one.langs == two.langs).all()
-    assert abs(one.chars.vectors(one.offer_words) @ one.chars.vectors(one.need_words).T
-               - two.chars.vectors(two.offer_words) @ two.chars.vectors(two.need_words).T).max() < 1e-6
+    assert (
+        abs(
+            one.chars.vectors(one.offer_words) @ one.chars.vectors(one.need_words).T
+            - two.chars.vectors(two.offer_words) @ two.chars.vectors(two.need_words).T
+        ).max()
+        < 1e-6
+    )
 
 
 def test_fast_analyser_gives_the_reference_features_in_order():
@@ -85,7 +96,10 @@ def test_fast_analyser_gives_the_reference_features_in_order():
         for f in slow.features(t):
             first.setdefault(f.name, f.surface)
         assert fast.surfaces(t) == first
-    words = {w for t in _texts() for w in reference.tokenize(t)} | {"stagebeoordelingscriteria", "leerkrachtentekort"}
+    words = {w for t in _texts() for w in reference.tokenize(t)} | {
+        "stagebeoordelingscriteria",
+        "leerkrachtentekort",
+    }
     assert all(analysis.split_compound(w) == reference.split_compound(w) for w in words)
 
 
@@ -110,20 +124,30 @@ def test_fitted_vectors_are_scikit_learns(seed_profiles):
     """The views equal TfidfVectorizer over the reference analyser, as the matcher was first written."""
     index = build_index(seed_profiles)
     slow = reference.ReferenceAnalyzer()
-    analysed = [(slow(p.challenges), slow(p.offer_text), slow(p.description)) for p in seed_profiles]  # stories count as offer
+    analysed = [
+        (slow(p.challenges), slow(p.offer_text), slow(p.description)) for p in seed_profiles
+    ]  # stories count as offer
     words = TfidfVectorizer(analyzer=lambda f: f, sublinear_tf=True, norm=None, dtype=np.float32)
     words.fit([f for triple in analysed for f in triple if f])
     names = list(words.get_feature_names_out())
-    common = slow.commonness(t for p in seed_profiles for t in (p.challenges, p.offer_text, p.description))
-    words.idf_ = _balanced_idf(seed_profiles, analysed, names) * generality_factors(names, common)  # everyday words count less
+    common = slow.commonness(
+        t for p in seed_profiles for t in (p.challenges, p.offer_text, p.description)
+    )
+    words.idf_ = _balanced_idf(seed_profiles, analysed, names) * generality_factors(
+        names, common
+    )  # everyday words count less
     assert list(index.vocabulary) == list(words.get_feature_names_out())
     chal, exp, desc = (words.transform([a[i] for a in analysed]) for i in range(3))
     need = l2_normalize(chal + DESCRIPTION_WEIGHT * desc)
     offer = l2_normalize(exp + DESCRIPTION_WEIGHT * desc)
     assert abs(index.need.tocsr() - need).max() < 1e-6
     assert abs(index.offer.tocsr() - offer).max() < 1e-6
-    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32)
-    chars.fit([reference.char_text(t) for p in seed_profiles for t in (p.challenges, p.offer_text) if t])
+    chars = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32
+    )
+    chars.fit(
+        [reference.char_text(t) for p in seed_profiles for t in (p.challenges, p.offer_text) if t]
+    )
     need_chars = chars.transform([reference.char_text(p.challenges) for p in seed_profiles])
     offer_chars = chars.transform([reference.char_text(p.offer_text) for p in seed_profiles])
     ours = index.need_chars.tocsr() @ index.offer_chars.tocsr().T
@@ -140,7 +164,9 @@ def _profiles(*records):
 def test_an_edited_profile_is_patched_in_without_refitting():
     index = build_index(_profiles(*MENTORS, *NEWCOMERS))
     assert index.rank("nieuw-starters", CTX)[0].key == "starters-oost"
-    experiences = "Startende leraren en jonge docenten houden we vast met een coach en een startersacademie."
+    experiences = (
+        "Startende leraren en jonge docenten houden we vast met een coach en een startersacademie."
+    )
     edited = Profile.from_dict({**MENTORS[2], "experiences": experiences})
     patched = index.with_changes([edited])
     assert patched._offer_t is index._offer_t and patched.vocabulary is index.vocabulary  # no refit
@@ -154,13 +180,17 @@ def test_an_edited_profile_is_patched_in_without_refitting():
 
 def test_a_new_profile_is_added_and_a_removed_one_disappears():
     index = build_index(_profiles(*MENTORS, *NEWCOMERS))
-    newcomer = Profile.from_dict(profile(key="nieuwe-mentor", experiences=MENTORS[0]["experiences"]))
+    newcomer = Profile.from_dict(
+        profile(key="nieuwe-mentor", experiences=MENTORS[0]["experiences"])
+    )
     patched = index.with_changes([newcomer], removed=["beoordeling-west"])
     assert "nieuwe-mentor" in patched and "beoordeling-west" not in patched
     assert len(patched) == len(index)
     keys = [s.key for s in patched.rank("nieuw-assessment", CTX, limit=10)]
     assert keys[0] == "nieuwe-mentor" and "beoordeling-west" not in keys
-    assert not patched.eligible_mask(patched.profile("nieuw-assessment"), CTX)[index.position["beoordeling-west"]]
+    assert not patched.eligible_mask(patched.profile("nieuw-assessment"), CTX)[
+        index.position["beoordeling-west"]
+    ]
     again = patched.with_changes([Profile.from_dict(MENTORS[0])])  # back, in its old place
     assert again.position["beoordeling-west"] == index.position["beoordeling-west"]
     assert again.rank("nieuw-assessment", CTX)[0].key in {"beoordeling-west", "nieuwe-mentor"}
@@ -196,7 +226,10 @@ def test_an_edit_is_visible_at_once_without_a_full_refit(overlay_app):
     with overlay_app.app_context():
         cache = matching_service.index_cache()
         assert matching_service.suggest("nieuw-starters")[0].key == "starters-oost"
-        _edit("krimp-noord", experiences="Startende leraren en jonge docenten houden we vast met een coach.")
+        _edit(
+            "krimp-noord",
+            experiences="Startende leraren en jonge docenten houden we vast met een coach.",
+        )
         keys = [s.key for s in matching_service.suggest("nieuw-starters", limit=2)]
         assert "krimp-noord" in keys
         assert (cache.builds, cache.updates) == (1, 1)
@@ -207,12 +240,19 @@ def test_the_change_log_names_the_edited_keys(overlay_app):
     with overlay_app.app_context():
         before = profile_service.data_version()
         _edit("krimp-noord", sectors=["po", "so"])  # a change of sectors only
-        assert matching_service.changed_keys(before, profile_service.data_version()) == ["krimp-noord"]
+        assert matching_service.changed_keys(before, profile_service.data_version()) == [
+            "krimp-noord"
+        ]
         matching_service.current_index()
         p = profile_service.get_partnership("onderzoek-zuid")
-        profile_service.save_profile({**profile_service.to_record(p), "key": "onderzoek-zuid-2"}, existing=p)
+        profile_service.save_profile(
+            {**profile_service.to_record(p), "key": "onderzoek-zuid-2"}, existing=p
+        )
         version = profile_service.data_version()
-        assert matching_service.changed_keys(version - 1, version) == ["onderzoek-zuid", "onderzoek-zuid-2"]
+        assert matching_service.changed_keys(version - 1, version) == [
+            "onderzoek-zuid",
+            "onderzoek-zuid-2",
+        ]
         index = matching_service.current_index()
         assert "onderzoek-zuid-2" in index and "onderzoek-zuid" not in index
         assert index.profile("krimp-noord").sectors == ("po", "so")
@@ -288,14 +328,18 @@ def test_a_rolled_back_edit_logs_nothing(overlay_app):
         assert db.session.get(Partnership, p.id).experiences != "Nooit bewaard."
 
 
-def test_candidates_are_rescored_alike_with_and_without_scipys_compiled_routines(seed_profiles, monkeypatch):
+def test_candidates_are_rescored_alike_with_and_without_scipys_compiled_routines(
+    seed_profiles, monkeypatch
+):
     index = build_index(seed_profiles)
     pool = np.flatnonzero(index._can_mentor)[::-1].copy()
     query = index._query(index.profile("opleidingsschool-distelvlinder"))[1]
     fast = index._char_scores(pool, query)
     monkeypatch.setattr(views, "_sparsetools", None)
     assert np.abs(index._char_scores(pool, query) - fast).max() < 1e-6
-    slow = index.chars.scores(index._offer_words, pool, index.chars.norms(index._offer_words[pool]), query)
+    slow = index.chars.scores(
+        index._offer_words, pool, index.chars.norms(index._offer_words[pool]), query
+    )
     assert np.abs(slow - fast).max() < 1e-5 and fast.max() > 0
 
 

@@ -42,7 +42,9 @@ def P(key):
 
 
 def new_intro(message="Hallo"):
-    return intro_service.request_introduction(P("nieuw-assessment"), P("beoordeling-west"), message, user("mentee@example.org"))
+    return intro_service.request_introduction(
+        P("nieuw-assessment"), P("beoordeling-west"), message, user("mentee@example.org")
+    )
 
 
 def test_request_creates_a_recorded_introduction(people):
@@ -104,7 +106,11 @@ def test_every_transition_is_recorded_with_who_and_when(people):
         intro = new_intro()
         transition(intro, "accept", user("mentor@example.org"), note="Graag!")
         transition(intro, "complete", user("mentee@example.org"), rating=5, feedback="Heel nuttig")
-        events = db.session.scalars(select(IntroductionEvent).where(IntroductionEvent.introduction_id == intro.id).order_by(IntroductionEvent.id)).all()
+        events = db.session.scalars(
+            select(IntroductionEvent)
+            .where(IntroductionEvent.introduction_id == intro.id)
+            .order_by(IntroductionEvent.id)
+        ).all()
         assert [(e.from_state, e.to_state, e.actor.email) for e in events] == [
             (None, "requested", "mentee@example.org"),
             ("requested", "accepted", "mentor@example.org"),
@@ -148,7 +154,9 @@ def test_a_declined_pair_may_ask_again(people):
 def test_only_the_partnership_itself_may_ask(people):
     with people.app_context():
         with pytest.raises(NotAllowed):
-            intro_service.request_introduction(P("nieuw-assessment"), P("beoordeling-west"), "", user("other@example.org"))
+            intro_service.request_introduction(
+                P("nieuw-assessment"), P("beoordeling-west"), "", user("other@example.org")
+            )
 
 
 def test_message_length_is_limited(people):
@@ -169,7 +177,12 @@ def test_message_length_is_limited(people):
 )
 def test_ineligible_mentors_cannot_be_asked(people, mentor_overrides, code):
     with people.app_context():
-        load(profile(key="beoordeling-west", **{**{k: v for k, v in MENTORS[0].items() if k != "key"}, **mentor_overrides}))
+        load(
+            profile(
+                key="beoordeling-west",
+                **{**{k: v for k, v in MENTORS[0].items() if k != "key"}, **mentor_overrides},
+            )
+        )
         with pytest.raises(TransitionError) as err:
             new_intro()
         assert err.value.code == code
@@ -177,7 +190,13 @@ def test_ineligible_mentors_cannot_be_asked(people, mentor_overrides, code):
 
 def test_rejected_pair_cannot_be_asked(people):
     with people.app_context():
-        review_pair(P("nieuw-assessment"), P("beoordeling-west"), "rejected", "past niet", user("admin@example.org"))
+        review_pair(
+            P("nieuw-assessment"),
+            P("beoordeling-west"),
+            "rejected",
+            "past niet",
+            user("admin@example.org"),
+        )
         with pytest.raises(TransitionError) as err:
             new_intro()
         assert err.value.code == "excluded"
@@ -185,17 +204,33 @@ def test_rejected_pair_cannot_be_asked(people):
 
 def test_capacity_counts_open_introductions(people):
     with people.app_context():
-        load(profile(key="beoordeling-west", **{**{k: v for k, v in MENTORS[0].items() if k != "key"}, "mentor_capacity": 1}))
+        load(
+            profile(
+                key="beoordeling-west",
+                **{**{k: v for k, v in MENTORS[0].items() if k != "key"}, "mentor_capacity": 1},
+            )
+        )
         new_intro()
         assert "beoordeling-west" not in [s.key for s in suggest("nieuw-starters")]
         with pytest.raises(TransitionError) as err:
-            intro_service.request_introduction(P("nieuw-starters"), P("beoordeling-west"), "", user("admin@example.org"), by_admin=True)
+            intro_service.request_introduction(
+                P("nieuw-starters"),
+                P("beoordeling-west"),
+                "",
+                user("admin@example.org"),
+                by_admin=True,
+            )
         assert err.value.code == "full"
 
 
 def test_capacity_frees_up_when_an_introduction_ends(people):
     with people.app_context():
-        load(profile(key="beoordeling-west", **{**{k: v for k, v in MENTORS[0].items() if k != "key"}, "mentor_capacity": 1}))
+        load(
+            profile(
+                key="beoordeling-west",
+                **{**{k: v for k, v in MENTORS[0].items() if k != "key"}, "mentor_capacity": 1},
+            )
+        )
         intro = new_intro()
         transition(intro, "accept", user("mentor@example.org"))
         assert "beoordeling-west" not in [s.key for s in suggest("nieuw-starters", limit=10)]
@@ -205,10 +240,14 @@ def test_capacity_frees_up_when_an_introduction_ends(people):
 
 def test_admin_can_introduce_for_others(people):
     with people.app_context():
-        intro = intro_service.request_introduction(P("nieuw-starters"), P("starters-oost"), "", user("admin@example.org"), by_admin=True)
+        intro = intro_service.request_introduction(
+            P("nieuw-starters"), P("starters-oost"), "", user("admin@example.org"), by_admin=True
+        )
         assert intro.by_admin and intro.state == "requested"
         with pytest.raises(NotAllowed):
-            intro_service.request_introduction(P("nieuw-starters"), P("krimp-noord"), "", user("mentor@example.org"), by_admin=True)
+            intro_service.request_introduction(
+                P("nieuw-starters"), P("krimp-noord"), "", user("mentor@example.org"), by_admin=True
+            )
 
 
 # --- admin approval setting -------------------------------------------------------------------
@@ -248,7 +287,9 @@ def test_with_admin_approval_the_admin_may_decline_and_the_mentee_withdraw(peopl
 def test_admin_introductions_skip_approval(people):
     people.config["REQUIRE_ADMIN_APPROVAL"] = True
     with people.app_context():
-        intro = intro_service.request_introduction(P("nieuw-starters"), P("starters-oost"), "", user("admin@example.org"), by_admin=True)
+        intro = intro_service.request_introduction(
+            P("nieuw-starters"), P("starters-oost"), "", user("admin@example.org"), by_admin=True
+        )
         assert intro.state == "requested"
 
 
@@ -279,7 +320,12 @@ def test_contacts_hidden_until_accepted_then_shared_with_both_only(people, clien
         assert MENTOR_EMAIL in html and MENTEE_EMAIL in html
     login(client, "other@example.org")
     assert client.get(page).status_code == 404
-    for url in ("/", "/partnerships/beoordeling-west", "/partnerships/nieuw-assessment", "/suggestions"):
+    for url in (
+        "/",
+        "/partnerships/beoordeling-west",
+        "/partnerships/nieuw-assessment",
+        "/suggestions",
+    ):
         html = client.get(url).get_data(as_text=True)
         assert MENTOR_EMAIL not in html and MENTEE_EMAIL not in html
 
@@ -300,7 +346,10 @@ def test_web_flow_request_accept_complete(people, client):
     login(client, "mentee@example.org")
     html = client.get("/suggestions").get_data(as_text=True)
     assert 'data-key="beoordeling-west"' in html
-    response = client.post("/introductions/new/beoordeling-west", data={"message": "Wij willen leren van jullie rubric."})
+    response = client.post(
+        "/introductions/new/beoordeling-west",
+        data={"message": "Wij willen leren van jullie rubric."},
+    )
     assert response.status_code == 302
     detail = response.headers["Location"]
     assert "aangevraagd" in client.get("/suggestions").get_data(as_text=True)
@@ -361,14 +410,18 @@ def test_emails_on_request_and_acceptance(people, smtp_server):
 
 def test_admins_hear_about_requests_awaiting_approval(people, smtp_server):
     host, port, inbox = smtp_server
-    people.config.update(SMTP_HOST=host, SMTP_PORT=port, MAIL_DELIVER_AFTER_COMMIT=True, REQUIRE_ADMIN_APPROVAL=True)
+    people.config.update(
+        SMTP_HOST=host, SMTP_PORT=port, MAIL_DELIVER_AFTER_COMMIT=True, REQUIRE_ADMIN_APPROVAL=True
+    )
     with people.app_context():
         new_intro()
         assert inbox.to("admin@example.org") and not inbox.to("mentor@example.org")
 
 
 def test_without_smtp_mail_is_written_to_files_in_development(people, caplog):
-    people.config.update(MAIL_DELIVER_AFTER_COMMIT=True)  # the development default without SMTP_HOST
+    people.config.update(
+        MAIL_DELIVER_AFTER_COMMIT=True
+    )  # the development default without SMTP_HOST
     with people.app_context():
         caplog.set_level("INFO", logger="matchmaker.services.mail")
         new_intro("Graag kennismaken")
@@ -378,10 +431,14 @@ def test_without_smtp_mail_is_written_to_files_in_development(people, caplog):
 
 
 def test_a_failing_mail_server_does_not_undo_the_request(people, caplog):
-    people.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=1, MAIL_DELIVER_AFTER_COMMIT=True)  # nothing listens there
+    people.config.update(
+        SMTP_HOST="127.0.0.1", SMTP_PORT=1, MAIL_DELIVER_AFTER_COMMIT=True
+    )  # nothing listens there
     with people.app_context():
         intro = new_intro()
         assert intro.id is not None and intro.state == "requested"
         kept = db.session.scalars(select(OutboxMessage)).all()
-        assert [m.state for m in kept] == ["pending"] and kept[0].attempts == 1 and kept[0].last_error
+        assert (
+            [m.state for m in kept] == ["pending"] and kept[0].attempts == 1 and kept[0].last_error
+        )
     assert "could not send email" in caplog.text

@@ -74,12 +74,19 @@ def test_invite_mails_the_contact_a_link_that_signs_in_once(seeded):
     assert result.exit_code == 0, result.output
     assert f"Invited {CONTACT} to {KEY}" in result.output
     [message] = delivered(app, inbox, CONTACT)
-    assert "uitnodiging" in message["subject"].lower() and "http://localhost:5000/invitation/" in message["body"]
+    assert (
+        "uitnodiging" in message["subject"].lower()
+        and "http://localhost:5000/invitation/" in message["body"]
+    )
     token = token_in(message)
     with app.app_context():
         stored = db.session.scalar(select(Invitation))
         assert stored.token_hash != token and token not in stored.token_hash  # only a hash is kept
-        assert timedelta(days=13, hours=23) < stored.expires_at - stored.created_at <= timedelta(days=14)
+        assert (
+            timedelta(days=13, hours=23)
+            < stored.expires_at - stored.created_at
+            <= timedelta(days=14)
+        )
 
     client = app.test_client()
     page = client.get(f"/invitation/{token}")
@@ -92,7 +99,11 @@ def test_invite_mails_the_contact_a_link_that_signs_in_once(seeded):
         p = profile_service.get_partnership(KEY)
         assert p.name in home.get_data(as_text=True)
         user = find_user(CONTACT)
-        assert user.partnership_id == p.id and user.email_confirmed_at is not None and user.role == "coordinator"  # an admin's (CLI) invitation
+        assert (
+            user.partnership_id == p.id
+            and user.email_confirmed_at is not None
+            and user.role == "coordinator"
+        )  # an admin's (CLI) invitation
         assert db.session.scalar(select(Invitation)).state() == "joined"
 
     # The link works once: the page and the form both refuse it now.
@@ -148,7 +159,9 @@ def test_an_introduction_of_the_partnership_is_visible_to_both_accounts(seeded):
         client = app.test_client()
         join(client, token_in(delivered(app, inbox, address)[0]))
         clients.append(client)
-    made = clients[0].post(f"/introductions/new/{OTHER_KEY}", data={"message": "Wij willen graag van u leren."})
+    made = clients[0].post(
+        f"/introductions/new/{OTHER_KEY}", data={"message": "Wij willen graag van u leren."}
+    )
     assert made.status_code == 302
     intro_url = made.headers["Location"]
     assert clients[1].get(intro_url).status_code == 200
@@ -190,13 +203,19 @@ def test_expiry_follows_invitation_days(seeded):
     invite(app, KEY)
     with app.app_context():
         invitation = db.session.scalar(select(Invitation))
-        assert timedelta(days=2, hours=23) < invitation.expires_at - invitation.created_at <= timedelta(days=3)
+        assert (
+            timedelta(days=2, hours=23)
+            < invitation.expires_at - invitation.created_at
+            <= timedelta(days=3)
+        )
 
 
 def test_a_withdrawn_link_does_not_work(seeded):
     app, inbox = seeded
     admin = admin_client(app)
-    assert admin.post(f"/admin/partnerships/{KEY}/invitations", data={"email": ""}).status_code == 302
+    assert (
+        admin.post(f"/admin/partnerships/{KEY}/invitations", data={"email": ""}).status_code == 302
+    )
     token = token_in(delivered(app, inbox, CONTACT)[0])
     with app.app_context():
         invitation = db.session.scalar(select(Invitation))
@@ -205,7 +224,9 @@ def test_a_withdrawn_link_does_not_work(seeded):
     page = admin.get(f"/admin/partnerships/{KEY}").get_data(as_text=True)
     assert 'data-state="invited"' in page and "Intrekken" in page
     assert admin.post(f"/admin/invitations/{invitation_id}/withdraw").status_code == 302
-    assert 'data-state="withdrawn"' in admin.get(f"/admin/partnerships/{KEY}").get_data(as_text=True)
+    assert 'data-state="withdrawn"' in admin.get(f"/admin/partnerships/{KEY}").get_data(
+        as_text=True
+    )
     client = app.test_client()
     assert client.get(f"/invitation/{token}").headers["Location"].endswith("/login")
     assert join(client, token).headers["Location"].endswith("/login")
@@ -311,9 +332,13 @@ def test_unknown_key_does_not_stop_the_others(seeded):
 
 def _claim(app, query: str):
     client = app.test_client()
-    response = client.post("/register/claim", data={"claim-partnership": query}, follow_redirects=True)
+    response = client.post(
+        "/register/claim", data={"claim-partnership": query}, follow_redirects=True
+    )
     # Everything but the session's own CSRF token is compared.
-    return response.status_code, re.sub(r'name="csrf_token" value="[^"]*"', "", response.get_data(as_text=True))
+    return response.status_code, re.sub(
+        r'name="csrf_token" value="[^"]*"', "", response.get_data(as_text=True)
+    )
 
 
 def test_register_page_offers_the_claim_form(seeded):

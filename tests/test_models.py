@@ -13,8 +13,18 @@ from .conftest import load, profile
 
 
 def _partnership_row(**kw):
-    row = dict(key="p", name="P", founded=2010, institutions=[], description="", challenges="", experiences="",
-               open_to_mentor=True, mentor_capacity=2, active=True)
+    row = dict(
+        key="p",
+        name="P",
+        founded=2010,
+        institutions=[],
+        description="",
+        challenges="",
+        experiences="",
+        open_to_mentor=True,
+        mentor_capacity=2,
+        active=True,
+    )
     row.update(kw)
     return row
 
@@ -52,7 +62,9 @@ def test_unknown_sector_refused_by_the_database(app):
 def test_one_open_introduction_per_pair(app):
     with app.app_context():
         load(profile(key="a"), profile(key="b"))
-        a, b = (db.session.scalar(db.select(Partnership.id).where(Partnership.key == k)) for k in "ab")
+        a, b = (
+            db.session.scalar(db.select(Partnership.id).where(Partnership.key == k)) for k in "ab"
+        )
         db.session.add(Introduction(mentee_id=a, mentor_id=b, state="declined"))
         db.session.add(Introduction(mentee_id=a, mentor_id=b, state="requested"))
         db.session.commit()
@@ -81,7 +93,13 @@ def test_migrations_match_the_models(empty_app):
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         assert diff == []
         tables = set(inspect(db.engine).get_table_names())
-    assert {"partnership", "user_account", "introduction", "match_review", "alembic_version"} <= tables
+    assert {
+        "partnership",
+        "user_account",
+        "introduction",
+        "match_review",
+        "alembic_version",
+    } <= tables
 
 
 def test_init_db_is_idempotent(empty_app):

@@ -25,7 +25,11 @@ pytestmark = pytest.mark.slow
 
 
 def _env(database_url: str, **extra) -> dict:
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "multiprocess-test-secret-key-0123456789"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "multiprocess-test-secret-key-0123456789",
+    }
     env.update({"GUNICORN_WORKERS": "1", "GUNICORN_ACCESSLOG": "", "LOG_LEVEL": "WARNING", **extra})
     return env
 
@@ -83,7 +87,9 @@ def servers(network, database_url, tmp_path):
             log.close()
 
 
-def test_a_profile_changed_elsewhere_shows_in_both_servers_within_a_second(servers, database_url, tmp_path):
+def test_a_profile_changed_elsewhere_shows_in_both_servers_within_a_second(
+    servers, database_url, tmp_path
+):
     first, second = servers
     assert _suggested(first, "nieuw-starters")[0] == "starters-oost"
     assert _suggested(second, "nieuw-starters")[0] == "starters-oost"
@@ -123,16 +129,27 @@ def test_a_rejection_made_through_one_server_shows_in_the_other_within_a_second(
         admin = accounts.create_admin("admin@example.org", "correct horse battery")
         _row, token = accounts.create_token(admin, "multiprocess")
     assert _suggested(second, "nieuw-assessment")[0] == "beoordeling-west"
-    body = json.dumps({"mentee": "nieuw-assessment", "mentor": "beoordeling-west", "decision": "rejected", "note": "x"})
+    body = json.dumps(
+        {
+            "mentee": "nieuw-assessment",
+            "mentor": "beoordeling-west",
+            "decision": "rejected",
+            "note": "x",
+        }
+    )
     request = urllib.request.Request(
-        f"{first}/api/v1/admin/reviews", data=body.encode(), method="POST",
+        f"{first}/api/v1/admin/reviews",
+        data=body.encode(),
+        method="POST",
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200
     changed = time.monotonic()
     while "beoordeling-west" in _suggested(second, "nieuw-assessment"):
-        assert time.monotonic() - changed < 1.0, "the rejection did not reach the other server within a second"
+        assert time.monotonic() - changed < 1.0, (
+            "the rejection did not reach the other server within a second"
+        )
     assert "beoordeling-west" not in _suggested(first, "nieuw-assessment")
 
 
@@ -174,14 +191,17 @@ def test_readyz_is_503_when_the_database_is_unreachable(tmp_path):
     from matchmaker import create_app
     from matchmaker.config import TEST_CONFIG
 
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/x.db"})
+    app = create_app(
+        {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/x.db"}
+    )
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable"
 
 
 @pytest.mark.parametrize(
-    ("sent", "kept"), [("abc-123_proxy.1", True), ("x" * 200, False), ("bad id with spaces", False), (None, False)]
+    ("sent", "kept"),
+    [("abc-123_proxy.1", True), ("x" * 200, False), ("bad id with spaces", False), (None, False)],
 )
 def test_request_ids_are_kept_or_made_and_echoed(client, sent, kept):
     response = client.get("/healthz", headers={"X-Request-ID": sent} if sent else {})
@@ -198,12 +218,33 @@ def test_logs_are_json_lines_with_the_request_id(app):
     formatter, request_filter = JsonFormatter(), RequestIdFilter()
     with app.test_request_context("/healthz", headers={"X-Request-ID": "req-42"}):
         app.preprocess_request()
-        record = logging.LogRecord("matchmaker", logging.WARNING, __file__, 1, "index %s", ("stale",), None)
+        record = logging.LogRecord(
+            "matchmaker", logging.WARNING, __file__, 1, "index %s", ("stale",), None
+        )
         request_filter.filter(record)
         line = json.loads(formatter.format(record))
-    assert line["message"] == "index stale" and line["request_id"] == "req-42" and line["level"] == "WARNING"
-    atoms = {"h": "127.0.0.1", "m": "GET", "U": "/healthz", "q": "", "H": "HTTP/1.1", "s": "200", "B": 16,
-             "f": "-", "a": "curl", "D": 1500, "{x-request-id}o": "req-42"}
-    access = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, "%(h)s", (atoms,), None)
+    assert (
+        line["message"] == "index stale"
+        and line["request_id"] == "req-42"
+        and line["level"] == "WARNING"
+    )
+    atoms = {
+        "h": "127.0.0.1",
+        "m": "GET",
+        "U": "/healthz",
+        "q": "",
+        "H": "HTTP/1.1",
+        "s": "200",
+        "B": 16,
+        "f": "-",
+        "a": "curl",
+        "D": 1500,
+        "{x-request-id}o": "req-42",
+    }
+    access = logging.LogRecord(
+        "gunicorn.access", logging.INFO, __file__, 1, "%(h)s", (atoms,), None
+    )
     line = json.loads(formatter.format(access))
-    assert line["path"] == "/healthz" and line["duration_ms"] == 1.5 and line["request_id"] == "req-42"
+    assert (
+        line["path"] == "/healthz" and line["duration_ms"] == 1.5 and line["request_id"] == "req-42"
+    )

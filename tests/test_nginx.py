@@ -59,7 +59,11 @@ def _unavailable(reason: str):
 def test_the_deploy_files_agree_with_each_other():
     """The nginx upstream is where the unit's gunicorn listens; one proxy, so one hop."""
     site = SITE.read_text()
-    env = dict(line.split("=", 1) for line in ENV_EXAMPLE.read_text().splitlines() if line and not line.startswith("#"))
+    env = dict(
+        line.split("=", 1)
+        for line in ENV_EXAMPLE.read_text().splitlines()
+        if line and not line.startswith("#")
+    )
     assert env["MATCHMAKER_ENV"] == "production" and env["PROXY_FIX_HOPS"] == "1"
     assert f"server {env['GUNICORN_BIND']};" in site
     assert env["BASE_URL"] == BASE_URL and f"server_name {NAME};" in site
@@ -68,7 +72,15 @@ def test_the_deploy_files_agree_with_each_other():
     assert "EnvironmentFile=/etc/matchmaker/matchmaker.env" in unit
     # Every forwarded header is set by nginx, none appended to what the client sent.
     assert "$proxy_add_x_forwarded_for" not in site
-    for header in ("X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port", "X-Forwarded-Prefix", "Forwarded", "Host"):
+    for header in (
+        "X-Forwarded-For",
+        "X-Forwarded-Proto",
+        "X-Forwarded-Host",
+        "X-Forwarded-Port",
+        "X-Forwarded-Prefix",
+        "Forwarded",
+        "Host",
+    ):
         assert re.search(rf"proxy_set_header\s+{header}\s", site), header
 
 
@@ -101,18 +113,19 @@ def nginx_conf(work: Path, site: Path) -> str:
 
         user = f"user {pwd.getpwuid(os.getuid()).pw_name} {grp.getgrgid(os.getgid()).gr_name};"
     temp = "\n".join(
-        f"    {name}_temp_path {work / name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        f"    {name}_temp_path {work / name};"
+        for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
     return f"""{user}
 daemon off;
 worker_processes 1;
-pid {work / 'nginx.pid'};
-error_log {work / 'error.log'} info;
+pid {work / "nginx.pid"};
+error_log {work / "error.log"} info;
 events {{ worker_connections 128; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    access_log {work / 'access.log'};
+    access_log {work / "access.log"};
 {temp}
     include {site};
 }}
@@ -132,16 +145,33 @@ class Stack:
     member: str
     cookies: dict = field(default_factory=dict)
 
-    def request(self, method: str, path: str, *, host: str = NAME, sni: str = NAME, headers: dict | None = None,
-                body: dict | None = None, port: int | None = None, tls: bool = True):
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        host: str = NAME,
+        sni: str = NAME,
+        headers: dict | None = None,
+        body: dict | None = None,
+        port: int | None = None,
+        tls: bool = True,
+    ):
         """One request through nginx; returns (status, headers as a list of pairs, body text)."""
         if tls:
             context = ssl.create_default_context(cafile=str(self.cafile))
-            connection = _Connection("127.0.0.1", port or self.https_port, sni=sni, context=context, timeout=30,
-                                     source_address=(CLIENT, 0))
+            connection = _Connection(
+                "127.0.0.1",
+                port or self.https_port,
+                sni=sni,
+                context=context,
+                timeout=30,
+                source_address=(CLIENT, 0),
+            )
         else:
-            connection = http.client.HTTPConnection("127.0.0.1", port or self.http_port, timeout=30,
-                                                    source_address=(CLIENT, 0))
+            connection = http.client.HTTPConnection(
+                "127.0.0.1", port or self.http_port, timeout=30, source_address=(CLIENT, 0)
+            )
         sent = {"Host": host, **(headers or {})}
         if self.cookies:
             sent.setdefault("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
@@ -172,7 +202,9 @@ class Stack:
     def post_form(self, path: str, body: dict, **kwargs):
         """A form post as a browser sends it on this site (CSRF token, same-origin Referer)."""
         headers = {"Referer": f"{BASE_URL}{path}", "Origin": BASE_URL, **kwargs.pop("headers", {})}
-        return self.request("POST", path, body={"csrf_token": self.csrf(path), **body}, headers=headers, **kwargs)
+        return self.request(
+            "POST", path, body={"csrf_token": self.csrf(path), **body}, headers=headers, **kwargs
+        )
 
 
 class _Connection(http.client.HTTPSConnection):
@@ -190,9 +222,27 @@ class _Connection(http.client.HTTPSConnection):
 def _certificate(work: Path) -> tuple[Path, Path]:
     cert, key = work / "cert.pem", work / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={NAME}",
-         "-addext", f"subjectAltName=DNS:{NAME}", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True, timeout=60,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            f"/CN={NAME}",
+            "-addext",
+            f"subjectAltName=DNS:{NAME}",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     return cert, key
 
@@ -201,7 +251,10 @@ def _wait(check, what: str, process: subprocess.Popen, log: Path, timeout: float
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
-            pytest.fail(f"{what} exited with {process.returncode}:\n{log.read_text()[-3000:]}", pytrace=False)
+            pytest.fail(
+                f"{what} exited with {process.returncode}:\n{log.read_text()[-3000:]}",
+                pytrace=False,
+            )
         try:
             if check():
                 return
@@ -229,7 +282,11 @@ def stack(tmp_path_factory, stack_database):
     cert, key = _certificate(work)
     https_port, http_port, app_port = free_port(), free_port(), free_port()
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "MAIL_", "GUNICORN_", "PROXY_"))},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("SMTP_", "MAIL_", "GUNICORN_", "PROXY_"))
+        },
         "MATCHMAKER_ENV": "production",
         "SECRET_KEY": "nginx-test-secret-key-0123456789abcdef0123456789",
         "DATABASE_URL": stack_database,
@@ -245,8 +302,14 @@ def stack(tmp_path_factory, stack_database):
     env.pop("TEST_DATABASE_URL", None)
 
     # The schema through the migrations, as in production; then one confirmed member.
-    migrate = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "init-db"], cwd=ROOT,
-                             env={**env, "SMTP_HOST": "127.0.0.1"}, capture_output=True, text=True, timeout=180)
+    migrate = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "init-db"],
+        cwd=ROOT,
+        env={**env, "SMTP_HOST": "127.0.0.1"},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert migrate.returncode == 0, migrate.stderr[-3000:]
     member = "coordinator@example.org"
     with second_app(stack_database) as app, app.app_context():
@@ -269,15 +332,32 @@ def stack(tmp_path_factory, stack_database):
         checked = subprocess.run([*nginx_cmd, "-t"], capture_output=True, text=True, timeout=30)
         assert checked.returncode == 0, f"nginx refuses the site from deploy/:\n{checked.stderr}"
         with open(gunicorn_log, "w") as log:
-            app_server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                                          cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-            proxy = subprocess.Popen(nginx_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            app_server = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            proxy = subprocess.Popen(
+                nginx_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
             # The mail worker beside the web server, as deploy/systemd runs it.
-            mail_worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--interval", "0.2"],
-                                           cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            mail_worker = subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--interval", "0.2"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
             try:
                 live = Stack(https_port, http_port, inbox, gunicorn_log, cert, member)
-                _wait(lambda: live.request("GET", "/readyz")[0] == 200, "gunicorn behind nginx", app_server, gunicorn_log)
+                _wait(
+                    lambda: live.request("GET", "/readyz")[0] == 200,
+                    "gunicorn behind nginx",
+                    app_server,
+                    gunicorn_log,
+                )
                 _wait(lambda: True, "nginx", proxy, nginx_log, timeout=1)
                 yield live
             finally:
@@ -341,7 +421,10 @@ def test_a_forged_host_never_reaches_the_app(client, forged_host):
     client.inbox.clear()
     seen = client.gunicorn_log.read_text().count("/password/forgot")
     status, _, _ = client.request(
-        "POST", "/password/forgot", host=forged_host, body={"email": client.member},
+        "POST",
+        "/password/forgot",
+        host=forged_host,
+        body={"email": client.member},
         headers={"Referer": f"https://{forged_host}/password/forgot"},
     )
     assert status == 421  # nginx's catch-all answers; gunicorn never sees the request
@@ -384,7 +467,12 @@ def test_a_forged_x_forwarded_for_gains_nothing_against_the_log_in_limit(client)
         status, headers, _ = client.post_form(
             "/login",
             {"email": f"nobody{attempt}@example.org", "password": "wrong password"},
-            headers={"X-Forwarded-For": forged, "X-Real-IP": forged, "Forwarded": f"for={forged}", "Client-IP": forged},
+            headers={
+                "X-Forwarded-For": forged,
+                "X-Real-IP": forged,
+                "Forwarded": f"for={forged}",
+                "Client-IP": forged,
+            },
         )
         statuses.append(status)
     assert statuses[:10] == [401] * 10, statuses
@@ -396,6 +484,8 @@ def test_a_forged_x_forwarded_for_gains_nothing_against_the_log_in_limit(client)
     assert "203.0.113." not in log  # no forged address reached the app's view of the client
     # gunicorn's peer is nginx (127.0.0.1), so the client's own address can only have come from
     # the header nginx set; the access log shows it as well.
-    access = [json.loads(line) for line in log.splitlines() if '"logger": "gunicorn.access"' in line]
+    access = [
+        json.loads(line) for line in log.splitlines() if '"logger": "gunicorn.access"' in line
+    ]
     posts = [entry for entry in access if entry["method"] == "POST" and entry["path"] == "/login"]
     assert len(posts) >= 11 and {entry["remote"] for entry in posts} == {CLIENT}

@@ -69,7 +69,11 @@ def test_send_only_queues_and_goes_with_the_transaction(app):
         assert mail.send([], "Niemand", "body") is False
         db.session.commit()
         [row] = rows()
-        assert row.state == "pending" and row.recipients == ["b@example.org"] and "\n" not in row.subject
+        assert (
+            row.state == "pending"
+            and row.recipients == ["b@example.org"]
+            and "\n" not in row.subject
+        )
 
 
 def test_with_smtp_down_requests_answer_at_once_and_the_mail_waits_until_it_is_up(members, client):
@@ -80,7 +84,10 @@ def test_with_smtp_down_requests_answer_at_once_and_the_mail_waits_until_it_is_u
     started = time.monotonic()
     assert client.post("/register", data=register_data()).status_code == 302
     client.post("/login", data={"email": "mentee@example.org", "password": PASSWORD})
-    assert client.post("/introductions/new/beoordeling-west", data={"message": "Graag"}).status_code == 302
+    assert (
+        client.post("/introductions/new/beoordeling-west", data={"message": "Graag"}).status_code
+        == 302
+    )
     assert time.monotonic() - started < 5  # no request waited for SMTP
     with members.app_context():
         queued = rows()
@@ -99,7 +106,10 @@ def test_with_smtp_down_requests_answer_at_once_and_the_mail_waits_until_it_is_u
         assert delivered.exit_code == 0 and "2 sent" in delivered.output, delivered.output
         again = runner.invoke(args=["send-mail", "--now", later])
         assert "0 sent, 0 to retry, 0 failed" in again.output
-    assert len(inbox.to("coordinator@example.org")) == 1 and "/register/confirm/" in inbox.to("coordinator@example.org")[0]["body"]
+    assert (
+        len(inbox.to("coordinator@example.org")) == 1
+        and "/register/confirm/" in inbox.to("coordinator@example.org")[0]["body"]
+    )
     assert len(inbox.to("mentor@example.org")) == 1
     assert len({m["message"]["Message-ID"] for m in inbox.messages}) == len(inbox.messages) == 2
     with members.app_context():
@@ -194,7 +204,9 @@ def test_without_smtp_development_writes_eml_files_and_lists_them(app, client):
         assert [m.state for m in rows()] == ["sent"]
 
 
-@pytest.mark.parametrize("setting", [{"MATCHMAKER_ENV": "production"}, {"SMTP_HOST": "smtp.example.org"}])
+@pytest.mark.parametrize(
+    "setting", [{"MATCHMAKER_ENV": "production"}, {"SMTP_HOST": "smtp.example.org"}]
+)
 def test_the_development_mail_page_is_not_there_otherwise(app, client, setting):
     app.config.update(setting)
     assert client.get("/dev/mail/").status_code == 404
@@ -206,7 +218,9 @@ def test_worker_once_and_its_options(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["worker", "--once"])
     assert result.exit_code == 0 and "1 sent, 0 to retry, 0 failed." in result.output, result.output
-    assert runner.invoke(args=["worker", "--now", "2030-01-01T00:00"]).exit_code == 2  # --now needs --once
+    assert (
+        runner.invoke(args=["worker", "--now", "2030-01-01T00:00"]).exit_code == 2
+    )  # --now needs --once
     assert runner.invoke(args=["send-mail", "--now", "not a time"]).exit_code == 2
 
 

@@ -22,7 +22,9 @@ def test_index_filters(network, client):
     assert "Onderzoeksschool Zuid" in html and "Dorpsscholen Noord" not in html
 
 
-@pytest.mark.parametrize("query", ["?sector=<script>", "?page=-3", "?page=abc", "?q=%25%27%3B--", "?region=' OR 1=1 --"])
+@pytest.mark.parametrize(
+    "query", ["?sector=<script>", "?page=-3", "?page=abc", "?q=%25%27%3B--", "?region=' OR 1=1 --"]
+)
 def test_odd_queries_do_not_break_the_list(network, client, query):
     response = client.get("/" + query)
     assert response.status_code == 200
@@ -52,7 +54,9 @@ def test_unknown_profile_is_a_friendly_404(network, client):
 
 
 def test_language_switch_to_english(network, client):
-    response = client.post("/language", data={"lang": "en", "next": "/partnerships/nieuw-assessment"})
+    response = client.post(
+        "/language", data={"lang": "en", "next": "/partnerships/nieuw-assessment"}
+    )
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/partnerships/nieuw-assessment")
     html = client.get("/partnerships/nieuw-assessment").get_data(as_text=True)

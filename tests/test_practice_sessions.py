@@ -84,7 +84,9 @@ def outbox(app, subject_part: str) -> list[OutboxMessage]:
 
 def states(app, session_id) -> dict[str, str]:
     with app.app_context():
-        rows = db.session.scalars(select(SessionSignup).where(SessionSignup.session_id == session_id))
+        rows = db.session.scalars(
+            select(SessionSignup).where(SessionSignup.session_id == session_id)
+        )
         return {r.partnership.key: r.state for r in rows if r.state != "cancelled"}
 
 
@@ -96,7 +98,10 @@ def test_create_through_the_api_in_amsterdam_time(world):
     winter = client.post("/api/v1/me/sessions", json=session_data())
     assert winter.status_code == 201, winter.json
     assert winter.json["starts_at"] == f"{NEXT_YEAR}-01-15T14:30:00+01:00"
-    summer = client.post("/api/v1/me/sessions", json=session_data(starts_at=f"{NEXT_YEAR}-07-15T14:30", ends_at=f"{NEXT_YEAR}-07-15T16:00"))
+    summer = client.post(
+        "/api/v1/me/sessions",
+        json=session_data(starts_at=f"{NEXT_YEAR}-07-15T14:30", ends_at=f"{NEXT_YEAR}-07-15T16:00"),
+    )
     assert summer.json["starts_at"] == f"{NEXT_YEAR}-07-15T14:30:00+02:00"
     with world.app_context():
         stored = {s.id: s.starts_at for s in db.session.scalars(select(PracticeSession))}
@@ -141,14 +146,31 @@ def test_bad_input_names_the_field_and_writes_nothing(world, overrides, field):
 
 
 def test_unknown_field_refused(world):
-    response = client_for(world, "org@example.org").post("/api/v1/me/sessions", json=session_data(price=10))
+    response = client_for(world, "org@example.org").post(
+        "/api/v1/me/sessions", json=session_data(price=10)
+    )
     assert response.status_code == 422 and "price" in response.json["error"]["fields"]
 
 
 def test_who_may_offer(world):
-    assert client_for(world, "reader@example.org").post("/api/v1/me/sessions", json=session_data()).status_code == 403
-    assert client_for(world, "new@example.org").post("/api/v1/me/sessions", json=session_data()).status_code == 409  # too young
-    assert client_for(world, "admin@example.org").post("/api/v1/me/sessions", json=session_data()).status_code == 404
+    assert (
+        client_for(world, "reader@example.org")
+        .post("/api/v1/me/sessions", json=session_data())
+        .status_code
+        == 403
+    )
+    assert (
+        client_for(world, "new@example.org")
+        .post("/api/v1/me/sessions", json=session_data())
+        .status_code
+        == 409
+    )  # too young
+    assert (
+        client_for(world, "admin@example.org")
+        .post("/api/v1/me/sessions", json=session_data())
+        .status_code
+        == 404
+    )
     assert world.test_client().post("/api/v1/me/sessions", json=session_data()).status_code == 401
 
 
@@ -157,18 +179,44 @@ def test_who_may_offer(world):
 
 def test_signup_confirmed_then_waiting_and_errors(world):
     session_id = new_session(world, capacity=1)
-    first, second = client_for(world, "deelnemer-0@example.org"), client_for(world, "deelnemer-1@example.org")
+    first, second = (
+        client_for(world, "deelnemer-0@example.org"),
+        client_for(world, "deelnemer-1@example.org"),
+    )
     ok = first.post(f"/api/v1/sessions/{session_id}/signup")
     assert ok.status_code == 201 and ok.json["state"] == "confirmed"
     assert ok.json["session"]["online_url"] == ""  # a visit has none; confirmed may see it
     waiting = second.post(f"/api/v1/sessions/{session_id}/signup")
-    assert waiting.status_code == 202 and waiting.json == {**waiting.json, "state": "waiting", "position": 1}
-    assert first.post(f"/api/v1/sessions/{session_id}/signup").status_code == 409  # already signed up
-    assert client_for(world, "org@example.org").post(f"/api/v1/sessions/{session_id}/signup").status_code == 409  # own
-    assert client_for(world, "reader@example.org").post(f"/api/v1/sessions/{session_id}/signup").status_code == 403
+    assert waiting.status_code == 202 and waiting.json == {
+        **waiting.json,
+        "state": "waiting",
+        "position": 1,
+    }
+    assert (
+        first.post(f"/api/v1/sessions/{session_id}/signup").status_code == 409
+    )  # already signed up
+    assert (
+        client_for(world, "org@example.org")
+        .post(f"/api/v1/sessions/{session_id}/signup")
+        .status_code
+        == 409
+    )  # own
+    assert (
+        client_for(world, "reader@example.org")
+        .post(f"/api/v1/sessions/{session_id}/signup")
+        .status_code
+        == 403
+    )
     assert first.post("/api/v1/sessions/999999/signup").status_code == 404
-    assert client_for(world, "deelnemer-2@example.org").delete(f"/api/v1/sessions/{session_id}/signup").status_code == 404
-    assert [m.recipients for m in outbox(world, "u bent aangemeld")] == [["deelnemer-0@example.org"]]
+    assert (
+        client_for(world, "deelnemer-2@example.org")
+        .delete(f"/api/v1/sessions/{session_id}/signup")
+        .status_code
+        == 404
+    )
+    assert [m.recipients for m in outbox(world, "u bent aangemeld")] == [
+        ["deelnemer-0@example.org"]
+    ]
 
 
 def test_cancellation_moves_the_first_waiting_one_up_and_mails_them(world):
@@ -177,18 +225,32 @@ def test_cancellation_moves_the_first_waiting_one_up_and_mails_them(world):
     codes = [c.post(f"/api/v1/sessions/{session_id}/signup").status_code for c in clients]
     assert codes == [201, 201, 202, 202]
     confirmations = outbox(world, "u bent aangemeld")
-    assert len(confirmations) == 2 and all(m.calendar and "METHOD:REQUEST" in m.calendar for m in confirmations)
+    assert len(confirmations) == 2 and all(
+        m.calendar and "METHOD:REQUEST" in m.calendar for m in confirmations
+    )
     assert all(m.calendar is None for m in outbox(world, "op de wachtlijst"))
 
     gone = clients[0].delete(f"/api/v1/sessions/{session_id}/signup")
     assert gone.status_code == 200 and gone.json["state"] == "cancelled"
-    assert states(world, session_id) == {OTHERS[1]: "confirmed", OTHERS[2]: "confirmed", OTHERS[3]: "waiting"}
+    assert states(world, session_id) == {
+        OTHERS[1]: "confirmed",
+        OTHERS[2]: "confirmed",
+        OTHERS[3]: "waiting",
+    }
     moved = outbox(world, "u heeft een plaats")
     assert len(moved) == 1 and "deelnemer-2@example.org" in moved[0].recipients
-    assert "METHOD:REQUEST" in moved[0].calendar and "van de wachtlijst doorgeschoven" in moved[0].body
+    assert (
+        "METHOD:REQUEST" in moved[0].calendar and "van de wachtlijst doorgeschoven" in moved[0].body
+    )
     signed_off = outbox(world, "afgemeld:")
-    assert "deelnemer-0@example.org" in signed_off[0].recipients and "METHOD:CANCEL" in signed_off[0].calendar
-    assert clients[3].get(f"/api/v1/sessions/{session_id}").json["my_signup"] == {"state": "waiting", "position": 1}
+    assert (
+        "deelnemer-0@example.org" in signed_off[0].recipients
+        and "METHOD:CANCEL" in signed_off[0].calendar
+    )
+    assert clients[3].get(f"/api/v1/sessions/{session_id}").json["my_signup"] == {
+        "state": "waiting",
+        "position": 1,
+    }
 
     # A waiting one who leaves frees no place: nobody moves up.
     clients[3].delete(f"/api/v1/sessions/{session_id}/signup")
@@ -196,7 +258,9 @@ def test_cancellation_moves_the_first_waiting_one_up_and_mails_them(world):
 
 
 def test_the_ics_parses_in_amsterdam_time_and_follows_changes(world):
-    session_id = new_session(world, kind="online", place="", online_url="https://meet.example.org/kijk")
+    session_id = new_session(
+        world, kind="online", place="", online_url="https://meet.example.org/kijk"
+    )
     anon = world.test_client()
     response = anon.get(f"/sessions/{session_id}.ics")
     assert response.status_code == 200 and response.mimetype == "text/calendar"
@@ -213,23 +277,42 @@ def test_the_ics_parses_in_amsterdam_time_and_follows_changes(world):
 
     member = client_for(world, "deelnemer-0@example.org")
     member.post(f"/api/v1/sessions/{session_id}/signup")
-    assert "meet.example.org/kijk" in member.get(f"/sessions/{session_id}.ics").get_data(as_text=True)
+    assert "meet.example.org/kijk" in member.get(f"/sessions/{session_id}.ics").get_data(
+        as_text=True
+    )
 
     org = client_for(world, "org@example.org")
-    changed = org.put(f"/api/v1/me/sessions/{session_id}", json=session_data(
-        kind="online", place="", online_url="https://meet.example.org/kijk", starts_at=f"{NEXT_YEAR}-07-01T09:00", ends_at=f"{NEXT_YEAR}-07-01T10:15"))
+    changed = org.put(
+        f"/api/v1/me/sessions/{session_id}",
+        json=session_data(
+            kind="online",
+            place="",
+            online_url="https://meet.example.org/kijk",
+            starts_at=f"{NEXT_YEAR}-07-01T09:00",
+            ends_at=f"{NEXT_YEAR}-07-01T10:15",
+        ),
+    )
     assert changed.status_code == 200, changed.json
     update = outbox(world, "sessie gewijzigd")
     assert len(update) == 1 and "deelnemer-0@example.org" in update[0].recipients
     event = Calendar.from_ical(update[0].calendar).events[0]
     assert str(event["UID"]) == uid and event["SEQUENCE"] == 1
-    assert event.start == datetime(NEXT_YEAR, 7, 1, 9, 0, tzinfo=AMS) and event.start.utcoffset() == timedelta(hours=2)
+    assert event.start == datetime(
+        NEXT_YEAR, 7, 1, 9, 0, tzinfo=AMS
+    ) and event.start.utcoffset() == timedelta(hours=2)
 
     assert org.delete(f"/api/v1/me/sessions/{session_id}").status_code == 200
     cancelled = Calendar.from_ical(outbox(world, "sessie afgelast")[0].calendar)
     assert str(cancelled["METHOD"]) == "CANCEL" and str(cancelled.events[0]["UID"]) == uid
-    assert cancelled.events[0]["SEQUENCE"] == 2 and str(cancelled.events[0]["STATUS"]) == "CANCELLED"
-    assert client_for(world, "deelnemer-1@example.org").post(f"/api/v1/sessions/{session_id}/signup").status_code == 409
+    assert (
+        cancelled.events[0]["SEQUENCE"] == 2 and str(cancelled.events[0]["STATUS"]) == "CANCELLED"
+    )
+    assert (
+        client_for(world, "deelnemer-1@example.org")
+        .post(f"/api/v1/sessions/{session_id}/signup")
+        .status_code
+        == 409
+    )
     assert anon.get("/api/v1/sessions").json == []
 
 
@@ -241,7 +324,9 @@ def test_capacity_changes(world):
     lower = org.put(f"/api/v1/me/sessions/{session_id}", json=session_data(capacity=1))
     assert lower.status_code == 422 and "capacity" in lower.json["error"]["fields"]
     higher = org.put(f"/api/v1/me/sessions/{session_id}", json=session_data(capacity=3))
-    assert higher.status_code == 200 and higher.json["confirmed"] == 3 and higher.json["waiting"] == 1
+    assert (
+        higher.status_code == 200 and higher.json["confirmed"] == 3 and higher.json["waiting"] == 1
+    )
     assert [a["state"] for a in higher.json["attendees"]] == ["confirmed"] * 3 + ["waiting"]
     assert len(outbox(world, "u heeft een plaats")) == 1
     assert outbox(world, "sessie gewijzigd") == []  # capacity alone is the organiser's business
@@ -257,15 +342,28 @@ def test_the_confirmation_arrives_with_the_ics_attached(world, smtp_server):
     client_for(world, "deelnemer-0@example.org").post(f"/sessies/{session_id}/aanmelden")
     message = inbox.to("deelnemer-0@example.org")[0]
     assert "Er is een plaats voor u" in message["body"]
-    parts = [p for p in message["message"].iter_attachments() if p.get_content_type() == "text/calendar"]
-    assert len(parts) == 1 and parts[0].get_param("method") == "REQUEST" and parts[0].get_filename() == "invite.ics"
+    parts = [
+        p for p in message["message"].iter_attachments() if p.get_content_type() == "text/calendar"
+    ]
+    assert (
+        len(parts) == 1
+        and parts[0].get_param("method") == "REQUEST"
+        and parts[0].get_filename() == "invite.ics"
+    )
     event = Calendar.from_ical(parts[0].get_content()).events[0]
     assert event.start == datetime(NEXT_YEAR, 1, 15, 14, 30, tzinfo=AMS)
 
 
 def test_compose_without_a_calendar_stays_plain(app):
     with app.app_context():
-        row = OutboxMessage(recipients=["x@example.org"], subject="s", body="b", message_id="<1@x>", state="pending", attempts=0)
+        row = OutboxMessage(
+            recipients=["x@example.org"],
+            subject="s",
+            body="b",
+            message_id="<1@x>",
+            state="pending",
+            attempts=0,
+        )
         assert not mail._compose(app.config, row).is_multipart()
         row.calendar = "BEGIN:VCALENDAR\r\nMETHOD:CANCEL\r\nEND:VCALENDAR\r\n"
         part = next(mail._compose(app.config, row).iter_attachments())
@@ -304,11 +402,15 @@ def race(*calls):
 def test_eight_partnerships_at_once_for_three_places(world):
     session_id = new_session(world, capacity=3)
     clients = [client_for(world, f"{key}@example.org") for key in OTHERS]
-    responses = race(*(lambda c=c: c.post(f"/api/v1/sessions/{session_id}/signup") for c in clients))
+    responses = race(
+        *(lambda c=c: c.post(f"/api/v1/sessions/{session_id}/signup") for c in clients)
+    )
     assert sorted(r.status_code for r in responses) == [201] * 3 + [202] * 5
     assert sorted(r.json["position"] for r in responses if r.status_code == 202) == [1, 2, 3, 4, 5]
     assert sorted(states(world, session_id).values()) == ["confirmed"] * 3 + ["waiting"] * 5
-    assert len(outbox(world, "u bent aangemeld")) == 3 and len(outbox(world, "op de wachtlijst")) == 5
+    assert (
+        len(outbox(world, "u bent aangemeld")) == 3 and len(outbox(world, "op de wachtlijst")) == 5
+    )
 
 
 # --- pages ---------------------------------------------------------------------------------------
@@ -328,12 +430,23 @@ def test_pages_sign_up_and_off(world):
     waiting = client_for(world, "deelnemer-1@example.org")
     waiting.post(f"/sessies/{session_id}/aanmelden")
     assert "wachtlijst, plaats 1" in waiting.get(f"/sessies/{session_id}").get_data(as_text=True)
-    organiser = client_for(world, "org@example.org").get(f"/sessies/{session_id}").get_data(as_text=True)
-    assert "Wie komt er" in organiser and "deelnemer-0@example.org" in organiser and "Deelnemer deelnemer-1" in organiser
+    organiser = (
+        client_for(world, "org@example.org").get(f"/sessies/{session_id}").get_data(as_text=True)
+    )
+    assert (
+        "Wie komt er" in organiser
+        and "deelnemer-0@example.org" in organiser
+        and "Deelnemer deelnemer-1" in organiser
+    )
     assert "Wie komt er" not in waiting.get(f"/sessies/{session_id}").get_data(as_text=True)
     assert member.post(f"/sessies/{session_id}/afmelden").status_code == 302
-    assert "Uw partnerschap is aangemeld" in waiting.get(f"/sessies/{session_id}").get_data(as_text=True)
-    assert client_for(world, "reader@example.org").post(f"/sessies/{session_id}/aanmelden").status_code == 403
+    assert "Uw partnerschap is aangemeld" in waiting.get(f"/sessies/{session_id}").get_data(
+        as_text=True
+    )
+    assert (
+        client_for(world, "reader@example.org").post(f"/sessies/{session_id}/aanmelden").status_code
+        == 403
+    )
 
 
 def test_organiser_form_shows_field_errors_and_saves(world):
@@ -346,11 +459,20 @@ def test_organiser_form_shows_field_errors_and_saves(world):
     session_id = int(good.headers["Location"].rstrip("/").rsplit("/", 1)[1])
     form = org.get(f"/sessies/{session_id}/bewerken").get_data(as_text=True)
     assert f'value="{NEXT_YEAR}-01-15T14:30"' in form
-    assert org.post(f"/sessies/{session_id}/bewerken", data=session_data(title="Nieuwe titel")).status_code == 302
+    assert (
+        org.post(
+            f"/sessies/{session_id}/bewerken", data=session_data(title="Nieuwe titel")
+        ).status_code
+        == 302
+    )
     assert org.post(f"/sessies/{session_id}/afgelasten").status_code == 302
     assert "Deze sessie is afgelast" in org.get(f"/sessies/{session_id}").get_data(as_text=True)
-    assert client_for(world, "new@example.org").get("/sessies/nieuw").status_code == 302  # too young: back to the list
-    assert client_for(world, "deelnemer-0@example.org").get(f"/sessies/{session_id}/bewerken").status_code in (403, 302)
+    assert (
+        client_for(world, "new@example.org").get("/sessies/nieuw").status_code == 302
+    )  # too young: back to the list
+    assert client_for(world, "deelnemer-0@example.org").get(
+        f"/sessies/{session_id}/bewerken"
+    ).status_code in (403, 302)
 
 
 def test_admin_report_lists_upcoming_sessions_and_signups(world):
@@ -358,7 +480,7 @@ def test_admin_report_lists_upcoming_sessions_and_signups(world):
     for key in OTHERS[:2]:
         client_for(world, f"{key}@example.org").post(f"/api/v1/sessions/{session_id}/signup")
     html = client_for(world, "admin@example.org").get("/admin/reports").get_data(as_text=True)
-    section = html[html.index('id="sessions"'):]
+    section = html[html.index('id="sessions"') :]
     assert "Kijken bij een kalibratiesessie" in section and "Beoordelingsnetwerk West" in section
     assert '<td class="num full">1</td><td class="num">1</td>' in section
 

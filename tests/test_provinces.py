@@ -16,11 +16,23 @@ from .conftest import load, make_user, profile
 
 def test_the_table_has_every_municipality_of_each_province():
     municipalities = [p for p in places().values() if p.kind == "gemeente"]
-    per_province = {name: sum(1 for p in municipalities if p.province == name) for name in PROVINCES}
+    per_province = {
+        name: sum(1 for p in municipalities if p.province == name) for name in PROVINCES
+    }
     assert len(municipalities) == 342
     assert per_province == {
-        "Groningen": 10, "Friesland": 18, "Drenthe": 12, "Overijssel": 25, "Flevoland": 6, "Gelderland": 51,
-        "Utrecht": 26, "Noord-Holland": 44, "Zuid-Holland": 50, "Zeeland": 13, "Noord-Brabant": 56, "Limburg": 31,
+        "Groningen": 10,
+        "Friesland": 18,
+        "Drenthe": 12,
+        "Overijssel": 25,
+        "Flevoland": 6,
+        "Gelderland": 51,
+        "Utrecht": 26,
+        "Noord-Holland": 44,
+        "Zuid-Holland": 50,
+        "Zeeland": 13,
+        "Noord-Brabant": 56,
+        "Limburg": 31,
     }
 
 
@@ -57,7 +69,9 @@ def test_ambiguous_or_unknown_places_are_never_guessed(raw):
 
 def test_province_part_compares_by_province():
     assert province_part("Gelderland, Apeldoorn") == province_part("Gelderland") == "Gelderland"
-    assert province_part("Ergens anders") == "Ergens anders"  # an unmapped old row compares with itself
+    assert (
+        province_part("Ergens anders") == "Ergens anders"
+    )  # an unmapped old row compares with itself
     assert province_part(None) is None
 
 
@@ -66,7 +80,9 @@ def test_validation_maps_a_place_and_names_the_field(app):
         assert validate_profile(profile(region="Apeldoorn"))["region"] == "Gelderland, Apeldoorn"
         assert validate_profile(profile(region="Gelderland"))["region"] == "Gelderland"
         with pytest.raises(ValidationError) as exc:
-            validate_document({"partnerships": [profile(key="een"), profile(key="twee", region="Bergen")]})
+            validate_document(
+                {"partnerships": [profile(key="een"), profile(key="twee", region="Bergen")]}
+            )
     assert list(exc.value.fields) == ["record 1 (key 'twee'): region"]
     assert "Bergen" in exc.value.fields["record 1 (key 'twee'): region"]
 
@@ -76,7 +92,9 @@ def test_import_stores_the_province_form(app):
         load(profile(key="a", region="Apeldoorn"), profile(key="b", region="Fryslân, Sneek"))
         regions = dict(db.session.execute(select(Partnership.key, Partnership.region)).all())
         assert regions == {"a": "Gelderland, Apeldoorn", "b": "Friesland, Sneek"}
-        exported = {r["key"]: r["region"] for r in profile_service.export_document()["partnerships"]}
+        exported = {
+            r["key"]: r["region"] for r in profile_service.export_document()["partnerships"]
+        }
         assert exported == regions
 
 
@@ -90,7 +108,9 @@ def test_filters_and_engine_compare_provinces(app, client):
         assert profile_service.regions() == ["Gelderland", "Utrecht"]
         items, total = profile_service.list_partnerships(region="Gelderland")
         assert {p.key for p in items} == {"apeldoorn", "gelderland"} and total == 2
-        items, _ = profile_service.list_partnerships(region="Apeldoorn")  # a place filters by its province
+        items, _ = profile_service.list_partnerships(
+            region="Apeldoorn"
+        )  # a place filters by its province
         assert {p.key for p in items} == {"apeldoorn", "gelderland"}
         engine = profile_service.to_engine_profile(profile_service.get_partnership("apeldoorn"))
         assert engine.region == "Gelderland"
@@ -117,20 +137,28 @@ def register_data(**overrides):
 
 def test_register_form_uses_a_province_select_and_makes_the_key(app, client):
     html = client.get("/register").get_data(as_text=True)
-    assert '<select' in html and 'name="province"' in html and '<option value="Gelderland">' in html
+    assert "<select" in html and 'name="province"' in html and '<option value="Gelderland">' in html
     assert 'name="place"' in html and "<details" in html and 'name="key"' in html
     assert 'aria-required="true"' in html and 'class="required"' in html
     response = client.post("/register", data=register_data(place="Apeldoorn"))
     assert response.status_code == 302, response.get_data(as_text=True)
-    response = client.post("/register", data=register_data(email="tweede@example.org", province="Gelderland", place="Ede"))
+    response = client.post(
+        "/register",
+        data=register_data(email="tweede@example.org", province="Gelderland", place="Ede"),
+    )
     assert response.status_code == 302
     with app.app_context():
         rows = dict(db.session.execute(select(Partnership.key, Partnership.region)).all())
-    assert rows == {"opleidingsschool-een-twee": "Gelderland, Apeldoorn", "opleidingsschool-een-twee-2": "Gelderland, Ede"}
+    assert rows == {
+        "opleidingsschool-een-twee": "Gelderland, Apeldoorn",
+        "opleidingsschool-een-twee-2": "Gelderland, Ede",
+    }
 
 
 def test_register_with_an_unmappable_place_names_the_region(app, client):
-    response = client.post("/register", data=register_data(place="Bergen"), headers={"Accept-Language": "en"})
+    response = client.post(
+        "/register", data=register_data(place="Bergen"), headers={"Accept-Language": "en"}
+    )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "twelve provinces" in html and 'id="province-error"' in html
@@ -138,7 +166,10 @@ def test_register_with_an_unmappable_place_names_the_region(app, client):
 
 def test_unique_key(app):
     with app.app_context():
-        assert profile_service.key_from_name("Academische Opleidingsschool Noord-Oost!") == "academische-opleidingsschool-noord-oost"
+        assert (
+            profile_service.key_from_name("Academische Opleidingsschool Noord-Oost!")
+            == "academische-opleidingsschool-noord-oost"
+        )
         assert profile_service.key_from_name("!!!") == "partnerschap"
         load(profile(key="os-zuid"), profile(key="os-zuid-2"))
         assert profile_service.unique_key("OS Zuid") == "os-zuid-3"
@@ -151,7 +182,10 @@ def test_edit_form_shows_province_and_place(app, client, auth):
         make_user(partnership_key="voorbeeld")
     auth.login()
     html = client.get("/profile/edit").get_data(as_text=True)
-    assert '<option selected value="Gelderland">' in html or '<option value="Gelderland" selected>' in html
+    assert (
+        '<option selected value="Gelderland">' in html
+        or '<option value="Gelderland" selected>' in html
+    )
     assert 'value="Apeldoorn"' in html
 
 

@@ -63,7 +63,9 @@ def new_request(app) -> int:
     with app.app_context():
         mentee = profile_service.get_partnership("nieuw-assessment")
         mentor = profile_service.get_partnership(MENTOR_KEY)
-        return intro_service.request_introduction(mentee, mentor, "Hallo", find_user("mentee@example.org")).id
+        return intro_service.request_introduction(
+            mentee, mentor, "Hallo", find_user("mentee@example.org")
+        ).id
 
 
 def close(app, intro_id: int) -> None:
@@ -113,7 +115,9 @@ def test_accept_and_withdraw_never_both_succeed(pair, smtp_server, via):
     for _ in range(ROUNDS):
         intro_id = new_request(pair)
         inbox.clear()
-        accepted, withdrawn = race(via(mentor, intro_id, "accept"), via(mentee, intro_id, "withdraw"))
+        accepted, withdrawn = race(
+            via(mentor, intro_id, "accept"), via(mentee, intro_id, "withdraw")
+        )
         statuses = sorted([accepted.status_code, withdrawn.status_code])
         assert statuses == sorted([ok, 409]), statuses
         winner = "accepted" if accepted.status_code == ok else "withdrawn"
@@ -122,14 +126,18 @@ def test_accept_and_withdraw_never_both_succeed(pair, smtp_server, via):
         assert events(pair, intro_id) == [(None, "requested"), ("requested", winner)]
         mails = [m["subject"] for m in inbox.messages]
         if winner == "accepted":
-            assert mails and all("geaccepteerd" in subject for subject in mails), mails  # Dutch: no account chose English
+            assert mails and all("geaccepteerd" in subject for subject in mails), (
+                mails
+            )  # Dutch: no account chose English
         else:
             assert mails == []  # withdrawing tells no one, and the losing accept sent nothing
         loser = withdrawn if winner == "accepted" else accepted
         if via is _api:
             assert loser.get_json()["error"]["code"] == "conflict"
         else:
-            assert "Dat kan niet in de huidige stand van de kennismaking." in loser.get_data(as_text=True)
+            assert "Dat kan niet in de huidige stand van de kennismaking." in loser.get_data(
+                as_text=True
+            )
         close(pair, intro_id)
     assert len(winners) == ROUNDS
 
@@ -161,11 +169,21 @@ def crowd(app):
     """Four newcomers, each with a coordinator, and a mentor with room for one."""
     with app.app_context():
         extra = [
-            profile(key=key, name=f"Nieuw {key}", founded=2025, open_to_mentor=False, mentor_capacity=0,
-                    challenges="Onze stagebeoordeling verschilt per school.")
+            profile(
+                key=key,
+                name=f"Nieuw {key}",
+                founded=2025,
+                open_to_mentor=False,
+                mentor_capacity=0,
+                challenges="Onze stagebeoordeling verschilt per school.",
+            )
             for key in MENTEES[2:]
         ]
-        load(*[{**m, "mentor_capacity": 1} if m["key"] == MENTOR_KEY else m for m in MENTORS], *NEWCOMERS, *extra)
+        load(
+            *[{**m, "mentor_capacity": 1} if m["key"] == MENTOR_KEY else m for m in MENTORS],
+            *NEWCOMERS,
+            *extra,
+        )
         for key in MENTEES:
             make_user(f"{key}@example.org", partnership_key=key)
         make_user("mentor@example.org", partnership_key=MENTOR_KEY)
@@ -176,20 +194,30 @@ def open_requests(app) -> int:
     with app.app_context():
         mentor_id = db.session.scalar(select(Partnership.id).where(Partnership.key == MENTOR_KEY))
         return db.session.scalar(
-            select(func.count()).where(Introduction.mentor_id == mentor_id, Introduction.state.in_(OPEN_INTRO_STATES))
+            select(func.count()).where(
+                Introduction.mentor_id == mentor_id, Introduction.state.in_(OPEN_INTRO_STATES)
+            )
         )
 
 
 def test_parallel_requests_never_exceed_capacity(crowd):
     clients = [signed_in(crowd, f"{key}@example.org") for key in MENTEES]
     for _ in range(ROUNDS):
-        responses = race(*[
-            (lambda c=c: c.post("/api/v1/introductions", json={"mentor": MENTOR_KEY, "message": "Graag"}))
-            for c in clients
-        ])
+        responses = race(
+            *[
+                (
+                    lambda c=c: c.post(
+                        "/api/v1/introductions", json={"mentor": MENTOR_KEY, "message": "Graag"}
+                    )
+                )
+                for c in clients
+            ]
+        )
         statuses = sorted(r.status_code for r in responses)
         assert statuses == [201, 409, 409, 409], statuses
-        assert {r.get_json()["error"]["code"] for r in responses if r.status_code == 409} == {"conflict"}
+        assert {r.get_json()["error"]["code"] for r in responses if r.status_code == 409} == {
+            "conflict"
+        }
         assert open_requests(crowd) == 1
         (created,) = [r.get_json()["id"] for r in responses if r.status_code == 201]
         close(crowd, created)
@@ -199,9 +227,12 @@ def test_parallel_requests_never_exceed_capacity(crowd):
 def test_parallel_requests_through_the_web_never_exceed_capacity(crowd):
     clients = [signed_in(crowd, f"{key}@example.org") for key in MENTEES]
     for _ in range(ROUNDS):
-        responses = race(*[
-            (lambda c=c: c.post(f"/introductions/new/{MENTOR_KEY}", data={"message": "Graag"})) for c in clients
-        ])
+        responses = race(
+            *[
+                (lambda c=c: c.post(f"/introductions/new/{MENTOR_KEY}", data={"message": "Graag"}))
+                for c in clients
+            ]
+        )
         assert all(r.status_code == 302 for r in responses)
         made = [r for r in responses if "/introductions/" in r.headers["Location"]]
         assert len(made) == 1 and open_requests(crowd) == 1
@@ -234,8 +265,16 @@ def test_parallel_api_edits_with_one_etag_keep_one_and_refuse_the_other(editors)
     for n in range(ROUNDS):
         etag = one.get("/api/v1/me/partnership").headers["ETag"]
         first, second = race(
-            lambda: one.put("/api/v1/me/partnership", json={**body, "region": f"Utrecht, Eerste {n}"}, headers={"If-Match": etag}),
-            lambda: two.put("/api/v1/me/partnership", json={**body, "description": f"Tweede {n}"}, headers={"If-Match": etag}),
+            lambda: one.put(
+                "/api/v1/me/partnership",
+                json={**body, "region": f"Utrecht, Eerste {n}"},
+                headers={"If-Match": etag},
+            ),
+            lambda: two.put(
+                "/api/v1/me/partnership",
+                json={**body, "description": f"Tweede {n}"},
+                headers={"If-Match": etag},
+            ),
         )
         assert sorted([first.status_code, second.status_code]) == [200, 412]
         won, lost = (first, second) if first.status_code == 200 else (second, first)
@@ -243,7 +282,10 @@ def test_parallel_api_edits_with_one_etag_keep_one_and_refuse_the_other(editors)
         assert won.headers["ETag"] != etag
         record = stored(editors)
         if won is first:
-            assert (record["region"], record["description"]) == (f"Utrecht, Eerste {n}", body["description"])
+            assert (record["region"], record["description"]) == (
+                f"Utrecht, Eerste {n}",
+                body["description"],
+            )
         else:
             assert (record["region"], record["description"]) == (body["region"], f"Tweede {n}")
 
@@ -268,7 +310,10 @@ def _form(record: dict, version: str, **changes) -> dict:
     }
     if "region" in changes:  # the form has a province select and a place
         province, _sep, place = changes.pop("region").rpartition(",")
-        changes.update(province=province.strip() or (record["region"] or "").partition(",")[0], place=place.strip())
+        changes.update(
+            province=province.strip() or (record["region"] or "").partition(",")[0],
+            place=place.strip(),
+        )
     data.update(changes)
     return data
 
@@ -279,12 +324,18 @@ def test_parallel_form_edits_keep_one_and_tell_the_other(editors):
     one, two = signed_in(editors, "one@example.org"), signed_in(editors, "two@example.org")
     for n in range(ROUNDS):
         page = one.get("/profile/edit").get_data(as_text=True)
-        version = re.search(r'name="version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="version"', page)
+        version = re.search(
+            r'name="version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="version"', page
+        )
         version = next(v for v in version.groups() if v)
         record = stored(editors)
         first, second = race(
-            lambda: one.post("/profile/edit", data=_form(record, version, region=f"Utrecht, Eerste {n}")),
-            lambda: two.post("/profile/edit", data=_form(record, version, challenges=f"Tweede wijziging {n}")),
+            lambda: one.post(
+                "/profile/edit", data=_form(record, version, region=f"Utrecht, Eerste {n}")
+            ),
+            lambda: two.post(
+                "/profile/edit", data=_form(record, version, challenges=f"Tweede wijziging {n}")
+            ),
         )
         assert sorted([first.status_code, second.status_code]) == [302, 409]
         won, lost = (first, second) if first.status_code == 302 else (second, first)
@@ -294,9 +345,15 @@ def test_parallel_form_edits_keep_one_and_tell_the_other(editors):
         assert (f'value="Eerste {n}"' if lost is first else f"Tweede wijziging {n}") in html
         after = stored(editors)
         if won is first:
-            assert after["region"] == f"Utrecht, Eerste {n}" and after["challenges"] == record["challenges"]
+            assert (
+                after["region"] == f"Utrecht, Eerste {n}"
+                and after["challenges"] == record["challenges"]
+            )
         else:
-            assert after["challenges"] == f"Tweede wijziging {n}" and after["region"] == record["region"]
+            assert (
+                after["challenges"] == f"Tweede wijziging {n}"
+                and after["region"] == record["region"]
+            )
 
 
 # --- the same rules, one step at a time ------------------------------------------------------
@@ -329,18 +386,27 @@ def test_api_profile_has_an_etag_and_a_stale_if_match_gets_412(editors):
     assert first.status_code == 200 and first.get_json()["key"] == MENTOR_KEY
     etag = first.headers["ETag"]
     assert etag.startswith('"') and not etag.startswith("W/")
-    saved = client.put("/api/v1/me/partnership", json={**body, "region": "Utrecht"}, headers={"If-Match": etag})
+    saved = client.put(
+        "/api/v1/me/partnership", json={**body, "region": "Utrecht"}, headers={"If-Match": etag}
+    )
     assert saved.status_code == 200 and saved.headers["ETag"] != etag
     assert client.get("/api/v1/me/partnership").headers["ETag"] == saved.headers["ETag"]
-    stale = client.put("/api/v1/me/partnership", json={**body, "region": "Zeeland"}, headers={"If-Match": etag})
+    stale = client.put(
+        "/api/v1/me/partnership", json={**body, "region": "Zeeland"}, headers={"If-Match": etag}
+    )
     assert stale.status_code == 412
     assert stale.headers["ETag"] == saved.headers["ETag"]  # what to read again
     assert stale.get_json()["error"]["code"] == "precondition_failed"
     assert stored(editors)["region"] == "Utrecht"
-    weak = client.put("/api/v1/me/partnership", json=body, headers={"If-Match": f"W/{saved.headers['ETag']}"})
+    weak = client.put(
+        "/api/v1/me/partnership", json=body, headers={"If-Match": f"W/{saved.headers['ETag']}"}
+    )
     assert weak.status_code == 412  # If-Match compares strongly
-    several = client.put("/api/v1/me/partnership", json={**body, "region": "Drenthe"},
-                         headers={"If-Match": f'"v999", {saved.headers["ETag"]}'})
+    several = client.put(
+        "/api/v1/me/partnership",
+        json={**body, "region": "Drenthe"},
+        headers={"If-Match": f'"v999", {saved.headers["ETag"]}'},
+    )
     assert several.status_code == 200
 
 
@@ -349,7 +415,9 @@ def test_api_profile_edit_without_a_version_replaces_as_before(editors, headers)
     """The documented rule for clients that send no If-Match: the PUT replaces the profile."""
     client = signed_in(editors, "one@example.org")
     body = {k: v for k, v in MENTORS[0].items() if k != "key"}
-    response = client.put("/api/v1/me/partnership", json={**body, "region": "Friesland"}, headers=headers)
+    response = client.put(
+        "/api/v1/me/partnership", json={**body, "region": "Friesland"}, headers=headers
+    )
     assert response.status_code == 200 and response.headers["ETag"]
     assert stored(editors)["region"] == "Friesland"
 
@@ -361,8 +429,15 @@ def test_a_stale_form_keeps_what_was_typed_and_says_what_is_stored_now(editors):
     page = one.get("/profile/edit").get_data(as_text=True)
     version = re.search(r'id="version" name="version" type="hidden" value="(\d+)"', page).group(1)
     record = stored(editors)
-    assert two.post("/profile/edit", data=_form(record, version, region="Eerst opgeslagen")).status_code == 302
-    response = one.post("/profile/edit", data=_form(record, version, challenges="Mijn nieuwe uitdaging"))
+    assert (
+        two.post(
+            "/profile/edit", data=_form(record, version, region="Eerst opgeslagen")
+        ).status_code
+        == 302
+    )
+    response = one.post(
+        "/profile/edit", data=_form(record, version, challenges="Mijn nieuwe uitdaging")
+    )
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert "Iemand anders heeft dit profiel intussen opgeslagen." in html
@@ -396,4 +471,7 @@ def test_an_import_that_changes_a_profile_makes_open_edits_stale(editors):
         load({**MENTORS[0], "region": "Flevoland"})
     assert client.get("/api/v1/me/partnership").headers["ETag"] != etag
     body = {k: v for k, v in MENTORS[0].items() if k != "key"}
-    assert client.put("/api/v1/me/partnership", json=body, headers={"If-Match": etag}).status_code == 412
+    assert (
+        client.put("/api/v1/me/partnership", json=body, headers={"If-Match": etag}).status_code
+        == 412
+    )

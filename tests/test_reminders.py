@@ -51,10 +51,14 @@ def user(email):
     return accounts.find_user(email)
 
 
-def request(app, mentee="nieuw-assessment", mentor="beoordeling-west", by="mentee@example.org") -> int:
+def request(
+    app, mentee="nieuw-assessment", mentor="beoordeling-west", by="mentee@example.org"
+) -> int:
     with app.app_context():
         actor = user(by)
-        intro = intro_service.request_introduction(P(mentee), P(mentor), "Graag!", actor, by_admin=actor.is_admin)
+        intro = intro_service.request_introduction(
+            P(mentee), P(mentor), "Graag!", actor, by_admin=actor.is_admin
+        )
         return intro.id
 
 
@@ -92,9 +96,14 @@ def test_a_mentor_is_reminded_once_about_an_unanswered_request(people, inbox):
     assert "1 sent" in output, output
     [reminder] = inbox.messages
     assert set(reminder["to"]) == set(MENTOR_ADDRESSES)
-    assert "wacht op uw antwoord" in reminder["subject"] and "Nieuw Assessmentnetwerk" in reminder["subject"]
+    assert (
+        "wacht op uw antwoord" in reminder["subject"]
+        and "Nieuw Assessmentnetwerk" in reminder["subject"]
+    )
     assert f"http://localhost:5000/introductions/{intro_id}" in reminder["body"]
-    assert "7 dagen" in reminder["body"] and "7 days" not in reminder["body"]  # Dutch: the mentor chose no language
+    assert (
+        "7 dagen" in reminder["body"] and "7 days" not in reminder["body"]
+    )  # Dutch: the mentor chose no language
 
     assert "0 sent" in worker_at(people, 8)  # the same moment again: nothing twice
     assert "0 sent" in worker_at(people, 10)
@@ -158,13 +167,18 @@ def test_both_sides_are_asked_how_it_went_once_after_acceptance(people, inbox):
     worker_at(people, 29)
     assert inbox.messages == []  # accepted in time: no reminders about the request either
     worker_at(people, 31)
-    mentee_mail, mentor_mail = addressed(inbox, MENTEE_ADDRESSES), addressed(inbox, MENTOR_ADDRESSES)
+    mentee_mail, mentor_mail = (
+        addressed(inbox, MENTEE_ADDRESSES),
+        addressed(inbox, MENTOR_ADDRESSES),
+    )
     assert len(mentee_mail) == len(mentor_mail) == 1 and len(inbox.messages) == 2
     assert "Beoordelingsnetwerk West" in mentee_mail[0]["subject"]
     assert "Nieuw Assessmentnetwerk" in mentor_mail[0]["subject"]
     for message in inbox.messages:
         assert f"http://localhost:5000/introductions/{intro_id}" in message["body"]
-        assert "waardering" in message["body"] and "rating" not in message["body"]  # one language per email
+        assert (
+            "waardering" in message["body"] and "rating" not in message["body"]
+        )  # one language per email
     worker_at(people, 31)
     worker_at(people, 90)
     assert len(inbox.messages) == 2
@@ -186,7 +200,9 @@ def test_the_days_are_settings(people, inbox):
     act(people, accepted, "accept", "admin@example.org")
     settle(people, inbox)
     worker_at(people, 3)
-    assert len(addressed(inbox, MENTOR_ADDRESSES)) == 1 and not addressed(inbox, ["admin@example.org"])
+    assert len(addressed(inbox, MENTOR_ADDRESSES)) == 1 and not addressed(
+        inbox, ["admin@example.org"]
+    )
     worker_at(people, 6)
     assert len(addressed(inbox, ["admin@example.org"])) == 1
     assert len(addressed(inbox, MENTEE_ADDRESSES)) == 1  # the follow-up of the accepted one
@@ -196,7 +212,12 @@ def test_the_days_are_settings(people, inbox):
 def test_settings_are_validated(tmp_path):
     config = from_environment(str(tmp_path), {})
     assert (config["REMINDER_DAYS"], config["FOLLOWUP_DAYS"]) == (7, 30)
-    assert from_environment(str(tmp_path), {"REMINDER_DAYS": "3", "FOLLOWUP_DAYS": "60"})["FOLLOWUP_DAYS"] == 60
+    assert (
+        from_environment(str(tmp_path), {"REMINDER_DAYS": "3", "FOLLOWUP_DAYS": "60"})[
+            "FOLLOWUP_DAYS"
+        ]
+        == 60
+    )
     for name in ("REMINDER_DAYS", "FOLLOWUP_DAYS"):
         for bad in ("0", "-1", "week", "1000"):
             with pytest.raises(ConfigError, match=name):
@@ -212,7 +233,9 @@ def test_a_reminder_is_recorded_with_its_mail_or_not_at_all(people, monkeypatch)
         def broken(*args, **kwargs):
             raise RuntimeError("template exploded")
 
-        monkeypatch.setattr("matchmaker.services.notifications.render_template", broken)  # where every email is rendered
+        monkeypatch.setattr(
+            "matchmaker.services.notifications.render_template", broken
+        )  # where every email is rendered
         assert reminders.run_reminders(utcnow() + timedelta(days=8)) == 0
         assert db.session.scalar(select(func.count()).select_from(Reminder)) == 0
         monkeypatch.undo()
@@ -226,7 +249,10 @@ def test_two_workers_at_once_send_each_reminder_once(people):
     ids = []
     with people.app_context():
         make_user("starters@example.org", partnership_key="nieuw-starters")
-    for mentee, by in (("nieuw-assessment", "mentee@example.org"), ("nieuw-starters", "starters@example.org")):
+    for mentee, by in (
+        ("nieuw-assessment", "mentee@example.org"),
+        ("nieuw-starters", "starters@example.org"),
+    ):
         for mentor in ("beoordeling-west", "starters-oost", "krimp-noord", "onderzoek-zuid"):
             ids.append(request(people, mentee=mentee, mentor=mentor, by=by))
     with people.app_context():
@@ -253,11 +279,15 @@ def test_two_workers_at_once_send_each_reminder_once(people):
     assert sum(queued) == 2 * len(ids), queued
     with people.app_context():
         kinds = db.session.execute(select(Reminder.introduction_id, Reminder.kind)).all()
-        assert sorted(kinds) == sorted((i, k) for i in ids for k in ("mentor_reminder", "admin_unanswered"))
+        assert sorted(kinds) == sorted(
+            (i, k) for i in ids for k in ("mentor_reminder", "admin_unanswered")
+        )
     with smtp_on(free_port()) as inbox, people.app_context():
         people.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=inbox.port)
         assert mail.deliver_due(now=now).sent == 2 * len(ids)
     assert len(inbox.to("admin@example.org")) == len(ids)
     assert len(inbox.to("mentor@example.org")) == 2  # its two requests, once each
-    mails = [(m["body"], tuple(m["to"])) for m in inbox.messages]  # each body links its introduction
+    mails = [
+        (m["body"], tuple(m["to"])) for m in inbox.messages
+    ]  # each body links its introduction
     assert len(mails) == len(set(mails)) == 2 * len(ids)

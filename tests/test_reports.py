@@ -43,14 +43,20 @@ def history(network):
     with network.app_context():
         admin = create_admin("admin@example.org", PASSWORD)
         make_user("member@example.org", PASSWORD, partnership_key="nieuw-assessment")
-        done = intro_service.request_introduction(P("nieuw-assessment"), P("beoordeling-west"), "", admin, by_admin=True)
+        done = intro_service.request_introduction(
+            P("nieuw-assessment"), P("beoordeling-west"), "", admin, by_admin=True
+        )
         intro_service.transition(done, "accept", admin)
         intro_service.transition(done, "complete", admin, rating=5)
         backdate(done, at("2026-01-15"), reply_days=2)
-        declined = intro_service.request_introduction(P("nieuw-starters"), P("starters-oost"), "", admin, by_admin=True)
+        declined = intro_service.request_introduction(
+            P("nieuw-starters"), P("starters-oost"), "", admin, by_admin=True
+        )
         intro_service.transition(declined, "decline", admin)
         backdate(declined, at("2026-03-10"), reply_days=4)
-        waiting = intro_service.request_introduction(P("nieuw-assessment"), P("onderzoek-zuid"), "", admin, by_admin=True)
+        waiting = intro_service.request_introduction(
+            P("nieuw-assessment"), P("onderzoek-zuid"), "", admin, by_admin=True
+        )
         backdate(waiting, at("2026-03-20"))
     return network
 
@@ -80,7 +86,9 @@ def test_suggested_counts_exactly_the_partnerships_the_matcher_has_a_suggestion_
         for mentor in ("beoordeling-west", "krimp-noord", "onderzoek-zuid", "starters-oost"):
             dismiss(P("nieuw-starters"), P(mentor))  # nothing left to suggest to it
         index, context = current_index(), match_context(None)
-        by_rank = sum(1 for key in ("nieuw-assessment", "nieuw-starters") if index.rank(key, context, limit=1))
+        by_rank = sum(
+            1 for key in ("nieuw-assessment", "nieuw-starters") if index.rank(key, context, limit=1)
+        )
         assert reports.report("funnel").rows[0] == ("suggested", by_rank) == ("suggested", 1)
 
 
@@ -93,7 +101,11 @@ def test_acceptance_and_reply_time_by_sector_of_the_mentee(history):
     with history.app_context():
         acceptance = {row[0]: row[1:] for row in reports.report("acceptance").rows}
         reply = {row[0]: row[1:] for row in reports.report("reply-time").rows}
-    assert acceptance["vo"] == (2, 1, 0.5)  # answered: completed + declined; accepted: the completed one
+    assert acceptance["vo"] == (
+        2,
+        1,
+        0.5,
+    )  # answered: completed + declined; accepted: the completed one
     assert acceptance["po"] == (0, 0, None)
     assert reply["vo"] == (2, 3.0)  # median of 2 and 4 days
     assert reply["mbo"] == (0, None)
@@ -104,15 +116,24 @@ def test_mentor_load_against_capacity(history):
         report = reports.report("mentor-load")
     assert report.columns == ("key", "name", "open_introductions", "capacity")
     assert report.rows[0] == ("onderzoek-zuid", "Onderzoeksschool Zuid", 1, 2)  # busiest first
-    assert {row[0] for row in report.rows} == {"beoordeling-west", "starters-oost", "krimp-noord", "onderzoek-zuid"}
-    assert all(row[2] == 0 for row in report.rows[1:])  # completed and declined introductions are not load
+    assert {row[0] for row in report.rows} == {
+        "beoordeling-west",
+        "starters-oost",
+        "krimp-noord",
+        "onderzoek-zuid",
+    }
+    assert all(
+        row[2] == 0 for row in report.rows[1:]
+    )  # completed and declined introductions are not load
 
 
 def test_partnerships_by_region(history):
     with history.app_context():
         rows = reports.report("regions").rows
     assert rows[0] == ("Gelderland", 2)
-    assert sorted(rows) == sorted([("Gelderland", 2), ("Noord-Holland", 1), ("Groningen", 1), ("Limburg", 1), ("Utrecht", 1)])
+    assert sorted(rows) == sorted(
+        [("Gelderland", 2), ("Noord-Holland", 1), ("Groningen", 1), ("Limburg", 1), ("Utrecht", 1)]
+    )
 
 
 def test_reports_work_on_an_empty_network(app):
@@ -120,7 +141,12 @@ def test_reports_work_on_an_empty_network(app):
         for name in CHART_NAMES:
             report = reports.report(name)
             assert report.columns
-        assert reports.report("funnel").rows == [("suggested", 0), ("requested", 0), ("accepted", 0), ("completed", 0)]
+        assert reports.report("funnel").rows == [
+            ("suggested", 0),
+            ("requested", 0),
+            ("accepted", 0),
+            ("completed", 0),
+        ]
         assert reports.report("over-time").rows == []
 
 
@@ -134,7 +160,9 @@ def test_each_chart_is_a_script_free_svg_image(admin_client, name):
     assert response.mimetype == "image/svg+xml"
     body = response.get_data(as_text=True)
     assert "<script" not in body.lower()
-    assert "googleapis" not in body and "xml-stylesheet" not in body  # no web fonts, no external CSS
+    assert (
+        "googleapis" not in body and "xml-stylesheet" not in body
+    )  # no web fonts, no external CSS
     root = ET.fromstring(response.data)
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     for element in root.iter():
@@ -164,7 +192,13 @@ def test_csv_downloads_hold_the_same_numbers(admin_client):
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == 'attachment; filename="matchmaker-funnel.csv"'
-    assert read_csv(response) == [["stage", "count"], ["suggested", "2"], ["requested", "3"], ["accepted", "1"], ["completed", "1"]]
+    assert read_csv(response) == [
+        ["stage", "count"],
+        ["suggested", "2"],
+        ["requested", "3"],
+        ["accepted", "1"],
+        ["completed", "1"],
+    ]
     assert read_csv(admin_client.get("/admin/reports/acceptance.csv"))[:3] == [
         ["sector", "answered", "accepted", "acceptance_rate"],
         ["po", "0", "0", ""],
@@ -184,7 +218,10 @@ def test_csv_quotes_awkward_values(history, admin_client):
     assert rows[1][1] == 'Zuid, "de onderzoeksschool"'
 
 
-@pytest.mark.parametrize("path", ["/admin/reports/nothing.svg", "/admin/reports/nothing.csv", "/admin/reports/funnel.png"])
+@pytest.mark.parametrize(
+    "path",
+    ["/admin/reports/nothing.svg", "/admin/reports/nothing.csv", "/admin/reports/funnel.png"],
+)
 def test_unknown_charts_are_not_found(admin_client, path):
     assert admin_client.get(path).status_code == 404
 
@@ -210,7 +247,10 @@ def test_unmet_needs_groups_partnerships_below_the_threshold(history):
         everyone = reports.unmet_needs(threshold=1.0)
         nobody = reports.unmet_needs(threshold=0.0)
     assert set(everyone.best_scores) == {"nieuw-assessment", "nieuw-starters"}
-    assert sorted(k for g in everyone.groups for k in g.mentee_keys) == ["nieuw-assessment", "nieuw-starters"]
+    assert sorted(k for g in everyone.groups for k in g.mentee_keys) == [
+        "nieuw-assessment",
+        "nieuw-starters",
+    ]
     assert all(g.label_words for g in everyone.groups)
     assert nobody.groups == [] and nobody.count == 0
     with history.app_context(), pytest.raises(ValidationError):
@@ -223,8 +263,13 @@ def test_unmet_needs_page_lists_groups_with_labels_and_links(admin_client, histo
     html = admin_client.get("/admin/unmet-needs?threshold=1").get_data(as_text=True)
     for group in groups:
         assert group.label("nl") in html
-    assert 'href="/partnerships/nieuw-assessment"' in html and 'href="/partnerships/nieuw-starters"' in html
-    html_en = admin_client.get("/admin/unmet-needs?threshold=1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert (
+        'href="/partnerships/nieuw-assessment"' in html
+        and 'href="/partnerships/nieuw-starters"' in html
+    )
+    html_en = admin_client.get(
+        "/admin/unmet-needs?threshold=1", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
     for group in groups:
         assert group.label("en") in html_en
 
@@ -240,8 +285,14 @@ def test_unmet_needs_command(history, runner):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["threshold"] == 1.0 and data["considered"] == 2
-    assert {k for g in data["groups"] for k in g["mentees"]} == {"nieuw-assessment", "nieuw-starters"}
-    assert all({"label_words", "mentees", "mean_best_score", "best_scores"} <= set(g) for g in data["groups"])
+    assert {k for g in data["groups"] for k in g["mentees"]} == {
+        "nieuw-assessment",
+        "nieuw-starters",
+    }
+    assert all(
+        {"label_words", "mentees", "mean_best_score", "best_scores"} <= set(g)
+        for g in data["groups"]
+    )
     text = runner.invoke(args=["unmet-needs", "--threshold", "1"])
     assert text.exit_code == 0 and "nieuw-starters" in text.output
     assert runner.invoke(args=["unmet-needs", "--threshold", "3"]).exit_code != 0
@@ -263,11 +314,15 @@ NEW_PAGES = [
 @pytest.mark.parametrize(("method", "path"), NEW_PAGES)
 def test_members_get_403_on_every_programme_page(history, client, auth, method, path):
     assert auth.login("member@example.org", PASSWORD).status_code == 302
-    response = getattr(client, method)(path, data={"selection": "nieuw-starters", "mentor-nieuw-starters": "krimp-noord"})
+    response = getattr(client, method)(
+        path, data={"selection": "nieuw-starters", "mentor-nieuw-starters": "krimp-noord"}
+    )
     assert response.status_code == 403
     with history.app_context():
         assert find_user("member@example.org").partnership.key == "nieuw-assessment"
-        assert intro_service.for_partnership(P("nieuw-starters"))[0][0].state == "declined"  # nothing new made
+        assert (
+            intro_service.for_partnership(P("nieuw-starters"))[0][0].state == "declined"
+        )  # nothing new made
 
 
 @pytest.mark.parametrize(("method", "path"), NEW_PAGES[:5])

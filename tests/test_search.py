@@ -15,7 +15,15 @@ from .conftest import MENTORS, NEWCOMERS, load, make_user, profile
 
 
 def story(title, text, **extra):
-    return {"title": title, "text": text, "tips": [5], "outcome": "worked", "language": "nl", "visibility": "public", **extra}
+    return {
+        "title": title,
+        "text": text,
+        "tips": [5],
+        "outcome": "worked",
+        "language": "nl",
+        "visibility": "public",
+        **extra,
+    }
 
 
 SWITCHERS = story(
@@ -50,10 +58,16 @@ def searchable(app):
 
 def test_search_understands_the_domain_in_both_languages(searchable):
     with searchable.app_context():
-        for query in ("zij-instromers", "career changers", "mensen die vanuit een ander beroep leraar worden"):
+        for query in (
+            "zij-instromers",
+            "career changers",
+            "mensen die vanuit een ander beroep leraar worden",
+        ):
             found = search_service.search(query)
             assert [s["title"] for s in found["stories"]][:1] == [SWITCHERS["title"]], query
-            assert found["partnerships"][0]["key"] == "switch-noord", query  # it cannot mentor, but it can be read
+            assert found["partnerships"][0]["key"] == "switch-noord", (
+                query
+            )  # it cannot mentor, but it can be read
 
 
 def test_a_hit_quotes_its_passage_verbatim_with_the_shared_words(searchable):
@@ -63,7 +77,9 @@ def test_a_hit_quotes_its_passage_verbatim_with_the_shared_words(searchable):
     assert top["key"] == "beoordeling-west"
     evidence = top["evidence"][0]
     assert evidence["mentor_text"] in MENTORS[0]["experiences"]
-    assert evidence["words"] and all(w.lower() in evidence["mentor_text"].lower() for w in evidence["words"])
+    assert evidence["words"] and all(
+        w.lower() in evidence["mentor_text"].lower() for w in evidence["words"]
+    )
 
 
 def test_members_only_stories_are_never_found(searchable):
@@ -76,16 +92,25 @@ def test_story_filters_on_tip_outcome_and_language(searchable):
     with searchable.app_context():
         assert search_service.search("carrièreswitchers", type="stories", tip=1)["stories"]
         assert not search_service.search("carrièreswitchers", type="stories", tip=3)["stories"]
-        assert search_service.search("carrièreswitchers", type="stories", outcome="partly")["stories"]
-        assert not search_service.search("carrièreswitchers", type="stories", outcome="worked")["stories"]
-        assert not search_service.search("carrièreswitchers", type="stories", language="en")["stories"]
+        assert search_service.search("carrièreswitchers", type="stories", outcome="partly")[
+            "stories"
+        ]
+        assert not search_service.search("carrièreswitchers", type="stories", outcome="worked")[
+            "stories"
+        ]
+        assert not search_service.search("carrièreswitchers", type="stories", language="en")[
+            "stories"
+        ]
         only = search_service.search("carrièreswitchers", type="partnerships")
     assert only["stories"] == [] and only["partnerships"]
 
 
 def test_sector_and_region_filter_and_a_search_that_says_nothing(searchable):
     with searchable.app_context():
-        assert search_service.search("carrièreswitchers", region="Groningen")["partnerships"][0]["key"] == "switch-noord"
+        assert (
+            search_service.search("carrièreswitchers", region="Groningen")["partnerships"][0]["key"]
+            == "switch-noord"
+        )
         assert search_service.search("carrièreswitchers", region="Limburg")["partnerships"] == []
         thin = search_service.search("hulp gezocht")
     assert thin == {"partnerships": [], "stories": [], "too_little_text": True}
@@ -147,10 +172,20 @@ def test_search_page(searchable):
     assert bad.status_code == 400 and "Tip uit de publicatie" in bad.get_data(as_text=True)
 
 
-def test_the_suggestions_page_lists_stories_that_fit_even_from_a_partnership_that_cannot_mentor(searchable):
+def test_the_suggestions_page_lists_stories_that_fit_even_from_a_partnership_that_cannot_mentor(
+    searchable,
+):
     with searchable.app_context():
-        load(profile(key="nieuw-zij", name="Nieuw Zij-instroom", founded=2025, open_to_mentor=False, mentor_capacity=0,
-                     challenges="Wij willen zij-instromers uit het bedrijfsleven beter begeleiden."))
+        load(
+            profile(
+                key="nieuw-zij",
+                name="Nieuw Zij-instroom",
+                founded=2025,
+                open_to_mentor=False,
+                mentor_capacity=0,
+                challenges="Wij willen zij-instromers uit het bedrijfsleven beter begeleiden.",
+            )
+        )
         make_user(email="zij@example.org", partnership_key="nieuw-zij")
     client = searchable.test_client()
     client.post("/login", data={"email": "zij@example.org", "password": "correct horse battery"})

@@ -59,14 +59,30 @@ def links_in(inbox) -> list[str]:
 @pytest.mark.parametrize("hops", [0, 1])
 def test_emailed_links_use_base_url_whatever_the_host_says(member, smtp_server, database_url, hops):
     host, port, inbox = smtp_server
-    with second_app(database_url, BASE_URL=BASE_URL, SMTP_HOST=host, SMTP_PORT=port, PROXY_FIX_HOPS=hops,
-                    MAIL_DELIVER_AFTER_COMMIT=True) as app:
+    with second_app(
+        database_url,
+        BASE_URL=BASE_URL,
+        SMTP_HOST=host,
+        SMTP_PORT=port,
+        PROXY_FIX_HOPS=hops,
+        MAIL_DELIVER_AFTER_COMMIT=True,
+    ) as app:
         client = app.test_client()
-        evil = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Prefix": "/evil"}
+        evil = {
+            "Host": "evil.example",
+            "X-Forwarded-Host": "evil.example",
+            "X-Forwarded-Prefix": "/evil",
+        }
         client.post("/password/forgot", data={"email": "mentee@example.org"}, headers=evil)
-        client.post("/register", data=register_data(email="fresh@example.org", key="vers"), headers=evil)
-        client.post("/register", data=register_data(email="mentor@example.org", key="anders"), headers=evil)
-        client.post("/login", data={"email": "mentee@example.org", "password": PASSWORD}, headers=evil)
+        client.post(
+            "/register", data=register_data(email="fresh@example.org", key="vers"), headers=evil
+        )
+        client.post(
+            "/register", data=register_data(email="mentor@example.org", key="anders"), headers=evil
+        )
+        client.post(
+            "/login", data={"email": "mentee@example.org", "password": PASSWORD}, headers=evil
+        )
         client.post("/introductions/new/beoordeling-west", data={"message": "Graag"}, headers=evil)
     kinds = {m["subject"].split(":")[1].split("/")[0].strip() for m in inbox.messages}
     assert len(kinds) >= 4, kinds  # reset, confirmation, already registered, introduction
@@ -90,12 +106,17 @@ def test_production_refuses_to_start_without_base_url(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize(("trust", "expected_host"), [(False, "localhost"), (True, "evil.example")])
-def test_x_forwarded_host_is_trusted_only_when_a_setting_says_so(database_url, trust, expected_host):
+def test_x_forwarded_host_is_trusted_only_when_a_setting_says_so(
+    database_url, trust, expected_host
+):
     from flask import request
 
     with second_app(database_url, PROXY_FIX_HOPS=1, PROXY_TRUST_FORWARDED_HOST=trust) as app:
         app.add_url_rule("/_host", "_host", lambda: request.host)
-        assert app.test_client().get("/_host", headers={"X-Forwarded-Host": "evil.example"}).text == expected_host
+        assert (
+            app.test_client().get("/_host", headers={"X-Forwarded-Host": "evil.example"}).text
+            == expected_host
+        )
 
 
 # --- 2. confirmation and reset links --------------------------------------------------------------
@@ -122,8 +143,10 @@ def test_a_confirmation_link_works_once_and_signs_nobody_in(mail_app, client):
     assert again.status_code == 302 and "/login" in again.headers["Location"]
     assert stranger.get("/home").status_code == 302
     # the owner logs in with the password and lands on the suggestions
-    response = client.post("/login?next=/suggestions", data={"email": "coordinator@example.org", "password": PASSWORD,
-                                                              "next": "/suggestions"})
+    response = client.post(
+        "/login?next=/suggestions",
+        data={"email": "coordinator@example.org", "password": PASSWORD, "next": "/suggestions"},
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/suggestions"
 
 
@@ -184,48 +207,72 @@ def test_every_next_stays_on_the_site(member, target):
     with member.app_context():
         mentee = profiles.get_partnership("nieuw-assessment")
         mentor = profiles.get_partnership("beoordeling-west")
-        intro = Introduction(mentee_id=mentee.id, mentor_id=mentor.id, state="requested", message="")
+        intro = Introduction(
+            mentee_id=mentee.id, mentor_id=mentor.id, state="requested", message=""
+        )
         db.session.add(intro)
         db.session.commit()
         intro_id = intro.id
     client = member.test_client()
-    response = client.post("/login", data={"email": "mentee@example.org", "password": PASSWORD, "next": target})
+    response = client.post(
+        "/login", data={"email": "mentee@example.org", "password": PASSWORD, "next": target}
+    )
     assert_local(response)
     assert_local(client.post("/language", data={"lang": "en", "next": target}))
     assert_local(client.post(f"/introductions/{intro_id}/withdraw", data={"next": target}))
     admin = member.test_client()
     login(admin, "admin@example.org")
-    assert_local(admin.post("/admin/partnerships/krimp-noord/active", data={"active": "1", "next": target}))
+    assert_local(
+        admin.post("/admin/partnerships/krimp-noord/active", data={"active": "1", "next": target})
+    )
 
 
-@pytest.mark.parametrize("target", ["/suggestions", "/?page=2&q=rubric", "/partnerships/krimp-noord#top"])
+@pytest.mark.parametrize(
+    "target", ["/suggestions", "/?page=2&q=rubric", "/partnerships/krimp-noord#top"]
+)
 def test_local_next_is_kept(member, target):
     client = member.test_client()
-    response = client.post("/login", data={"email": "mentee@example.org", "password": PASSWORD, "next": target})
+    response = client.post(
+        "/login", data={"email": "mentee@example.org", "password": PASSWORD, "next": target}
+    )
     assert response.headers["Location"] == target
-    assert client.post("/language", data={"lang": "en", "next": target}).headers["Location"] == target
+    assert (
+        client.post("/language", data={"lang": "en", "next": target}).headers["Location"] == target
+    )
 
 
 # --- 4. enumeration and registration races --------------------------------------------------------
 
 
 def test_registration_with_a_taken_key_answers_known_and_unknown_addresses_alike(member, client):
-    known = client.post("/register", data=register_data(email="mentee@example.org", key="krimp-noord"))
-    unknown = client.post("/register", data=register_data(email="nobody@example.org", key="krimp-noord"))
+    known = client.post(
+        "/register", data=register_data(email="mentee@example.org", key="krimp-noord")
+    )
+    unknown = client.post(
+        "/register", data=register_data(email="nobody@example.org", key="krimp-noord")
+    )
     assert known.status_code == unknown.status_code == 400
-    assert known.text.replace("mentee@example.org", "X") == unknown.text.replace("nobody@example.org", "X")
+    assert known.text.replace("mentee@example.org", "X") == unknown.text.replace(
+        "nobody@example.org", "X"
+    )
 
 
-def test_registration_does_the_same_work_for_known_and_unknown_addresses(member, client, monkeypatch):
+def test_registration_does_the_same_work_for_known_and_unknown_addresses(
+    member, client, monkeypatch
+):
     hashed = []
     real = accounts.generate_password_hash
-    monkeypatch.setattr(accounts, "generate_password_hash", lambda *a, **k: hashed.append(1) or real(*a, **k))
+    monkeypatch.setattr(
+        accounts, "generate_password_hash", lambda *a, **k: hashed.append(1) or real(*a, **k)
+    )
     known = client.post("/register", data=register_data(email="mentee@example.org", key="vers-1"))
     known_hashes = len(hashed)
     unknown = client.post("/register", data=register_data(email="nobody@example.org", key="vers-2"))
     assert known.status_code == unknown.status_code == 302
     assert known.headers["Location"] == unknown.headers["Location"]
-    assert known_hashes == len(hashed) - known_hashes == 1  # one password hash either way: the same time
+    assert (
+        known_hashes == len(hashed) - known_hashes == 1
+    )  # one password hash either way: the same time
 
 
 def test_parallel_registrations_with_one_key_answer_4xx(member, client):
@@ -238,13 +285,19 @@ def test_parallel_registrations_with_one_key_answer_4xx(member, client):
             return
         raced.append(statement)
         with db.engine.begin() as other:
-            other.execute(insert(Partnership.__table__).values(key="gelijktijdig", name="De snellere", founded=2020, active=False))
+            other.execute(
+                insert(Partnership.__table__).values(
+                    key="gelijktijdig", name="De snellere", founded=2020, active=False
+                )
+            )
 
     with member.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", other_registration_commits_first)
     try:
-        response = client.post("/register", data=register_data(email="second@example.org", key="gelijktijdig"))
+        response = client.post(
+            "/register", data=register_data(email="second@example.org", key="gelijktijdig")
+        )
     finally:
         event.remove(engine, "before_cursor_execute", other_registration_commits_first)
     assert raced
@@ -266,7 +319,9 @@ def test_no_csv_cell_can_start_a_formula(member):
         load(profile(key="formule-3", name="+1+2"))
         # Regions that no import accepts any more, as old rows the migration could not map may hold.
         for key, region in (("formule", "=1+2"), ("formule-2", "-1+2"), ("formule-3", "@x")):
-            db.session.execute(update(Partnership).where(Partnership.key == key).values(region=region))
+            db.session.execute(
+                update(Partnership).where(Partnership.key == key).values(region=region)
+            )
         db.session.commit()
     admin = member.test_client()
     login(admin, "admin@example.org")
@@ -279,7 +334,10 @@ def test_no_csv_cell_can_start_a_formula(member):
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
 
 
-@pytest.mark.parametrize(("value", "cell"), [("=1", "'=1"), ("\tx", "'\tx"), ("\rx", "'\rx"), ("a=1", "a=1"), (-3, -3), (None, "")])
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [("=1", "'=1"), ("\tx", "'\tx"), ("\rx", "'\rx"), ("a=1", "a=1"), (-3, -3), (None, "")],
+)
 def test_csv_cell(value, cell):
     from matchmaker.services.reports import csv_cell
 
@@ -302,8 +360,27 @@ def own_redis(tmp_path):
         pytest.skip("redis-server is not installed")
     port = free_port()
     pidfile = tmp_path / "redis.pid"
-    subprocess.run(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                    "--daemonize", "yes", "--pidfile", str(pidfile), "--dir", str(tmp_path)], check=True)
+    subprocess.run(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "yes",
+            "--pidfile",
+            str(pidfile),
+            "--dir",
+            str(tmp_path),
+        ],
+        check=True,
+    )
+
     def listening() -> bool:
         with socket.socket() as probe:
             return probe.connect_ex(("127.0.0.1", port)) == 0
@@ -315,10 +392,16 @@ def own_redis(tmp_path):
 
     def stop():
         if listening():
-            subprocess.run(["redis-cli", "-p", str(port), "shutdown", "nosave"], capture_output=True, timeout=10)
+            subprocess.run(
+                ["redis-cli", "-p", str(port), "shutdown", "nosave"],
+                capture_output=True,
+                timeout=10,
+            )
         deadline = time.monotonic() + 5
         while listening():
-            if time.monotonic() > deadline and pidfile.exists():  # this test's own server, by its pid
+            if (
+                time.monotonic() > deadline and pidfile.exists()
+            ):  # this test's own server, by its pid
                 os.kill(int(pidfile.read_text()), signal.SIGTERM)
                 deadline = time.monotonic() + 5
             time.sleep(0.05)
@@ -331,29 +414,50 @@ def own_redis(tmp_path):
 @pytest.mark.filterwarnings("ignore:PluginImportFixer:ImportWarning")
 def test_login_and_suggestions_answer_while_redis_is_down(member, database_url, own_redis):
     url, stop = own_redis
-    with second_app(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=url, REDIS_URL=url) as app:
+    with second_app(
+        database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=url, REDIS_URL=url
+    ) as app:
         client = app.test_client()
         assert client.get("/readyz").json["redis"] == "ok"
-        assert client.post("/login", data={"email": "mentee@example.org", "password": "wrong"}).status_code == 401
+        assert (
+            client.post(
+                "/login", data={"email": "mentee@example.org", "password": "wrong"}
+            ).status_code
+            == 401
+        )
         stop()
-        assert client.post("/login", data={"email": "mentee@example.org", "password": PASSWORD}).status_code == 302
+        assert (
+            client.post(
+                "/login", data={"email": "mentee@example.org", "password": PASSWORD}
+            ).status_code
+            == 302
+        )
         assert client.get("/api/v1/partnerships/nieuw-assessment/suggestions").status_code == 200
         assert client.get("/readyz").json["redis"] == "unreachable"
         # limits still hold, counted in the process's memory until Redis is back
         other = app.test_client()
-        codes = [other.post("/login", data={"email": "mentor@example.org", "password": f"guess {i}"}).status_code
-                 for i in range(12)]
+        codes = [
+            other.post(
+                "/login", data={"email": "mentor@example.org", "password": f"guess {i}"}
+            ).status_code
+            for i in range(12)
+        ]
         assert 429 in codes and not [c for c in codes if c >= 500]
 
 
 def test_login_is_throttled_per_account_too(member, database_url):
     config = {"LOGIN_RATE_LIMIT": "100 per minute", "LOGIN_ACCOUNT_RATE_LIMIT": "3 per minute"}
-    with second_app(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", **config) as app:
+    with second_app(
+        database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", **config
+    ) as app:
         client = app.test_client()
 
         def attempt(email, i, password=None):
-            return client.post("/login", data={"email": email, "password": password or f"guess {i}"},
-                               environ_base={"REMOTE_ADDR": f"10.0.0.{i + 1}"}).status_code
+            return client.post(
+                "/login",
+                data={"email": email, "password": password or f"guess {i}"},
+                environ_base={"REMOTE_ADDR": f"10.0.0.{i + 1}"},
+            ).status_code
 
         assert [attempt("mentee@example.org", i) for i in range(3)] == [401] * 3
         assert attempt("MENTEE@example.org", 3) == 429  # from a fourth address, in other letters
@@ -391,7 +495,9 @@ def test_hostile_json_gets_400(member, client, body):
 
 
 @pytest.mark.parametrize("field", ["name", "region", "contact.name", "institutions"])
-@pytest.mark.parametrize("bad", ["Naam\nBcc: x@evil.example", "Naam\rX", "Naam\tmet tab", "Naam\u2028X", "Naam\x1bX"])
+@pytest.mark.parametrize(
+    "bad", ["Naam\nBcc: x@evil.example", "Naam\rX", "Naam\tmet tab", "Naam\u2028X", "Naam\x1bX"]
+)
 def test_single_line_fields_refuse_control_characters(app, field, bad):
     record = profile(key="regels")
     if field == "contact.name":
@@ -408,17 +514,27 @@ def test_single_line_fields_refuse_control_characters(app, field, bad):
 def test_the_import_refuses_a_key_with_a_trailing_newline(network):
     with network.app_context():
         with pytest.raises(ValidationError) as caught:
-            load(profile(key="krimp-noord\n", contact={"name": "Lookalike", "email": "lookalike@example.org"}))
+            load(
+                profile(
+                    key="krimp-noord\n",
+                    contact={"name": "Lookalike", "email": "lookalike@example.org"},
+                )
+            )
         assert [where.rsplit(": ", 1)[-1] for where in caught.value.fields] == ["key"]
         assert profiles.get_partnership("krimp-noord").name == "Dorpsscholen Noord"
 
 
-def test_a_failing_email_never_turns_a_committed_introduction_into_a_500(member, smtp_server, caplog):
+def test_a_failing_email_never_turns_a_committed_introduction_into_a_500(
+    member, smtp_server, caplog
+):
     host, port, inbox = smtp_server
     member.config.update(SMTP_HOST=host, SMTP_PORT=port, MAIL_DELIVER_AFTER_COMMIT=True)
     with member.app_context():  # a name stored before single-line names were enforced
-        db.session.execute(update(Partnership).where(Partnership.key == "nieuw-assessment")
-                           .values(name="Nieuw\nBcc: victim@evil.example"))
+        db.session.execute(
+            update(Partnership)
+            .where(Partnership.key == "nieuw-assessment")
+            .values(name="Nieuw\nBcc: victim@evil.example")
+        )
         db.session.commit()
     client = member.test_client()
     login(client)
@@ -472,17 +588,23 @@ def test_production_refuses_to_start_without_a_way_to_send_mail(tmp_path, monkey
         create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
 
 
-def test_production_mail_to_files_keeps_links_out_of_the_log(tmp_path, monkeypatch, caplog, database_url):
+def test_production_mail_to_files_keeps_links_out_of_the_log(
+    tmp_path, monkeypatch, caplog, database_url
+):
     outbox = tmp_path / "outbox"
     production_env(monkeypatch, MAIL_FILE_DIR=str(outbox))
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+    )
     try:
         with app.app_context():
             db.create_all()
             make_user("owner@example.org")
             caplog.set_level(logging.DEBUG)
             accounts.request_password_reset("owner@example.org")
-            assert list(outbox.glob("*.eml")) == []  # production: in the outbox until the worker runs
+            assert (
+                list(outbox.glob("*.eml")) == []
+            )  # production: in the outbox until the worker runs
             assert mail.deliver_due().sent == 1
         files = list(outbox.glob("*.eml"))
         assert len(files) == 1 and (files[0].stat().st_mode & 0o777) == 0o600

@@ -109,7 +109,9 @@ def test_each_story_rule_names_its_field(stories, field, fragment):
 
 
 def test_a_story_is_cleaned_and_defaults_are_filled_in():
-    clean = validate_profile(profile(stories=[story(title="  Titel  ", tips=[5, 1, 3], visibility=..., language=...)]))
+    clean = validate_profile(
+        profile(stories=[story(title="  Titel  ", tips=[5, 1, 3], visibility=..., language=...)])
+    )
     (only,) = clean["stories"]
     assert list(only) == ["title", "text", "tips", "outcome", "language", "visibility"]
     assert only["title"] == "Titel"
@@ -136,7 +138,12 @@ def test_absent_stories_and_an_empty_list_differ():
 
 
 def test_document_errors_name_the_record_and_the_story_field():
-    doc = {"partnerships": [profile(key="goed", stories=[story()]), profile(key="fout", stories=[story(), story(), story(outcome="x")])]}
+    doc = {
+        "partnerships": [
+            profile(key="goed", stories=[story()]),
+            profile(key="fout", stories=[story(), story(), story(outcome="x")]),
+        ]
+    }
     with pytest.raises(ValidationError) as err:
         validate_document(doc)
     assert "record 1 (key 'fout'): stories[2].outcome" in str(err.value)
@@ -156,7 +163,10 @@ def test_validate_document_takes_this_year():
 DOCUMENT = {
     "partnerships": [
         profile(key="met-verhalen", stories=[RUBRIC, COACH, INTERN]),
-        profile(key="zonder-taal", stories=[{k: v for k, v in COACH.items() if k not in ("language", "visibility")}]),
+        profile(
+            key="zonder-taal",
+            stories=[{k: v for k, v in COACH.items() if k not in ("language", "visibility")}],
+        ),
         profile(key="geen-verhalen", stories=[]),
     ]
 }
@@ -164,14 +174,25 @@ DOCUMENT = {
 
 def test_import_with_stories_then_export_gives_the_same_profiles(app):
     with app.app_context():
-        expected = {r["key"]: {**r, "challenges_visibility": "public"} for r in validate_document(DOCUMENT)}
+        expected = {
+            r["key"]: {**r, "challenges_visibility": "public"} for r in validate_document(DOCUMENT)
+        }
         load(*DOCUMENT["partnerships"])
         exported = profile_service.export_document()
         assert {r["key"]: r for r in exported["partnerships"]} == expected
         first = exported["partnerships"][1]
         assert first["key"] == "met-verhalen" and first["stories"] == [RUBRIC, COACH, INTERN]
-        assert list(first["stories"][0]) == ["title", "text", "tips", "outcome", "language", "visibility"]
-        assert exported["partnerships"][2]["stories"][0]["language"] == "en"  # detected, then exported
+        assert list(first["stories"][0]) == [
+            "title",
+            "text",
+            "tips",
+            "outcome",
+            "language",
+            "visibility",
+        ]
+        assert (
+            exported["partnerships"][2]["stories"][0]["language"] == "en"
+        )  # detected, then exported
 
         text = json.dumps(exported, ensure_ascii=False)  # through JSON, as the commands do
         for p in db.session.scalars(select(Partnership)):
@@ -193,7 +214,9 @@ def test_export_and_import_through_the_commands(app, runner, tmp_path):
     exported = json.loads(out.read_text(encoding="utf-8"))
     with app.app_context():
         assert exported == profile_service.export_document()
-        assert next(r for r in exported["partnerships"] if r["key"] == "met-verhalen")["stories"] == [RUBRIC, COACH, INTERN]
+        assert next(r for r in exported["partnerships"] if r["key"] == "met-verhalen")[
+            "stories"
+        ] == [RUBRIC, COACH, INTERN]
 
 
 def test_absent_stories_leave_them_and_an_empty_list_removes_them(app):
@@ -220,10 +243,14 @@ def test_absent_stories_leave_them_and_an_empty_list_removes_them(app):
 def test_reimporting_the_same_stories_rewrites_nothing(app):
     with app.app_context():
         load(profile(key="a", stories=[RUBRIC, COACH]))
-        before = [(s.id, s.position, s.updated_at) for s in profile_service.get_partnership("a").stories]
+        before = [
+            (s.id, s.position, s.updated_at) for s in profile_service.get_partnership("a").stories
+        ]
         load(profile(key="a", stories=[RUBRIC, COACH]))
         db.session.expire_all()
-        assert [(s.id, s.position, s.updated_at) for s in profile_service.get_partnership("a").stories] == before
+        assert [
+            (s.id, s.position, s.updated_at) for s in profile_service.get_partnership("a").stories
+        ] == before
         load(profile(key="a", stories=[COACH, RUBRIC, INTERN]))  # reordered and one more
         stories = profile_service.get_partnership("a").stories
         assert [s.title for s in stories] == [COACH["title"], RUBRIC["title"], INTERN["title"]]
@@ -270,7 +297,17 @@ def test_the_database_refuses_an_unknown_outcome(app):
     with app.app_context():
         load(profile(key="a"))
         a = profile_service.get_partnership("a")
-        a.stories.append(Story(position=0, title="T", text="T", tips=[], outcome="misschien", language="nl", visibility="public"))
+        a.stories.append(
+            Story(
+                position=0,
+                title="T",
+                text="T",
+                tips=[],
+                outcome="misschien",
+                language="nl",
+                visibility="public",
+            )
+        )
         with pytest.raises(Exception) as err:
             db.session.commit()
         assert "outcome" in str(err.value)
@@ -281,10 +318,20 @@ def test_the_database_refuses_an_unknown_outcome(app):
 
 
 def test_the_engine_profile_gets_public_stories_only_in_order(app):
-    public = (EngineStory(RUBRIC["title"], RUBRIC["text"]), EngineStory(COACH["title"], COACH["text"]))
+    public = (
+        EngineStory(RUBRIC["title"], RUBRIC["text"]),
+        EngineStory(COACH["title"], COACH["text"]),
+    )
     with app.app_context():
-        load(profile(key="a", stories=[RUBRIC, INTERN, COACH]), profile(key="b", stories=[INTERN]), profile(key="c"))
-        assert profile_service.to_engine_profile(profile_service.get_partnership("a")).stories == public
+        load(
+            profile(key="a", stories=[RUBRIC, INTERN, COACH]),
+            profile(key="b", stories=[INTERN]),
+            profile(key="c"),
+        )
+        assert (
+            profile_service.to_engine_profile(profile_service.get_partnership("a")).stories
+            == public
+        )
         loaded = {p.key: p for p in matching_service.load_profiles()}  # the index's bulk read
         assert loaded["a"].stories == public
         assert loaded["b"].stories == () and loaded["c"].stories == ()
@@ -295,9 +342,15 @@ def test_the_engine_profile_gets_public_stories_only_in_order(app):
 @pytest.fixture
 def overlay_app(app):
     """Patching switched on for a small index (normally it simply refits)."""
-    app.config.update(INDEX_SYNC_REFIT_BELOW=0, INDEX_REFIT_SHARE=10.0)  # four edits of three profiles: no background refit
+    app.config.update(
+        INDEX_SYNC_REFIT_BELOW=0, INDEX_REFIT_SHARE=10.0
+    )  # four edits of three profiles: no background refit
     with app.app_context():
-        load(profile(key="a", stories=[RUBRIC, INTERN]), profile(key="b"), profile(key="c", stories=[COACH]))
+        load(
+            profile(key="a", stories=[RUBRIC, INTERN]),
+            profile(key="b"),
+            profile(key="c", stories=[COACH]),
+        )
     return app
 
 
@@ -315,13 +368,17 @@ def test_the_index_sees_an_edited_story(overlay_app):
         after = profile_service.data_version()
         assert matching_service.changed_keys(before, after) == ["a"]  # only a story changed
         index = matching_service.current_index()
-        assert index.profile("a").stories == (EngineStory(RUBRIC["title"], "Een nieuwe versie van het verhaal."),)
+        assert index.profile("a").stories == (
+            EngineStory(RUBRIC["title"], "Een nieuwe versie van het verhaal."),
+        )
         assert (cache.builds, cache.updates) == (1, 1)
 
         _edit_stories("c", [])  # removed
         assert matching_service.current_index().profile("c").stories == ()
         _edit_stories("b", [COACH])  # added
-        assert matching_service.current_index().profile("b").stories == (EngineStory(COACH["title"], COACH["text"]),)
+        assert matching_service.current_index().profile("b").stories == (
+            EngineStory(COACH["title"], COACH["text"]),
+        )
         _edit_stories("a", [RUBRIC, {**INTERN, "visibility": "public"}])  # made public
         assert len(matching_service.current_index().profile("a").stories) == 2
         assert (cache.builds, cache.updates) == (1, 4)
@@ -336,7 +393,10 @@ def test_a_story_row_changed_alone_marks_its_partnership_changed(overlay_app):
         profile_service.bump_data_version()
         db.session.commit()
         assert matching_service.changed_keys(before, before + 1) == ["c"]
-        assert matching_service.current_index().profile("c").stories[0].text == "Rechtstreeks in de tabel gewijzigd."
+        assert (
+            matching_service.current_index().profile("c").stories[0].text
+            == "Rechtstreeks in de tabel gewijzigd."
+        )
 
         db.session.delete(profile_service.get_partnership("c").stories[0])
         profile_service.bump_data_version()
@@ -369,11 +429,15 @@ def test_api_put_keeps_stories_when_absent_and_replaces_them_when_given(client, 
     assert response.json["stories"] == [RUBRIC, INTERN]
 
     given = {k: v for k, v in COACH.items() if k not in ("language", "visibility")}
-    response = client.put("/api/v1/me/partnership", json={**BODY, "stories": [given]}, headers=api_headers)
+    response = client.put(
+        "/api/v1/me/partnership", json={**BODY, "stories": [given]}, headers=api_headers
+    )
     assert response.status_code == 200, response.json
     assert response.json["stories"] == [COACH]
 
-    response = client.put("/api/v1/me/partnership", json={**BODY, "stories": []}, headers=api_headers)
+    response = client.put(
+        "/api/v1/me/partnership", json={**BODY, "stories": []}, headers=api_headers
+    )
     assert response.status_code == 200 and response.json["stories"] == []
 
 
@@ -393,7 +457,9 @@ def test_api_put_keeps_stories_when_absent_and_replaces_them_when_given(client, 
 )
 def test_api_bad_story_names_the_field_and_writes_nothing(client, api_headers, stories, field):
     before = client.get("/api/v1/me", headers=api_headers).json["partnership"]
-    response = client.put("/api/v1/me/partnership", json={**BODY, "stories": stories}, headers=api_headers)
+    response = client.put(
+        "/api/v1/me/partnership", json={**BODY, "stories": stories}, headers=api_headers
+    )
     assert response.status_code == 422
     assert field in response.json["error"]["fields"], response.json
     assert client.get("/api/v1/me", headers=api_headers).json["partnership"] == before

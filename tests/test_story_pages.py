@@ -40,7 +40,10 @@ def story(**overrides) -> dict:
 def world(app):
     """Two partnerships (one in po, one in vo) with a coordinator each, and a read-only member of the first."""
     with app.app_context():
-        load(profile(key=KEY, name="Verhalen Oost", sectors=["po"]), profile(key=OTHER, name="Verhalen West", sectors=["vo"]))
+        load(
+            profile(key=KEY, name="Verhalen Oost", sectors=["po"]),
+            profile(key=OTHER, name="Verhalen West", sectors=["vo"]),
+        )
         make_user(COORDINATOR, partnership_key=KEY)
         make_user(MEMBER, role="member", partnership_key=KEY)
         make_user(STRANGER, partnership_key=OTHER)
@@ -71,14 +74,20 @@ def test_create_edit_delete_bump_versions_and_keep_positions(world):
         user = find_user(COORDINATOR)
         version, data_version = p.version, profile_service.data_version()
         first = story_service.create_story(p, story(), by=user)
-        second = story_service.create_story(p, story(title="Tweede", outcome="did_not_work", tips=[]), by=user)
+        second = story_service.create_story(
+            p, story(title="Tweede", outcome="did_not_work", tips=[]), by=user
+        )
         assert (first.position, second.position) == (0, 1)
         assert first.tips == [1, 3]  # sorted, as the import stores them
         assert p.version == version + 2 and profile_service.data_version() == data_version + 2
-        logged = db.session.scalars(select(ProfileChange.key).where(ProfileChange.version == data_version + 2)).all()
+        logged = db.session.scalars(
+            select(ProfileChange.key).where(ProfileChange.version == data_version + 2)
+        ).all()
         assert logged == [KEY]  # the matcher patches this partnership's entry
 
-        story_service.update_story(first, story(title="Nieuwe titel", visibility="members"), by=user)
+        story_service.update_story(
+            first, story(title="Nieuwe titel", visibility="members"), by=user
+        )
         assert [s.title for s in p.stories] == ["Nieuwe titel", "Tweede"]
         assert profile_service.get_partnership(KEY).stories[0].visibility == "members"
 
@@ -94,7 +103,9 @@ def test_language_is_detected_when_not_given(world):
     with world.app_context():
         p = profile_service.get_partnership(KEY)
         text = "We tried one shared assessment form for all schools. Teachers resisted at first, then it worked well."
-        row = story_service.create_story(p, story(title="A shared form", text=text, language=None), by=find_user(COORDINATOR))
+        row = story_service.create_story(
+            p, story(title="A shared form", text=text, language=None), by=find_user(COORDINATOR)
+        )
         assert row.language == "en"
 
 
@@ -124,7 +135,10 @@ def test_bad_story_names_the_field_and_writes_nothing(world, overrides, field):
             story_service.create_story(p, story(**overrides), by=find_user(COORDINATOR))
         assert field in info.value.fields
         assert db.session.scalar(select(Story.id)) is None
-        assert profile_service.current_version(p.id) == version and profile_service.data_version() == data_version
+        assert (
+            profile_service.current_version(p.id) == version
+            and profile_service.data_version() == data_version
+        )
 
 
 def test_bad_edit_leaves_the_story_as_it_was(world):
@@ -132,7 +146,9 @@ def test_bad_edit_leaves_the_story_as_it_was(world):
         p = profile_service.get_partnership(KEY)
         row = story_service.create_story(p, story(), by=find_user(COORDINATOR))
         with pytest.raises(ValidationError):
-            story_service.update_story(row, story(title="Goed", outcome="great"), by=find_user(COORDINATOR))
+            story_service.update_story(
+                row, story(title="Goed", outcome="great"), by=find_user(COORDINATOR)
+            )
         db.session.expire_all()
         assert db.session.get(Story, row.id).title == STORY["title"]
 
@@ -154,8 +170,18 @@ def test_only_the_partnerships_coordinators_write(world, email):
 def test_at_most_fifty_stories(world):
     with world.app_context():
         p = profile_service.get_partnership(KEY)
-        profile_service.import_document({"partnerships": [profile(key=KEY, name="Verhalen Oost", sectors=["po"],
-                                                                  stories=[story(title=f"Verhaal {i}") for i in range(50)])]})
+        profile_service.import_document(
+            {
+                "partnerships": [
+                    profile(
+                        key=KEY,
+                        name="Verhalen Oost",
+                        sectors=["po"],
+                        stories=[story(title=f"Verhaal {i}") for i in range(50)],
+                    )
+                ]
+            }
+        )
         with pytest.raises(ValidationError) as info:
             story_service.create_story(p, story(), by=find_user(COORDINATOR))
         assert "stories" in info.value.fields
@@ -169,7 +195,13 @@ def test_coordinator_writes_edits_and_deletes_a_story(world):
     client = world.test_client()
     login(client, COORDINATOR)
     form = client.get("/profile/stories/new").get_data(as_text=True)
-    for words in ("werkte deels", "werkte niet", "alleen ingelogde partnerschappen", "Durf te experimenteren", "weerstand"):
+    for words in (
+        "werkte deels",
+        "werkte niet",
+        "alleen ingelogde partnerschappen",
+        "Durf te experimenteren",
+        "weerstand",
+    ):
         assert words in form
 
     response = client.post("/profile/stories/new", data=form_data(story()))
@@ -178,7 +210,9 @@ def test_coordinator_writes_edits_and_deletes_a_story(world):
         story_id = db.session.scalar(select(Story.id))
     assert response.headers["Location"].endswith(f"/partnerships/{KEY}/stories/{story_id}")
     page = client.get(f"/partnerships/{KEY}").get_data(as_text=True)
-    assert STORY["title"] in page and "werkte" in page and "Structuur bouwen, vrijheid houden" in page
+    assert (
+        STORY["title"] in page and "werkte" in page and "Structuur bouwen, vrijheid houden" in page
+    )
 
     assert STORY["title"] in client.get(f"/profile/stories/{story_id}/edit").get_data(as_text=True)
     edited = form_data(story(title="Het formulier, tweede poging", outcome="partly", tips=[2]))
@@ -220,7 +254,9 @@ def test_bad_form_names_the_field_in_english_too(world):
     client = world.test_client()
     login(client, COORDINATOR)
     client.post("/language", data={"lang": "en"})
-    html = client.post("/profile/stories/new", data={**form_data(story()), "title": ""}).get_data(as_text=True)
+    html = client.post("/profile/stories/new", data={**form_data(story()), "title": ""}).get_data(
+        as_text=True
+    )
     assert 'id="title-error"' in html and "is required" in html
 
 
@@ -229,7 +265,9 @@ def test_members_only_stories_are_for_signed_in_readers(world):
         p = profile_service.get_partnership(KEY)
         user = find_user(COORDINATOR)
         public = story_service.create_story(p, story(title="Voor iedereen"), by=user)
-        hidden = story_service.create_story(p, story(title="Alleen voor leden", visibility="members"), by=user)
+        hidden = story_service.create_story(
+            p, story(title="Alleen voor leden", visibility="members"), by=user
+        )
         public_id, hidden_id = public.id, hidden.id
     anon = world.test_client()
     assert anon.get(f"/partnerships/{KEY}/stories/{hidden_id}").status_code == 404
@@ -246,14 +284,21 @@ def test_members_only_stories_are_for_signed_in_readers(world):
 
 def test_a_story_is_only_reached_through_its_own_partnership(world):
     with world.app_context():
-        row = story_service.create_story(profile_service.get_partnership(KEY), story(), by=find_user(COORDINATOR))
+        row = story_service.create_story(
+            profile_service.get_partnership(KEY), story(), by=find_user(COORDINATOR)
+        )
         story_id = row.id
     client = world.test_client()
     assert client.get(f"/partnerships/{OTHER}/stories/{story_id}").status_code == 404
     assert client.get(f"/partnerships/{KEY}/stories/{2**40}").status_code == 404
     login(client, STRANGER)
     assert client.get(f"/profile/stories/{story_id}/edit").status_code == 404
-    assert client.post(f"/profile/stories/{story_id}/edit", data=form_data(story(title="Gekaapt"))).status_code == 404
+    assert (
+        client.post(
+            f"/profile/stories/{story_id}/edit", data=form_data(story(title="Gekaapt"))
+        ).status_code
+        == 404
+    )
     assert client.post(f"/profile/stories/{story_id}/delete").status_code == 404
     with world.app_context():
         assert db.session.get(Story, story_id).title == STORY["title"]
@@ -261,7 +306,9 @@ def test_a_story_is_only_reached_through_its_own_partnership(world):
 
 def test_a_read_only_member_reads_but_does_not_write(world):
     with world.app_context():
-        story_id = story_service.create_story(profile_service.get_partnership(KEY), story(), by=find_user(COORDINATOR)).id
+        story_id = story_service.create_story(
+            profile_service.get_partnership(KEY), story(), by=find_user(COORDINATOR)
+        ).id
     client = world.test_client()
     login(client, MEMBER)
     mine = client.get("/profile/stories")
@@ -276,9 +323,19 @@ def library(world):
     """Stories across both partnerships, sectors, outcomes, tips and languages."""
     with world.app_context():
         oost, west = (profile_service.get_partnership(k) for k in (KEY, OTHER))
-        story_service.create_story(oost, story(title="Oost werkte", tips=[1, 3]), by=find_user(COORDINATOR))
-        story_service.create_story(oost, story(title="Oost werkte niet", outcome="did_not_work", tips=[2]), by=find_user(COORDINATOR))
-        story_service.create_story(west, story(title="West partly in English", outcome="partly", tips=[4, 5], language="en"), by=find_user(STRANGER))
+        story_service.create_story(
+            oost, story(title="Oost werkte", tips=[1, 3]), by=find_user(COORDINATOR)
+        )
+        story_service.create_story(
+            oost,
+            story(title="Oost werkte niet", outcome="did_not_work", tips=[2]),
+            by=find_user(COORDINATOR),
+        )
+        story_service.create_story(
+            west,
+            story(title="West partly in English", outcome="partly", tips=[4, 5], language="en"),
+            by=find_user(STRANGER),
+        )
     return world
 
 
@@ -292,7 +349,10 @@ def library(world):
         ("?sector=vo", {"West partly in English"}),
         ("?sector=po&outcome=worked", {"Oost werkte"}),
         ("?language=en", {"West partly in English"}),
-        ("?tip=9&outcome=nonsense&sector=xx&language=de", {"Oost werkte", "Oost werkte niet", "West partly in English"}),
+        (
+            "?tip=9&outcome=nonsense&sector=xx&language=de",
+            {"Oost werkte", "Oost werkte niet", "West partly in English"},
+        ),
         ("?tip=4&sector=po", set()),
     ],
 )
@@ -300,14 +360,28 @@ def test_story_list_filters(library, query, titles):
     response = library.test_client().get(f"/stories{query}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    shown = {t for t in ("Oost werkte", "Oost werkte niet", "West partly in English") if f">{t}</a>" in html}
+    shown = {
+        t
+        for t in ("Oost werkte", "Oost werkte niet", "West partly in English")
+        if f">{t}</a>" in html
+    }
     assert shown == titles
 
 
 def test_story_list_is_paged_and_keeps_filters(world):
     with world.app_context():
-        profile_service.import_document({"partnerships": [profile(key=KEY, name="Verhalen Oost", sectors=["po"],
-                                                                  stories=[story(title=f"Verhaal {i:02d}") for i in range(25)])]})
+        profile_service.import_document(
+            {
+                "partnerships": [
+                    profile(
+                        key=KEY,
+                        name="Verhalen Oost",
+                        sectors=["po"],
+                        stories=[story(title=f"Verhaal {i:02d}") for i in range(25)],
+                    )
+                ]
+            }
+        )
     client = world.test_client()
     first = client.get("/stories?outcome=worked").get_data(as_text=True)
     assert first.count('class="card story"') == story_service.PER_PAGE
@@ -336,10 +410,14 @@ def test_editing_or_deleting_a_story_deleted_meanwhile_is_not_found(world):
         # Another request deletes it while this one still holds the row.
         db.session.execute(Story.__table__.delete().where(Story.id == story_id))
         db.session.commit()
-        stale = Story(id=story_id, partnership_id=p.id, position=0, **{k: v for k, v in STORY.items()})
+        stale = Story(
+            id=story_id, partnership_id=p.id, position=0, **{k: v for k, v in STORY.items()}
+        )
         db.session.add(stale)
         db.session.flush()
-        db.session.execute(Story.__table__.delete().where(Story.id == story_id))  # gone again, behind the ORM's back
+        db.session.execute(
+            Story.__table__.delete().where(Story.id == story_id)
+        )  # gone again, behind the ORM's back
         with pytest.raises(story_service.NotFound):
             story_service.update_story(stale, story(title="Te laat"), by=user)
         assert db.session.scalar(select(Story.id)) is None

@@ -29,8 +29,18 @@ BOSS, SECOND, READER = "boss@example.org", "second@example.org", "reader@example
 def crew(app):
     """Partnership KEY with one coordinator (BOSS) and a member (READER); another partnership."""
     with app.app_context():
-        load(profile(key=KEY, name="Team Noord", challenges="Stagebegeleiding en beoordeling van studenten."),
-             profile(key=OTHER, name="Team Zuid", experiences="Een gedeelde rubric voor stagebeoordeling."))
+        load(
+            profile(
+                key=KEY,
+                name="Team Noord",
+                challenges="Stagebegeleiding en beoordeling van studenten.",
+            ),
+            profile(
+                key=OTHER,
+                name="Team Zuid",
+                experiences="Een gedeelde rubric voor stagebeoordeling.",
+            ),
+        )
         make_user(BOSS, partnership_key=KEY)
         make_user(READER, role="member", partnership_key=KEY)
     return app
@@ -53,7 +63,10 @@ def login(app, email: str):
 def join(app, email: str, role: str | None, by: str | None) -> None:
     """``email`` joins KEY through an invitation made by ``by`` (None: the command line)."""
     token = f"team-invitation-{email}-0123456789"
-    with app.app_context(), patch("matchmaker.services.invitations.secrets.token_urlsafe", return_value=token):
+    with (
+        app.app_context(),
+        patch("matchmaker.services.invitations.secrets.token_urlsafe", return_value=token),
+    ):
         invitations.invite(partnership(), email, by=user(by) if by else None, role=role)
     with app.app_context():
         invitations.accept(token, PASSWORD)
@@ -64,7 +77,9 @@ def join(app, email: str, role: str | None, by: str | None) -> None:
 
 def test_who_registers_a_partnership_is_its_coordinator(app):
     with app.app_context():
-        new = accounts.register("founder@example.org", PASSWORD, profile(key="nieuw-team", name="Nieuw Team"))
+        new = accounts.register(
+            "founder@example.org", PASSWORD, profile(key="nieuw-team", name="Nieuw Team")
+        )
         assert new.role == "coordinator"
         assert make_user("operator-made@example.org", partnership_key=None).role == "member"
 
@@ -73,9 +88,21 @@ def test_an_invitation_carries_the_role_it_grants(crew):
     with crew.app_context():
         assert invitations.invite(partnership(), "by-cli@example.org").role == "coordinator"
         create_admin("admin@example.org", PASSWORD)
-        assert invitations.invite(partnership(), "by-admin@example.org", by=user("admin@example.org")).role == "coordinator"
-        assert invitations.invite(partnership(), "by-boss@example.org", by=user(BOSS)).role == "member"
-        assert invitations.invite(partnership(), "boss-picks@example.org", by=user(BOSS), role="coordinator").role == "coordinator"
+        assert (
+            invitations.invite(
+                partnership(), "by-admin@example.org", by=user("admin@example.org")
+            ).role
+            == "coordinator"
+        )
+        assert (
+            invitations.invite(partnership(), "by-boss@example.org", by=user(BOSS)).role == "member"
+        )
+        assert (
+            invitations.invite(
+                partnership(), "boss-picks@example.org", by=user(BOSS), role="coordinator"
+            ).role
+            == "coordinator"
+        )
         with pytest.raises(NotCoordinator):
             invitations.invite(partnership(), "by-reader@example.org", by=user(READER))
         with pytest.raises(NotCoordinator):  # a coordinator of another partnership
@@ -100,7 +127,9 @@ def test_the_rule_is_one_function(crew):
         assert can_act_for(user(BOSS), p.id) and not can_act_for(user(BOSS), other.id)
         assert not can_act_for(user(READER), p.id) and can_read_partnership(user(READER), p.id)
         assert not can_read_partnership(user(READER), other.id)
-        assert can_read_partnership(user("admin@example.org"), other.id) and not can_act_for(user("admin@example.org"), p.id)
+        assert can_read_partnership(user("admin@example.org"), other.id) and not can_act_for(
+            user("admin@example.org"), p.id
+        )
 
 
 # --- what a member may and may not do ---------------------------------------------------------
@@ -116,7 +145,9 @@ def test_a_member_reads_but_changes_nothing(crew):
     assert refused.status_code == 403 and "alleen een coördinator" in refused.get_data(as_text=True)
     assert client.post(f"/suggestions/{OTHER}/dismiss").status_code == 403
     assert client.get(f"/introductions/new/{OTHER}").status_code == 403
-    api = client.put("/api/v1/me/partnership", json={"name": "Anders", "sectors": ["vo"], "founded": 2012})
+    api = client.put(
+        "/api/v1/me/partnership", json={"name": "Anders", "sectors": ["vo"], "founded": 2012}
+    )
     assert api.status_code == 403 and "coordinator" in api.get_json()["error"]["message"]
     made = client.post("/api/v1/introductions", json={"mentor": OTHER, "message": "hallo"})
     assert made.status_code == 403 and "coordinator" in made.get_json()["error"]["message"]
@@ -132,7 +163,14 @@ def test_a_members_token_reads_and_cannot_act(crew):
     client = crew.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/me/partnership", headers=headers).status_code == 200
-    assert client.put("/api/v1/me/partnership", headers=headers, json={"name": "X", "sectors": ["vo"], "founded": 2012}).status_code == 403
+    assert (
+        client.put(
+            "/api/v1/me/partnership",
+            headers=headers,
+            json={"name": "X", "sectors": ["vo"], "founded": 2012},
+        ).status_code
+        == 403
+    )
 
 
 def test_a_member_sees_introductions_and_their_contacts_but_cannot_answer(crew):
@@ -145,17 +183,24 @@ def test_a_member_sees_introductions_and_their_contacts_but_cannot_answer(crew):
         intro_id = intro.id
     client = login(crew, READER)
     page = client.get(f"/introductions/{intro_id}")
-    assert page.status_code == 200 and profile(key=OTHER)["contact"]["email"] in page.get_data(as_text=True)
+    assert page.status_code == 200 and profile(key=OTHER)["contact"]["email"] in page.get_data(
+        as_text=True
+    )
     refused = client.post(f"/introductions/{intro_id}/complete", data={"rating": "5"})
     assert refused.status_code == 403 and "coördinator" in refused.get_data(as_text=True)
     api = client.get(f"/api/v1/introductions/{intro_id}").get_json()
-    assert api["actions"] == [] and api["contacts"]["mentor"]["email"] == profile(key=OTHER)["contact"]["email"]
+    assert (
+        api["actions"] == []
+        and api["contacts"]["mentor"]["email"] == profile(key=OTHER)["contact"]["email"]
+    )
 
 
 def intro_request():
     from matchmaker.services import introductions as intro_service
 
-    return intro_service.request_introduction(partnership(), partnership(OTHER), "Graag!", user(BOSS))
+    return intro_service.request_introduction(
+        partnership(), partnership(OTHER), "Graag!", user(BOSS)
+    )
 
 
 # --- the team page ----------------------------------------------------------------------------
@@ -163,28 +208,45 @@ def intro_request():
 
 def test_team_page_lists_accounts_and_open_invitations(crew):
     client = login(crew, BOSS)
-    response = client.post("/team/invitations", data={"email": "nieuw@example.org", "role": "member"})
+    response = client.post(
+        "/team/invitations", data={"email": "nieuw@example.org", "role": "member"}
+    )
     assert response.status_code == 302
     html = client.get("/team/").get_data(as_text=True)
-    for text_ in (BOSS, READER, "nieuw@example.org", 'data-role="coordinator"', 'data-role="member"', "Een collega uitnodigen"):
+    for text_ in (
+        BOSS,
+        READER,
+        "nieuw@example.org",
+        'data-role="coordinator"',
+        'data-role="member"',
+        "Een collega uitnodigen",
+    ):
         assert text_ in html
     with crew.app_context():
-        invitation = db.session.scalar(select(Invitation).where(Invitation.email == "nieuw@example.org"))
+        invitation = db.session.scalar(
+            select(Invitation).where(Invitation.email == "nieuw@example.org")
+        )
         assert invitation.role == "member" and invitation.created_by_id == user(BOSS).id
     assert client.post(f"/team/invitations/{invitation.id}/resend").status_code == 302
     assert client.post(f"/team/invitations/{invitation.id}/withdraw").status_code == 302
-    assert 'id="team-invitations"' not in client.get("/team/").get_data(as_text=True)  # no open invitation left
+    assert 'id="team-invitations"' not in client.get("/team/").get_data(
+        as_text=True
+    )  # no open invitation left
     team_api = client.get("/api/v1/me/team").get_json()
-    assert [a["email"] for a in team_api["accounts"]] == [BOSS, READER] and team_api["can_act"] is True
+    assert [a["email"] for a in team_api["accounts"]] == [BOSS, READER] and team_api[
+        "can_act"
+    ] is True
     reader_page = login(crew, READER).get("/team/").get_data(as_text=True)
     assert BOSS in reader_page and "Een collega uitnodigen" not in reader_page
 
 
 @pytest.mark.parametrize(
     ("data", "field_message"),
-    [({"email": "geen-adres", "role": "member"}, 'id="email-error">is geen geldig e-mailadres'),
-     ({"email": "ok@example.org", "role": "eigenaar"}, 'id="role-error">Ongeldige keuze'),
-     ({"email": "", "role": "member"}, 'id="email-error">Dit veld is vereist')],
+    [
+        ({"email": "geen-adres", "role": "member"}, 'id="email-error">is geen geldig e-mailadres'),
+        ({"email": "ok@example.org", "role": "eigenaar"}, 'id="role-error">Ongeldige keuze'),
+        ({"email": "", "role": "member"}, 'id="email-error">Dit veld is vereist'),
+    ],
     ids=["bad-email", "bad-role", "no-email"],
 )
 def test_bad_invitations_name_the_field(crew, data, field_message):
@@ -198,7 +260,9 @@ def test_bad_invitations_name_the_field(crew, data, field_message):
 def test_an_invitation_of_another_partnership_is_not_found(crew):
     with crew.app_context():
         make_user("zuid@example.org", partnership_key=OTHER)
-        theirs = invitations.invite(partnership(OTHER), "hunne@example.org", by=user("zuid@example.org")).id
+        theirs = invitations.invite(
+            partnership(OTHER), "hunne@example.org", by=user("zuid@example.org")
+        ).id
     client = login(crew, BOSS)
     assert client.post(f"/team/invitations/{theirs}/withdraw").status_code == 404
     assert client.post("/team/members/99999/role", data={"role": "member"}).status_code == 404
@@ -209,18 +273,26 @@ def test_change_role_and_the_last_coordinator(crew):
     with crew.app_context():
         boss_id, reader_id = user(BOSS).id, user(READER).id
     demote_self = client.post(f"/team/members/{boss_id}/role", data={"role": "member"})
-    assert demote_self.status_code == 409 and "minstens één coördinator" in demote_self.get_data(as_text=True)
+    assert demote_self.status_code == 409 and "minstens één coördinator" in demote_self.get_data(
+        as_text=True
+    )
     assert client.post("/team/leave").status_code == 409
     with crew.app_context():
         with pytest.raises(team.TeamError):
             team.remove(None, user(BOSS))
         assert user(BOSS).role == "coordinator" and user(BOSS).active
-    assert client.post(f"/team/members/{reader_id}/role", data={"role": "coordinator"}).status_code == 302
+    assert (
+        client.post(f"/team/members/{reader_id}/role", data={"role": "coordinator"}).status_code
+        == 302
+    )
     assert client.post(f"/team/members/{boss_id}/role", data={"role": "member"}).status_code == 302
     with crew.app_context():
         assert user(BOSS).role == "member" and user(READER).role == "coordinator"
     # Now a member, BOSS can no longer manage the team (nor promote itself back).
-    assert client.post(f"/team/members/{boss_id}/role", data={"role": "coordinator"}).status_code == 403
+    assert (
+        client.post(f"/team/members/{boss_id}/role", data={"role": "coordinator"}).status_code
+        == 403
+    )
     with crew.app_context():
         with pytest.raises(NotCoordinator):
             team.change_role(user(BOSS), user(BOSS), "coordinator")
@@ -236,8 +308,16 @@ def test_removing_a_colleague_ends_its_sessions_and_tokens(crew):
     boss = login(crew, BOSS)
     assert boss.post(f"/team/members/{reader_id}/remove").status_code == 302
     assert reader.get("/home").status_code == 302  # to the log-in page: the session is gone
-    assert crew.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
-    assert crew.test_client().post("/login", data={"email": READER, "password": PASSWORD}).status_code == 401
+    assert (
+        crew.test_client()
+        .get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        .status_code
+        == 401
+    )
+    assert (
+        crew.test_client().post("/login", data={"email": READER, "password": PASSWORD}).status_code
+        == 401
+    )
     with crew.app_context():
         gone = user(READER)
         assert not gone.active and gone.role == "member" and gone.partnership_id == partnership().id
@@ -290,15 +370,22 @@ def test_two_coordinators_at_once_never_leave_the_team_without_one(crew, move):
             ids = {email: user(email).id for email in (BOSS, SECOND)}
         first, second = login(crew, BOSS), login(crew, SECOND)
         if move == "demote-each-other":
-            calls = (lambda: first.post(f"/team/members/{ids[SECOND]}/role", data={"role": "member"}),
-                     lambda: second.post(f"/team/members/{ids[BOSS]}/role", data={"role": "member"}))
+            calls = (
+                lambda: first.post(f"/team/members/{ids[SECOND]}/role", data={"role": "member"}),
+                lambda: second.post(f"/team/members/{ids[BOSS]}/role", data={"role": "member"}),
+            )
         else:
             calls = (lambda: first.post("/team/leave"), lambda: second.post("/team/leave"))
         statuses = sorted(r.status_code for r in race(*calls))
         assert statuses[0] == 302 and statuses[1] in (403, 409), statuses
         with crew.app_context():
-            coordinators = db.session.scalars(select(User).where(
-                User.partnership_id == partnership().id, User.role == "coordinator", User.active.is_(True))).all()
+            coordinators = db.session.scalars(
+                select(User).where(
+                    User.partnership_id == partnership().id,
+                    User.role == "coordinator",
+                    User.active.is_(True),
+                )
+            ).all()
             assert len(coordinators) == 1
 
 
@@ -312,25 +399,48 @@ def test_team_roles_migration_upgrades_and_downgrades(empty_app):
     with empty_app.app_context():
         upgrade(directory=directory, revision="6e3f4a5b7c82")
         with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO partnership (id, key, name, founded, institutions, description, challenges, "
-                              "experiences, open_to_mentor, mentor_capacity, active, version, created_at, updated_at) "
-                              "VALUES (1, 'oud', 'Oud', 2001, '[]', '', '', '', true, 2, true, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
-            for ident, email, role, pid in ((1, "lid@example.org", "member", 1), (2, "admin@example.org", "admin", None),
-                                           (3, "los@example.org", "member", None)):
-                conn.execute(text("INSERT INTO user_account (id, email, password_hash, role, partnership_id, active, "
-                                  "session_version, created_at, updated_at) VALUES (:i, :e, 'x', :r, :p, true, 1, "
-                                  "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"), {"i": ident, "e": email, "r": role, "p": pid})
-            conn.execute(text("INSERT INTO invitation (partnership_id, email, token_hash, created_at, sent_at, expires_at) "
-                              "VALUES (1, 'nieuw@example.org', 'h', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            conn.execute(
+                text(
+                    "INSERT INTO partnership (id, key, name, founded, institutions, description, challenges, "
+                    "experiences, open_to_mentor, mentor_capacity, active, version, created_at, updated_at) "
+                    "VALUES (1, 'oud', 'Oud', 2001, '[]', '', '', '', true, 2, true, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+            for ident, email, role, pid in (
+                (1, "lid@example.org", "member", 1),
+                (2, "admin@example.org", "admin", None),
+                (3, "los@example.org", "member", None),
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO user_account (id, email, password_hash, role, partnership_id, active, "
+                        "session_version, created_at, updated_at) VALUES (:i, :e, 'x', :r, :p, true, 1, "
+                        "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    ),
+                    {"i": ident, "e": email, "r": role, "p": pid},
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO invitation (partnership_id, email, token_hash, created_at, sent_at, expires_at) "
+                    "VALUES (1, 'nieuw@example.org', 'h', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
         upgrade(directory=directory, revision="8f1a2b3c4d93")
         with db.engine.begin() as conn:
             roles = dict(conn.execute(text("SELECT email, role FROM user_account")).all())
-            assert roles == {"lid@example.org": "coordinator", "admin@example.org": "admin", "los@example.org": "member"}
+            assert roles == {
+                "lid@example.org": "coordinator",
+                "admin@example.org": "admin",
+                "los@example.org": "member",
+            }
             assert conn.execute(text("SELECT role FROM invitation")).scalar() == "coordinator"
         with pytest.raises(Exception):  # the database refuses unknown roles
             with db.engine.begin() as conn:
                 conn.execute(text("UPDATE invitation SET role = 'admin'"))
         downgrade(directory=directory, revision="6e3f4a5b7c82")
         with db.engine.begin() as conn:
-            assert conn.execute(text("SELECT role FROM user_account WHERE id = 1")).scalar() == "member"
+            assert (
+                conn.execute(text("SELECT role FROM user_account WHERE id = 1")).scalar()
+                == "member"
+            )
         upgrade(directory=directory)  # and forward again to the newest revision

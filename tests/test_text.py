@@ -105,12 +105,14 @@ def test_lemmas_undo_irregular_forms():
 
 
 def test_an_abbreviation_carries_the_words_it_stands_for():
-    assert feature_names("Onze wpb heeft geen tijd.") & feature_names("De werkplekbegeleider heeft geen tijd.") - {
-        stem("tijd")
-    }
+    assert feature_names("Onze wpb heeft geen tijd.") & feature_names(
+        "De werkplekbegeleider heeft geen tijd."
+    ) - {stem("tijd")}
     assert CONCEPT_PREFIX + "student_teacher" in feature_names("Elke lio krijgt een eigen klas.")
 
 
 def test_everyday_words_count_less_than_specific_ones():
-    school, rubric, concept = generality_factors(["school", "rubric", CONCEPT_PREFIX + "assessment"])
+    school, rubric, concept = generality_factors(
+        ["school", "rubric", CONCEPT_PREFIX + "assessment"]
+    )
     assert school < 1.0 == rubric and concept >= 1.0

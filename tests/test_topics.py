@@ -5,7 +5,13 @@ import pytest
 from matchmaker.matching.eligibility import MatchContext
 from matchmaker.matching.engine import build_index
 from matchmaker.matching.profile import Profile
-from matchmaker.matching.topics import WEAK_SCORE, NeedGroup, best_suggestion_scores, group_count, unmet_needs
+from matchmaker.matching.topics import (
+    WEAK_SCORE,
+    NeedGroup,
+    best_suggestion_scores,
+    group_count,
+    unmet_needs,
+)
 
 THEMES = {
     "beoordeling": [
@@ -46,11 +52,25 @@ NEEDY = {f"{theme}-{i}": text for theme, texts in THEMES.items() for i, text in 
 
 @pytest.fixture(scope="module")
 def index():
-    profiles = [P(key, challenges=text, open_to_mentor=False, mentor_capacity=0) for key, text in NEEDY.items()]
+    profiles = [
+        P(key, challenges=text, open_to_mentor=False, mentor_capacity=0)
+        for key, text in NEEDY.items()
+    ]
     profiles += [
-        P("zwijgend", description="Een netwerk zonder uitdagingen.", open_to_mentor=False, mentor_capacity=0),
-        P("onderzoek", experiences="Leraren en studenten doen samen praktijkonderzoek op een onderzoeksdag."),
-        P("ouders", experiences="Ouders zijn welkom bij oudergesprekken die studenten voorbereiden."),
+        P(
+            "zwijgend",
+            description="Een netwerk zonder uitdagingen.",
+            open_to_mentor=False,
+            mentor_capacity=0,
+        ),
+        P(
+            "onderzoek",
+            experiences="Leraren en studenten doen samen praktijkonderzoek op een onderzoeksdag.",
+        ),
+        P(
+            "ouders",
+            experiences="Ouders zijn welkom bij oudergesprekken die studenten voorbereiden.",
+        ),
     ]
     return build_index(profiles)
 
@@ -60,7 +80,9 @@ def weak(keys, score=0.1):
 
 
 def written(index, keys):
-    return " ".join(index.profile(k).challenges + " " + index.profile(k).description for k in keys).lower()
+    return " ".join(
+        index.profile(k).challenges + " " + index.profile(k).description for k in keys
+    ).lower()
 
 
 def concept_labels(index):
@@ -106,7 +128,9 @@ def test_labels_are_words_people_wrote_or_theme_names(index):
             assert not word.startswith("~")
             assert word in concepts or word.lower() in text, word
     by_theme = {g.mentee_keys[0].split("-")[0]: g for g in groups}
-    assert any(w.startswith("beoordel") for w in by_theme["beoordeling"].label_words)  # the concept, or the word as written
+    assert any(
+        w.startswith("beoordel") for w in by_theme["beoordeling"].label_words
+    )  # the concept, or the word as written
     assert "krimp" in by_theme["krimp"].label_words
     assert "beoordel" not in by_theme["beoordeling"].label_words  # never a stem
     beginners = index.analyzer.thesaurus.concepts["beginner"]

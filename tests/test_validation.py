@@ -81,7 +81,13 @@ def test_this_year_is_allowed_next_year_is_not():
 
 
 def test_document_errors_name_record_index_key_and_field():
-    doc = {"partnerships": [profile(key="goed"), profile(key="fout", founded="gisteren"), "geen object"]}
+    doc = {
+        "partnerships": [
+            profile(key="goed"),
+            profile(key="fout", founded="gisteren"),
+            "geen object",
+        ]
+    }
     with pytest.raises(ValidationError) as err:
         validate_document(doc)
     message = str(err.value)
@@ -113,7 +119,13 @@ def count_partnerships() -> int:
 def test_bad_record_anywhere_writes_nothing(app):
     with app.app_context():
         profile_service.import_document({"partnerships": [profile(key="bestaand", name="Oud")]})
-        doc = {"partnerships": [profile(key="bestaand", name="Nieuw"), profile(key="nieuw-een"), profile(key="kapot", sectors=["x"])]}
+        doc = {
+            "partnerships": [
+                profile(key="bestaand", name="Nieuw"),
+                profile(key="nieuw-een"),
+                profile(key="kapot", sectors=["x"]),
+            ]
+        }
         with pytest.raises(ValidationError):
             profile_service.import_document(doc)
         db.session.rollback()
@@ -123,10 +135,17 @@ def test_bad_record_anywhere_writes_nothing(app):
 
 def test_import_upserts_by_key(app):
     with app.app_context():
-        first = profile_service.import_document({"partnerships": [profile(key="a"), profile(key="b")]})
+        first = profile_service.import_document(
+            {"partnerships": [profile(key="a"), profile(key="b")]}
+        )
         assert (first.created, first.updated) == (2, 0)
         second = profile_service.import_document(
-            {"partnerships": [profile(key="b", name="B nieuw", sectors=["po", "so"]), profile(key="c")]}
+            {
+                "partnerships": [
+                    profile(key="b", name="B nieuw", sectors=["po", "so"]),
+                    profile(key="c"),
+                ]
+            }
         )
         assert (second.created, second.updated) == (1, 1)
         b = profile_service.get_partnership("b")

@@ -24,10 +24,16 @@ def _coordinator(network, auth, key="nieuw-assessment"):
     assert auth.login("coord@example.org", PASSWORD).status_code == 302
 
 
-@pytest.mark.parametrize("score, level, words", [
-    (0.37, 4, "sterke match"), (0.30, 4, "sterke match"), (0.25, 3, "goede match"),
-    (0.14, 2, "mogelijke match"), (0.05, 1, "zwakke match"),
-])
+@pytest.mark.parametrize(
+    "score, level, words",
+    [
+        (0.37, 4, "sterke match"),
+        (0.30, 4, "sterke match"),
+        (0.25, 3, "goede match"),
+        (0.14, 2, "mogelijke match"),
+        (0.05, 1, "zwakke match"),
+    ],
+)
 def test_strength_in_words(app, score, level, words):
     with app.test_request_context():
         assert match_strength(score) == (level, words)
@@ -53,12 +59,17 @@ def test_not_relevant_is_absent_beside_an_accepted_introduction(network, client,
     with network.app_context():
         make_user("mentor@example.org", PASSWORD, partnership_key=first)
         from matchmaker.services.accounts import find_user
-        intro = intro_service.request_introduction(get_partnership("nieuw-assessment"), get_partnership(first), "",
-                                                   find_user("coord@example.org"))
+
+        intro = intro_service.request_introduction(
+            get_partnership("nieuw-assessment"),
+            get_partnership(first),
+            "",
+            find_user("coord@example.org"),
+        )
         intro_service.transition(intro, "accept", find_user("mentor@example.org"))
     html = client.get("/suggestions").get_data(as_text=True)
-    card = html[html.index(f'data-key="{first}"'):]
-    card = card[:card.index("</li>")]
+    card = html[html.index(f'data-key="{first}"') :]
+    card = card[: card.index("</li>")]
     assert "Niet relevant" not in card
     assert "Niet relevant" in html  # the other suggestions keep the button
 
@@ -67,11 +78,15 @@ def test_admin_made_introduction_is_worded_as_such(network, client, auth):
     with network.app_context():
         create_admin("admin@example.org", PASSWORD)
         from matchmaker.services.accounts import find_user
+
         mentee, mentor = get_partnership("nieuw-assessment"), get_partnership("beoordeling-west")
-        intro = intro_service.request_introduction(mentee, mentor, "", find_user("admin@example.org"), by_admin=True)
+        intro = intro_service.request_introduction(
+            mentee, mentor, "", find_user("admin@example.org"), by_admin=True
+        )
         intro_id = intro.id
         from matchmaker.models import OutboxMessage
         from matchmaker.extensions import db
+
         bodies = [m.body for m in db.session.query(OutboxMessage).all()]
     assert any("De beheerder van Matchmaker heeft" in b for b in bodies)
     assert auth.login("admin@example.org", PASSWORD).status_code == 302
@@ -92,7 +107,10 @@ def test_email_validator_reason_is_translated(app):
         assert errors["email"] == "is not a valid email address (the @-sign is missing)"
 
 
-@pytest.mark.parametrize("values, expected", [([0, 1], [0, 1]), ([], [0, 1]), ([3, 7], [0, 2, 4, 6, 8]), ([40], [0, 8, 16, 24, 32, 40])])
+@pytest.mark.parametrize(
+    "values, expected",
+    [([0, 1], [0, 1]), ([], [0, 1]), ([3, 7], [0, 2, 4, 6, 8]), ([40], [0, 8, 16, 24, 32, 40])],
+)
 def test_count_ticks_are_whole_numbers(values, expected):
     assert count_ticks(values) == expected
 
@@ -112,10 +130,17 @@ def test_review_shows_the_note_and_returns_to_the_row(network, client):
         create_admin("admin@example.org", PASSWORD)
     client.post("/login", data={"email": "admin@example.org", "password": PASSWORD})
     html = client.get("/admin/review").get_data(as_text=True)
-    pair = re.search(r'id="pair-([a-z0-9-]+?)-(beoordeling-west)"', html) or re.search(r'id="pair-(nieuw-[a-z0-9]+)-([a-z0-9-]+)"', html)
+    pair = re.search(r'id="pair-([a-z0-9-]+?)-(beoordeling-west)"', html) or re.search(
+        r'id="pair-(nieuw-[a-z0-9]+)-([a-z0-9-]+)"', html
+    )
     mentee, mentor = pair.group(1), pair.group(2)
-    response = client.post(f"/admin/review/{mentee}/{mentor}/endorsed", data={"note": "Past goed bij hun vraag", "next": "/admin/review"})
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/admin/review#pair-{mentee}-{mentor}")
+    response = client.post(
+        f"/admin/review/{mentee}/{mentor}/endorsed",
+        data={"note": "Past goed bij hun vraag", "next": "/admin/review"},
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/admin/review#pair-{mentee}-{mentor}"
+    )
     html = client.get("/admin/review").get_data(as_text=True)
     assert "Past goed bij hun vraag" in html
     assert "<th></th>" not in html and not re.search(r"<th[^>]*>\s*</th>", html)

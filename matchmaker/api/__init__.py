@@ -44,7 +44,11 @@ def init_app(app: Flask) -> None:
             },
             "components": {
                 "securitySchemes": {
-                    "token": {"type": "http", "scheme": "bearer", "description": "personal API token"},
+                    "token": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "personal API token",
+                    },
                     "session": {"type": "apiKey", "in": "cookie", "name": "session"},
                 }
             },

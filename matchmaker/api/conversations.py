@@ -18,15 +18,23 @@ from .views import bad_input, blp, errors, ref, signed_in, transition_error, vis
 
 
 class MessageInput(s.StrictSchema):
-    body = f.String(required=True, metadata={
-        "description": f"plain text, 1 to {intro_service.MESSAGE_LIMIT} characters after trimming"})
+    body = f.String(
+        required=True,
+        metadata={
+            "description": f"plain text, 1 to {intro_service.MESSAGE_LIMIT} characters after trimming"
+        },
+    )
 
 
 class Message(ma.Schema):
     id = f.Integer(required=True)
     author_side = f.String(required=True, validate=v.OneOf(MESSAGE_SIDES))
-    author = f.Nested(s.PartnershipRef, allow_none=True, required=True,
-                      metadata={"description": "the partnership that wrote it; null for an admin"})
+    author = f.Nested(
+        s.PartnershipRef,
+        allow_none=True,
+        required=True,
+        metadata={"description": "the partnership that wrote it; null for an admin"},
+    )
     body = f.String(required=True)
     created_at = f.DateTime(required=True)
 

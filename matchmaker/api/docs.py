@@ -27,14 +27,25 @@ def docs():
         for method, op in methods.items():
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
-            body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            body = (
+                op.get("requestBody", {})
+                .get("content", {})
+                .get("application/json", {})
+                .get("schema")
+            )
             responses = {
                 code: _schema_name(r.get("content", {}).get("application/json", {}).get("schema"))
                 for code, r in op.get("responses", {}).items()
             }
-            operations.append({
-                "method": method.upper(), "path": path, "summary": op.get("summary", ""),
-                "parameters": op.get("parameters", []), "body": _schema_name(body), "responses": responses,
-            })
+            operations.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary", ""),
+                    "parameters": op.get("parameters", []),
+                    "body": _schema_name(body),
+                    "responses": responses,
+                }
+            )
     schemas = spec.get("components", {}).get("schemas", {})
     return render_template("api/docs.html", spec=spec, operations=operations, schemas=schemas)

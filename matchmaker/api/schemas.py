@@ -21,10 +21,16 @@ class StrictSchema(ma.Schema):
 
 
 class ErrorBody(ma.Schema):
-    code = f.String(required=True, metadata={"description": "machine-readable error code, e.g. not_found"})
+    code = f.String(
+        required=True, metadata={"description": "machine-readable error code, e.g. not_found"}
+    )
     message = f.String(required=True, metadata={"description": "what went wrong, for people"})
-    fields = f.Dict(keys=f.String(), values=f.String(), required=True,
-                    metadata={"description": "per-field messages for bad input (empty otherwise)"})
+    fields = f.Dict(
+        keys=f.String(),
+        values=f.String(),
+        required=True,
+        metadata={"description": "per-field messages for bad input (empty otherwise)"},
+    )
 
 
 class ErrorSchema(ma.Schema):
@@ -52,10 +58,20 @@ class PublicPartnership(ma.Schema):
     schools_count = f.Integer(allow_none=True, required=True)
     institutions = f.List(f.String(), required=True)
     description = f.String(required=True)
-    challenges = f.String(required=True, allow_none=True, metadata={
-        "description": "null for an anonymous caller when the partnership shows its challenges to signed-in partnerships only"})
-    challenges_visibility = f.String(required=True, validate=v.OneOf(["public", "members"]), metadata={
-        "description": "who may read the challenges: everyone (public) or signed-in partnerships (members)"})
+    challenges = f.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "null for an anonymous caller when the partnership shows its challenges to signed-in partnerships only"
+        },
+    )
+    challenges_visibility = f.String(
+        required=True,
+        validate=v.OneOf(["public", "members"]),
+        metadata={
+            "description": "who may read the challenges: everyone (public) or signed-in partnerships (members)"
+        },
+    )
     experiences = f.String(required=True)
     open_to_mentor = f.Boolean(required=True)
     mentor_capacity = f.Integer(required=True)
@@ -66,7 +82,11 @@ class Story(ma.Schema):
 
     title = f.String(required=True)
     text = f.String(required=True)
-    tips = f.List(f.Integer(), required=True, metadata={"description": "the seed document's tips (1–5) it touches"})
+    tips = f.List(
+        f.Integer(),
+        required=True,
+        metadata={"description": "the seed document's tips (1–5) it touches"},
+    )
     outcome = f.String(required=True, validate=v.OneOf(["worked", "partly", "did_not_work"]))
     language = f.String(required=True, validate=v.OneOf(["nl", "en"]))
     visibility = f.String(required=True, validate=v.OneOf(["public", "members"]))
@@ -89,7 +109,10 @@ class PartnershipPage(ma.Schema):
 class PartnershipQuery(StrictSchema):
     sector = f.String(validate=SECTOR)
     region = f.String(validate=v.Length(max=100))
-    q = f.String(validate=v.Length(max=200), metadata={"description": "text search in name, challenges, experiences"})
+    q = f.String(
+        validate=v.Length(max=200),
+        metadata={"description": "text search in name, challenges, experiences"},
+    )
     page = f.Integer(load_default=1, validate=v.Range(min=1, max=100_000))
     per_page = f.Integer(load_default=20, validate=v.Range(min=1, max=100))
 
@@ -109,8 +132,12 @@ class StoryInput(StrictSchema):
         metadata={"description": "the seed document's tips (1–5) it touches; may be empty"},
     )
     outcome = f.String(required=True, validate=v.OneOf(["worked", "partly", "did_not_work"]))
-    language = f.String(validate=v.OneOf(["nl", "en"]), metadata={"description": "detected when absent"})
-    visibility = f.String(validate=v.OneOf(["public", "members"]), metadata={"description": "default public"})
+    language = f.String(
+        validate=v.OneOf(["nl", "en"]), metadata={"description": "detected when absent"}
+    )
+    visibility = f.String(
+        validate=v.OneOf(["public", "members"]), metadata={"description": "default public"}
+    )
 
 
 class ProfileInput(StrictSchema):
@@ -124,8 +151,12 @@ class ProfileInput(StrictSchema):
     institutions = f.List(f.String(validate=v.Length(max=200)), validate=v.Length(max=20))
     description = f.String(validate=v.Length(max=TEXT))
     challenges = f.String(validate=v.Length(max=TEXT))
-    challenges_visibility = f.String(validate=v.OneOf(["public", "members"]), metadata={
-        "description": "public (default for a new profile) or members; absent: unchanged"})
+    challenges_visibility = f.String(
+        validate=v.OneOf(["public", "members"]),
+        metadata={
+            "description": "public (default for a new profile) or members; absent: unchanged"
+        },
+    )
     experiences = f.String(validate=v.Length(max=TEXT))
     open_to_mentor = f.Boolean()
     mentor_capacity = f.Integer(strict=True)
@@ -133,21 +164,32 @@ class ProfileInput(StrictSchema):
     stories = f.List(
         f.Nested(StoryInput),
         validate=v.Length(max=50),
-        metadata={"description": "replaces the stories; absent: they stay as they are, []: removes them"},
+        metadata={
+            "description": "replaces the stories; absent: they stay as they are, []: removes them"
+        },
     )
 
 
 class Me(ma.Schema):
     email = f.String(required=True)
-    role = f.String(required=True, validate=v.OneOf(["coordinator", "member", "admin"]),
-                    metadata={"description": "coordinator: edits and acts for the partnership; member: reads and follows"})
-    can_act = f.Boolean(required=True, metadata={"description": "whether this account may change things for its partnership"})
+    role = f.String(
+        required=True,
+        validate=v.OneOf(["coordinator", "member", "admin"]),
+        metadata={
+            "description": "coordinator: edits and acts for the partnership; member: reads and follows"
+        },
+    )
+    can_act = f.Boolean(
+        required=True,
+        metadata={"description": "whether this account may change things for its partnership"},
+    )
     partnership = f.Nested(Profile, allow_none=True, required=True)
 
 
 class SuggestionQuery(StrictSchema):
     limit = f.Integer(
-        load_default=None, validate=v.Range(min=1, max=50),
+        load_default=None,
+        validate=v.Range(min=1, max=50),
         metadata={"description": "how many (default: the SUGGESTION_LIMIT setting, 10)"},
     )
     sector = f.String(validate=SECTOR)
@@ -155,15 +197,28 @@ class SuggestionQuery(StrictSchema):
 
 
 class Reason(ma.Schema):
-    kind = f.String(required=True, metadata={"description": "term | theme | sector | region | review | rating"})
+    kind = f.String(
+        required=True, metadata={"description": "term | theme | sector | region | review | rating"}
+    )
     text = f.String(required=True, metadata={"description": "in the reader's language"})
 
 
 class Evidence(ma.Schema):
-    mentor_text = f.String(required=True, metadata={"description": "a passage of the mentor's profile, verbatim"})
-    own_text = f.String(required=True, metadata={"description": "the request of the asking partnership's challenges it answers, verbatim"})
-    words = f.List(f.String(), required=True, metadata={"description": "shared words as the mentor wrote them"})
-    story = f.String(metadata={"description": "title of the mentor's story the passage comes from, if any"})
+    mentor_text = f.String(
+        required=True, metadata={"description": "a passage of the mentor's profile, verbatim"}
+    )
+    own_text = f.String(
+        required=True,
+        metadata={
+            "description": "the request of the asking partnership's challenges it answers, verbatim"
+        },
+    )
+    words = f.List(
+        f.String(), required=True, metadata={"description": "shared words as the mentor wrote them"}
+    )
+    story = f.String(
+        metadata={"description": "title of the mentor's story the passage comes from, if any"}
+    )
 
 
 class PublicSuggestion(ma.Schema):
@@ -187,8 +242,12 @@ class Introduction(ma.Schema):
     id = f.Integer(required=True)
     mentee = f.Nested(PartnershipRef, required=True)
     mentor = f.Nested(PartnershipRef, required=True)
-    state = f.String(required=True, validate=v.OneOf(
-        ["requested", "awaiting_admin", "accepted", "declined", "withdrawn", "completed"]))
+    state = f.String(
+        required=True,
+        validate=v.OneOf(
+            ["requested", "awaiting_admin", "accepted", "declined", "withdrawn", "completed"]
+        ),
+    )
     message = f.String(required=True)
     response = f.String(required=True)
     rating = f.Integer(allow_none=True, required=True)
@@ -196,9 +255,15 @@ class Introduction(ma.Schema):
     by_admin = f.Boolean(required=True)
     created_at = f.DateTime(required=True)
     updated_at = f.DateTime(required=True)
-    actions = f.List(f.String(), required=True, metadata={"description": "what the caller may do next"})
-    contacts = f.Nested(IntroductionContacts, allow_none=True, required=True,
-                        metadata={"description": "only inside an accepted or completed introduction"})
+    actions = f.List(
+        f.String(), required=True, metadata={"description": "what the caller may do next"}
+    )
+    contacts = f.Nested(
+        IntroductionContacts,
+        allow_none=True,
+        required=True,
+        metadata={"description": "only inside an accepted or completed introduction"},
+    )
 
 
 class IntroductionList(ma.Schema):
@@ -207,12 +272,18 @@ class IntroductionList(ma.Schema):
 
 
 class IntroductionQuery(StrictSchema):
-    state = f.String(validate=v.OneOf(["requested", "awaiting_admin", "accepted", "declined", "withdrawn", "completed"]))
+    state = f.String(
+        validate=v.OneOf(
+            ["requested", "awaiting_admin", "accepted", "declined", "withdrawn", "completed"]
+        )
+    )
     page = f.Integer(load_default=1, validate=v.Range(min=1, max=100_000))
 
 
 class IntroductionInput(StrictSchema):
-    mentor = f.String(required=True, validate=v.Length(min=1, max=64), metadata={"description": "mentor's key"})
+    mentor = f.String(
+        required=True, validate=v.Length(min=1, max=64), metadata={"description": "mentor's key"}
+    )
     message = f.String(load_default="", validate=v.Length(max=2000))
 
 
@@ -225,7 +296,9 @@ class NoteInput(StrictSchema):
 
 
 class CompleteInput(StrictSchema):
-    rating = f.Integer(allow_none=True, load_default=None, strict=True, validate=v.Range(min=1, max=5))
+    rating = f.Integer(
+        allow_none=True, load_default=None, strict=True, validate=v.Range(min=1, max=5)
+    )
     feedback = f.String(load_default="", validate=v.Length(max=2000))
 
 

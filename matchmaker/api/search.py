@@ -17,14 +17,26 @@ from .views import bad_input, blp, errors
 
 
 class SearchQuery(s.StrictSchema):
-    q = f.String(required=True, validate=v.Length(min=1, max=search_service.QUERY_LIMIT),
-                 metadata={"description": "what you are looking for, in your own words (Dutch or English)"})
-    type = f.String(validate=v.OneOf(search_service.TYPES), metadata={"description": "only partnerships or only stories"})
+    q = f.String(
+        required=True,
+        validate=v.Length(min=1, max=search_service.QUERY_LIMIT),
+        metadata={"description": "what you are looking for, in your own words (Dutch or English)"},
+    )
+    type = f.String(
+        validate=v.OneOf(search_service.TYPES),
+        metadata={"description": "only partnerships or only stories"},
+    )
     sector = f.String(validate=v.OneOf(SECTORS))
     region = f.String(validate=v.Length(max=100))
-    tip = f.Integer(validate=v.Range(min=1, max=5), metadata={"description": "stories touching this tip of the seed publication"})
+    tip = f.Integer(
+        validate=v.Range(min=1, max=5),
+        metadata={"description": "stories touching this tip of the seed publication"},
+    )
     outcome = f.String(validate=v.OneOf(STORY_OUTCOMES))
-    language = f.String(validate=v.OneOf(STORY_LANGUAGES), metadata={"description": "stories written in this language"})
+    language = f.String(
+        validate=v.OneOf(STORY_LANGUAGES),
+        metadata={"description": "stories written in this language"},
+    )
     limit = f.Integer(load_default=10, validate=v.Range(min=1, max=search_service.MAX_RESULTS))
 
 
@@ -32,12 +44,19 @@ class PartnershipHit(ma.Schema):
     key = f.String(required=True)
     name = f.String(required=True)
     score = f.Float(required=True)
-    evidence = f.List(f.Nested(s.Evidence), required=True, metadata={
-        "description": "the partnership's passages that met the query (own_text: the part of the query), best first"})
+    evidence = f.List(
+        f.Nested(s.Evidence),
+        required=True,
+        metadata={
+            "description": "the partnership's passages that met the query (own_text: the part of the query), best first"
+        },
+    )
 
 
 class StoryHit(ma.Schema):
-    partnership = f.String(required=True, metadata={"description": "the key of the partnership that wrote it"})
+    partnership = f.String(
+        required=True, metadata={"description": "the key of the partnership that wrote it"}
+    )
     name = f.String(required=True, metadata={"description": "the partnership's name"})
     id = f.Integer(required=True)
     title = f.String(required=True)
@@ -50,8 +69,12 @@ class StoryHit(ma.Schema):
 
 class SearchResults(ma.Schema):
     partnerships = f.List(f.Nested(PartnershipHit), required=True)
-    stories = f.List(f.Nested(StoryHit), required=True, metadata={"description": "public stories only"})
-    too_little_text = f.Boolean(required=True, metadata={"description": "the query says too little to search on"})
+    stories = f.List(
+        f.Nested(StoryHit), required=True, metadata={"description": "public stories only"}
+    )
+    too_little_text = f.Boolean(
+        required=True, metadata={"description": "the query says too little to search on"}
+    )
 
 
 @blp.get("/search")

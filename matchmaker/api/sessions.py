@@ -26,15 +26,37 @@ TIME_HELP = "ISO 8601; without an offset it is Europe/Amsterdam time, e.g. 2026-
 class SessionInput(s.StrictSchema):
     """A session's fields as sent; the rules (and their messages per field) are the service's."""
 
-    title = f.Raw(required=True, metadata={"type": "string", "description": "1 to 200 characters, one line"})
-    description = f.Raw(load_default="", metadata={"type": "string", "description": "what you will see, at most 5000 characters"})
+    title = f.Raw(
+        required=True, metadata={"type": "string", "description": "1 to 200 characters, one line"}
+    )
+    description = f.Raw(
+        load_default="",
+        metadata={"type": "string", "description": "what you will see, at most 5000 characters"},
+    )
     kind = f.Raw(required=True, metadata={"type": "string", "enum": list(SESSION_KINDS)})
-    starts_at = f.Raw(required=True, metadata={"type": "string", "description": f"{TIME_HELP}; in the future"})
-    ends_at = f.Raw(required=True, metadata={"type": "string", "description": f"{TIME_HELP}; after the start, at most 24 hours later"})
-    place = f.Raw(load_default="", metadata={"type": "string", "description": "required for a visit"})
-    online_url = f.Raw(load_default="", metadata={"type": "string", "description": "http(s) link; required for an online session"})
-    capacity = f.Raw(required=True, metadata={"type": "integer", "description": f"places, 1 to {MAX_CAPACITY}"})
-    language = f.Raw(load_default="nl", metadata={"type": "string", "enum": list(SESSION_LANGUAGES)})
+    starts_at = f.Raw(
+        required=True, metadata={"type": "string", "description": f"{TIME_HELP}; in the future"}
+    )
+    ends_at = f.Raw(
+        required=True,
+        metadata={
+            "type": "string",
+            "description": f"{TIME_HELP}; after the start, at most 24 hours later",
+        },
+    )
+    place = f.Raw(
+        load_default="", metadata={"type": "string", "description": "required for a visit"}
+    )
+    online_url = f.Raw(
+        load_default="",
+        metadata={"type": "string", "description": "http(s) link; required for an online session"},
+    )
+    capacity = f.Raw(
+        required=True, metadata={"type": "integer", "description": f"places, 1 to {MAX_CAPACITY}"}
+    )
+    language = f.Raw(
+        load_default="nl", metadata={"type": "string", "enum": list(SESSION_LANGUAGES)}
+    )
 
 
 class Attendee(ma.Schema):
@@ -45,7 +67,11 @@ class Attendee(ma.Schema):
 
 class MySignup(ma.Schema):
     state = f.String(required=True, validate=v.OneOf(SIGNUP_STATES))
-    position = f.Integer(allow_none=True, required=True, metadata={"description": "place on the waiting list (1 = next)"})
+    position = f.Integer(
+        allow_none=True,
+        required=True,
+        metadata={"description": "place on the waiting list (1 = next)"},
+    )
 
 
 class Session(ma.Schema):
@@ -54,22 +80,33 @@ class Session(ma.Schema):
     title = f.String(required=True)
     description = f.String(required=True)
     kind = f.String(required=True, validate=v.OneOf(SESSION_KINDS))
-    starts_at = f.DateTime(required=True, metadata={"description": "with the Europe/Amsterdam offset"})
+    starts_at = f.DateTime(
+        required=True, metadata={"description": "with the Europe/Amsterdam offset"}
+    )
     ends_at = f.DateTime(required=True)
     timezone = f.String(required=True)
     place = f.String(required=True)
-    online_url = f.String(allow_none=True, required=True,
-                          metadata={"description": "null unless confirmed, the organiser's team or an admin"})
+    online_url = f.String(
+        allow_none=True,
+        required=True,
+        metadata={"description": "null unless confirmed, the organiser's team or an admin"},
+    )
     capacity = f.Integer(required=True)
     language = f.String(required=True, validate=v.OneOf(SESSION_LANGUAGES))
     confirmed = f.Integer(required=True)
     waiting = f.Integer(required=True)
     cancelled = f.Boolean(required=True)
-    sequence = f.Integer(required=True, metadata={"description": "the .ics SEQUENCE, bumped on each change"})
+    sequence = f.Integer(
+        required=True, metadata={"description": "the .ics SEQUENCE, bumped on each change"}
+    )
     ics_url = f.String(required=True)
     my_signup = f.Nested(MySignup, allow_none=True, required=True)
-    attendees = f.List(f.Nested(Attendee), allow_none=True, required=True,
-                       metadata={"description": "for the organiser's team and admins; null otherwise"})
+    attendees = f.List(
+        f.Nested(Attendee),
+        allow_none=True,
+        required=True,
+        metadata={"description": "for the organiser's team and admins; null otherwise"},
+    )
 
 
 class Signup(ma.Schema):
@@ -93,7 +130,9 @@ def session_out(session, counts=None) -> dict:
         "ends_at": local(session.ends_at),
         "timezone": TIMEZONE_NAME,
         "place": session.place,
-        "online_url": session.online_url if service.may_see_online_url(current_user, session) else None,
+        "online_url": session.online_url
+        if service.may_see_online_url(current_user, session)
+        else None,
         "capacity": session.capacity,
         "language": session.language,
         "confirmed": counts["confirmed"],
@@ -101,11 +140,15 @@ def session_out(session, counts=None) -> dict:
         "cancelled": session.cancelled_at is not None,
         "sequence": session.sequence,
         "ics_url": notifications.absolute_url("sessions.ics", session_id=session.id),
-        "my_signup": {"state": mine.state, "position": service.waiting_position(mine)} if mine else None,
+        "my_signup": {"state": mine.state, "position": service.waiting_position(mine)}
+        if mine
+        else None,
         "attendees": [
             {"partnership": ref(a.partnership), "state": a.state, "signed_up_at": a.created_at}
             for a in service.attendees(session)
-        ] if show_attendees else None,
+        ]
+        if show_attendees
+        else None,
     }
 
 
@@ -207,7 +250,11 @@ def sign_up(session_id):
         signup = service.sign_up(session, p, current_user)
     except service.SessionError as exc:
         refused(exc)
-    body = {"state": signup.state, "position": service.waiting_position(signup), "session": session_out(session)}
+    body = {
+        "state": signup.state,
+        "position": service.waiting_position(signup),
+        "session": session_out(session),
+    }
     return body, (201 if signup.state == "confirmed" else 202)
 
 

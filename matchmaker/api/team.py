@@ -30,7 +30,10 @@ class TeamInvitation(ma.Schema):
 
 class Team(ma.Schema):
     partnership = f.String(required=True, metadata={"description": "the partnership's key"})
-    can_act = f.Boolean(required=True, metadata={"description": "whether the caller may manage the team (a coordinator)"})
+    can_act = f.Boolean(
+        required=True,
+        metadata={"description": "whether the caller may manage the team (a coordinator)"},
+    )
     accounts = f.List(f.Nested(TeamAccount), required=True)
     invitations = f.List(f.Nested(TeamInvitation), required=True)
 
@@ -46,7 +49,12 @@ def my_team():
         "partnership": p.key,
         "can_act": team.may_manage(current_user, p),
         "accounts": [
-            {"email": u.email, "role": u.role, "joined_at": u.created_at, "last_login_at": u.last_login_at}
+            {
+                "email": u.email,
+                "role": u.role,
+                "joined_at": u.created_at,
+                "last_login_at": u.last_login_at,
+            }
             for u in team.members_of(p)
         ],
         "invitations": [

@@ -50,7 +50,11 @@ def authenticate():
             abort(401, message="invalid or revoked API token")
         g._login_user = user
         g.api_token_auth = True
-    elif request.method in UNSAFE and current_user.is_authenticated and current_app.config.get("WTF_CSRF_ENABLED", True):
+    elif (
+        request.method in UNSAFE
+        and current_user.is_authenticated
+        and current_app.config.get("WTF_CSRF_ENABLED", True)
+    ):
         csrf.protect()
 
 
@@ -153,7 +157,11 @@ def suggestion_out(x, lang: str) -> dict:
 def refuse_thin_challenges(key: str, items: list) -> None:
     """An empty list because the challenges say too little is a 422 naming the field, not a silent []."""
     if not items and matching_service.too_little_text(key):
-        abort(422, message=str(matching_service.TOO_LITTLE_TEXT), errors={"challenges": str(matching_service.TOO_LITTLE_TEXT)})
+        abort(
+            422,
+            message=str(matching_service.TOO_LITTLE_TEXT),
+            errors={"challenges": str(matching_service.TOO_LITTLE_TEXT)},
+        )
 
 
 def transition_error(exc: intro_service.TransitionError):
@@ -171,7 +179,12 @@ def transition_error(exc: intro_service.TransitionError):
 def list_partnerships(page, per_page, sector=None, region=None, q=None):
     """Active partnerships, by name; filter by sector and region, search text."""
     items, total = profile_service.list_partnerships(
-        sector=sector, region=region, q=q, page=page, per_page=per_page, signed_in=current_user.is_authenticated
+        sector=sector,
+        region=region,
+        q=q,
+        page=page,
+        per_page=per_page,
+        signed_in=current_user.is_authenticated,
     )
     return {"items": [public(p) for p in items], "page": page, "per_page": per_page, "total": total}
 
@@ -194,9 +207,14 @@ def partnership_suggestions(key, limit, sector=None, region=None):
     p = partnership_or_404(key)
     if not p.challenges_visible_to(current_user):
         # The suggestions quote the challenges, which this partnership shows to signed-in ones only.
-        abort(401, message="this partnership shows its challenges, and so its suggestions, to signed-in partnerships only")
+        abort(
+            401,
+            message="this partnership shows its challenges, and so its suggestions, to signed-in partnerships only",
+        )
     try:
-        items = matching_service.suggest(key, limit=limit, sectors=[sector] if sector else None, region=region)
+        items = matching_service.suggest(
+            key, limit=limit, sectors=[sector] if sector else None, region=region
+        )
     except matching_service.NotFound:
         abort(404, message=f"unknown partnership {key!r}")
     refuse_thin_challenges(key, items)
@@ -216,11 +234,20 @@ def partnership_suggestions(key, limit, sector=None, region=None):
 def me():
     """The caller's account and own profile (with its contact details)."""
     p = current_user.partnership
-    return {"email": current_user.email, "role": current_user.role, "can_act": acts_for_own(current_user),
-            "partnership": profile_service.to_record(p) if p else None}
+    return {
+        "email": current_user.email,
+        "role": current_user.role,
+        "can_act": acts_for_own(current_user),
+        "partnership": profile_service.to_record(p) if p else None,
+    }
 
 
-ETAG_HEADER = {"ETag": {"description": "the profile's version; send it back in If-Match", "schema": {"type": "string"}}}
+ETAG_HEADER = {
+    "ETag": {
+        "description": "the profile's version; send it back in If-Match",
+        "schema": {"type": "string"},
+    }
+}
 IF_MATCH = {
     "in": "header",
     "name": "If-Match",
@@ -298,12 +325,17 @@ def update_partnership(data):
 def my_suggestions(limit, sector=None, region=None):
     """Suggested mentors for the caller's partnership, best first, with reasons."""
     p = own_partnership()
-    items = matching_service.suggest(p.key, limit=limit, sectors=[sector] if sector else None, region=region)
+    items = matching_service.suggest(
+        p.key, limit=limit, sectors=[sector] if sector else None, region=region
+    )
     refuse_thin_challenges(p.key, items)
     latest = intro_service.states_by_mentor(p)
     lang = reader_language()
     return [
-        dict(suggestion_out(x, lang), introduction_state=latest[x.key].state if x.key in latest else None)
+        dict(
+            suggestion_out(x, lang),
+            introduction_state=latest[x.key].state if x.key in latest else None,
+        )
         for x in items
     ]
 
@@ -323,7 +355,9 @@ def list_introductions(page, state=None):
     else:
         p = current_user.partnership
         outgoing, incoming = intro_service.for_partnership(p) if p else ([], [])
-        items = sorted({i.id: i for i in outgoing + incoming}.values(), key=lambda i: i.id, reverse=True)
+        items = sorted(
+            {i.id: i for i in outgoing + incoming}.values(), key=lambda i: i.id, reverse=True
+        )
         if state:
             items = [i for i in items if i.state == state]
         total = len(items)
@@ -439,7 +473,9 @@ def admin_introduce(data):
     mentee = partnership_or_404(data["mentee"])
     mentor = partnership_or_404(data["mentor"])
     try:
-        intro = intro_service.request_introduction(mentee, mentor, data["message"], current_user, by_admin=True)
+        intro = intro_service.request_introduction(
+            mentee, mentor, data["message"], current_user, by_admin=True
+        )
     except ValidationError as exc:
         bad_input(exc)
     except intro_service.TransitionError as exc:

@@ -21,7 +21,17 @@ from itertools import chain
 import numpy as np
 
 from . import text as reference
-from .text import CONCEPT_PREFIX, LANGUAGES, Feature, Thesaurus, default_thesaurus, detect_language, stem, stopwords, zipf_table
+from .text import (
+    CONCEPT_PREFIX,
+    LANGUAGES,
+    Feature,
+    Thesaurus,
+    default_thesaurus,
+    detect_language,
+    stem,
+    stopwords,
+    zipf_table,
+)
 
 _TOKEN_RE = reference._TOKEN_RE
 _APOSTROPHES = reference._APOSTROPHES
@@ -78,7 +88,9 @@ def generality_factors(vocabulary, commonness: dict[str, float] | None = None) -
         if name.startswith(CONCEPT_PREFIX):
             out[i] = CONCEPT_WEIGHT
             continue
-        common = max(nl.get(name, 0.0), en.get(name, 0.0), commonness.get(name, 0.0) if commonness else 0.0)
+        common = max(
+            nl.get(name, 0.0), en.get(name, 0.0), commonness.get(name, 0.0) if commonness else 0.0
+        )
         if common > low:
             out[i] = 1.0 - 0.5 * min(1.0, (common - low) / (high - low))
     return out
@@ -162,7 +174,9 @@ class _Automaton:
 
     def __init__(self) -> None:
         identifier = reference._identifier()
-        self.nextmove = np.frombuffer(identifier.tk_nextmove, dtype=np.dtype(identifier.tk_nextmove.typecode))
+        self.nextmove = np.frombuffer(
+            identifier.tk_nextmove, dtype=np.dtype(identifier.tk_nextmove.typecode)
+        )
         self.rowbase = np.asarray(identifier._rowbase, dtype=np.int64)
         self.output = np.asarray(identifier.tk_output, dtype=np.int32)
         self.ptc = np.asarray(identifier.nb_ptc, dtype=np.float32)
@@ -175,7 +189,15 @@ class _Automaton:
         identifier = reference._identifier()
         return all(
             hasattr(identifier, a)
-            for a in ("tk_nextmove", "_rowbase", "tk_output", "nb_ptc", "nb_pc", "nb_classes", "_encode")
+            for a in (
+                "tk_nextmove",
+                "_rowbase",
+                "tk_output",
+                "nb_ptc",
+                "nb_pc",
+                "nb_classes",
+                "_encode",
+            )
         )
 
     def detect(self, texts: Sequence[str]) -> list[str]:
@@ -206,13 +228,17 @@ class _Automaton:
         if n == 0:
             return raw
         lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=n)
-        order = np.argsort(-lengths, kind="stable")  # longest first: the texts still walking are a prefix
+        order = np.argsort(
+            -lengths, kind="stable"
+        )  # longest first: the texts still walking are a prefix
         sorted_lengths = lengths[order]
         width = int(sorted_lengths[0])
         grid = np.zeros((width, n), dtype=np.uint8)  # byte position × text
         for column, i in enumerate(order.tolist()):
             grid[: lengths[i], column] = np.frombuffer(encoded[i], dtype=np.uint8)
-        walking = (n - np.searchsorted(sorted_lengths[::-1], np.arange(width), side="right")).tolist()
+        walking = (
+            n - np.searchsorted(sorted_lengths[::-1], np.arange(width), side="right")
+        ).tolist()
         emitted = np.full((width, n), -1, dtype=np.int32)
         state = np.zeros(n, dtype=np.int64)
         for pos in range(width):
@@ -321,7 +347,9 @@ class FastAnalyzer:
         for lang in LANGUAGES:
             for stems in th._phrases[lang]:
                 names = tuple(CONCEPT_PREFIX + cid for cid in th.phrase_concepts(stems, lang))
-                self._phrase_index[lang].setdefault(stems[0], []).append((len(stems), list(stems), names))
+                self._phrase_index[lang].setdefault(stems[0], []).append(
+                    (len(stems), list(stems), names)
+                )
             for candidates in self._phrase_index[lang].values():
                 candidates.sort(key=lambda c: c[0])
 
@@ -367,7 +395,9 @@ class FastAnalyzer:
                 names.remove(whole)
             names.extend(extra)
             seen = set(concepts)  # a theme the word already names is not counted twice
-            for cid in [c for name in extra for c in th.concepts_of(name, "nl")] + sorted(th.expansion_concepts(expansion)):
+            for cid in [c for name in extra for c in th.concepts_of(name, "nl")] + sorted(
+                th.expansion_concepts(expansion)
+            ):
                 if CONCEPT_PREFIX + cid not in seen:
                     seen.add(CONCEPT_PREFIX + cid)
                     concepts.append(CONCEPT_PREFIX + cid)

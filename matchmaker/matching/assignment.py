@@ -23,7 +23,9 @@ from scipy.optimize import linear_sum_assignment
 from .eligibility import MatchContext
 from .engine import REGION_BOOST, SECTOR_BOOST, MatchIndex
 
-DEFAULT_SPREAD = 0.02  # penalty per extra slot when ``spread_load=True``: "close" means within ~0.02
+DEFAULT_SPREAD = (
+    0.02  # penalty per extra slot when ``spread_load=True``: "close" means within ~0.02
+)
 _FORBIDDEN_COST = 1e6  # never chosen: a zero-cost unassigned column is always free for every mentee
 
 ScoreSource = np.ndarray | Callable[[str, str], float]
@@ -53,7 +55,9 @@ class AssignmentResult:
         """The shape ``flask assign --json`` prints."""
 
         def rows(items: list[Assignment]) -> list[dict]:
-            return [{"mentee": a.mentee, "mentor": a.mentor, "score": round(a.score, 4)} for a in items]
+            return [
+                {"mentee": a.mentee, "mentor": a.mentor, "score": round(a.score, 4)} for a in items
+            ]
 
         return {
             "assignments": rows(self.assignments),
@@ -64,7 +68,9 @@ class AssignmentResult:
         }
 
 
-def _capacities(mentors: Mapping[str, int] | Sequence[tuple[str, int]]) -> tuple[list[str], np.ndarray]:
+def _capacities(
+    mentors: Mapping[str, int] | Sequence[tuple[str, int]],
+) -> tuple[list[str], np.ndarray]:
     items = list(mentors.items()) if isinstance(mentors, Mapping) else [tuple(m) for m in mentors]
     keys = [str(k) for k, _ in items]
     if len(set(keys)) != len(keys):
@@ -84,7 +90,9 @@ def _score_array(scores: ScoreSource, mentees: Sequence[str], mentors: Sequence[
     else:
         matrix = np.asarray(scores, dtype=np.float64)
         if matrix.shape != (len(mentees), len(mentors)):
-            raise ValueError(f"score matrix has shape {matrix.shape}, expected {(len(mentees), len(mentors))}")
+            raise ValueError(
+                f"score matrix has shape {matrix.shape}, expected {(len(mentees), len(mentors))}"
+            )
     if not np.all(np.isfinite(matrix)):
         raise ValueError("scores must be finite numbers")
     return matrix
@@ -113,7 +121,11 @@ def allowed_pairs(
 
 
 def greedy_assign(
-    mentees: Sequence[str], mentors: Sequence[str], scores: np.ndarray, allowed: np.ndarray, capacity: np.ndarray
+    mentees: Sequence[str],
+    mentors: Sequence[str],
+    scores: np.ndarray,
+    allowed: np.ndarray,
+    capacity: np.ndarray,
 ) -> tuple[list[Assignment], list[str]]:
     """Each mentee in turn takes its best allowed mentor with room left (ties: first mentor)."""
     left = capacity.copy()
@@ -159,8 +171,12 @@ def assign(
         raise ValueError("spread_load must be >= 0")
 
     greedy, greedy_missed = greedy_assign(mentees, mentor_keys, matrix, allowed, capacity)
-    assignments, unassigned = optimal_assign(mentees, mentor_keys, matrix, allowed, capacity, spread)
-    return AssignmentResult(assignments, _total(assignments), unassigned, greedy, _total(greedy), greedy_missed)
+    assignments, unassigned = optimal_assign(
+        mentees, mentor_keys, matrix, allowed, capacity, spread
+    )
+    return AssignmentResult(
+        assignments, _total(assignments), unassigned, greedy, _total(greedy), greedy_missed
+    )
 
 
 def optimal_assign(
@@ -179,7 +195,9 @@ def optimal_assign(
     if n == 0 or slot_mentor.size == 0:
         return [], list(mentees)
     starts = np.concatenate(([0], np.cumsum(slots)[:-1]))
-    slot_rank = np.arange(slot_mentor.size) - np.repeat(starts, slots)  # 0 for a mentor's first slot
+    slot_rank = np.arange(slot_mentor.size) - np.repeat(
+        starts, slots
+    )  # 0 for a mentor's first slot
     value = scores[:, slot_mentor] - spread * slot_rank
     cost = np.where(allowed[:, slot_mentor], -value, _FORBIDDEN_COST)
     cost = np.hstack([cost, np.zeros((n, n))])  # one "unassigned" column per mentee
@@ -188,7 +206,9 @@ def optimal_assign(
     for i, c in zip(rows, cols):
         if c < slot_mentor.size and allowed[i, slot_mentor[c]] and cost[i, c] < 0:
             chosen[int(i)] = int(slot_mentor[c])
-    assignments = [Assignment(mentees[i], mentors[j], float(scores[i, j])) for i, j in sorted(chosen.items())]
+    assignments = [
+        Assignment(mentees[i], mentors[j], float(scores[i, j])) for i, j in sorted(chosen.items())
+    ]
     return assignments, [k for i, k in enumerate(mentees) if i not in chosen]
 
 
@@ -237,7 +257,9 @@ def score_matrix(
     same_sector = (index.sector_masks[rows][:, None] & index.sector_masks[cols][None, :]) != 0
     regions = np.array([_region_key(p.region) for p in index.profiles], dtype=object)
     mentee_region, mentor_region = regions[rows], regions[cols]
-    same_region = (mentee_region[:, None] == mentor_region[None, :]) & (mentee_region != "")[:, None]
+    same_region = (mentee_region[:, None] == mentor_region[None, :]) & (mentee_region != "")[
+        :, None
+    ]
     final = text + SECTOR_BOOST * same_sector + REGION_BOOST * same_region
     if context.priors:
         row_of = {k: i for i, k in enumerate(mentee_keys)}
@@ -260,4 +282,11 @@ def assign_cohort(
     capacities = mentor_capacities(index, context)
     mentors = list(capacities)
     scores = score_matrix(index, mentee_keys, mentors, context)
-    return assign(mentee_keys, capacities, scores, context.excluded, min_score=min_score, spread_load=spread_load)
+    return assign(
+        mentee_keys,
+        capacities,
+        scores,
+        context.excluded,
+        min_score=min_score,
+        spread_load=spread_load,
+    )

@@ -31,7 +31,9 @@ class Duplicates:
                 continue
             cols, weights = self._offer_row(pos)
             scores = self.word_scores(SparseRow(cols, weights))
-            for other in np.flatnonzero((scores >= DUPLICATE_COSINE) & self._can_mentor & self._alive).tolist():
+            for other in np.flatnonzero(
+                (scores >= DUPLICATE_COSINE) & self._can_mentor & self._alive
+            ).tolist():
                 if other != pos:
                     a, b = sorted((key, self.profiles[other].key))
                     pairs[a, b] = round(float(scores[other]), 3)
@@ -59,7 +61,10 @@ class Duplicates:
         signature = {j: self._offer_signature(int(pool[j])) for j in order.tolist()}
 
         def alike(k: int, j: int) -> bool:
-            return bool(signature[k] & signature[j]) and self._offer_cosine(int(pool[k]), int(pool[j])) >= DUPLICATE_COSINE
+            return (
+                bool(signature[k] & signature[j])
+                and self._offer_cosine(int(pool[k]), int(pool[j])) >= DUPLICATE_COSINE
+            )
 
         for j in order.tolist():
             pos = int(pool[j])

@@ -82,7 +82,9 @@ class MatchIndex(Explaining, Duplicates):
     position like sparse matrices; ``profiles[i]`` and ``position[key]`` agree with them.
     """
 
-    def __init__(self, profiles: Sequence[Profile], analyzer: FastAnalyzer | None = None, progress=None) -> None:
+    def __init__(
+        self, profiles: Sequence[Profile], analyzer: FastAnalyzer | None = None, progress=None
+    ) -> None:
         if analyzer is None:
             analyzer = FastAnalyzer()
         self.analyzer = analyzer
@@ -97,16 +99,22 @@ class MatchIndex(Explaining, Duplicates):
         self._fit(progress)
         self._alive = np.ones(n, dtype=bool)
         self.founded = np.array([p.founded for p in self.profiles], dtype=np.int32)
-        self.sector_masks = np.array([_sector_mask(p.sectors) for p in self.profiles], dtype=np.int8)
+        self.sector_masks = np.array(
+            [_sector_mask(p.sectors) for p in self.profiles], dtype=np.int8
+        )
         regions = [(p.region or "").strip().lower() for p in self.profiles]
         self._region_ids = {r: i for i, r in enumerate(sorted(set(regions)))}
         self.region_ids = np.array([self._region_ids[r] for r in regions], dtype=np.int32)
         self._empty_region = self._region_ids.get("", -1)
         self._overlay: dict[int, _Rows] = {}
         self._surface_cache: dict[tuple, dict[str, str]] = {}
-        self._mentors_by_cutoff: dict[int, np.ndarray] = {}  # open, experienced, present and old enough
+        self._mentors_by_cutoff: dict[
+            int, np.ndarray
+        ] = {}  # open, experienced, present and old enough
         self._searchable: np.ndarray | None = None  # has something to share (see searchable_mask)
-        self._extra_blocks: dict[int, Block] = {}  # passages of non-mentors, made when search reads them
+        self._extra_blocks: dict[
+            int, Block
+        ] = {}  # passages of non-mentors, made when search reads them
         self._views()
 
     # -- fitting ------------------------------------------------------------------------------
@@ -121,9 +129,13 @@ class MatchIndex(Explaining, Duplicates):
         self._vectorizer = ev.Vectorizer(self.analyzer, self._vocab, self._idf)
         self._passages = PassageIndex(fitted.passages, len(self.profiles))
         self._keyword_lists = (
-            fitted.keyword_lists.astype(bool) if fitted.keyword_lists is not None else np.zeros(len(self.profiles), bool)
+            fitted.keyword_lists.astype(bool)
+            if fitted.keyword_lists is not None
+            else np.zeros(len(self.profiles), bool)
         )
-        self._offer_t = self._offer.T.tocsr()  # feature × profile: a query touches only its postings
+        self._offer_t = (
+            self._offer.T.tocsr()
+        )  # feature × profile: a query touches only its postings
         self._need_words, self._offer_words = fitted.need_words, fitted.offer_words
         self.chars = fitted.chars
         self._langs = fitted.langs
@@ -148,8 +160,12 @@ class MatchIndex(Explaining, Duplicates):
         width, grams = len(self.vocabulary), self.chars.n_features
         self.need = RowView(rows_of(self._need), {p: r.need for p, r in ov.items()}, n, width)
         self.offer = RowView(rows_of(self._offer), {p: r.offer for p, r in ov.items()}, n, width)
-        self.need_chars = RowView(chars_of(self._need_words), {p: r.need_chars for p, r in ov.items()}, n, grams)
-        self.offer_chars = RowView(chars_of(self._offer_words), {p: r.offer_chars for p, r in ov.items()}, n, grams)
+        self.need_chars = RowView(
+            chars_of(self._need_words), {p: r.need_chars for p, r in ov.items()}, n, grams
+        )
+        self.offer_chars = RowView(
+            chars_of(self._offer_words), {p: r.offer_chars for p, r in ov.items()}, n, grams
+        )
         replaced = np.array(sorted(ov), dtype=np.int64)
         self._ov_positions = replaced
         self._ov_offer = stack_rows([ov[p].offer for p in replaced.tolist()], width)
@@ -182,7 +198,11 @@ class MatchIndex(Explaining, Duplicates):
         width = len(self.vocabulary)
 
         def word_row(text: str, lang: int) -> sparse.csr_matrix:
-            ids = [i for i in map(self._vocab.get, self.analyzer.names(text, LANGUAGES[lang])) if i is not None]
+            ids = [
+                i
+                for i in map(self._vocab.get, self.analyzer.names(text, LANGUAGES[lang]))
+                if i is not None
+            ]
             return tfidf(count_matrix([0, len(ids)], ids, width), self._idf)
 
         texts = (profile.challenges, profile.offer_text, profile.description)
@@ -192,11 +212,15 @@ class MatchIndex(Explaining, Duplicates):
             need=l2_rows(chal + DESCRIPTION_WEIGHT * desc),
             offer=l2_rows(exp + DESCRIPTION_WEIGHT * desc),
             need_chars=self.chars.text_vector(char_words(fast_tokenize(profile.challenges), stops)),
-            offer_chars=self.chars.text_vector(char_words(fast_tokenize(profile.offer_text), stops)),
+            offer_chars=self.chars.text_vector(
+                char_words(fast_tokenize(profile.offer_text), stops)
+            ),
             langs=langs,
         )
 
-    def with_changes(self, changed: Sequence[Profile] = (), removed: Iterable[str] = ()) -> MatchIndex:
+    def with_changes(
+        self, changed: Sequence[Profile] = (), removed: Iterable[str] = ()
+    ) -> MatchIndex:
         """A new index with ``changed`` profiles added or replaced and ``removed`` keys taken out.
 
         The fitted vocabulary, idf and base matrices are shared; only the changed rows are new.
@@ -215,7 +239,14 @@ class MatchIndex(Explaining, Duplicates):
         changed = list(changed)
         added = [p.key for p in changed if p.key not in self._slots]
         grow = len(dict.fromkeys(added))
-        arrays = ("_can_mentor", "_alive", "founded", "sector_masks", "region_ids", "_keyword_lists")
+        arrays = (
+            "_can_mentor",
+            "_alive",
+            "founded",
+            "sector_masks",
+            "region_ids",
+            "_keyword_lists",
+        )
         for name in arrays:
             old = getattr(self, name)
             setattr(new, name, np.concatenate([old, np.zeros(grow, dtype=old.dtype)]))
@@ -232,7 +263,12 @@ class MatchIndex(Explaining, Duplicates):
             if pos is None:
                 continue
             new.profiles[pos] = replace(  # a tombstone: the position stays, nothing can match it
-                new.profiles[pos], challenges="", experiences="", description="", stories=(), open_to_mentor=False,
+                new.profiles[pos],
+                challenges="",
+                experiences="",
+                description="",
+                stories=(),
+                open_to_mentor=False,
                 mentor_capacity=0,
             )
             new._alive[pos] = new._can_mentor[pos] = False
@@ -249,8 +285,14 @@ class MatchIndex(Explaining, Duplicates):
             rows = self.transform(p) if self._fitted else empty
             new._overlay[pos] = rows
             passage_changes[pos] = (
-                block_of(p, self._vectorizer, LANGUAGES[rows.langs[EXPERIENCES]], LANGUAGES[rows.langs[DESCRIPTION]])
-                if self._fitted and _can_mentor(p) else None
+                block_of(
+                    p,
+                    self._vectorizer,
+                    LANGUAGES[rows.langs[EXPERIENCES]],
+                    LANGUAGES[rows.langs[DESCRIPTION]],
+                )
+                if self._fitted and _can_mentor(p)
+                else None
             )
             new._keyword_lists[pos] = ev.is_keyword_list(p.offer_text)
             new._langs[pos] = rows.langs
@@ -281,7 +323,10 @@ class MatchIndex(Explaining, Duplicates):
         elif self._fitted:
             rows = self.transform(profile)
         else:
-            return SparseRow(np.zeros(0, np.int32), np.zeros(0, np.float32)), (np.zeros(0, np.int32), np.zeros(0, np.float32))
+            return SparseRow(np.zeros(0, np.int32), np.zeros(0, np.float32)), (
+                np.zeros(0, np.int32),
+                np.zeros(0, np.float32),
+            )
         need = rows.need.tocsr()
         need.sort_indices()
         return SparseRow(need.indices, need.data), (rows.need_chars.indices, rows.need_chars.data)
@@ -318,10 +363,14 @@ class MatchIndex(Explaining, Duplicates):
         in_base[in_base] = self._base_rows[pool[in_base]]
         if in_base.any():  # candidates are mentors, and an unchanged row's n-gram counts are stored
             rows = pool[in_base]
-            out[in_base] = self.chars.stored_scores(self._offer_grams, rows, self._offer_char_norms[rows], query)
+            out[in_base] = self.chars.stored_scores(
+                self._offer_grams, rows, self._offer_char_norms[rows], query
+            )
         for j in np.flatnonzero(~in_base).tolist():
             row = self._ov_offer_chars[int(pool[j])]
-            _common, a, b = np.intersect1d(query[0], row.indices, assume_unique=True, return_indices=True)
+            _common, a, b = np.intersect1d(
+                query[0], row.indices, assume_unique=True, return_indices=True
+            )
             out[j] = float(np.dot(query[1][a], row.data[b]))
         return out
 
@@ -332,7 +381,8 @@ class MatchIndex(Explaining, Duplicates):
         public stories or a description), whether or not they can mentor now. A copy."""
         if self._searchable is None:
             self._searchable = np.array(
-                [bool(p.offer_text.strip() or p.description.strip()) for p in self.profiles], dtype=bool
+                [bool(p.offer_text.strip() or p.description.strip()) for p in self.profiles],
+                dtype=bool,
             )
         return self._searchable & self._alive
 
@@ -344,9 +394,14 @@ class MatchIndex(Explaining, Duplicates):
             if counts[pos] == 0 and pos not in self._extra_blocks:
                 langs = self._langs[pos]
                 self._extra_blocks[pos] = block_of(
-                    self.profiles[pos], self._vectorizer, LANGUAGES[langs[EXPERIENCES]], LANGUAGES[langs[DESCRIPTION]]
+                    self.profiles[pos],
+                    self._vectorizer,
+                    LANGUAGES[langs[EXPERIENCES]],
+                    LANGUAGES[langs[DESCRIPTION]],
                 )
-        wanted = {pos: self._extra_blocks[pos] for pos in positions.tolist() if pos in self._extra_blocks}
+        wanted = {
+            pos: self._extra_blocks[pos] for pos in positions.tolist() if pos in self._extra_blocks
+        }
         return self._passages.with_overlay(wanted) if wanted else self._passages
 
     def eligible_mask(self, mentee: Profile, context: MatchContext) -> np.ndarray:
@@ -354,7 +409,9 @@ class MatchIndex(Explaining, Duplicates):
         cutoff = context.current_year - context.min_years
         static = self._mentors_by_cutoff.get(cutoff)
         if static is None:
-            static = self._mentors_by_cutoff[cutoff] = self._can_mentor & self._alive & (self.founded <= cutoff)
+            static = self._mentors_by_cutoff[cutoff] = (
+                self._can_mentor & self._alive & (self.founded <= cutoff)
+            )
         mask = static.copy()
         for key, load in context.load.items():
             pos = self.position.get(key)
@@ -389,20 +446,31 @@ class MatchIndex(Explaining, Duplicates):
         if scored is None or not scored.pool.size:
             return []  # nothing to match on: no list ranked by sector and region alone
         pool, raw, text, requests, found, top = (
-            scored.pool, scored.raw, scored.text, scored.requests, scored.found, scored.top
+            scored.pool,
+            scored.raw,
+            scored.text,
+            scored.requests,
+            scored.found,
+            scored.top,
         )
         need = scored.need
         mentee_mask = _sector_mask(mentee.sectors)
         same_sector = (self.sector_masks[pool] & mentee_mask) != 0
         mentee_region = self._region_ids.get((mentee.region or "").strip().lower(), -2)
-        same_region = (self.region_ids[pool] == mentee_region) & (mentee_region != self._empty_region)
+        same_region = (self.region_ids[pool] == mentee_region) & (
+            mentee_region != self._empty_region
+        )
         # Sector and region break ties between real text matches; a keyword list gets neither.
         trusted = ~self._keyword_lists[pool]
         final = text + (SECTOR_BOOST * same_sector + REGION_BOOST * same_region) * trusted
         if context.priors:
-            final = final + np.array([context.prior(mentee.key, self.profiles[i].key) for i in pool], dtype=np.float32)
+            final = final + np.array(
+                [context.prior(mentee.key, self.profiles[i].key) for i in pool], dtype=np.float32
+            )
         final = np.clip(final, 0.0, 1.0)
-        shares = (text >= MIN_TEXT) & (raw >= MIN_TEXT)  # something in the texts must meet: never sector and region alone
+        shares = (text >= MIN_TEXT) & (
+            raw >= MIN_TEXT
+        )  # something in the texts must meet: never sector and region alone
         if not shares.any():
             return []
         final[~shares] = -1.0
@@ -423,17 +491,27 @@ class MatchIndex(Explaining, Duplicates):
                 names = ", ".join(shared)
                 reasons.append(Reason("sector", f"zelfde sector: {names}", f"same sector: {names}"))
             if same_region[j] and textual:
-                reasons.append(Reason("region", f"zelfde regio: {cand.region}", f"same region: {cand.region}"))
+                reasons.append(
+                    Reason("region", f"zelfde regio: {cand.region}", f"same region: {cand.region}")
+                )
             reasons.extend(context.prior_reasons(mentee.key, cand.key))
             results.append(
                 Suggestion(
-                    cand.key, cand.name, float(final[j]), float(text[j]), reasons, evidence,
-                    ("keyword_list",) if self._keyword_lists[pool[j]] else (), tuple(collapsed.get(j, ())),
+                    cand.key,
+                    cand.name,
+                    float(final[j]),
+                    float(text[j]),
+                    reasons,
+                    evidence,
+                    ("keyword_list",) if self._keyword_lists[pool[j]] else (),
+                    tuple(collapsed.get(j, ())),
                 )
             )
         return results
 
-    def text_match(self, mentee: Profile, mask: np.ndarray, passages_of=None, passage_pool: int = 0) -> TextMatch | None:
+    def text_match(
+        self, mentee: Profile, mask: np.ndarray, passages_of=None, passage_pool: int = 0
+    ) -> TextMatch | None:
         """The text scores of ``mentee``'s challenges against the offers of the profiles in ``mask``:
         words for all, character n-grams for the RERANK_POOL best, language-fair, and passages for the
         PASSAGE_POOL (or ``passage_pool``) best. None when the challenges say too little to match on.
@@ -449,9 +527,13 @@ class MatchIndex(Explaining, Duplicates):
             pool = candidates[best]
         char_scores = self._char_scores(pool, need_chars)
         raw = WORD_WEIGHT * word_scores[pool] + (1 - WORD_WEIGHT) * char_scores
-        text = language_fair(raw, word_scores[pool], self._challenge_lang(mentee), self._langs[pool, EXPERIENCES])
+        text = language_fair(
+            raw, word_scores[pool], self._challenge_lang(mentee), self._langs[pool, EXPERIENCES]
+        )
         requests = self._requests(mentee)
-        text, found, top = self._with_passages(pool, text, requests, passages_of, passage_pool or PASSAGE_POOL)
+        text, found, top = self._with_passages(
+            pool, text, requests, passages_of, passage_pool or PASSAGE_POOL
+        )
         return TextMatch(need, pool, raw, text, requests, found, top)
 
     # -- passages -----------------------------------------------------------------------------
@@ -471,8 +553,14 @@ class MatchIndex(Explaining, Duplicates):
             return int(self._langs[pos, CHALLENGES])
         return _LANG_CODE[detect_language(mentee.challenges)] if mentee.challenges.strip() else 0
 
-    def _with_passages(self, pool: np.ndarray, text: np.ndarray, requests: list[ev.SpanVector], passages_of=None,
-                       size: int = PASSAGE_POOL):
+    def _with_passages(
+        self,
+        pool: np.ndarray,
+        text: np.ndarray,
+        requests: list[ev.SpanVector],
+        passages_of=None,
+        size: int = PASSAGE_POOL,
+    ):
         """The text score with the passage score of the best ``size`` candidates mixed in;
         keyword lists damped. Returns (scores, candidates' passages or None, their pool indices)."""
         flagged = self._keyword_lists[pool]
@@ -482,7 +570,9 @@ class MatchIndex(Explaining, Duplicates):
             return text, None, np.zeros(0, dtype=np.int64)
         top = np.argsort(-text, kind="stable")[:size]
         chosen = pool[top]
-        found = (passages_of(chosen) if passages_of else self._passages).candidates(chosen, [r.row() for r in requests])
+        found = (passages_of(chosen) if passages_of else self._passages).candidates(
+            chosen, [r.row() for r in requests]
+        )
         weights = ev.request_weights(requests)
         passage = np.zeros(pool.size, dtype=np.float32)
         passage[top] = passage_scores(found, weights)
@@ -493,7 +583,11 @@ class MatchIndex(Explaining, Duplicates):
     def pair_evidence(self, mentee_key: str, mentor_key: str) -> list[Evidence]:
         """The evidence for one pair whatever the mentor's eligibility now (its load, age, an
         exclusion): the mentor's passages that meet the mentee's challenges, best first."""
-        if mentee_key not in self.position or mentor_key not in self.position or mentee_key == mentor_key:
+        if (
+            mentee_key not in self.position
+            or mentor_key not in self.position
+            or mentee_key == mentor_key
+        ):
             return []
         mask = np.zeros(len(self.profiles), dtype=bool)
         mask[self.position[mentor_key]] = self._alive[self.position[mentor_key]]
@@ -514,7 +608,9 @@ class MatchIndex(Explaining, Duplicates):
         for i, pos in enumerate(rows.tolist()):
             mentee = self.profiles[pos]
             requests = self._requests(mentee)
-            if not requests or ev.too_little_text(mentee.challenges, self._has_theme(self._query(mentee)[0])):
+            if not requests or ev.too_little_text(
+                mentee.challenges, self._has_theme(self._query(mentee)[0])
+            ):
                 text[i] = 0.0
                 continue
             text[i] = language_fair(raw[i], words[i], self._challenge_lang(mentee), mentor_langs)
@@ -534,27 +630,24 @@ class MatchIndex(Explaining, Duplicates):
         return ev.too_little_text(mentee.challenges, self._has_theme(self._query(mentee)[0]))
 
     def _has_theme(self, need: SparseRow) -> bool:
-        return self._fitted and any(str(self.vocabulary[i]).startswith(CONCEPT_PREFIX) for i in need.indices.tolist())
+        return self._fitted and any(
+            str(self.vocabulary[i]).startswith(CONCEPT_PREFIX) for i in need.indices.tolist()
+        )
 
     def _best(self, pool: np.ndarray, final: np.ndarray, limit: int) -> np.ndarray:
         """Indices into ``pool`` of the ``limit`` best: highest score first, then by key."""
         chosen = np.arange(pool.size)
         if pool.size > limit:
             threshold = -np.partition(-final, limit - 1)[limit - 1]
-            chosen = np.flatnonzero(final >= threshold)  # the best ``limit`` and everything tied with them
+            chosen = np.flatnonzero(
+                final >= threshold
+            )  # the best ``limit`` and everything tied with them
         keys = np.array([self.profiles[i].key for i in pool[chosen]])
         return chosen[np.lexsort((keys, -final[chosen]))][:limit]
 
     # -- reasons ------------------------------------------------------------------------------
 
 
-
-
-
-
-
-
 def build_index(profiles: Sequence[Profile], progress=None) -> MatchIndex:
     """Fit the matcher over ``profiles``."""
     return MatchIndex(profiles, progress=progress)
-

@@ -19,7 +19,9 @@ class Ranked:
     keys: list[str]
     scores: list[float]
     eligible: frozenset[str] = frozenset()  # who could have been suggested (empty: not checked)
-    explained: int | None = None  # how many of the first three carry evidence or a text reason (None: not asked)
+    explained: int | None = (
+        None  # how many of the first three carry evidence or a text reason (None: not asked)
+    )
 
 
 @dataclass
@@ -46,7 +48,9 @@ class EvalResult:
             "ineligible": self.ineligible,
             "decoys_in_top3": self.decoys_in_top3,
             "unexplained_top3": self.unexplained_top3,
-            "smallest_margin": None if self.smallest_margin is None else round(self.smallest_margin, 4),
+            "smallest_margin": None
+            if self.smallest_margin is None
+            else round(self.smallest_margin, 4),
             "categories": self.categories,
         }
 
@@ -66,7 +70,9 @@ def _summary(rows: Sequence[dict]) -> dict:
     }
 
 
-def evaluate(ranked: Callable[[str], Ranked | list[str]], labels: Mapping[str, object]) -> EvalResult:
+def evaluate(
+    ranked: Callable[[str], Ranked | list[str]], labels: Mapping[str, object]
+) -> EvalResult:
     """Score a ranking function (newcomer key -> its ranking) against ``labels``."""
     decoys = set(labels.get("_decoys", ()) or ()) if isinstance(labels, Mapping) else set()
     rows: dict[str, dict] = {}
@@ -111,7 +117,10 @@ def evaluate(ranked: Callable[[str], Ranked | list[str]], labels: Mapping[str, o
         mrr=sum(1.0 / r["rank"] if r["rank"] else 0.0 for r in rows.values()) / n,
         n=len(rows),
         details=rows,
-        mrr_acceptable=sum(1.0 / r["first_acceptable"] if r["first_acceptable"] else 0.0 for r in rows.values()) / n,
+        mrr_acceptable=sum(
+            1.0 / r["first_acceptable"] if r["first_acceptable"] else 0.0 for r in rows.values()
+        )
+        / n,
         ineligible=ineligible,
         decoys_in_top3=decoys_top3,
         unexplained_top3=unexplained,

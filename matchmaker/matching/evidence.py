@@ -26,7 +26,9 @@ from .text import CONCEPT_PREFIX, stopwords, zipf
 
 EXPERIENCES, DESCRIPTION, STORY = "experiences", "description", "story"
 SOURCE_WEIGHT = {EXPERIENCES: 1.0, STORY: 1.0, DESCRIPTION: 0.6}
-GENERIC_ZIPF = 3.8  # a word this common in its language (klas, lessen, aanpak, merken) explains nothing alone
+GENERIC_ZIPF = (
+    3.8  # a word this common in its language (klas, lessen, aanpak, merken) explains nothing alone
+)
 MIN_CONTENT_WORDS = 2  # a challenge needs this many content words (one, if it names a theme)
 # Words that ask for help without saying for what: general language, not domain terms.
 _REQUEST_WORDS = frozenset(
@@ -37,7 +39,9 @@ _REQUEST_WORDS = frozenset(
 )
 # Themes every profile in this field touches: a word of theirs (leraren, studenten) explains nothing.
 # (primary: pabo and basisschool name a sector, which the sector reason already shows.)
-GENERAL_CONCEPTS = frozenset({CONCEPT_PREFIX + c for c in ("teacher", "student_teacher", "primary")})
+GENERAL_CONCEPTS = frozenset(
+    {CONCEPT_PREFIX + c for c in ("teacher", "student_teacher", "primary")}
+)
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,11 @@ class Evidence:
     score: float = 0.0
 
     def to_dict(self) -> dict:
-        out = {"mentor_text": self.mentor_text, "own_text": self.own_text, "words": list(self.words)}
+        out = {
+            "mentor_text": self.mentor_text,
+            "own_text": self.own_text,
+            "words": list(self.words),
+        }
         if self.source == STORY:
             out["story"] = self.story_title
         return out
@@ -122,7 +130,10 @@ def stress_repeated(requests: list[SpanVector]) -> list[SpanVector]:
     for i, a in enumerate(requests):
         if a.span.weight >= passages.MAIN_WEIGHT or not a.vector:
             continue
-        if any(j != i and b.vector and cosine(a.vector, b.vector) >= REPEATED_COSINE for j, b in enumerate(requests)):
+        if any(
+            j != i and b.vector and cosine(a.vector, b.vector) >= REPEATED_COSINE
+            for j, b in enumerate(requests)
+        ):
             weight = min(passages.MAIN_WEIGHT, a.span.weight * REPEATED_FACTOR)
             a.span = passages.Span(a.span.start, a.span.end, a.span.text, weight)
     return requests
@@ -141,14 +152,20 @@ def is_generic(word: str, lang: str) -> bool:
 
 
 def shared_words(
-    analyzer: FastAnalyzer, vocabulary, request: SpanVector, passage: SpanVector, theirs: dict | None = None,
+    analyzer: FastAnalyzer,
+    vocabulary,
+    request: SpanVector,
+    passage: SpanVector,
+    theirs: dict | None = None,
     ours: dict | None = None,
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Words both spans share, as each wrote them: whole words or glossary terms, never a fragment
     of a compound or a generic word. Best (heaviest for the request) first. ``theirs`` and
     ``ours`` are the spans' ``analyzer.surfaces`` when the caller has them already."""
     theirs = analyzer.surfaces(passage.span.text, passage.lang) if theirs is None else theirs
-    common = sorted((i for i in request.vector if vocabulary[i] in theirs), key=lambda i: -request.vector[i])
+    common = sorted(
+        (i for i in request.vector if vocabulary[i] in theirs), key=lambda i: -request.vector[i]
+    )
     if not common:
         return (), ()
     ours = analyzer.surfaces(request.span.text, request.lang) if ours is None else ours
@@ -160,9 +177,14 @@ def shared_words(
         if not t or not o:
             continue
         if name.startswith(CONCEPT_PREFIX):
-            if name in GENERAL_CONCEPTS or (is_generic(t, passage.lang) and is_generic(o, request.lang)):
+            if name in GENERAL_CONCEPTS or (
+                is_generic(t, passage.lang) and is_generic(o, request.lang)
+            ):
                 continue  # a theme both texts name in glossary words (werkplekbegeleider ↔ wpb)
-        elif not (worth_showing(analyzer, t, name, passage.lang) and worth_showing(analyzer, o, name, request.lang)):
+        elif not (
+            worth_showing(analyzer, t, name, passage.lang)
+            and worth_showing(analyzer, o, name, request.lang)
+        ):
             continue  # a fragment (intervisie ↔ visie), a word of every profile, or an everyday word
         if t.lower() not in (w.lower() for w in mentor_words):
             mentor_words.append(t)
@@ -200,7 +222,11 @@ def is_whole(analyzer: FastAnalyzer, surface: str, feature: str, lang: str) -> b
 def content_words(text: str) -> list[str]:
     """Words that say something: no stop words, numbers or words that only ask for help."""
     stops = stopwords()
-    return [t for t in fast_tokenize(text) if len(t) >= 3 and not t.isdigit() and t not in stops and t not in _REQUEST_WORDS]
+    return [
+        t
+        for t in fast_tokenize(text)
+        if len(t) >= 3 and not t.isdigit() and t not in stops and t not in _REQUEST_WORDS
+    ]
 
 
 def too_little_text(text: str, has_theme: bool) -> bool:
@@ -221,7 +247,9 @@ def keyword_list(tokens, function_words, items):
     tokens = np.asarray(tokens)
     function_share = np.asarray(function_words) / np.maximum(tokens, 1)
     words_per_item = tokens / np.maximum(np.asarray(items), 1)
-    return (tokens >= 25) & ((function_share < 0.12) | ((np.asarray(items) >= 12) & (words_per_item <= 2.5)))
+    return (tokens >= 25) & (
+        (function_share < 0.12) | ((np.asarray(items) >= 12) & (words_per_item <= 2.5))
+    )
 
 
 def is_keyword_list(text: str) -> bool:

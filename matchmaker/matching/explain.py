@@ -32,21 +32,37 @@ class Explaining:
         for r, j, sim in best_pairs(found, c, weights, EVIDENCE_PAIRS):
             source = int(found.source[j])
             start, end = (int(x) for x in found.spans[j])
-            text = (mentor.description if source == passages.DESCRIPTION else mentor.offer_text)[start:end]
+            text = (mentor.description if source == passages.DESCRIPTION else mentor.offer_text)[
+                start:end
+            ]
             field_id = DESCRIPTION if source == passages.DESCRIPTION else EXPERIENCES
             lang = LANGUAGES[self._langs[pos, field_id]]
             passage = ev.SpanVector(passages.Span(start, end, text), lang, {})
             words, own = ev.shared_words(
-                self.analyzer, self.vocabulary, requests[r], passage,
-                self._passage_surfaces(pos, source, start, end, text, lang), self._request_surfaces(requests[r]),
+                self.analyzer,
+                self.vocabulary,
+                requests[r],
+                passage,
+                self._passage_surfaces(pos, source, start, end, text, lang),
+                self._request_surfaces(requests[r]),
             )
             story = int(found.story[j])
-            title = mentor.stories[story].title if source == passages.STORY and 0 <= story < len(mentor.stories) else ""
-            kind = {passages.OFFER: ev.EXPERIENCES, passages.STORY: ev.STORY}.get(source, ev.DESCRIPTION)
-            out.append(Evidence(text, requests[r].span.text, words, own, kind, title, round(sim, 4)))
+            title = (
+                mentor.stories[story].title
+                if source == passages.STORY and 0 <= story < len(mentor.stories)
+                else ""
+            )
+            kind = {passages.OFFER: ev.EXPERIENCES, passages.STORY: ev.STORY}.get(
+                source, ev.DESCRIPTION
+            )
+            out.append(
+                Evidence(text, requests[r].span.text, words, own, kind, title, round(sim, 4))
+            )
         return out
 
-    def _passage_surfaces(self, pos: int, source: int, start: int, end: int, text: str, lang: str) -> dict:
+    def _passage_surfaces(
+        self, pos: int, source: int, start: int, end: int, text: str, lang: str
+    ) -> dict:
         """``analyzer.surfaces`` of a mentor's passage, kept: mentors recur across suggestions."""
         key = (pos, source, start, end)
         found = self._surface_cache.get(key)
@@ -61,7 +77,9 @@ class Explaining:
             request.surfaces = self.analyzer.surfaces(request.span.text, request.lang)
         return request.surfaces
 
-    def _evidence_for(self, requests, found: Candidates | None, top: np.ndarray, pool: np.ndarray, j: int):
+    def _evidence_for(
+        self, requests, found: Candidates | None, top: np.ndarray, pool: np.ndarray, j: int
+    ):
         if not requests:
             return []
         hit = np.flatnonzero(top == j) if found is not None else np.zeros(0)
@@ -79,7 +97,10 @@ class Explaining:
         stops = stopwords()
         best: tuple[float, int, str, int] | None = None
         spans = passages.offer_passages(mentor.experiences, mentor.stories, mentor.description)
-        rows = [self.chars.text_vector(char_words(fast_tokenize(s.text), stops)) for _src, s, _st in spans]
+        rows = [
+            self.chars.text_vector(char_words(fast_tokenize(s.text), stops))
+            for _src, s, _st in spans
+        ]
         for r, req in enumerate(requests):
             q = self.chars.text_vector(char_words(fast_tokenize(req.span.text), stops))
             for (src, span, _story), row in zip(spans, rows):
@@ -158,15 +179,23 @@ class Explaining:
                 concept = thesaurus.concepts.get(feature[len(CONCEPT_PREFIX) :])
                 if concept is None or feature in ev.GENERAL_CONCEPTS:
                     continue  # too general to explain anything
-                text, text_en, kind = f"thema: {concept.label_nl}", f"theme: {concept.label_en}", "theme"
+                text, text_en, kind = (
+                    f"thema: {concept.label_nl}",
+                    f"theme: {concept.label_en}",
+                    "theme",
+                )
             else:
                 theirs = self._surface(mentor, (EXPERIENCES, DESCRIPTION), feature)
                 if not theirs:
                     continue
                 ours = self._surface(mentee, (CHALLENGES, DESCRIPTION), feature)
-                if not self._worth_a_chip(feature, theirs, mentor) or (ours and not self._worth_a_chip(feature, ours, mentee)):
+                if not self._worth_a_chip(feature, theirs, mentor) or (
+                    ours and not self._worth_a_chip(feature, ours, mentee)
+                ):
                     continue  # a fragment of a compound (intervisie ↔ visie) or a generic word (week, scholen)
-                text = theirs if not ours or ours.lower() == theirs.lower() else f"{ours} ↔ {theirs}"
+                text = (
+                    theirs if not ours or ours.lower() == theirs.lower() else f"{ours} ↔ {theirs}"
+                )
                 text_en, kind = text, "term"
             if text.lower() in seen:
                 continue

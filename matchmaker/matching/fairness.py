@@ -20,7 +20,9 @@ import numpy as np
 MIN_GROUP = 3  # fewer candidates in a language than this: too few for a median to mean anything
 
 
-def language_fair(text: np.ndarray, words: np.ndarray, query_lang: int, mentor_langs: np.ndarray) -> np.ndarray:
+def language_fair(
+    text: np.ndarray, words: np.ndarray, query_lang: int, mentor_langs: np.ndarray
+) -> np.ndarray:
     """``text`` (words and characters combined) of candidates written in ``mentor_langs``, for a
     challenge in ``query_lang``; ``words`` the word view alone. Returns new scores, never below 0."""
     cross = mentor_langs != query_lang

@@ -23,9 +23,13 @@ RATING_PRIOR_WEIGHT = 3.0  # pseudo-ratings at the neutral value in the Bayesian
 NEUTRAL_RATING = 3.0
 MIN_RATING, MAX_RATING = 1.0, 5.0
 MAX_PRIOR = 0.06  # bound on |total prior| of one pair
-MAX_SWING = MAX_PRIOR + RATING_PRIOR  # most one mentor's prior can exceed another's (endorsement only lifts)
+MAX_SWING = (
+    MAX_PRIOR + RATING_PRIOR
+)  # most one mentor's prior can exceed another's (endorsement only lifts)
 
-ENDORSED = Reason("review", "aanbevolen door de beheerder", "recommended by the admin", ENDORSEMENT_PRIOR)
+ENDORSED = Reason(
+    "review", "aanbevolen door de beheerder", "recommended by the admin", ENDORSEMENT_PRIOR
+)
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,9 @@ def summarise_ratings(rows: Iterable[tuple[str, str, float]]) -> dict[str, Ratin
     latest: dict[tuple[str, str], float] = {}
     for mentee, mentor, rating in rows:
         if not MIN_RATING <= float(rating) <= MAX_RATING:
-            raise ValueError(f"rating must be between {MIN_RATING:g} and {MAX_RATING:g}, got {rating!r}")
+            raise ValueError(
+                f"rating must be between {MIN_RATING:g} and {MAX_RATING:g}, got {rating!r}"
+            )
         latest[(mentee, mentor)] = float(rating)
     per_mentor: dict[str, list[float]] = {}
     for (_mentee, mentor), rating in latest.items():
@@ -70,7 +76,9 @@ def rating_prior(summary: RatingSummary) -> float:
     if summary.count <= 0:
         return 0.0
     mean = min(MAX_RATING, max(MIN_RATING, summary.mean))
-    shrunk = (summary.count * mean + RATING_PRIOR_WEIGHT * NEUTRAL_RATING) / (summary.count + RATING_PRIOR_WEIGHT)
+    shrunk = (summary.count * mean + RATING_PRIOR_WEIGHT * NEUTRAL_RATING) / (
+        summary.count + RATING_PRIOR_WEIGHT
+    )
     half_range = (MAX_RATING - MIN_RATING) / 2
     return RATING_PRIOR * (shrunk - NEUTRAL_RATING) / half_range
 

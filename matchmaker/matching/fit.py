@@ -21,10 +21,25 @@ import numpy as np
 from scipy import sparse
 
 from . import evidence, passages
-from .analysis import BackgroundLanguages, generality_factors, FastAnalyzer, detect_languages, fast_tokenize, release_free_memory
+from .analysis import (
+    BackgroundLanguages,
+    generality_factors,
+    FastAnalyzer,
+    detect_languages,
+    fast_tokenize,
+    release_free_memory,
+)
 from .profile import Profile
 from .text import LANGUAGES, stopwords, zipf
-from .views import CharView, count_matrix, gather_rows, idf_from_df, l2_rows, sorted_vocabulary, tfidf
+from .views import (
+    CharView,
+    count_matrix,
+    gather_rows,
+    idf_from_df,
+    l2_rows,
+    sorted_vocabulary,
+    tfidf,
+)
 
 FIELDS = ("challenges", "experiences", "description")  # the columns of ``Fitted.langs``
 DESCRIPTION_WEIGHT = 0.35  # how much the free description counts beside challenges/experiences
@@ -98,7 +113,9 @@ class _TokenTable:
         seq, names, concepts = analysed
         token_id = self.ids[lang][token] = len(self.keys)
         self.keys.append((lang, token))
-        self.feature_ids.extend(self.features.setdefault(f, len(self.features)) for f in names + concepts)
+        self.feature_ids.extend(
+            self.features.setdefault(f, len(self.features)) for f in names + concepts
+        )
         self.feature_ptr.append(len(self.feature_ids))
         self.stem_of.append(self.stems.setdefault((lang, seq), len(self.stems)))
         word = -1
@@ -160,11 +177,15 @@ def _tokenize(texts: Sequence[str], lang_of, table: _TokenTable, items) -> tuple
     return tokens_of, text_ptr
 
 
-def _tokenize_in_child(texts: Sequence[str], start: int, analyzer: FastAnalyzer, connection) -> None:
+def _tokenize_in_child(
+    texts: Sequence[str], start: int, analyzer: FastAnalyzer, connection
+) -> None:
     """In a forked child: languages and tokens of ``texts[start:]``, sent back through ``connection``."""
     langs = detect_languages(texts[start:])
     table = _TokenTable(analyzer)
-    tokens_of, text_ptr = _tokenize(texts, lambda t: langs[t - start], table, range(start, len(texts)))
+    tokens_of, text_ptr = _tokenize(
+        texts, lambda t: langs[t - start], table, range(start, len(texts))
+    )
     codes = bytes(LANGUAGES.index(lang) for lang in langs)
     connection.send_bytes(pickle.dumps((codes, table.export()), protocol=pickle.HIGHEST_PROTOCOL))
     connection.send_bytes(tokens_of.tobytes())
@@ -192,7 +213,9 @@ def _tokenize_all(texts: Sequence[str], table: _TokenTable, progress, split_abov
         half = total // 2
         context = multiprocessing.get_context("fork")
         receive, send = context.Pipe(duplex=False)
-        child = context.Process(target=_tokenize_in_child, args=(texts, half, table.analyzer, send), daemon=True)
+        child = context.Process(
+            target=_tokenize_in_child, args=(texts, half, table.analyzer, send), daemon=True
+        )
         child.start()
         send.close()
         langs = detect_languages(texts[:half])
@@ -210,7 +233,9 @@ def _tokenize_all(texts: Sequence[str], table: _TokenTable, progress, split_abov
         other_ptr = np.frombuffer(receive.recv_bytes(), dtype=np.int64)
     except (EOFError, OSError):  # the child died: do its half here
         rest = detect_languages(texts[half:])
-        more_tokens, more_ptr = _tokenize(texts, lambda t: rest[t - half], table, range(half, total))
+        more_tokens, more_ptr = _tokenize(
+            texts, lambda t: rest[t - half], table, range(half, total)
+        )
         codes, entries = bytes(LANGUAGES.index(lang) for lang in rest), []
         other_tokens = np.frombuffer(more_tokens, dtype=np.int32)
         other_ptr = np.frombuffer(more_ptr, dtype=np.int64)
@@ -225,15 +250,24 @@ def _tokenize_all(texts: Sequence[str], table: _TokenTable, progress, split_abov
 
 
 def fit_vectors(
-    profiles: Sequence[Profile], analyzer: FastAnalyzer, progress=None, split_above: int = SPLIT_ABOVE
+    profiles: Sequence[Profile],
+    analyzer: FastAnalyzer,
+    progress=None,
+    split_above: int = SPLIT_ABOVE,
 ) -> Fitted:
     """The word and character views over ``profiles``."""
     n = len(profiles)
-    texts = [p.challenges for p in profiles] + [p.offer_text for p in profiles] + [p.description for p in profiles]
+    texts = (
+        [p.challenges for p in profiles]
+        + [p.offer_text for p in profiles]
+        + [p.description for p in profiles]
+    )
     table = _TokenTable(analyzer)  # text t is field t // n of profile t % n
     tokens_of, text_ptr, langs = _tokenize_all(texts, table, progress, split_above)
     lang_codes = {lang: i for i, lang in enumerate(LANGUAGES)}
-    text_langs = np.array([lang_codes[lang] for lang in langs], dtype=np.int8).reshape(3, n).T.copy()
+    text_langs = (
+        np.array([lang_codes[lang] for lang in langs], dtype=np.int8).reshape(3, n).T.copy()
+    )
     del langs
     release_free_memory()  # the language detection's buffers
 
@@ -252,13 +286,17 @@ def fit_vectors(
                 feature_names.setdefault(name, len(feature_names))
     vocabulary, remap = sorted_vocabulary(list(feature_names))
     counts = []
-    for p, found in zip(field_ptrs, matches):  # one field at a time: its (text, feature) pairs are large
+    for p, found in zip(
+        field_ptrs, matches
+    ):  # one field at a time: its (text, feature) pairs are large
         rows, cols, weights = _field_features(tokens, p, features, found, feature_names, remap)
         counts.append(_counts(rows, cols, n, len(vocabulary), weights))
         del rows, cols, weights
     docs = sum(int(np.count_nonzero(np.diff(c.indptr))) for c in counts)
-    df = language_balanced_df(counts, text_langs, len(vocabulary)) if BALANCE_LANGUAGES else (
-        sum(np.bincount(c.indices, minlength=len(vocabulary)) for c in counts)
+    df = (
+        language_balanced_df(counts, text_langs, len(vocabulary))
+        if BALANCE_LANGUAGES
+        else (sum(np.bincount(c.indices, minlength=len(vocabulary)) for c in counts))
     )
     idf = idf_from_df(np.asarray(df), docs) * generality_factors(vocabulary, table.commonness())
     chal, exp, desc = (tfidf(c, idf, copy=False) for c in counts)
@@ -269,11 +307,24 @@ def fit_vectors(
     offer = l2_rows(exp + desc)
     del exp, desc
     fitted = docs > 0
-    mentors = [i for i, p in enumerate(profiles) if p.open_to_mentor and p.experiences.strip() and p.mentor_capacity > 0]
+    mentors = [
+        i
+        for i, p in enumerate(profiles)
+        if p.open_to_mentor and p.experiences.strip() and p.mentor_capacity > 0
+    ]
     found_passages = None
     if fitted:
         found_passages = passage_rows(
-            profiles, mentors, text_langs, table, features, stem_of, phrases, feature_names, remap, idf
+            profiles,
+            mentors,
+            text_langs,
+            table,
+            features,
+            stem_of,
+            phrases,
+            feature_names,
+            remap,
+            idf,
         )
     offer_tokens = [ptr[n : 2 * n + 1]]
     keyword_lists = _keyword_lists(texts[n : 2 * n], tokens, offer_tokens[0], word_of)
@@ -291,8 +342,18 @@ def fit_vectors(
     char_docs = sum(bool(t) for t in texts[: 2 * n]) if fitted else 0
     chars, gram_lengths = CharView.fit(words, word_counts, char_docs)
     return Fitted(
-        vocabulary, idf, need, offer, word_counts[0], word_counts[1], chars, gram_lengths[1], text_langs, fitted,
-        found_passages, keyword_lists,
+        vocabulary,
+        idf,
+        need,
+        offer,
+        word_counts[0],
+        word_counts[1],
+        chars,
+        gram_lengths[1],
+        text_langs,
+        fitted,
+        found_passages,
+        keyword_lists,
     )
 
 
@@ -322,7 +383,9 @@ def language_balanced_df(counts, langs: np.ndarray, width: int) -> np.ndarray:
     return share * texts.sum()
 
 
-def passage_rows(profiles, mentors, langs, table, features, stem_of, phrases, feature_names, remap, idf) -> Passages:
+def passage_rows(
+    profiles, mentors, langs, table, features, stem_of, phrases, feature_names, remap, idf
+) -> Passages:
     """Every mentor's passages as TF-IDF rows, through the token table the fit already filled."""
     texts: list[str] = []
     text_langs: list[str] = []
@@ -344,13 +407,24 @@ def passage_rows(profiles, mentors, langs, table, features, stem_of, phrases, fe
     tokens_of, text_ptr = _tokenize(texts, text_langs.__getitem__, table, range(len(texts)))
     tokens = np.frombuffer(tokens_of, dtype=np.int32)
     ptr = np.frombuffer(text_ptr, dtype=np.int64)
-    if table.feature_ptr and len(table.keys) > known:  # a token the whole texts never had: leave it out
+    if (
+        table.feature_ptr and len(table.keys) > known
+    ):  # a token the whole texts never had: leave it out
         keep = tokens < known
-        lengths = np.add.reduceat(keep.astype(np.int64), ptr[:-1]) if tokens.size else np.zeros(len(texts), np.int64)
+        lengths = (
+            np.add.reduceat(keep.astype(np.int64), ptr[:-1])
+            if tokens.size
+            else np.zeros(len(texts), np.int64)
+        )
         lengths[np.diff(ptr) == 0] = 0
         tokens = tokens[keep]
         ptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    found = _phrase_matches(tokens, ptr, stem_of, [(ids, names) for ids, names in phrases if all(n in feature_names for n in names)])
+    found = _phrase_matches(
+        tokens,
+        ptr,
+        stem_of,
+        [(ids, names) for ids, names in phrases if all(n in feature_names for n in names)],
+    )
     rows, cols, weights = _field_features(tokens, ptr, features, found, feature_names, remap)
     counts = _counts(rows, cols, len(texts), idf.size, weights)
     matrix = l2_rows(tfidf(counts, idf, copy=False))
@@ -366,12 +440,16 @@ def passage_rows(profiles, mentors, langs, table, features, stem_of, phrases, fe
     )
 
 
-def _keyword_lists(texts: Sequence[str], tokens: np.ndarray, ptr: np.ndarray, word_of: np.ndarray) -> np.ndarray:
+def _keyword_lists(
+    texts: Sequence[str], tokens: np.ndarray, ptr: np.ndarray, word_of: np.ndarray
+) -> np.ndarray:
     """Per text, whether it is a keyword list (see ``evidence.keyword_list``), from the fit's tokens."""
     lengths = np.diff(ptr)
     part = tokens[ptr[0] : ptr[-1]]
     text_of = np.repeat(np.arange(lengths.size), lengths)
-    function = np.bincount(text_of[word_of[part] < 0], minlength=lengths.size)  # stop words (and numbers)
+    function = np.bincount(
+        text_of[word_of[part] < 0], minlength=lengths.size
+    )  # stop words (and numbers)
     items = np.array([evidence.list_items(t) for t in texts], dtype=np.int64)
     return evidence.keyword_list(lengths, function, items)
 
@@ -417,7 +495,9 @@ def _field_features(tokens, ptr, features, found, feature_names, remap) -> tuple
     return np.concatenate(rows), np.concatenate(columns), np.concatenate(counts)
 
 
-def _counts(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int, weights=None) -> sparse.csr_matrix:
+def _counts(
+    rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int, weights=None
+) -> sparse.csr_matrix:
     if weights is None:
         weights = np.ones(rows.size, dtype=np.float32)
     matrix = sparse.csr_matrix((weights, (rows, cols)), shape=(n_rows, n_cols), dtype=np.float32)

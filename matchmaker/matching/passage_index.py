@@ -19,7 +19,11 @@ from .fit import Passages
 from .profile import Profile
 from .views import gather_rows
 
-_SOURCES = {passages.OFFER: ev.EXPERIENCES, passages.STORY: ev.STORY, passages.DESCRIPTION: ev.DESCRIPTION}
+_SOURCES = {
+    passages.OFFER: ev.EXPERIENCES,
+    passages.STORY: ev.STORY,
+    passages.DESCRIPTION: ev.DESCRIPTION,
+}
 _WEIGHTS = np.array([ev.SOURCE_WEIGHT[_SOURCES[s]] for s in sorted(_SOURCES)], dtype=np.float32)
 
 
@@ -52,7 +56,9 @@ def block_of(profile: Profile, vectorizer: ev.Vectorizer, offer_lang: str, desc_
     found = passages.offer_passages(profile.experiences, profile.stories, profile.description)
     indptr, indices, data = [0], [], []
     for src, span, _story in found:
-        vector = vectorizer.vector(span.text, desc_lang if src == passages.DESCRIPTION else offer_lang)
+        vector = vectorizer.vector(
+            span.text, desc_lang if src == passages.DESCRIPTION else offer_lang
+        )
         for i in sorted(vector):
             indices.append(i)
             data.append(vector[i])
@@ -76,8 +82,14 @@ class PassageIndex:
     def with_overlay(self, changes: dict[int, Block | None]) -> PassageIndex:
         new = PassageIndex(self.base, self.n_base)
         new.overlay = dict(self.overlay)
-        empty = Block(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32),
-                      np.zeros((0, 2), np.int32), np.zeros(0, np.int8), np.zeros(0, np.int16))
+        empty = Block(
+            np.zeros(1, np.int64),
+            np.zeros(0, np.int32),
+            np.zeros(0, np.float32),
+            np.zeros((0, 2), np.int32),
+            np.zeros(0, np.int8),
+            np.zeros(0, np.int16),
+        )
         for pos, block in changes.items():
             new.overlay[pos] = block if block is not None else empty
         return new
@@ -93,7 +105,9 @@ class PassageIndex:
                 out[pos] = block.spans.shape[0]
         return out
 
-    def candidates(self, positions: np.ndarray, requests: Sequence[tuple[np.ndarray, np.ndarray]]) -> Candidates:
+    def candidates(
+        self, positions: np.ndarray, requests: Sequence[tuple[np.ndarray, np.ndarray]]
+    ) -> Candidates:
         """Every passage of ``positions`` with its cosine to each request."""
         base, overlay = self.base, self.overlay
         rows_parts, counts = [], np.zeros(positions.size, dtype=np.int64)
@@ -148,7 +162,9 @@ class PassageIndex:
                 at = np.searchsorted(q_idx, cols)
                 at[at >= q_idx.size] = 0
                 hit = q_idx[at] == cols
-                sims[i] = np.bincount(which[hit], weights=vals[hit] * q_val[at[hit]], minlength=total)
+                sims[i] = np.bincount(
+                    which[hit], weights=vals[hit] * q_val[at[hit]], minlength=total
+                )
             sims *= _WEIGHTS[source]
         return Candidates(positions, seg, spans, source, story, sims)
 
@@ -167,7 +183,9 @@ def passage_scores(found: Candidates, weights: np.ndarray) -> np.ndarray:
     return out
 
 
-def best_pairs(found: Candidates, c: int, weights: np.ndarray, limit: int) -> list[tuple[int, int, float]]:
+def best_pairs(
+    found: Candidates, c: int, weights: np.ndarray, limit: int
+) -> list[tuple[int, int, float]]:
     """(request, passage column, cosine) of candidate ``c``'s best pairs, distinct passages, best first."""
     start, end = int(found.seg[c]), int(found.seg[c + 1])
     if end == start:

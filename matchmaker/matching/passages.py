@@ -18,7 +18,9 @@ _BULLET = re.compile(r"^\s*(?:[-*•·–—>]+|\(?\d{1,2}[.)]|\(?[a-zA-Z][.)])\
 # A sentence ends at . ! ? ; or : followed by white space, unless the dot ends a short
 # abbreviation (o.a., bijv., e.g., nr.).
 _SENTENCE_END = re.compile(r"[.!?;]+[\"')\]]*\s+|:\s+(?=\S)")
-_ABBREVIATION = re.compile(r"(?:\b\w\.){2,}$|\b(?:bijv|bv|ca|nr|evt|resp|incl|excl|mr|dr|drs|ir|ing|vs|etc|zgn)\.$", re.I)
+_ABBREVIATION = re.compile(
+    r"(?:\b\w\.){2,}$|\b(?:bijv|bv|ca|nr|evt|resp|incl|excl|mr|dr|drs|ir|ing|vs|etc|zgn)\.$", re.I
+)
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 MAIN = re.compile(
@@ -37,7 +39,9 @@ SIDE = re.compile(
 MAIN_WEIGHT = 2.5
 SIDE_WEIGHT = 0.6
 FIRST_WEIGHT = 1.25  # the first request, when nothing is marked as the main one
-POINTER_WORDS = 8  # a marked request this short ("But the most urgent issue is this:") points at its neighbours
+POINTER_WORDS = (
+    8  # a marked request this short ("But the most urgent issue is this:") points at its neighbours
+)
 MIN_WORDS = 2  # a span with fewer words joins its neighbour (a heading, "Groet,", "Ook:")
 
 
@@ -139,7 +143,9 @@ def offer_passages(experiences: str, stories, description: str) -> list[tuple[in
     into another."""
     out: list[tuple[int, Span, int]] = []
     offset = 0
-    parts = [(OFFER, experiences, -1)] + [(STORY, f"{s.title}\n{s.text}", i) for i, s in enumerate(stories)]
+    parts = [(OFFER, experiences, -1)] + [
+        (STORY, f"{s.title}\n{s.text}", i) for i, s in enumerate(stories)
+    ]
     first = True
     for source, text, story in parts:
         if not text.strip():
@@ -147,7 +153,9 @@ def offer_passages(experiences: str, stories, description: str) -> list[tuple[in
         if not first:
             offset += 2  # the blank line offer_text puts between parts
         first = False
-        out.extend((source, Span(offset + s.start, offset + s.end, s.text), story) for s in split(text))
+        out.extend(
+            (source, Span(offset + s.start, offset + s.end, s.text), story) for s in split(text)
+        )
         offset += len(text)
     out.extend((DESCRIPTION, s, -1) for s in split(description))
     return out

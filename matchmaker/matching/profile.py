@@ -25,7 +25,9 @@ class Profile:
     experiences: str = ""
     open_to_mentor: bool = True
     mentor_capacity: int = 2
-    stories: tuple[Story, ...] = ()  # public stories only: the engine quotes them as evidence to anyone
+    stories: tuple[
+        Story, ...
+    ] = ()  # public stories only: the engine quotes them as evidence to anyone
 
     @property
     def offer_text(self) -> str:

@@ -91,7 +91,11 @@ def search(
         profile = index.profiles[int(pool[j])]
         found = _found_for(scored, j)
         evidence = index._evidence(scored.requests, found[0], found[1]) if found else []
-        hits.append(PartnershipHit(profile.key, profile.name, round(float(text_scores[j]), 4), tuple(evidence)))
+        hits.append(
+            PartnershipHit(
+                profile.key, profile.name, round(float(text_scores[j]), 4), tuple(evidence)
+            )
+        )
     stories = _stories(index, scored, story_limit) if story_limit > 0 else ()
     return Results(tuple(hits), tuple(stories))
 
@@ -129,15 +133,33 @@ def _stories(index: MatchIndex, scored, limit: int) -> list[StoryHit]:
         if not 0 <= story < len(profile.stories):
             continue
         evidence = [e for e in index._evidence(scored.requests, _only_story(found, c, story), 0)]
-        hits.append(StoryHit(profile.key, profile.name, story, profile.stories[story].title, round(score, 4), tuple(evidence)))
+        hits.append(
+            StoryHit(
+                profile.key,
+                profile.name,
+                story,
+                profile.stories[story].title,
+                round(score, 4),
+                tuple(evidence),
+            )
+        )
     return hits
 
 
 def _only_story(found: Candidates, c: int, story: int) -> Candidates:
     """Candidate ``c`` with only the passages of one of its stories (for that story's evidence)."""
     start, end = int(found.seg[c]), int(found.seg[c + 1])
-    cols = np.flatnonzero((found.source[start:end] == passages.STORY) & (found.story[start:end] == story)) + start
+    cols = (
+        np.flatnonzero(
+            (found.source[start:end] == passages.STORY) & (found.story[start:end] == story)
+        )
+        + start
+    )
     return Candidates(
-        found.positions[[c]], np.array([0, cols.size], dtype=np.int64), found.spans[cols], found.source[cols],
-        found.story[cols], found.sims[:, cols],
+        found.positions[[c]],
+        np.array([0, cols.size], dtype=np.int64),
+        found.spans[cols],
+        found.source[cols],
+        found.story[cols],
+        found.sims[:, cols],
     )

@@ -29,7 +29,9 @@ LANGUAGES = ("nl", "en")
 CONCEPT_PREFIX = "~"
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "‐": "-", "‑": "-", "–": " ", "—": " "})
+_APOSTROPHES = str.maketrans(
+    {"’": "'", "‘": "'", "`": "'", "´": "'", "‐": "-", "‑": "-", "–": " ", "—": " "}
+)
 
 
 def normalize(text: str) -> str:
@@ -45,7 +47,9 @@ def tokenize(text: str) -> list[str]:
 
 
 def _load_data(name: str):
-    return json.loads(resources.files(__package__).joinpath("data").joinpath(name).read_text("utf-8"))
+    return json.loads(
+        resources.files(__package__).joinpath("data").joinpath(name).read_text("utf-8")
+    )
 
 
 @lru_cache(maxsize=1)
@@ -53,7 +57,9 @@ def stopwords() -> frozenset[str]:
     """Dutch and English stop words (accent-free), plus the domain's own filler words."""
     extra = _load_data("stopwords.json")
     keep = set(extra["not_stopwords"])
-    words = set(stop_words.get_stop_words("dutch")) | set(ENGLISH_STOP_WORDS) | set(extra["stopwords"])
+    words = (
+        set(stop_words.get_stop_words("dutch")) | set(ENGLISH_STOP_WORDS) | set(extra["stopwords"])
+    )
     return frozenset(normalize(w) for w in words if w not in keep)
 
 
@@ -84,7 +90,9 @@ class _Stemmers:
     _ALGORITHMS = {"nl": "dutch_porter", "en": "english"}
 
     def __init__(self) -> None:
-        self._stemmers = {lang: Stemmer.Stemmer(alg, 50_000) for lang, alg in self._ALGORITHMS.items()}
+        self._stemmers = {
+            lang: Stemmer.Stemmer(alg, 50_000) for lang, alg in self._ALGORITHMS.items()
+        }
         self._lemmas: dict[str, dict[str, str]] = {lang: {} for lang in self._ALGORITHMS}
 
     def lemma(self, word: str, lang: str) -> str:
@@ -117,7 +125,9 @@ def stem(word: str, lang: str = "nl") -> str:
 # --- Word frequencies ------------------------------------------------------------------------
 
 FOREIGN_ZIPF = 2.0  # an English word in a Dutch text is translated when Dutch hardly uses it
-MIN_LISTED_ZIPF = 3.0  # rarer words than this count as unknown (every rule here starts at 3.0 or above)
+MIN_LISTED_ZIPF = (
+    3.0  # rarer words than this count as unknown (every rule here starts at 3.0 or above)
+)
 
 
 @lru_cache(maxsize=None)
@@ -172,7 +182,10 @@ class Thesaurus:
     """
 
     def __init__(
-        self, entries: list[dict], abbreviations: list[dict] | None = None, translations: list[dict] | None = None
+        self,
+        entries: list[dict],
+        abbreviations: list[dict] | None = None,
+        translations: list[dict] | None = None,
     ) -> None:
         self.concepts: dict[str, Concept] = {}
         self._single: dict[str, dict[str, set[str]]] = {lang: {} for lang in LANGUAGES}
@@ -188,7 +201,9 @@ class Thesaurus:
                 if len(words) == 1 and words[0] in stops:
                     raise ValueError(f"thesaurus term {term!r} of {concept.id!r} is a stop word")
                 for lang in LANGUAGES:
-                    stems = tuple(stem(w.replace("-", ""), lang) for w in words)  # as words in a text
+                    stems = tuple(
+                        stem(w.replace("-", ""), lang) for w in words
+                    )  # as words in a text
                     if len(stems) == 1:
                         self._single[lang].setdefault(stems[0], set()).add(concept.id)
                     elif stems:
@@ -197,8 +212,14 @@ class Thesaurus:
         # Abbreviation (as a token) → the Dutch words it stands for.
         self.abbreviations: dict[str, tuple[str, ...]] = {}
         for entry in abbreviations or ():
-            words = tuple(tokenize(entry["expansion"]))  # stop words kept: "leraar in opleiding" is a phrase
-            for form in {entry["abbr"], entry["abbr"].replace("'", "-"), entry["abbr"].replace("-", "'")}:
+            words = tuple(
+                tokenize(entry["expansion"])
+            )  # stop words kept: "leraar in opleiding" is a phrase
+            for form in {
+                entry["abbr"],
+                entry["abbr"].replace("'", "-"),
+                entry["abbr"].replace("-", "'"),
+            }:
                 for token in tokenize(form):
                     if token not in stops and words:
                         self.abbreviations[token] = words
@@ -214,7 +235,9 @@ class Thesaurus:
             dutch = tuple(w for alternative in entry["nl"][:2] for w in tokenize(alternative))
             if dutch:
                 key = stem(words[0].replace("-", ""), "en")
-                self.translations[key] = tuple(dict.fromkeys(self.translations.get(key, ()) + dutch))
+                self.translations[key] = tuple(
+                    dict.fromkeys(self.translations.get(key, ()) + dutch)
+                )
                 self.english_words[words[0]] = self.translations[key]
 
     def expansion_of(self, token: str, whole: str, lang: str) -> tuple[str, ...]:
@@ -255,8 +278,14 @@ class Thesaurus:
 @lru_cache(maxsize=1)
 def default_thesaurus() -> Thesaurus:
     glossary = _load_data("glossary.json")
-    lexicon = _load_data("lexicon.json") if resources.files(__package__).joinpath("data", "lexicon.json").is_file() else {}
-    return Thesaurus(glossary["concepts"], glossary.get("abbreviations", []), lexicon.get("entries", []))
+    lexicon = (
+        _load_data("lexicon.json")
+        if resources.files(__package__).joinpath("data", "lexicon.json").is_file()
+        else {}
+    )
+    return Thesaurus(
+        glossary["concepts"], glossary.get("abbreviations", []), lexicon.get("entries", [])
+    )
 
 
 # --- The analyser ----------------------------------------------------------------------------
@@ -266,5 +295,3 @@ def default_thesaurus() -> Thesaurus:
 class Feature:
     name: str  # stem, or ~concept
     surface: str  # the word as written in the text
-
-

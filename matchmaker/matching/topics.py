@@ -25,7 +25,9 @@ from .text import CONCEPT_PREFIX
 
 WEAK_SCORE = 0.2  # a best suggestion below this is weak (seed network: median best score ≈ 0.2)
 MAX_GROUPS = 12
-GENERIC_CONCEPTS = frozenset({"teacher", "student_teacher"})  # as in MatchIndex.explain: too general to label
+GENERIC_CONCEPTS = frozenset(
+    {"teacher", "student_teacher"}
+)  # as in MatchIndex.explain: too general to label
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,9 @@ class NeedGroup:
         return len(self.mentee_keys)
 
     def label(self, lang: str = "nl") -> str:
-        return ", ".join(self.label_words_en if lang == "en" and self.label_words_en else self.label_words)
+        return ", ".join(
+            self.label_words_en if lang == "en" and self.label_words_en else self.label_words
+        )
 
     def to_dict(self) -> dict:
         return {
@@ -53,7 +57,9 @@ class NeedGroup:
         }
 
 
-def best_suggestion_scores(index: MatchIndex, mentee_keys: Iterable[str], context: MatchContext) -> dict[str, float]:
+def best_suggestion_scores(
+    index: MatchIndex, mentee_keys: Iterable[str], context: MatchContext
+) -> dict[str, float]:
     """Score of each partnership's first suggestion (0.0 when it has none)."""
     out = {}
     for key in mentee_keys:
@@ -114,7 +120,9 @@ def _topics(X, k: int) -> np.ndarray:
         return np.zeros(X.shape[0], dtype=np.int64)
     model = NMF(n_components=k, init="nndsvda", random_state=0, max_iter=1000)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # an unconverged topic model still groups well
+        warnings.simplefilter(
+            "ignore", ConvergenceWarning
+        )  # an unconverged topic model still groups well
         W = model.fit_transform(X)
     weights = np.where(W.sum(axis=1, keepdims=True) > 0, W, X @ model.components_.T)
     return np.argmax(weights, axis=1)

@@ -39,8 +39,16 @@ def idf_from_df(df: np.ndarray, n_docs: int) -> np.ndarray:
 
 def count_matrix(indptr: Sequence[int], indices: Sequence[int], n_cols: int) -> sparse.csr_matrix:
     """Rows of feature ids (repeats allowed) as a float32 count matrix with sorted indices."""
-    indptr = np.frombuffer(indptr, np.int64) if isinstance(indptr, array) else np.asarray(indptr, np.int64)
-    indices = np.frombuffer(indices, np.int32) if isinstance(indices, array) else np.asarray(indices, np.int32)
+    indptr = (
+        np.frombuffer(indptr, np.int64)
+        if isinstance(indptr, array)
+        else np.asarray(indptr, np.int64)
+    )
+    indices = (
+        np.frombuffer(indices, np.int32)
+        if isinstance(indices, array)
+        else np.asarray(indices, np.int32)
+    )
     data = np.ones(indices.size, dtype=np.float32)
     matrix = sparse.csr_matrix((data, indices, indptr), shape=(indptr.size - 1, n_cols))
     matrix.sum_duplicates()
@@ -93,7 +101,9 @@ def stack_rows(rows: Iterable[sparse.csr_matrix], n_cols: int) -> sparse.csr_mat
 class CharView:
     """Character n-gram TF-IDF kept per word (see the module docstring)."""
 
-    def __init__(self, words: dict[str, int], grams: dict[str, int], word_grams: sparse.csr_matrix, idf) -> None:
+    def __init__(
+        self, words: dict[str, int], grams: dict[str, int], word_grams: sparse.csr_matrix, idf
+    ) -> None:
         self.words = words  # word → row of ``word_grams``
         self.grams = grams  # n-gram → column
         self.word_grams = word_grams  # word × n-gram counts
@@ -178,7 +188,11 @@ class CharView:
         return stored, norms
 
     def stored_scores(
-        self, grams: sparse.csr_matrix, rows: np.ndarray, norms: np.ndarray, query: tuple[np.ndarray, np.ndarray]
+        self,
+        grams: sparse.csr_matrix,
+        rows: np.ndarray,
+        norms: np.ndarray,
+        query: tuple[np.ndarray, np.ndarray],
     ) -> np.ndarray:
         """Cosine of a query (``query`` output) with texts stored by ``gram_counts``."""
         q_cols, q_values = query
@@ -204,7 +218,11 @@ class CharView:
         return cols.astype(np.int32), values
 
     def scores(
-        self, text_words: sparse.csr_matrix, rows: np.ndarray, norms: np.ndarray, query: tuple[np.ndarray, np.ndarray]
+        self,
+        text_words: sparse.csr_matrix,
+        rows: np.ndarray,
+        norms: np.ndarray,
+        query: tuple[np.ndarray, np.ndarray],
     ) -> np.ndarray:
         """Cosine of a query (``query`` output) with the texts ``rows`` of ``text_words``.
 
@@ -223,7 +241,9 @@ class CharView:
         keep = slot >= 0
         cells = text_of[word_of[keep]] * q_cols.size + slot[keep]
         weights = (word_counts[word_of] * gram_counts)[keep]
-        table = np.bincount(cells, weights=weights, minlength=rows.size * q_cols.size).reshape(rows.size, q_cols.size)
+        table = np.bincount(cells, weights=weights, minlength=rows.size * q_cols.size).reshape(
+            rows.size, q_cols.size
+        )
         present = table > 0
         table[present] = np.log(table[present]) + 1.0
         dots = table @ (self.idf[q_cols] * q_values).astype(np.float64)
@@ -255,7 +275,9 @@ def _sublinear(counts: np.ndarray) -> np.ndarray:
     return out
 
 
-def _select_rows(matrix: sparse.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _select_rows(
+    matrix: sparse.csr_matrix, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(indptr, columns, values) of ``matrix[rows]``, by scipy's C routine without a matrix object:
     scipy's own row selection costs more in checks than in work for a query's few rows."""
     index_type = matrix.indices.dtype
@@ -266,7 +288,9 @@ def _select_rows(matrix: sparse.csr_matrix, rows: np.ndarray) -> tuple[np.ndarra
     np.cumsum(source[rows + 1] - starts, out=indptr[1:])
     columns = np.empty(int(indptr[-1]), dtype=index_type)
     values = np.empty(int(indptr[-1]), dtype=matrix.data.dtype)
-    _sparsetools.csr_row_index(rows.size, rows, source, matrix.indices, matrix.data, columns, values)
+    _sparsetools.csr_row_index(
+        rows.size, rows, source, matrix.indices, matrix.data, columns, values
+    )
     return indptr, columns, values
 
 
@@ -275,14 +299,21 @@ def _rows_dot(grams: sparse.csr_matrix, rows: np.ndarray, weights: np.ndarray) -
     (scipy's compiled routines called directly, with the public route as the fallback)."""
     if _sparsetools is None:
         sub = grams[rows]
-        return sparse.csr_matrix((_sublinear(sub.data), sub.indices, sub.indptr), shape=sub.shape) @ weights
+        return (
+            sparse.csr_matrix((_sublinear(sub.data), sub.indices, sub.indptr), shape=sub.shape)
+            @ weights
+        )
     indptr, columns, counts = _select_rows(grams, rows)
     out = np.zeros(rows.size, dtype=np.float32)
-    _sparsetools.csr_matvec(rows.size, grams.shape[1], indptr, columns, _sublinear(counts), weights, out)
+    _sparsetools.csr_matvec(
+        rows.size, grams.shape[1], indptr, columns, _sublinear(counts), weights, out
+    )
     return out
 
 
-def weighted_row_sum(matrix: sparse.csr_matrix, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+def weighted_row_sum(
+    matrix: sparse.csr_matrix, rows: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
     """``weights @ matrix[rows]`` as a dense row: the sum of some rows, each scaled by its weight.
 
     With ``matrix`` the feature × profile postings this is a query's word scores; the rows are
@@ -293,11 +324,21 @@ def weighted_row_sum(matrix: sparse.csr_matrix, rows: np.ndarray, weights: np.nd
     indptr, columns, values = _select_rows(matrix, rows)
     out = np.zeros(matrix.shape[1], dtype=np.result_type(matrix.data.dtype, weights.dtype))
     # The gathered rows read as a CSC matrix are their transpose: its product with ``weights``.
-    _sparsetools.csc_matvec(matrix.shape[1], rows.size, indptr, columns, values, weights.astype(out.dtype, copy=False), out)
+    _sparsetools.csc_matvec(
+        matrix.shape[1],
+        rows.size,
+        indptr,
+        columns,
+        values,
+        weights.astype(out.dtype, copy=False),
+        out,
+    )
     return out.astype(np.float32, copy=False)
 
 
-def gather_rows(matrix: sparse.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def gather_rows(
+    matrix: sparse.csr_matrix, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The entries of some CSR rows at once: (which of ``rows``, column, value) per entry."""
     starts = matrix.indptr[rows]
     lengths = matrix.indptr[np.asarray(rows) + 1] - starts
@@ -330,7 +371,13 @@ class RowView:
     are not in ``overlay`` (a dict position → one-row CSR).
     """
 
-    def __init__(self, base: Callable[[np.ndarray], sparse.csr_matrix], overlay: dict, n_rows: int, n_cols: int):
+    def __init__(
+        self,
+        base: Callable[[np.ndarray], sparse.csr_matrix],
+        overlay: dict,
+        n_rows: int,
+        n_cols: int,
+    ):
         self._base = base
         self._overlay = overlay
         self.shape = (n_rows, n_cols)
@@ -340,12 +387,12 @@ class RowView:
         rows = np.where(rows < 0, rows + self.shape[0], rows)
         if not self._overlay:
             return self._base(rows)
-        replaced = np.fromiter((r in self._overlay for r in rows.tolist()), dtype=bool, count=rows.size)
+        replaced = np.fromiter(
+            (r in self._overlay for r in rows.tolist()), dtype=bool, count=rows.size
+        )
         if not replaced.any():
             return self._base(rows)
-        parts = stack_rows(
-            [self._overlay[r] for r in rows[replaced].tolist()], self.shape[1]
-        )
+        parts = stack_rows([self._overlay[r] for r in rows[replaced].tolist()], self.shape[1])
         if replaced.all():
             return parts
         base = self._base(rows[~replaced])

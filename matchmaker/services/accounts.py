@@ -43,9 +43,13 @@ def _dummy_hash() -> str:
 
 def check_password_rules(password, field: str = "password") -> None:
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        raise ValidationError({field: _("must be at least %(limit)d characters", limit=MIN_PASSWORD)})
+        raise ValidationError(
+            {field: _("must be at least %(limit)d characters", limit=MIN_PASSWORD)}
+        )
     if len(password) > MAX_PASSWORD:
-        raise ValidationError({field: _("must be at most %(limit)d characters", limit=MAX_PASSWORD)})
+        raise ValidationError(
+            {field: _("must be at most %(limit)d characters", limit=MAX_PASSWORD)}
+        )
 
 
 def clean_email(value, field: str = "email") -> str:
@@ -147,7 +151,9 @@ CONFIRM_SALT = "confirm-email"
 CONFIRM_MAX_AGE = 3 * 24 * 60 * 60  # seconds
 
 
-def register(email: str, password: str, profile_record: dict, locale: str | None = None) -> User | None:
+def register(
+    email: str, password: str, profile_record: dict, locale: str | None = None
+) -> User | None:
     """Start a registration: the partnership's profile and its first account, its coordinator
     (with ``locale``, the language the form was shown in), all or nothing. Without a key the
     profile gets one made from its name (``profiles.unique_key``).
@@ -178,14 +184,21 @@ def register(email: str, password: str, profile_record: dict, locale: str | None
     password_hash = hash_password(password)  # for a known address too: the same time either way
     existing = find_user(email)
     if existing is not None:
-        notifications.already_registered(existing, notifications.absolute_url("auth.forgot_password"))
+        notifications.already_registered(
+            existing, notifications.absolute_url("auth.forgot_password")
+        )
         db.session.commit()
         return None
     try:
         partnership = save_profile(profile_record, commit=False)
         partnership.active = False
-        user = User(email=clean_email(email), password_hash=password_hash, role="coordinator", partnership=partnership,
-                    locale=locale if locale in LOCALES else None)
+        user = User(
+            email=clean_email(email),
+            password_hash=password_hash,
+            role="coordinator",
+            partnership=partnership,
+            locale=locale if locale in LOCALES else None,
+        )
         db.session.add(user)
         db.session.flush()  # the id the confirmation link carries
         send_confirmation(user)  # queued in the outbox: committed with the account or not at all
@@ -302,12 +315,18 @@ def revoke_all_tokens(user: User) -> None:
     """End every API token of ``user`` (in the caller's transaction): on a password change or
     reset, and on deactivation."""
     db.session.execute(
-        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
     )
 
 
 def tokens_of(user: User) -> list[ApiToken]:
-    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
+    return list(
+        db.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+        )
+    )
 
 
 def change_password(user: User, current: str, new: str) -> None:

@@ -45,7 +45,9 @@ _CHANGED_IDS = "matchmaker.changed_partnership_ids"
 _BUMPED = "matchmaker.data_version_bumped"
 _CONTEXT = "matchmaker.context_changed"
 CONTEXT_MODELS = (Introduction, MatchReview, Dismissal)  # what ContextSnapshot is read from
-_log_table: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> (exists, checked at)
+_log_table: weakref.WeakKeyDictionary = (
+    weakref.WeakKeyDictionary()
+)  # engine -> (exists, checked at)
 
 
 def _has_log_table(connection) -> bool:
@@ -68,7 +70,9 @@ def changed_keys(since: int, until: int) -> list[str] | None:
             ProfileChange.version > since, ProfileChange.version <= until
         )
     ).all()
-    if len({version for version, _ in rows}) != until - since or any(key is None for _, key in rows):
+    if len({version for version, _ in rows}) != until - since or any(
+        key is None for _, key in rows
+    ):
         return None  # a version bumped without a log (pruned, or not through the ORM), or a bulk change
     return sorted({key for _, key in rows})
 
@@ -109,16 +113,22 @@ def _bump_context_version(session) -> None:
     bump = (
         update(DataVersion)
         .where(DataVersion.id == 1)
-        .values(context_version=DataVersion.context_version + 1)  # atomic in SQL, safe across workers
+        .values(
+            context_version=DataVersion.context_version + 1
+        )  # atomic in SQL, safe across workers
         .execution_options(synchronize_session=False)
     )
     if session.execute(bump).rowcount == 0:  # no profile was ever saved: the row is not there yet
-        session.execute(insert(DataVersion).values(id=1, version=0, context_version=1, updated_at=utcnow()))
+        session.execute(
+            insert(DataVersion).values(id=1, version=0, context_version=1, updated_at=utcnow())
+        )
 
 
 def _log_changes(session) -> None:
     """Write the ProfileChange rows of a transaction that bumped the data version."""
-    if not (session.info.get(_BUMPED) or session.info.get(_CHANGED) or session.info.get(_CHANGED_IDS)):
+    if not (
+        session.info.get(_BUMPED) or session.info.get(_CHANGED) or session.info.get(_CHANGED_IDS)
+    ):
         return
     keys = session.info.pop(_CHANGED, set())
     ids = session.info.pop(_CHANGED_IDS, set())
@@ -139,7 +149,9 @@ def _log_changes(session) -> None:
         rows = [{"version": version, "key": None}]  # refit
     session.execute(insert(ProfileChange), rows)
     if version % 100 == 0:
-        session.execute(delete(ProfileChange).where(ProfileChange.version <= version - KEEP_LOG_VERSIONS))
+        session.execute(
+            delete(ProfileChange).where(ProfileChange.version <= version - KEEP_LOG_VERSIONS)
+        )
 
 
 @event.listens_for(db.session, "after_soft_rollback")

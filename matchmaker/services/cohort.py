@@ -21,7 +21,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
-from ..matching.assignment import Assignment, AssignmentResult, allowed_pairs, assign_cohort, mentor_capacities, score_matrix
+from ..matching.assignment import (
+    Assignment,
+    AssignmentResult,
+    allowed_pairs,
+    assign_cohort,
+    mentor_capacities,
+    score_matrix,
+)
 from ..matching.eligibility import MatchContext
 from ..models import OPEN_INTRO_STATES, Introduction, Partnership, User
 from . import introductions as intro_service
@@ -42,14 +49,19 @@ class Proposal:
     mentees: list[Partnership]  # the selection, in the order the greedy baseline took them
     partnerships: dict[str, Partnership]  # every partnership named in the proposal, by key
     capacities: dict[str, int]  # mentor key -> remaining capacity before this cohort
-    options: dict[str, list[tuple[str, float]]] = field(default_factory=dict)  # mentee -> (mentor, score), best first
+    options: dict[str, list[tuple[str, float]]] = field(
+        default_factory=dict
+    )  # mentee -> (mentor, score), best first
     spread_load: bool = False
     min_score: float = 0.0
 
     def to_dict(self) -> dict:
         """The shape ``flask assign --json`` prints."""
         full = self.result.to_dict()
-        return {key: full[key] for key in ("assignments", "total_score", "greedy_total_score", "unassigned")}
+        return {
+            key: full[key]
+            for key in ("assignments", "total_score", "greedy_total_score", "unassigned")
+        }
 
     def greedy_of(self, mentee: str) -> Assignment | None:
         return next((a for a in self.result.greedy if a.mentee == mentee), None)
@@ -66,7 +78,11 @@ def looking() -> list[Partnership]:
     settled = select(Introduction.mentee_id).where(Introduction.state.in_(SETTLED_STATES))
     stmt = (
         select(Partnership)
-        .where(Partnership.active.is_(True), Partnership.challenges != "", Partnership.id.not_in(settled))
+        .where(
+            Partnership.active.is_(True),
+            Partnership.challenges != "",
+            Partnership.id.not_in(settled),
+        )
         .order_by(Partnership.created_at, Partnership.id)
     )
     return list(db.session.scalars(stmt))
@@ -89,7 +105,9 @@ def _selected(mentee_keys: Iterable[str] | None) -> list[Partnership]:
     found = profile_service.by_keys(keys, active_only=True)
     unknown = [k for k in keys if k not in found]
     if unknown:
-        raise ValidationError({"mentees": _("unknown or inactive partnership: %(keys)s", keys=", ".join(unknown))})
+        raise ValidationError(
+            {"mentees": _("unknown or inactive partnership: %(keys)s", keys=", ".join(unknown))}
+        )
     return [found[k] for k in keys]
 
 
@@ -146,10 +164,14 @@ def propose(
     options: dict[str, list[tuple[str, float]]] = {}
     if with_options:
         options = _options(index, keys, capacities, context, result)
-    named = {a.mentor for a in (*result.assignments, *result.greedy)} | {k for rows in options.values() for k, _s in rows}
+    named = {a.mentor for a in (*result.assignments, *result.greedy)} | {
+        k for rows in options.values() for k, _s in rows
+    }
     partnerships = {p.key: p for p in mentees}
     partnerships.update(profile_service.by_keys(named - partnerships.keys()))
-    return Proposal(result, mentees, partnerships, capacities, options, bool(spread_load), min_score)
+    return Proposal(
+        result, mentees, partnerships, capacities, options, bool(spread_load), min_score
+    )
 
 
 def _options(index, keys, capacities, context, result) -> dict[str, list[tuple[str, float]]]:
@@ -161,7 +183,11 @@ def _options(index, keys, capacities, context, result) -> dict[str, list[tuple[s
     out = {}
     for i, key in enumerate(keys):
         cols = np.flatnonzero(allowed[i])
-        order = cols[np.lexsort((np.array([mentors[j] for j in cols], dtype=object), -scores[i, cols]))] if cols.size else cols
+        order = (
+            cols[np.lexsort((np.array([mentors[j] for j in cols], dtype=object), -scores[i, cols]))]
+            if cols.size
+            else cols
+        )
         chosen = [int(j) for j in order[:OPTION_LIMIT]]
         chosen += [int(j) for j in order[OPTION_LIMIT:] if (key, mentors[j]) in must]
         out[key] = [(mentors[j], float(scores[i, j])) for j in chosen]
@@ -234,18 +260,26 @@ def apply(rows: Iterable[Assignment | tuple], actor: User, message: str = "") ->
         mentee, mentor = found.get(mentee_key), found.get(mentor_key)
         if mentee is None or mentor is None:
             missing = mentee_key if mentee is None else mentor_key
-            error = intro_service.TransitionError(_("unknown partnership key %(key)s", key=missing), code="not_found")
+            error = intro_service.TransitionError(
+                _("unknown partnership key %(key)s", key=missing), code="not_found"
+            )
         elif mentee_key in seen:
-            error = intro_service.TransitionError(_("this partnership has more than one row in the cohort"), code="duplicate")
+            error = intro_service.TransitionError(
+                _("this partnership has more than one row in the cohort"), code="duplicate"
+            )
         elif (mentee_key, mentor_key) in excluded:
-            error = intro_service.TransitionError(intro_service.REFUSALS["excluded"], code="excluded")
+            error = intro_service.TransitionError(
+                intro_service.REFUSALS["excluded"], code="excluded"
+            )
         else:
             error = None
         seen.add(mentee_key)
         if error is None:
             try:
                 outcome.created.append(
-                    intro_service.request_introduction(mentee, mentor, message, actor, by_admin=True)
+                    intro_service.request_introduction(
+                        mentee, mentor, message, actor, by_admin=True
+                    )
                 )
                 continue
             except intro_service.TransitionError as exc:
@@ -255,7 +289,13 @@ def apply(rows: Iterable[Assignment | tuple], actor: User, message: str = "") ->
                 db.session.rollback()
                 error = intro_service.TransitionError(str(exc), code="bad_request")
         outcome.refused.append(
-            Refusal(mentee_key, mentor_key, error, mentee.name if mentee else "", mentor.name if mentor else "")
+            Refusal(
+                mentee_key,
+                mentor_key,
+                error,
+                mentee.name if mentee else "",
+                mentor.name if mentor else "",
+            )
         )
     return outcome
 

@@ -23,7 +23,16 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import OPEN_INTRO_STATES, Introduction, IntroductionMessage, User
 from . import locks, notifications
-from .introductions import ADMIN, MENTEE, MENTOR, MESSAGE_LIMIT, NotAllowed, TransitionError, can_view, roles_of
+from .introductions import (
+    ADMIN,
+    MENTEE,
+    MENTOR,
+    MESSAGE_LIMIT,
+    NotAllowed,
+    TransitionError,
+    can_view,
+    roles_of,
+)
 from .validation import ValidationError
 
 OPEN_FOR_MESSAGES = OPEN_INTRO_STATES  # requested, awaiting_admin, accepted
@@ -72,7 +81,13 @@ def clean_body(value) -> str:
         raise ValidationError({"body": _("must not contain NUL characters")})
     if len(value) > MESSAGE_LIMIT:
         raise ValidationError(
-            {"body": _("must be at most %(limit)d characters (got %(got)d)", limit=MESSAGE_LIMIT, got=len(value))}
+            {
+                "body": _(
+                    "must be at most %(limit)d characters (got %(got)d)",
+                    limit=MESSAGE_LIMIT,
+                    got=len(value),
+                )
+            }
         )
     return value
 

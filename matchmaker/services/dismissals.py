@@ -18,7 +18,13 @@ def dismiss(partnership: Partnership, mentor: Partnership, user=None) -> None:
         return
     exists = db.session.get(Dismissal, (partnership.id, mentor.id))
     if exists is None:
-        db.session.add(Dismissal(partnership_id=partnership.id, mentor_id=mentor.id, user_id=getattr(user, "id", None)))
+        db.session.add(
+            Dismissal(
+                partnership_id=partnership.id,
+                mentor_id=mentor.id,
+                user_id=getattr(user, "id", None),
+            )
+        )
         db.session.commit()
 
 

@@ -21,7 +21,9 @@ from ..matching.profile import Profile
 from .validation import validate_document
 
 
-def _labelled(document: dict, labels: dict, as_of: int | None) -> tuple[list[Profile], MatchContext]:
+def _labelled(
+    document: dict, labels: dict, as_of: int | None
+) -> tuple[list[Profile], MatchContext]:
     """The document's profiles, validated as an import would, and the context years count from;
     KeyError when the labels name a partnership the document lacks."""
     year = as_of or date.today().year
@@ -33,7 +35,9 @@ def _labelled(document: dict, labels: dict, as_of: int | None) -> tuple[list[Pro
     return profiles, MatchContext(year, current_app.config["MENTOR_MIN_YEARS"])
 
 
-def evaluate_document(document: dict, labels: dict, *, as_of: int | None = None, progress=None) -> EvalResult:
+def evaluate_document(
+    document: dict, labels: dict, *, as_of: int | None = None, progress=None
+) -> EvalResult:
     """Score the matcher on ``document`` against ``labels``; eligibility counts years from ``as_of``."""
     profiles, context = _labelled(document, labels, as_of)
     index = build_index(profiles, progress=progress)
@@ -42,7 +46,10 @@ def evaluate_document(document: dict, labels: dict, *, as_of: int | None = None,
         mentee = index.profile(key)
         suggestions = index.rank(mentee, context, limit=len(index))
         eligible = index.eligible_mask(mentee, context)
-        explained = sum(bool(s.evidence) or any(r.kind in ("term", "theme") for r in s.reasons) for s in suggestions[:3])
+        explained = sum(
+            bool(s.evidence) or any(r.kind in ("term", "theme") for r in s.reasons)
+            for s in suggestions[:3]
+        )
         return Ranked(
             [s.key for s in suggestions],
             [s.score for s in suggestions],
@@ -59,7 +66,9 @@ BASELINES = {
 }
 
 
-def evaluate_baseline(document: dict, labels: dict, kind: str, *, as_of: int | None = None) -> EvalResult:
+def evaluate_baseline(
+    document: dict, labels: dict, kind: str, *, as_of: int | None = None
+) -> EvalResult:
     """A reference ranking for comparison: challenges against experiences by plain TF-IDF
     (``tfidf``) or character n-gram TF-IDF (``chars``), the same eligibility, nothing else."""
     profiles, context = _labelled(document, labels, as_of)
@@ -71,7 +80,11 @@ def evaluate_baseline(document: dict, labels: dict, kind: str, *, as_of: int | N
     def ranked(key: str) -> Ranked:
         mentee = by_key[key]
         scores = (offers @ vectorizer.transform([mentee.challenges]).T).toarray().ravel()
-        order = [i for i in np.argsort(-scores, kind="stable") if ineligibility(profiles[i], mentee, context) is None]
+        order = [
+            i
+            for i in np.argsort(-scores, kind="stable")
+            if ineligibility(profiles[i], mentee, context) is None
+        ]
         return Ranked([profiles[i].key for i in order], [float(scores[i]) for i in order])
 
     return evaluate(ranked, labels)

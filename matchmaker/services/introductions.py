@@ -22,7 +22,15 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..matching.eligibility import MatchContext, ineligibility
-from ..models import OPEN_INTRO_STATES, Introduction, IntroductionEvent, Partnership, User, get_by_id, utcnow
+from ..models import (
+    OPEN_INTRO_STATES,
+    Introduction,
+    IntroductionEvent,
+    Partnership,
+    User,
+    get_by_id,
+    utcnow,
+)
 from . import locks, notifications
 from .matching import excluded_pairs, mentor_load
 from .permissions import READ_ONLY_MESSAGE, can_act_for, can_read_partnership
@@ -81,13 +89,17 @@ def roles_of(user: User, intro: Introduction) -> set[str]:
 
 def can_view(user: User, intro: Introduction) -> bool:
     """Admins and every account of either partnership (members too) see the introduction."""
-    return can_read_partnership(user, intro.mentee_id) or can_read_partnership(user, intro.mentor_id)
+    return can_read_partnership(user, intro.mentee_id) or can_read_partnership(
+        user, intro.mentor_id
+    )
 
 
 def allowed_actions(user: User, intro: Introduction) -> list[str]:
     """The actions this user may take on this introduction now (for buttons and the API)."""
     roles = roles_of(user, intro)
-    return [t.action for t in TRANSITIONS.values() if intro.state in t.source and roles & set(t.roles)]
+    return [
+        t.action for t in TRANSITIONS.values() if intro.state in t.source and roles & set(t.roles)
+    ]
 
 
 def contacts_visible(user: User | None, intro: Introduction) -> bool:
@@ -110,7 +122,9 @@ def _clean_text(value, field: str, limit: int = MESSAGE_LIMIT) -> str:
 
 def _record(intro: Introduction, source: str | None, actor: User | None, note: str = "") -> None:
     intro.events.append(
-        IntroductionEvent(from_state=source, to_state=intro.state, actor_id=actor.id if actor else None, note=note)
+        IntroductionEvent(
+            from_state=source, to_state=intro.state, actor_id=actor.id if actor else None, note=note
+        )
     )
 
 
@@ -144,8 +158,11 @@ def request_introduction(
     open introductions than its capacity."""
     message = _clean_text(message, "message")
     if not by_admin and not can_act_for(actor, mentee.id):
-        raise NotAllowed(READ_ONLY_MESSAGE if can_read_partnership(actor, mentee.id)
-                         else "only the partnership itself can ask for its introductions")
+        raise NotAllowed(
+            READ_ONLY_MESSAGE
+            if can_read_partnership(actor, mentee.id)
+            else "only the partnership itself can ask for its introductions"
+        )
     if by_admin and not actor.is_admin:
         raise NotAllowed("only an admin can make introductions for others")
     locks.for_update(Partnership, mentor.id)  # re-reads capacity and openness under the lock
@@ -156,15 +173,21 @@ def request_introduction(
         raise
     try:
         db.session.flush()  # the id the emailed link needs
-        notifications.introduction_changed(intro)  # queued in the outbox, committed with the request
+        notifications.introduction_changed(
+            intro
+        )  # queued in the outbox, committed with the request
         db.session.commit()
     except IntegrityError:  # a concurrent request for the same pair won the race
         db.session.rollback()
-        raise TransitionError("an introduction between these partnerships is already under way") from None
+        raise TransitionError(
+            "an introduction between these partnerships is already under way"
+        ) from None
     return intro
 
 
-def _new_introduction(mentee: Partnership, mentor: Partnership, message: str, actor: User, by_admin: bool) -> Introduction:
+def _new_introduction(
+    mentee: Partnership, mentor: Partnership, message: str, actor: User, by_admin: bool
+) -> Introduction:
     """The checks and the new row of ``request_introduction`` (called with the mentor locked)."""
     if not mentee.active or not mentor.active:
         raise TransitionError("this partnership is no longer active", code="not_found")
@@ -193,7 +216,9 @@ def _new_introduction(mentee: Partnership, mentor: Partnership, message: str, ac
     return intro
 
 
-def transition(intro: Introduction, action: str, actor: User, *, note: str = "", rating=None, feedback=None) -> Introduction:
+def transition(
+    intro: Introduction, action: str, actor: User, *, note: str = "", rating=None, feedback=None
+) -> Introduction:
     """Apply one action of the state machine, as ``actor``. Raises on anything not allowed.
 
     The state changes with one conditional update (``… WHERE state = <the state read>``): of two
@@ -204,7 +229,9 @@ def transition(intro: Introduction, action: str, actor: User, *, note: str = "",
         raise TransitionError(f"unknown action {action!r}", code="bad_request")
     roles = roles_of(actor, intro)
     if not roles:
-        raise NotAllowed(READ_ONLY_MESSAGE if can_view(actor, intro) else "this introduction is not yours")
+        raise NotAllowed(
+            READ_ONLY_MESSAGE if can_view(actor, intro) else "this introduction is not yours"
+        )
     if not roles & set(rule.roles):
         raise NotAllowed(f"you cannot {action} this introduction")
     source = intro.state
@@ -251,7 +278,11 @@ def _clean_rating(value) -> int | None:
         rating = int(value)
     except (TypeError, ValueError):
         raise ValidationError({"rating": "must be a whole number from 1 to 5"}) from None
-    if isinstance(value, bool) or not 1 <= rating <= 5 or (isinstance(value, float) and value != rating):
+    if (
+        isinstance(value, bool)
+        or not 1 <= rating <= 5
+        or (isinstance(value, float) and value != rating)
+    ):
         raise ValidationError({"rating": "must be a whole number from 1 to 5"})
     return rating
 
@@ -295,11 +326,22 @@ def list_all(*, state: str | None = None, q: str | None = None, page: int = 1, p
     if q:
         like = contains(q)
         stmt = stmt.where(
-            or_(*(column.like(like, escape="\\") for column in
-                  (func.lower(mentee.name), func.lower(mentor.name), mentee.key, mentor.key)))
+            or_(
+                *(
+                    column.like(like, escape="\\")
+                    for column in (
+                        func.lower(mentee.name),
+                        func.lower(mentor.name),
+                        mentee.key,
+                        mentor.key,
+                    )
+                )
+            )
         )
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     items = db.session.scalars(
-        stmt.order_by(Introduction.created_at.desc(), Introduction.id.desc()).limit(per_page).offset((max(page, 1) - 1) * per_page)
+        stmt.order_by(Introduction.created_at.desc(), Introduction.id.desc())
+        .limit(per_page)
+        .offset((max(page, 1) - 1) * per_page)
     ).all()
     return list(items), total

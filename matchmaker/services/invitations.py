@@ -58,8 +58,13 @@ def _mail(invitation: Invitation, token: str) -> None:
     """The invitation email, queued in the outbox (in the caller's transaction)."""
     p = invitation.partnership
     send_email(
-        invitation.email, "invitation", _l("Matchmaker: invitation to join %(name)s", name=p.name),
-        invitation=invitation, partnership=p, days=_days(), link=absolute_url("auth.accept_invitation", token=token),
+        invitation.email,
+        "invitation",
+        _l("Matchmaker: invitation to join %(name)s", name=p.name),
+        invitation=invitation,
+        partnership=p,
+        days=_days(),
+        link=absolute_url("auth.accept_invitation", token=token),
     )
 
 
@@ -93,7 +98,12 @@ def pending(partnership: Partnership, email: str, now: datetime | None = None) -
     )
 
 
-def invite(partnership: Partnership, email: str | None = None, by: User | None = None, role: str | None = None) -> Invitation:
+def invite(
+    partnership: Partnership,
+    email: str | None = None,
+    by: User | None = None,
+    role: str | None = None,
+) -> Invitation:
     """Invite ``email`` (default: the partnership's contact address; a coordinator must name
     one) to join ``partnership`` as ``role`` and mail the link. An open invitation of the same
     address is sent again with a new link (and this role). ValidationError when there is no
@@ -105,18 +115,28 @@ def invite(partnership: Partnership, email: str | None = None, by: User | None =
         raise ValidationError({"email": _("is required")})
     if email is None or not str(email).strip():
         if not partnership.contact_email:
-            raise ValidationError({"contact.email": _("the partnership has no contact email address; give an address")})
+            raise ValidationError(
+                {
+                    "contact.email": _(
+                        "the partnership has no contact email address; give an address"
+                    )
+                }
+            )
         email = partnership.contact_email
     email = clean_email(email)
     existing = find_user(email)
     if existing is not None:
         if not existing.active:
-            raise ValidationError({"email": _("belongs to a deactivated account; an admin can reactivate it")})
+            raise ValidationError(
+                {"email": _("belongs to a deactivated account; an admin can reactivate it")}
+            )
         raise ValidationError({"email": _("is already registered")})
     now = utcnow()
     invitation = pending(partnership, email, now)
     if invitation is None:
-        invitation = Invitation(partnership=partnership, email=email, created_by=by, created_at=now, role=role)
+        invitation = Invitation(
+            partnership=partnership, email=email, created_by=by, created_at=now, role=role
+        )
         db.session.add(invitation)
     invitation.role = role
     token = _new_link(invitation, now)
@@ -164,7 +184,9 @@ def accept(token: str, password: str, locale: str | None = None) -> User:
     once (two tabs racing: one wins). ValidationError otherwise."""
     invitation = for_token(token)
     if invitation is None:
-        raise ValidationError({"token": _("this invitation is invalid, expired, withdrawn or already used")})
+        raise ValidationError(
+            {"token": _("this invitation is invalid, expired, withdrawn or already used")}
+        )
     check_password_rules(password, "password")
     if find_user(invitation.email) is not None:
         raise ValidationError({"email": _("is already registered; log in or reset the password")})
@@ -172,17 +194,29 @@ def accept(token: str, password: str, locale: str | None = None) -> User:
     # Claim the invitation in the same transaction as the account: only one use succeeds.
     claimed = db.session.execute(
         update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None), Invitation.withdrawn_at.is_(None),
-               Invitation.token_hash == _hash(token))
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.withdrawn_at.is_(None),
+            Invitation.token_hash == _hash(token),
+        )
         .values(accepted_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
         db.session.rollback()
-        raise ValidationError({"token": _("this invitation is invalid, expired, withdrawn or already used")})
-    user = User(email=invitation.email, password_hash=hash_password(password), role=invitation.role,
-                partnership_id=invitation.partnership_id, email_confirmed_at=now, last_login_at=now,
-                locale=locale if locale in ("nl", "en") else None)
+        raise ValidationError(
+            {"token": _("this invitation is invalid, expired, withdrawn or already used")}
+        )
+    user = User(
+        email=invitation.email,
+        password_hash=hash_password(password),
+        role=invitation.role,
+        partnership_id=invitation.partnership_id,
+        email_confirmed_at=now,
+        last_login_at=now,
+        locale=locale if locale in ("nl", "en") else None,
+    )
     db.session.add(user)
     try:
         db.session.flush()
@@ -197,9 +231,13 @@ def accept(token: str, password: str, locale: str | None = None) -> User:
 
 def of_partnership(partnership: Partnership) -> list[Invitation]:
     """Every invitation of a partnership, newest first."""
-    return list(db.session.scalars(
-        select(Invitation).where(Invitation.partnership_id == partnership.id).order_by(Invitation.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(Invitation.partnership_id == partnership.id)
+            .order_by(Invitation.id.desc())
+        )
+    )
 
 
 def get(invitation_id) -> Invitation | None:
@@ -209,9 +247,13 @@ def get(invitation_id) -> Invitation | None:
 def without_account() -> list[Partnership]:
     """Active partnerships that have no account yet, by key."""
     has_account = select(User.partnership_id).where(User.partnership_id.is_not(None))
-    return list(db.session.scalars(
-        select(Partnership).where(Partnership.active.is_(True), Partnership.id.not_in(has_account)).order_by(Partnership.key)
-    ))
+    return list(
+        db.session.scalars(
+            select(Partnership)
+            .where(Partnership.active.is_(True), Partnership.id.not_in(has_account))
+            .order_by(Partnership.key)
+        )
+    )
 
 
 def find_partnership(query: str) -> Partnership | None:
@@ -221,7 +263,10 @@ def find_partnership(query: str) -> Partnership | None:
         return None
     return db.session.scalar(
         select(Partnership)
-        .where(Partnership.active.is_(True), (Partnership.key == query.lower()) | (func.lower(Partnership.name) == query.lower()))
+        .where(
+            Partnership.active.is_(True),
+            (Partnership.key == query.lower()) | (func.lower(Partnership.name) == query.lower()),
+        )
         .order_by(Partnership.id)
         .limit(1)
     )

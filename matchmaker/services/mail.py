@@ -47,7 +47,14 @@ def one_line(value: str) -> str:
     return _HEADER_BREAK_RE.sub(" ", value).strip()
 
 
-def send(to: str | list[str], subject: str, body: str, *, language: str | None = None, calendar: str | None = None) -> bool:
+def send(
+    to: str | list[str],
+    subject: str,
+    body: str,
+    *,
+    language: str | None = None,
+    calendar: str | None = None,
+) -> bool:
     """Queue one plain-text message in the current session; the caller's commit sends it on its
     way. Returns False (and logs) when there is nobody to send to or it cannot be composed.
     ``calendar``: an iCalendar text sent along as a text/calendar attachment (invite.ics)."""
@@ -112,7 +119,9 @@ def worker_name() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def deliver_due(now: datetime | None = None, limit: int = DEFAULT_LIMIT, worker: str | None = None) -> Delivery:
+def deliver_due(
+    now: datetime | None = None, limit: int = DEFAULT_LIMIT, worker: str | None = None
+) -> Delivery:
     """Claim up to ``limit`` due messages and send each; ``now`` stands in for the clock."""
     now = now or utcnow()
     worker = worker or worker_name()
@@ -126,11 +135,23 @@ def deliver_due(now: datetime | None = None, limit: int = DEFAULT_LIMIT, worker:
             try:
                 _transmit(cfg, _compose(cfg, row))
             except Exception as exc:  # OSError, SMTPException, a full disk …: retry later
-                log.warning("could not send email %s to %s (%s): %s", row.id, row.recipients, row.subject, exc)
+                log.warning(
+                    "could not send email %s to %s (%s): %s",
+                    row.id,
+                    row.recipients,
+                    row.subject,
+                    exc,
+                )
                 state = _record_failure(session, row, worker, now, f"{type(exc).__name__}: {exc}")
                 if state == "failed":
                     outcome.failed += 1
-                    log.error("gave up on email %s to %s (%s) after %s attempts", row.id, row.recipients, row.subject, row.attempts + 1)
+                    log.error(
+                        "gave up on email %s to %s (%s) after %s attempts",
+                        row.id,
+                        row.recipients,
+                        row.subject,
+                        row.attempts + 1,
+                    )
                 else:
                     outcome.retrying += 1
             else:
@@ -172,16 +193,26 @@ def _claim(session: Session, now: datetime, limit: int, worker: str) -> list[int
 
 
 def _mine(row: OutboxMessage, worker: str):
-    return update(OutboxMessage).where(
-        OutboxMessage.id == row.id, OutboxMessage.claimed_by == worker, OutboxMessage.state == "pending"
-    ).execution_options(synchronize_session=False)
+    return (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == row.id,
+            OutboxMessage.claimed_by == worker,
+            OutboxMessage.state == "pending",
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _record_success(session: Session, row: OutboxMessage, worker: str, now: datetime) -> bool:
     done = session.execute(
         _mine(row, worker).values(
-            state="sent", sent_at=now, attempts=OutboxMessage.attempts + 1, last_error=None,
-            claimed_by=None, claimed_until=None,
+            state="sent",
+            sent_at=now,
+            attempts=OutboxMessage.attempts + 1,
+            last_error=None,
+            claimed_by=None,
+            claimed_until=None,
         )
     ).rowcount
     if done != 1:  # our claim ran out and another worker took the row: it may go twice
@@ -191,16 +222,26 @@ def _record_success(session: Session, row: OutboxMessage, worker: str, now: date
 
 def retry_delay(attempts: int) -> timedelta | None:
     """How long to wait after the ``attempts``-th failure; None once the retries would pass a day."""
-    delays = [timedelta(minutes=BACKOFF_MINUTES[min(i, len(BACKOFF_MINUTES) - 1)]) for i in range(attempts)]
+    delays = [
+        timedelta(minutes=BACKOFF_MINUTES[min(i, len(BACKOFF_MINUTES) - 1)])
+        for i in range(attempts)
+    ]
     if sum(delays, timedelta()) > GIVE_UP_AFTER:
         return None
     return delays[-1]
 
 
-def _record_failure(session: Session, row: OutboxMessage, worker: str, now: datetime, error: str) -> str:
+def _record_failure(
+    session: Session, row: OutboxMessage, worker: str, now: datetime, error: str
+) -> str:
     attempts = row.attempts + 1
     delay = retry_delay(attempts)
-    values = {"attempts": OutboxMessage.attempts + 1, "last_error": error[:2000], "claimed_by": None, "claimed_until": None}
+    values = {
+        "attempts": OutboxMessage.attempts + 1,
+        "last_error": error[:2000],
+        "claimed_by": None,
+        "claimed_until": None,
+    }
     if delay is None:
         values["state"] = "failed"
     else:
@@ -260,7 +301,10 @@ def _write_file(directory: Path, msg: EmailMessage) -> Path:
     """One .eml file per message, readable by its owner only; the log names the file, not the body."""
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{make_msgid().strip('<>').split('@')[0]}.eml"
+    path = (
+        folder
+        / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{make_msgid().strip('<>').split('@')[0]}.eml"
+    )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(msg.as_bytes())
@@ -273,7 +317,12 @@ def _write_file(directory: Path, msg: EmailMessage) -> Path:
 
 def failed_messages(limit: int = 100) -> list[OutboxMessage]:
     """Messages given up on, newest first."""
-    stmt = select(OutboxMessage).where(OutboxMessage.state == "failed").order_by(OutboxMessage.id.desc()).limit(limit)
+    stmt = (
+        select(OutboxMessage)
+        .where(OutboxMessage.state == "failed")
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
     return list(db.session.scalars(stmt))
 
 
@@ -294,5 +343,7 @@ def counts() -> dict[str, int]:
     """Messages per state (for the admin overview)."""
     from sqlalchemy import func
 
-    rows = db.session.execute(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state))
+    rows = db.session.execute(
+        select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+    )
     return {state: n for state, n in rows}

@@ -47,8 +47,19 @@ from .profiles import NotFound, data_version, to_engine_profile, versions
 from .suggestion_context import ContextSnapshot, excluded_pairs, mentor_load, read_context
 
 __all__ = [  # what other modules use; the change log and the context's queries live in their own modules
-    "NotFound", "changed_keys", "current_index", "excluded_pairs", "index_cache", "load_profiles", "match_context",
-    "mentor_load", "near_duplicates", "pair_evidence", "profiles_by_key", "suggest", "too_little_text",
+    "NotFound",
+    "changed_keys",
+    "current_index",
+    "excluded_pairs",
+    "index_cache",
+    "load_profiles",
+    "match_context",
+    "mentor_load",
+    "near_duplicates",
+    "pair_evidence",
+    "profiles_by_key",
+    "suggest",
+    "too_little_text",
 ]
 
 log = logging.getLogger(__name__)
@@ -89,7 +100,9 @@ class IndexCache:
     def _read_versions(self) -> None:
         """Read the versions again unless they were read moments ago and nothing was committed here since."""
         commits = change_log.commits[0]
-        if commits == self._commits_seen and time.monotonic() - self._checked_at < _setting("INDEX_VERSION_TTL", VERSION_TTL):
+        if commits == self._commits_seen and time.monotonic() - self._checked_at < _setting(
+            "INDEX_VERSION_TTL", VERSION_TTL
+        ):
             return
         checked_at = time.monotonic()
         self._data_version, self._context_version = versions()
@@ -140,11 +153,15 @@ class IndexCache:
         if keys is None:
             return None
         index = cached.index
-        drifted = index.changes + len(keys) >= max(1, _setting("INDEX_REFIT_SHARE", REFIT_SHARE) * index.fitted_size)
+        drifted = index.changes + len(keys) >= max(
+            1, _setting("INDEX_REFIT_SHARE", REFIT_SHARE) * index.fitted_size
+        )
         if drifted and index.fitted_size < _setting("INDEX_SYNC_REFIT_BELOW", SYNC_REFIT_BELOW):
             return None  # small: refitting now is as cheap as patching
         current = profiles_by_key(keys)
-        index = index.with_changes([current[k] for k in keys if k in current], [k for k in keys if k not in current])
+        index = index.with_changes(
+            [current[k] for k in keys if k in current], [k for k in keys if k not in current]
+        )
         self._cached = _Cached(version, index)
         self.updates += 1
         if drifted:
@@ -155,7 +172,9 @@ class IndexCache:
         if self._refit is not None and self._refit.is_alive():
             return
         app = current_app._get_current_object()
-        self._refit = threading.Thread(target=self._refit_now, args=(app,), name="index-refit", daemon=True)
+        self._refit = threading.Thread(
+            target=self._refit_now, args=(app,), name="index-refit", daemon=True
+        )
         self._refit.start()
 
     def _refit_now(self, app) -> None:
@@ -167,11 +186,15 @@ class IndexCache:
                 cached = self._cached
                 if cached is None or cached.index.changes > 0 or cached.version < version:
                     self._cached = _Cached(version, index)
-                    self._checked_at = float("-inf")  # changes after ``version`` are patched in next
+                    self._checked_at = float(
+                        "-inf"
+                    )  # changes after ``version`` are patched in next
                     self.builds += 1
             self.last_error = None
         except Exception as exc:  # the patched index keeps serving; the next drift tries again
-            self.last_error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
+            self.last_error = (
+                f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
+            )
             log.exception("background refit of the matching index failed")
 
     def build_in_background(self) -> None:
@@ -245,7 +268,9 @@ def _profiles(where) -> list[Profile]:
     for story in db.session.execute(stmt):
         stories.setdefault(story.partnership_id, []).append(story)
     return [
-        to_engine_profile(row, [s for s in SECTORS if s in sectors.get(row.id, ())], stories.get(row.id, ()))
+        to_engine_profile(
+            row, [s for s in SECTORS if s in sectors.get(row.id, ())], stories.get(row.id, ())
+        )
         for row in rows
     ]
 
@@ -261,7 +286,9 @@ def profiles_by_key(keys) -> dict[str, Profile]:
     out: dict[str, Profile] = {}
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
-        out.update((p.key, p) for p in _profiles(Partnership.active.is_(True) & Partnership.key.in_(chunk)))
+        out.update(
+            (p.key, p) for p in _profiles(Partnership.active.is_(True) & Partnership.key.in_(chunk))
+        )
     return out
 
 
@@ -275,7 +302,9 @@ def match_context(mentee_key: str | None = None, *, as_of: int | None = None) ->
         excluded = snapshot.excluded.get(mentee_key, frozenset())
         endorsed = snapshot.endorsed.get(mentee_key, [])
     else:  # a rating applies to every mentee
-        mentees = list(db.session.scalars(select(Partnership.key).where(Partnership.active.is_(True))))
+        mentees = list(
+            db.session.scalars(select(Partnership.key).where(Partnership.active.is_(True)))
+        )
         excluded = frozenset(chain.from_iterable(snapshot.excluded.values()))
         endorsed = list(chain.from_iterable(snapshot.endorsed.values()))
     year = as_of or date.today().year  # eligibility counts years from here
@@ -284,7 +313,12 @@ def match_context(mentee_key: str | None = None, *, as_of: int | None = None) ->
 
 
 def suggest(
-    key: str, *, limit: int | None = None, sectors=None, region: str | None = None, as_of: int | None = None
+    key: str,
+    *,
+    limit: int | None = None,
+    sectors=None,
+    region: str | None = None,
+    as_of: int | None = None,
 ) -> list[Suggestion]:
     """Ranked mentor suggestions for the partnership ``key`` (NotFound if unknown).
 
@@ -294,7 +328,9 @@ def suggest(
         raise NotFound(f"unknown partnership key {key!r}")
     limit = limit or current_app.config["SUGGESTION_LIMIT"]
     region = province_part(region)  # the engine's profiles carry the province only
-    return index.rank(key, match_context(key, as_of=as_of), limit=limit, sectors=sectors, region=region)
+    return index.rank(
+        key, match_context(key, as_of=as_of), limit=limit, sectors=sectors, region=region
+    )
 
 
 def near_duplicates(keys) -> list[tuple[str, str, float]]:

@@ -30,7 +30,9 @@ def absolute_url(endpoint: str, **values) -> str:
     """An absolute link for emails, always from BASE_URL: nothing a request says (Host,
     X-Forwarded-Host, X-Forwarded-Prefix) reaches a link sent to someone else."""
     base = urlsplit(current_app.config.get("BASE_URL") or "http://localhost:5000")
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
+    )
     return adapter.build(endpoint, values, force_external=True)
 
 
@@ -43,7 +45,9 @@ def recipients(partnership: Partnership) -> list[str]:
 
 
 def admins() -> list[str]:
-    return list(db.session.scalars(select(User.email).where(User.role == "admin", User.active.is_(True))))
+    return list(
+        db.session.scalars(select(User.email).where(User.role == "admin", User.active.is_(True)))
+    )
 
 
 LANGUAGES = ("nl", "en")
@@ -55,7 +59,9 @@ def languages_of(addresses: list[str]) -> dict[str, str]:
     lowered = {a.strip().lower() for a in addresses if a}
     chosen: dict[str, str] = {}
     if lowered:
-        rows = db.session.execute(select(func.lower(User.email), User.locale).where(func.lower(User.email).in_(lowered)))
+        rows = db.session.execute(
+            select(func.lower(User.email), User.locale).where(func.lower(User.email).in_(lowered))
+        )
         chosen = {email: locale for email, locale in rows if locale in LANGUAGES}
     return {a: chosen.get(a.strip().lower(), DEFAULT_LANGUAGE) for a in addresses if a}
 
@@ -64,7 +70,11 @@ def by_language(addresses: list[str]) -> list[tuple[str, list[str]]]:
     """The addresses (each once, in order) grouped by language: [(language, addresses), …], Dutch first."""
     unique = list(dict.fromkeys(a for a in addresses if a))
     languages = languages_of(unique)
-    return [(lang, group) for lang in LANGUAGES if (group := [a for a in unique if languages[a] == lang])]
+    return [
+        (lang, group)
+        for lang in LANGUAGES
+        if (group := [a for a in unique if languages[a] == lang])
+    ]
 
 
 def _text(subject) -> str:
@@ -73,7 +83,9 @@ def _text(subject) -> str:
     return subject() if callable(subject) else str(subject)  # a lazy string translates now
 
 
-def send_email(to: str | list[str], template: str, subject, *, calendar: str | None = None, **context) -> int:
+def send_email(
+    to: str | list[str], template: str, subject, *, calendar: str | None = None, **context
+) -> int:
     """Queue ``email/<template>.txt`` to ``to``: one message per language of the recipients,
     template and subject (a lazy string, a callable or plain text) rendered in that language.
     ``calendar``: an .ics text attached to each message. Returns how many messages were queued.
@@ -101,19 +113,42 @@ def introduction_changed(intro: Introduction) -> None:
     link = absolute_url("intros.detail", intro_id=intro.id)
     mentee, mentor = intro.mentee, intro.mentor
     if intro.state == "awaiting_admin":
-        _send(admins(), "awaiting_admin", _l("Matchmaker: a request awaits your approval"),
-              intro=intro, link=absolute_url("admin.introductions", state="awaiting_admin"))
+        _send(
+            admins(),
+            "awaiting_admin",
+            _l("Matchmaker: a request awaits your approval"),
+            intro=intro,
+            link=absolute_url("admin.introductions", state="awaiting_admin"),
+        )
     elif intro.state == "requested":
-        subject = (_l("Matchmaker: the administrator suggests an introduction to %(name)s", name=mentee.name) if intro.by_admin
-                   else _l("Matchmaker: %(name)s would like to learn from you", name=mentee.name))
+        subject = (
+            _l(
+                "Matchmaker: the administrator suggests an introduction to %(name)s",
+                name=mentee.name,
+            )
+            if intro.by_admin
+            else _l("Matchmaker: %(name)s would like to learn from you", name=mentee.name)
+        )
         _send(recipients(mentor), "requested", subject, intro=intro, link=link)
     elif intro.state == "accepted":
         for me, other in ((mentee, mentor), (mentor, mentee)):
-            _send(recipients(me), "accepted", _l("Matchmaker: introduction to %(name)s accepted", name=other.name),
-                  intro=intro, me=me, other=other, link=link)
+            _send(
+                recipients(me),
+                "accepted",
+                _l("Matchmaker: introduction to %(name)s accepted", name=other.name),
+                intro=intro,
+                me=me,
+                other=other,
+                link=link,
+            )
     elif intro.state == "declined":
-        _send(recipients(mentee), "declined", _l("Matchmaker: %(name)s cannot help right now", name=mentor.name),
-              intro=intro, link=absolute_url("web.suggestions"))
+        _send(
+            recipients(mentee),
+            "declined",
+            _l("Matchmaker: %(name)s cannot help right now", name=mentor.name),
+            intro=intro,
+            link=absolute_url("web.suggestions"),
+        )
 
 
 def message_posted(message: IntroductionMessage) -> None:
@@ -133,13 +168,27 @@ def message_posted(message: IntroductionMessage) -> None:
     if side == "mentee" and intro.state == "awaiting_admin":
         groups.append(admins())
     else:
-        groups.append(list(db.session.scalars(
-            select(User.email).join(IntroductionMessage, IntroductionMessage.author_id == User.id)
-            .where(IntroductionMessage.introduction_id == intro.id, IntroductionMessage.author_side == "admin",
-                   User.role == "admin", User.active.is_(True)).distinct()
-        )))
+        groups.append(
+            list(
+                db.session.scalars(
+                    select(User.email)
+                    .join(IntroductionMessage, IntroductionMessage.author_id == User.id)
+                    .where(
+                        IntroductionMessage.introduction_id == intro.id,
+                        IntroductionMessage.author_side == "admin",
+                        User.role == "admin",
+                        User.active.is_(True),
+                    )
+                    .distinct()
+                )
+            )
+        )
     own = message.author.email if message.author else None
-    subject = _l("Matchmaker: message from %(name)s", name=author) if author else _l("Matchmaker: message from the admin")
+    subject = (
+        _l("Matchmaker: message from %(name)s", name=author)
+        if author
+        else _l("Matchmaker: message from the admin")
+    )
     for group in groups:
         to = [email for email in group if email != own]
         if to:
@@ -147,15 +196,31 @@ def message_posted(message: IntroductionMessage) -> None:
 
 
 def password_reset(user: User, link: str, minutes: int) -> None:
-    _send([user.email], "password_reset", _l("Matchmaker: set a new password"),
-          user=user, link=link, minutes=minutes)
+    _send(
+        [user.email],
+        "password_reset",
+        _l("Matchmaker: set a new password"),
+        user=user,
+        link=link,
+        minutes=minutes,
+    )
 
 
 def confirm_email(user: User, link: str) -> None:
-    _send([user.email], "confirm_email", _l("Matchmaker: confirm your email address"),
-          user=user, link=link)
+    _send(
+        [user.email],
+        "confirm_email",
+        _l("Matchmaker: confirm your email address"),
+        user=user,
+        link=link,
+    )
 
 
 def already_registered(user: User, link: str) -> None:
-    _send([user.email], "already_registered", _l("Matchmaker: you already have an account"),
-          user=user, link=link)
+    _send(
+        [user.email],
+        "already_registered",
+        _l("Matchmaker: you already have an account"),
+        user=user,
+        link=link,
+    )

@@ -31,7 +31,11 @@ class NotCoordinator(Exception):
 
 
 def _signed_in(user) -> bool:
-    return user is not None and getattr(user, "is_authenticated", True) and bool(getattr(user, "active", False))
+    return (
+        user is not None
+        and getattr(user, "is_authenticated", True)
+        and bool(getattr(user, "active", False))
+    )
 
 
 def can_read_partnership(user: User | None, partnership_id: int | None) -> bool:

@@ -27,7 +27,15 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import ACTIVE_SIGNUP_STATES, Partnership, PracticeSession, SessionSignup, User, get_by_id, utcnow
+from ..models import (
+    ACTIVE_SIGNUP_STATES,
+    Partnership,
+    PracticeSession,
+    SessionSignup,
+    User,
+    get_by_id,
+    utcnow,
+)
 from . import locks, notifications, permissions
 from .session_calendar import CANCEL, REQUEST, build_ics
 from .session_rules import clean_session, when_text
@@ -36,7 +44,16 @@ from .validation import ValidationError
 log = logging.getLogger(__name__)
 CONFIRMED, WAITING, CANCELLED = "confirmed", "waiting", "cancelled"
 # What attendees hear about when it changes (capacity alone is the organiser's business).
-NOTIFIED_FIELDS = ("title", "description", "kind", "starts_at", "ends_at", "place", "online_url", "language")
+NOTIFIED_FIELDS = (
+    "title",
+    "description",
+    "kind",
+    "starts_at",
+    "ends_at",
+    "place",
+    "online_url",
+    "language",
+)
 
 
 class SessionError(Exception):
@@ -57,7 +74,11 @@ def may_organise(user: User | None, partnership: Partnership | None) -> bool:
 
 def may_sign_up(user: User | None, partnership: Partnership | None) -> bool:
     """May ``user`` sign ``partnership`` up for sessions (or give its place back)?"""
-    return partnership is not None and partnership.active and permissions.can_act_for(user, partnership.id)
+    return (
+        partnership is not None
+        and partnership.active
+        and permissions.can_act_for(user, partnership.id)
+    )
 
 
 def may_see_attendees(user: User | None, session: PracticeSession) -> bool:
@@ -90,7 +111,9 @@ def _require_organiser(user: User, partnership: Partnership) -> None:
 def get_session(session_id: int, viewer: User | None = None) -> PracticeSession | None:
     """The session, if ``viewer`` may see it (an inactive organiser's only for its team and admins)."""
     session = get_by_id(PracticeSession, session_id)
-    if session is None or (not session.partnership.active and not may_see_attendees(viewer, session)):
+    if session is None or (
+        not session.partnership.active and not may_see_attendees(viewer, session)
+    ):
         return None
     return session
 
@@ -100,8 +123,11 @@ def upcoming(now: datetime | None = None, limit: int = 200) -> list[PracticeSess
     stmt = (
         select(PracticeSession)
         .join(Partnership, Partnership.id == PracticeSession.partnership_id)
-        .where(PracticeSession.cancelled_at.is_(None), PracticeSession.starts_at > (now or utcnow()),
-               Partnership.active.is_(True))
+        .where(
+            PracticeSession.cancelled_at.is_(None),
+            PracticeSession.starts_at > (now or utcnow()),
+            Partnership.active.is_(True),
+        )
         .order_by(PracticeSession.starts_at, PracticeSession.id)
         .limit(limit)
     )
@@ -110,8 +136,11 @@ def upcoming(now: datetime | None = None, limit: int = 200) -> list[PracticeSess
 
 def sessions_of(partnership: Partnership) -> list[PracticeSession]:
     """All of a partnership's sessions, newest start first."""
-    stmt = (select(PracticeSession).where(PracticeSession.partnership_id == partnership.id)
-            .order_by(PracticeSession.starts_at.desc(), PracticeSession.id.desc()))
+    stmt = (
+        select(PracticeSession)
+        .where(PracticeSession.partnership_id == partnership.id)
+        .order_by(PracticeSession.starts_at.desc(), PracticeSession.id.desc())
+    )
     return list(db.session.scalars(stmt))
 
 
@@ -148,7 +177,9 @@ def waiting_position(signup: SessionSignup) -> int | None:
         return None
     return db.session.scalar(
         select(func.count()).where(
-            SessionSignup.session_id == signup.session_id, SessionSignup.state == WAITING, SessionSignup.id <= signup.id
+            SessionSignup.session_id == signup.session_id,
+            SessionSignup.state == WAITING,
+            SessionSignup.id <= signup.id,
         )
     )
 
@@ -157,7 +188,9 @@ def attendees(session: PracticeSession) -> list[SessionSignup]:
     """Active sign-ups: the confirmed ones, then the waiting list in its order."""
     rows = db.session.scalars(
         select(SessionSignup)
-        .where(SessionSignup.session_id == session.id, SessionSignup.state.in_(ACTIVE_SIGNUP_STATES))
+        .where(
+            SessionSignup.session_id == session.id, SessionSignup.state.in_(ACTIVE_SIGNUP_STATES)
+        )
         .order_by(SessionSignup.id)
     )
     rows = list(rows)
@@ -172,14 +205,21 @@ def is_open(session: PracticeSession, now: datetime | None = None) -> bool:
 # --- organising ----------------------------------------------------------------------------------
 
 
-def create_session(partnership: Partnership, user: User, data, now: datetime | None = None) -> PracticeSession:
+def create_session(
+    partnership: Partnership, user: User, data, now: datetime | None = None
+) -> PracticeSession:
     """A new session of ``partnership``. Raises SessionError (forbidden, too_young) or ValidationError."""
     _require_organiser(user, partnership)
     if not is_experienced(partnership):
-        raise SessionError("only experienced partnerships offer sessions (founded at least "
-                           f"{current_app.config['MENTOR_MIN_YEARS']} years ago)", "too_young")
+        raise SessionError(
+            "only experienced partnerships offer sessions (founded at least "
+            f"{current_app.config['MENTOR_MIN_YEARS']} years ago)",
+            "too_young",
+        )
     clean = clean_session(data, now=now or utcnow())
-    session = PracticeSession(partnership_id=partnership.id, created_by_id=user.id, sequence=0, **clean)
+    session = PracticeSession(
+        partnership_id=partnership.id, created_by_id=user.id, sequence=0, **clean
+    )
     db.session.add(session)
     db.session.commit()
     return session
@@ -200,7 +240,9 @@ def _locked_open(session: PracticeSession, now: datetime) -> PracticeSession:
     return locked
 
 
-def update_session(session: PracticeSession, user: User, data, now: datetime | None = None) -> PracticeSession:
+def update_session(
+    session: PracticeSession, user: User, data, now: datetime | None = None
+) -> PracticeSession:
     """Change every field of an open session; the signed-up partnerships get the update (.ics
     with a higher SEQUENCE) and a raised capacity lets the waiting list move up."""
     now = now or utcnow()
@@ -214,22 +256,39 @@ def update_session(session: PracticeSession, user: User, data, now: datetime | N
     confirmed = sum(1 for s in attendees(session) if s.state == CONFIRMED)
     if clean["capacity"] < confirmed:
         db.session.rollback()
-        raise ValidationError({"capacity": str(_l("cannot be lower than the %(n)d partnerships already confirmed", n=confirmed))})
+        raise ValidationError(
+            {
+                "capacity": str(
+                    _l("cannot be lower than the %(n)d partnerships already confirmed", n=confirmed)
+                )
+            }
+        )
     changed = any(getattr(session, field) != clean[field] for field in NOTIFIED_FIELDS)
     for field, value in clean.items():
         setattr(session, field, value)
     if changed:
         session.sequence += 1
         for signup in attendees(session):
-            _mail(signup, "session_updated", _l("Matchmaker: session changed: %(title)s", title=session.title),
-                  method=REQUEST if signup.state == CONFIRMED else None)
+            _mail(
+                signup,
+                "session_updated",
+                _l("Matchmaker: session changed: %(title)s", title=session.title),
+                method=REQUEST if signup.state == CONFIRMED else None,
+            )
     for signup in _fill_places(session, now):
-        _mail(signup, "session_moved_up", _l("Matchmaker: you have a place: %(title)s", title=session.title), method=REQUEST)
+        _mail(
+            signup,
+            "session_moved_up",
+            _l("Matchmaker: you have a place: %(title)s", title=session.title),
+            method=REQUEST,
+        )
     db.session.commit()
     return session
 
 
-def cancel_session(session: PracticeSession, user: User, now: datetime | None = None) -> PracticeSession:
+def cancel_session(
+    session: PracticeSession, user: User, now: datetime | None = None
+) -> PracticeSession:
     """Call an open session off; everyone signed up hears it (the confirmed with METHOD:CANCEL)."""
     now = now or utcnow()
     _require_organiser(user, session.partnership)
@@ -237,8 +296,12 @@ def cancel_session(session: PracticeSession, user: User, now: datetime | None = 
     session.cancelled_at = now
     session.sequence += 1
     for signup in attendees(session):
-        _mail(signup, "session_cancelled", _l("Matchmaker: session cancelled: %(title)s", title=session.title),
-              method=CANCEL if signup.state == CONFIRMED else None)
+        _mail(
+            signup,
+            "session_cancelled",
+            _l("Matchmaker: session cancelled: %(title)s", title=session.title),
+            method=CANCEL if signup.state == CONFIRMED else None,
+        )
     db.session.commit()
     return session
 
@@ -246,7 +309,9 @@ def cancel_session(session: PracticeSession, user: User, now: datetime | None = 
 # --- signing up ----------------------------------------------------------------------------------
 
 
-def sign_up(session: PracticeSession, partnership: Partnership, user: User, now: datetime | None = None) -> SessionSignup:
+def sign_up(
+    session: PracticeSession, partnership: Partnership, user: User, now: datetime | None = None
+) -> SessionSignup:
     """Sign ``partnership`` up: confirmed while there is room, else on the waiting list.
 
     The session's row is locked while the places are counted, so parallel sign-ups never
@@ -260,29 +325,51 @@ def sign_up(session: PracticeSession, partnership: Partnership, user: User, now:
     session = _locked_open(session, now)
     if signup_of(session, partnership) is not None:
         db.session.rollback()
-        raise SessionError("your partnership is already signed up for this session", "already_signed_up")
+        raise SessionError(
+            "your partnership is already signed up for this session", "already_signed_up"
+        )
     confirmed = db.session.scalar(
-        select(func.count()).where(SessionSignup.session_id == session.id, SessionSignup.state == CONFIRMED)
+        select(func.count()).where(
+            SessionSignup.session_id == session.id, SessionSignup.state == CONFIRMED
+        )
     )
     state = CONFIRMED if confirmed < session.capacity else WAITING
-    signup = SessionSignup(session_id=session.id, partnership_id=partnership.id, user_id=user.id, state=state,
-                           confirmed_at=now if state == CONFIRMED else None)
+    signup = SessionSignup(
+        session_id=session.id,
+        partnership_id=partnership.id,
+        user_id=user.id,
+        state=state,
+        confirmed_at=now if state == CONFIRMED else None,
+    )
     db.session.add(signup)
     try:
         db.session.flush()
     except IntegrityError:  # the unique active sign-up, should the lock ever be bypassed
         db.session.rollback()
-        raise SessionError("your partnership is already signed up for this session", "already_signed_up") from None
+        raise SessionError(
+            "your partnership is already signed up for this session", "already_signed_up"
+        ) from None
     if state == CONFIRMED:
-        _mail(signup, "session_confirmed", _l("Matchmaker: you are signed up: %(title)s", title=session.title), method=REQUEST)
+        _mail(
+            signup,
+            "session_confirmed",
+            _l("Matchmaker: you are signed up: %(title)s", title=session.title),
+            method=REQUEST,
+        )
     else:
-        _mail(signup, "session_waiting", _l("Matchmaker: on the waiting list: %(title)s", title=session.title),
-              position=waiting_position(signup))
+        _mail(
+            signup,
+            "session_waiting",
+            _l("Matchmaker: on the waiting list: %(title)s", title=session.title),
+            position=waiting_position(signup),
+        )
     db.session.commit()
     return signup
 
 
-def cancel_signup(session: PracticeSession, partnership: Partnership, user: User, now: datetime | None = None) -> SessionSignup:
+def cancel_signup(
+    session: PracticeSession, partnership: Partnership, user: User, now: datetime | None = None
+) -> SessionSignup:
     """Give ``partnership``'s place (or its place on the waiting list) back; a confirmed place
     goes to the first on the waiting list, who is mailed. Raises SessionError: forbidden,
     not_found (not signed up), cancelled, started."""
@@ -297,10 +384,20 @@ def cancel_signup(session: PracticeSession, partnership: Partnership, user: User
     was_confirmed = signup.state == CONFIRMED
     signup.state, signup.cancelled_at = CANCELLED, now
     db.session.flush()
-    _mail(signup, "session_signup_cancelled", _l("Matchmaker: signed off: %(title)s", title=session.title),
-          method=CANCEL if was_confirmed else None, calendar_cancel=was_confirmed)
+    _mail(
+        signup,
+        "session_signup_cancelled",
+        _l("Matchmaker: signed off: %(title)s", title=session.title),
+        method=CANCEL if was_confirmed else None,
+        calendar_cancel=was_confirmed,
+    )
     for moved in _fill_places(session, now):
-        _mail(moved, "session_moved_up", _l("Matchmaker: you have a place: %(title)s", title=session.title), method=REQUEST)
+        _mail(
+            moved,
+            "session_moved_up",
+            _l("Matchmaker: you have a place: %(title)s", title=session.title),
+            method=REQUEST,
+        )
     db.session.commit()
     return signup
 
@@ -324,21 +421,33 @@ def session_link(session: PracticeSession) -> str:
     return notifications.absolute_url("sessions.detail", session_id=session.id)
 
 
-def session_ics(session: PracticeSession, *, method: str = REQUEST, with_online_url: bool = True) -> str:
+def session_ics(
+    session: PracticeSession, *, method: str = REQUEST, with_online_url: bool = True
+) -> str:
     """The session's .ics (see services/session_calendar.py)."""
-    return build_ics(session, link=session_link(session), method=method, with_online_url=with_online_url)
+    return build_ics(
+        session, link=session_link(session), method=method, with_online_url=with_online_url
+    )
 
 
-def _mail(signup: SessionSignup, template: str, subject, *, method: str | None = None, **context) -> None:
+def _mail(
+    signup: SessionSignup, template: str, subject, *, method: str | None = None, **context
+) -> None:
     """Mail the signed-up partnership's accounts; with ``method``, the .ics goes along. A failure
     is logged, never raised: it must not undo the change it reports."""
     session = signup.session
     try:
         calendar = session_ics(session, method=method) if method else None
         notifications.send_email(
-            notifications.recipients(signup.partnership), template, subject, calendar=calendar,
-            session=session, signup=signup, when=lambda: when_text(session.starts_at, session.ends_at),
-            link=session_link(session), ics_link=notifications.absolute_url("sessions.ics", session_id=session.id),
+            notifications.recipients(signup.partnership),
+            template,
+            subject,
+            calendar=calendar,
+            session=session,
+            signup=signup,
+            when=lambda: when_text(session.starts_at, session.ends_at),
+            link=session_link(session),
+            ics_link=notifications.absolute_url("sessions.ics", session_id=session.id),
             **context,
         )
     except Exception:

@@ -25,7 +25,9 @@ class StaleProfile(Exception):
     wrote nothing. ``current`` is the version stored now."""
 
     def __init__(self, current: int) -> None:
-        super().__init__(f"the profile was saved by someone else in the meantime (now version {current})")
+        super().__init__(
+            f"the profile was saved by someone else in the meantime (now version {current})"
+        )
         self.current = current
 
 
@@ -45,7 +47,9 @@ def data_version() -> int:
 
 def versions() -> tuple[int, int]:
     """(profile data version, context version) in one primary-key read (see DataVersion)."""
-    row = db.session.execute(select(DataVersion.version, DataVersion.context_version).where(DataVersion.id == 1)).first()
+    row = db.session.execute(
+        select(DataVersion.version, DataVersion.context_version).where(DataVersion.id == 1)
+    ).first()
     return (row[0], row[1]) if row is not None else (0, 0)
 
 
@@ -82,13 +86,18 @@ def list_partnerships(
         stmt = stmt.where(Partnership.active.is_(True))
     if sector:
         stmt = stmt.where(
-            Partnership.id.in_(select(PartnershipSector.partnership_id).where(PartnershipSector.sector == sector))
+            Partnership.id.in_(
+                select(PartnershipSector.partnership_id).where(PartnershipSector.sector == sector)
+            )
         )
     if region:
         province = (province_part(region) or "").lower()
         like = province.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ", %"
         stmt = stmt.where(
-            or_(func.lower(Partnership.region) == province, func.lower(Partnership.region).like(like, escape="\\"))
+            or_(
+                func.lower(Partnership.region) == province,
+                func.lower(Partnership.region).like(like, escape="\\"),
+            )
         )
     if q:
         like = contains(q)
@@ -106,7 +115,9 @@ def list_partnerships(
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page = max(1, page)
     items = db.session.scalars(
-        stmt.order_by(func.lower(Partnership.name), Partnership.key).limit(per_page).offset((page - 1) * per_page)
+        stmt.order_by(func.lower(Partnership.name), Partnership.key)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
     return list(items), total
 
@@ -115,7 +126,9 @@ def regions() -> list[str]:
     """The provinces in use (by active partnerships), for filters: "Gelderland, Apeldoorn" counts
     as Gelderland. An old region that maps to no province is listed as it is."""
     rows = db.session.scalars(
-        select(Partnership.region).where(Partnership.active.is_(True), Partnership.region.is_not(None)).distinct()
+        select(Partnership.region)
+        .where(Partnership.active.is_(True), Partnership.region.is_not(None))
+        .distinct()
     )
     return sorted({province_part(r) for r in rows if r and r.strip()}, key=str.lower)
 
@@ -129,9 +142,13 @@ def key_from_name(name: str) -> str:
 def unique_key(name: str) -> str:
     """``key_from_name``, made unique with -2, -3 … when taken."""
     base = key_from_name(name)
-    taken = set(db.session.scalars(
-        select(Partnership.key).where(or_(Partnership.key == base, Partnership.key.like(base[:58] + "-%")))
-    ))
+    taken = set(
+        db.session.scalars(
+            select(Partnership.key).where(
+                or_(Partnership.key == base, Partnership.key.like(base[:58] + "-%"))
+            )
+        )
+    )
     if base not in taken:
         return base
     n = 2
@@ -192,7 +209,11 @@ def apply_stories(partnership: Partnership, stories: list[dict]) -> None:
 
 
 def save_profile(
-    record: dict, *, existing: Partnership | None = None, commit: bool = True, expected_version: int | None = None
+    record: dict,
+    *,
+    existing: Partnership | None = None,
+    commit: bool = True,
+    expected_version: int | None = None,
 ) -> Partnership:
     """Validate and store one profile (create, or update ``existing``).
 
@@ -229,7 +250,9 @@ def _claim_version(partnership: Partnership, expected: int | None) -> None:
 
 def current_version(partnership_id: int) -> int:
     """The stored version of a partnership's profile (0 when it is gone)."""
-    return db.session.scalar(select(Partnership.version).where(Partnership.id == partnership_id)) or 0
+    return (
+        db.session.scalar(select(Partnership.version).where(Partnership.id == partnership_id)) or 0
+    )
 
 
 def set_active(partnership: Partnership, active: bool) -> None:
@@ -254,10 +277,16 @@ def import_document(document, progress=None) -> ImportResult:
     Nothing is written when any record is invalid (ValidationError names record, key, field).
     """
     records = validate_document(document)
-    existing = {
-        p.key: p
-        for p in db.session.scalars(select(Partnership).where(Partnership.key.in_([r["key"] for r in records])))
-    } if len(records) <= 5000 else {p.key: p for p in db.session.scalars(select(Partnership))}
+    existing = (
+        {
+            p.key: p
+            for p in db.session.scalars(
+                select(Partnership).where(Partnership.key.in_([r["key"] for r in records]))
+            )
+        }
+        if len(records) <= 5000
+        else {p.key: p for p in db.session.scalars(select(Partnership))}
+    )
     created = updated = 0
     iterator = progress(records) if progress else records
     try:
@@ -306,7 +335,10 @@ def to_record(p: Partnership) -> dict:
 
 def story_record(story: Story) -> dict:
     """A story in the exchange format, its fields in the format's order."""
-    return {field: list(story.tips or []) if field == "tips" else getattr(story, field) for field in STORY_FIELDS}
+    return {
+        field: list(story.tips or []) if field == "tips" else getattr(story, field)
+        for field in STORY_FIELDS
+    }
 
 
 def export_document(keys: Iterable[str] | None = None) -> dict:
@@ -317,7 +349,9 @@ def export_document(keys: Iterable[str] | None = None) -> dict:
     return {"partnerships": [to_record(p) for p in db.session.scalars(stmt)]}
 
 
-def to_engine_profile(p, sectors: Iterable[str] | None = None, stories: Iterable | None = None) -> Profile:
+def to_engine_profile(
+    p, sectors: Iterable[str] | None = None, stories: Iterable | None = None
+) -> Profile:
     """The engine's view of a partnership: an ORM object, or a row with the same columns and its
     ``sectors`` and ``stories`` (rows with title, text and visibility, in order) given.
 

@@ -46,7 +46,10 @@ def _requested_since():
     """When the introduction last entered ``requested`` (made, or approved by an admin)."""
     entered = (
         select(func.max(IntroductionEvent.created_at))
-        .where(IntroductionEvent.introduction_id == Introduction.id, IntroductionEvent.to_state == "requested")
+        .where(
+            IntroductionEvent.introduction_id == Introduction.id,
+            IntroductionEvent.to_state == "requested",
+        )
         .scalar_subquery()
     )
     return func.coalesce(entered, Introduction.created_at)
@@ -63,17 +66,23 @@ def _queue(to: list[str], template: str, subject, **context) -> int:
 
 def _mentor_reminder(intro: Introduction) -> int:
     return _queue(
-        recipients(intro.mentor), "reminder_mentor",
+        recipients(intro.mentor),
+        "reminder_mentor",
         _l("Matchmaker: %(name)s is waiting for your answer", name=intro.mentee.name),
-        intro=intro, days=current_app.config["REMINDER_DAYS"], link=absolute_url("intros.detail", intro_id=intro.id),
+        intro=intro,
+        days=current_app.config["REMINDER_DAYS"],
+        link=absolute_url("intros.detail", intro_id=intro.id),
     )
 
 
 def _admin_unanswered(intro: Introduction) -> int:
     return _queue(
-        admins(), "reminder_admin",
+        admins(),
+        "reminder_admin",
         _l("Matchmaker: the request to %(name)s is unanswered", name=intro.mentor.name),
-        intro=intro, days=2 * current_app.config["REMINDER_DAYS"], link=absolute_url("intros.detail", intro_id=intro.id),
+        intro=intro,
+        days=2 * current_app.config["REMINDER_DAYS"],
+        link=absolute_url("intros.detail", intro_id=intro.id),
     )
 
 
@@ -82,17 +91,39 @@ def _followup(intro: Introduction) -> int:
     sent = 0
     for me, other in ((intro.mentee, intro.mentor), (intro.mentor, intro.mentee)):
         sent += _queue(
-            recipients(me), "followup",
+            recipients(me),
+            "followup",
             _l("Matchmaker: how did the introduction to %(name)s go?", name=other.name),
-            intro=intro, me=me, other=other, link=link,
+            intro=intro,
+            me=me,
+            other=other,
+            link=link,
         )
     return sent
 
 
 RULES = (
-    _Rule(MENTOR_REMINDER, "requested", _requested_since, lambda cfg: timedelta(days=cfg["REMINDER_DAYS"]), _mentor_reminder),
-    _Rule(ADMIN_UNANSWERED, "requested", _requested_since, lambda cfg: timedelta(days=2 * cfg["REMINDER_DAYS"]), _admin_unanswered),
-    _Rule(FOLLOWUP, "accepted", _accepted_since, lambda cfg: timedelta(days=cfg["FOLLOWUP_DAYS"]), _followup),
+    _Rule(
+        MENTOR_REMINDER,
+        "requested",
+        _requested_since,
+        lambda cfg: timedelta(days=cfg["REMINDER_DAYS"]),
+        _mentor_reminder,
+    ),
+    _Rule(
+        ADMIN_UNANSWERED,
+        "requested",
+        _requested_since,
+        lambda cfg: timedelta(days=2 * cfg["REMINDER_DAYS"]),
+        _admin_unanswered,
+    ),
+    _Rule(
+        FOLLOWUP,
+        "accepted",
+        _accepted_since,
+        lambda cfg: timedelta(days=cfg["FOLLOWUP_DAYS"]),
+        _followup,
+    ),
 )
 
 
@@ -105,11 +136,17 @@ def run_reminders(now: datetime | None = None) -> int:
     queued = 0
     for rule in RULES:
         since = rule.since()
-        already = select(Reminder.id).where(Reminder.introduction_id == Introduction.id, Reminder.kind == rule.kind)
+        already = select(Reminder.id).where(
+            Reminder.introduction_id == Introduction.id, Reminder.kind == rule.kind
+        )
         due = list(
             db.session.scalars(
                 select(Introduction.id)
-                .where(Introduction.state == rule.state, since <= now - rule.wait(cfg), ~already.exists())
+                .where(
+                    Introduction.state == rule.state,
+                    since <= now - rule.wait(cfg),
+                    ~already.exists(),
+                )
                 .order_by(Introduction.id)
                 .limit(BATCH)
             )
@@ -127,7 +164,9 @@ def _send_once(rule: _Rule, intro_id: int) -> int:
         db.session.add(Reminder(introduction_id=intro_id, kind=rule.kind))
         db.session.flush()  # the unique constraint decides who sends: a second worker stops here
         intro = db.session.scalar(
-            select(Introduction).where(Introduction.id == intro_id).execution_options(populate_existing=True)
+            select(Introduction)
+            .where(Introduction.id == intro_id)
+            .execution_options(populate_existing=True)
         )
         if intro is None or intro.state != rule.state:  # answered since the candidates were read
             db.session.rollback()

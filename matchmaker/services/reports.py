@@ -23,7 +23,14 @@ from sqlalchemy import distinct, func, select
 from ..extensions import db
 from ..matching import topics
 from ..matching.assignment import mentor_capacities
-from ..models import OPEN_INTRO_STATES, SECTORS, Introduction, IntroductionEvent, Partnership, PartnershipSector
+from ..models import (
+    OPEN_INTRO_STATES,
+    SECTORS,
+    Introduction,
+    IntroductionEvent,
+    Partnership,
+    PartnershipSector,
+)
 from .matching import current_index, match_context
 from .validation import ValidationError
 
@@ -39,7 +46,9 @@ ACCEPTED_STATES = ("accepted", "completed")
 class UnmetNeeds:
     threshold: float
     groups: list[topics.NeedGroup]
-    best_scores: dict[str, float]  # every partnership with challenges -> its best suggestion's score
+    best_scores: dict[
+        str, float
+    ]  # every partnership with challenges -> its best suggestion's score
     partnerships: dict[str, Partnership]  # by key
 
     @property
@@ -51,7 +60,10 @@ class UnmetNeeds:
             "threshold": self.threshold,
             "considered": len(self.best_scores),
             "groups": [
-                {**g.to_dict(), "best_scores": {k: round(self.best_scores[k], 4) for k in g.mentee_keys}}
+                {
+                    **g.to_dict(),
+                    "best_scores": {k: round(self.best_scores[k], 4) for k in g.mentee_keys},
+                }
                 for g in self.groups
             ],
         }
@@ -132,16 +144,22 @@ def funnel() -> Report:
     """
     index = current_index()
     context = match_context(None)
-    mentors = set(mentor_capacities(index, context))  # who may mentor now, before per-pair exclusions
+    mentors = set(
+        mentor_capacities(index, context)
+    )  # who may mentor now, before per-pair exclusions
     excluded: dict[str, set[str]] = {}
     for mentee, mentor in context.excluded:
         excluded.setdefault(mentee, set()).add(mentor)
     suggested = sum(
-        1 for p in _with_challenges() if p.key in index and mentors - {p.key} - excluded.get(p.key, set())
+        1
+        for p in _with_challenges()
+        if p.key in index and mentors - {p.key} - excluded.get(p.key, set())
     )
     reached = dict(
         db.session.execute(
-            select(IntroductionEvent.to_state, func.count(distinct(IntroductionEvent.introduction_id)))
+            select(
+                IntroductionEvent.to_state, func.count(distinct(IntroductionEvent.introduction_id))
+            )
             .where(IntroductionEvent.to_state.in_(FUNNEL_STAGES[1:]))
             .group_by(IntroductionEvent.to_state)
         ).all()
@@ -175,8 +193,12 @@ def over_time() -> Report:
 def _by_mentee_sector():
     """(sector, state, created_at, responded_at) for every introduction, once per mentee sector."""
     return db.session.execute(
-        select(PartnershipSector.sector, Introduction.state, Introduction.created_at, Introduction.responded_at)
-        .join(Introduction, Introduction.mentee_id == PartnershipSector.partnership_id)
+        select(
+            PartnershipSector.sector,
+            Introduction.state,
+            Introduction.created_at,
+            Introduction.responded_at,
+        ).join(Introduction, Introduction.mentee_id == PartnershipSector.partnership_id)
     ).all()
 
 
@@ -190,7 +212,8 @@ def acceptance() -> Report:
         if state in ACCEPTED_STATES:
             accepted[sector] += 1
     rows = [
-        (s, answered[s], accepted[s], round(accepted[s] / answered[s], 4) if answered[s] else None) for s in SECTORS
+        (s, answered[s], accepted[s], round(accepted[s] / answered[s], 4) if answered[s] else None)
+        for s in SECTORS
     ]
     return Report("acceptance", ("sector", "answered", "accepted", "acceptance_rate"), rows)
 
@@ -200,7 +223,9 @@ def reply_time() -> Report:
     days: dict[str, list[float]] = {s: [] for s in SECTORS}
     for sector, _state, created, responded in _by_mentee_sector():
         if created is not None and responded is not None:
-            days[sector].append(max(0.0, (_local(responded) - _local(created)).total_seconds() / 86400))
+            days[sector].append(
+                max(0.0, (_local(responded) - _local(created)).total_seconds() / 86400)
+            )
     rows = [(s, len(days[s]), round(median(days[s]), 2) if days[s] else None) for s in SECTORS]
     return Report("reply-time", ("sector", "replies", "median_reply_days"), rows)
 
@@ -228,7 +253,9 @@ def regions() -> Report:
     """Active partnerships per region, most first (an empty region is "")."""
     counts: Counter = Counter()
     for region, n in db.session.execute(
-        select(Partnership.region, func.count()).where(Partnership.active.is_(True)).group_by(Partnership.region)
+        select(Partnership.region, func.count())
+        .where(Partnership.active.is_(True))
+        .group_by(Partnership.region)
     ):
         counts[region or ""] += n
     rows = sorted(counts.items(), key=lambda r: (-r[1], r[0].lower()))

@@ -17,17 +17,23 @@ from .validation import ValidationError
 NOTE_LIMIT = 2000
 
 
-def review_pair(mentee: Partnership, mentor: Partnership, decision: str, note: str, reviewer: User) -> MatchReview:
+def review_pair(
+    mentee: Partnership, mentor: Partnership, decision: str, note: str, reviewer: User
+) -> MatchReview:
     """Record (or change) an admin's decision on a pair. Rejected pairs are never suggested."""
     if decision not in REVIEW_DECISIONS:
-        raise ValidationError({"decision": _("must be one of %(values)s", values=", ".join(REVIEW_DECISIONS))})
+        raise ValidationError(
+            {"decision": _("must be one of %(values)s", values=", ".join(REVIEW_DECISIONS))}
+        )
     if mentee.id == mentor.id:
         raise ValidationError({"mentor": _("must be another partnership")})
     note = (note or "").strip()
     if len(note) > NOTE_LIMIT:
         raise ValidationError({"note": _("at most %(num)d characters", num=NOTE_LIMIT)})
     review = db.session.scalar(
-        select(MatchReview).where(MatchReview.mentee_id == mentee.id, MatchReview.mentor_id == mentor.id)
+        select(MatchReview).where(
+            MatchReview.mentee_id == mentee.id, MatchReview.mentor_id == mentor.id
+        )
     )
     if review is None:
         review = MatchReview(mentee_id=mentee.id, mentor_id=mentor.id)
@@ -41,7 +47,9 @@ def review_pair(mentee: Partnership, mentor: Partnership, decision: str, note: s
 
 def clear_review(mentee: Partnership, mentor: Partnership) -> None:
     review = db.session.scalar(
-        select(MatchReview).where(MatchReview.mentee_id == mentee.id, MatchReview.mentor_id == mentor.id)
+        select(MatchReview).where(
+            MatchReview.mentee_id == mentee.id, MatchReview.mentor_id == mentor.id
+        )
     )
     if review is not None:
         db.session.delete(review)
@@ -56,7 +64,12 @@ def reviews_for(mentee_ids: list[int]) -> dict[tuple[int, int], MatchReview]:
 
 
 def rejected_reviews(limit: int = 200) -> list[MatchReview]:
-    stmt = select(MatchReview).where(MatchReview.decision == "rejected").order_by(MatchReview.updated_at.desc()).limit(limit)
+    stmt = (
+        select(MatchReview)
+        .where(MatchReview.decision == "rejected")
+        .order_by(MatchReview.updated_at.desc())
+        .limit(limit)
+    )
     return list(db.session.scalars(stmt))
 
 
@@ -73,24 +86,31 @@ def review_queue(
     """Partnerships with challenges and no introduction yet, youngest partnerships first, each
     with its top suggestions; one page of them, and how many there are in all."""
     has_intro = select(Introduction.mentee_id)
-    waiting = (
-        select(Partnership)
-        .where(Partnership.active.is_(True), Partnership.challenges != "", Partnership.id.not_in(has_intro))
+    waiting = select(Partnership).where(
+        Partnership.active.is_(True), Partnership.challenges != "", Partnership.id.not_in(has_intro)
     )
     if q:
         like = contains(q)
         waiting = waiting.where(
-            func.lower(Partnership.name).like(like, escape="\\") | Partnership.key.like(like, escape="\\")
+            func.lower(Partnership.name).like(like, escape="\\")
+            | Partnership.key.like(like, escape="\\")
         )
     total = db.session.scalar(select(func.count()).select_from(waiting.subquery())) or 0
     order = (Partnership.founded.desc(), Partnership.created_at.desc(), Partnership.id.desc())
     stmt = waiting.order_by(*order).limit(per_page).offset((max(page, 1) - 1) * per_page)
     mentees = list(db.session.scalars(stmt))
     index = current_index()
-    ranked = [(mentee, index.rank(mentee.key, match_context(mentee.key), limit=per_mentee)) for mentee in mentees]
-    mentors = by_keys(s.key for _mentee, suggestions in ranked for s in suggestions)  # one query for the page
+    ranked = [
+        (mentee, index.rank(mentee.key, match_context(mentee.key), limit=per_mentee))
+        for mentee in mentees
+    ]
+    mentors = by_keys(
+        s.key for _mentee, suggestions in ranked for s in suggestions
+    )  # one query for the page
     items = [
-        QueueItem(mentee, suggestions, {s.key: mentors[s.key] for s in suggestions if s.key in mentors})
+        QueueItem(
+            mentee, suggestions, {s.key: mentors[s.key] for s in suggestions if s.key in mentors}
+        )
         for mentee, suggestions in ranked
     ]
     return items, total

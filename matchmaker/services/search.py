@@ -65,8 +65,14 @@ def clean_query(
     if errors:
         raise ValidationError(errors)
     return {
-        "q": text, "type": type or None, "sector": sector or None, "region": province_part(region),
-        "tip": tip_value, "outcome": outcome or None, "language": language or None, "limit": size,
+        "q": text,
+        "type": type or None,
+        "sector": sector or None,
+        "region": province_part(region),
+        "tip": tip_value,
+        "outcome": outcome or None,
+        "language": language or None,
+        "limit": size,
     }
 
 
@@ -92,9 +98,16 @@ def search(q, **params) -> dict:
     stories = _story_records(results, p) if want_stories else []
     return {
         "partnerships": [
-            {"key": h.key, "name": h.name, "score": h.score, "evidence": [e.to_dict() for e in h.evidence]}
+            {
+                "key": h.key,
+                "name": h.name,
+                "score": h.score,
+                "evidence": [e.to_dict() for e in h.evidence],
+            }
             for h in results.partnerships
-        ] if want_partnerships else [],
+        ]
+        if want_partnerships
+        else [],
         "stories": stories[: p["limit"]],
         "too_little_text": results.too_little_text,
     }
@@ -131,10 +144,21 @@ def _story_records(results: Results, p: dict) -> list[dict]:
         tips = sorted(row.tips or [])
         if p["tip"] and p["tip"] not in tips:
             continue
-        if (p["outcome"] and row.outcome != p["outcome"]) or (p["language"] and row.language != p["language"]):
+        if (p["outcome"] and row.outcome != p["outcome"]) or (
+            p["language"] and row.language != p["language"]
+        ):
             continue
-        out.append({
-            "partnership": hit.key, "name": hit.name, "id": row.id, "title": row.title, "outcome": row.outcome,
-            "tips": tips, "language": row.language, "score": hit.score, "evidence": [e.to_dict() for e in hit.evidence],
-        })
+        out.append(
+            {
+                "partnership": hit.key,
+                "name": hit.name,
+                "id": row.id,
+                "title": row.title,
+                "outcome": row.outcome,
+                "tips": tips,
+                "language": row.language,
+                "score": hit.score,
+                "evidence": [e.to_dict() for e in hit.evidence],
+            }
+        )
     return out

@@ -19,7 +19,9 @@ from flask import current_app
 with warnings.catch_warnings():
     # icalendar imports dateutil.tz, which tries ``import winreg``; pygal's import hook on
     # sys.meta_path (it has no find_spec) then raises an ImportWarning, an error under -W error.
-    warnings.filterwarnings("ignore", message=r"PluginImportFixer\.find_spec\(\) not found", category=ImportWarning)
+    warnings.filterwarnings(
+        "ignore", message=r"PluginImportFixer\.find_spec\(\) not found", category=ImportWarning
+    )
     from icalendar import Calendar, Event, vCalAddress, vText
 
 from ..models import PracticeSession, utcnow
@@ -30,7 +32,9 @@ REQUEST, CANCEL = "REQUEST", "CANCEL"
 
 def uid(session: PracticeSession) -> str:
     """The event's UID: the same for every invitation, update and cancellation of the session."""
-    host = urlsplit(current_app.config.get("BASE_URL") or "http://localhost").hostname or "localhost"
+    host = (
+        urlsplit(current_app.config.get("BASE_URL") or "http://localhost").hostname or "localhost"
+    )
     return f"practice-session-{session.id}@{host}"
 
 
@@ -41,7 +45,9 @@ def _organizer(session: PracticeSession) -> vCalAddress:
     return organizer
 
 
-def build_ics(session: PracticeSession, *, link: str, method: str = REQUEST, with_online_url: bool = True) -> str:
+def build_ics(
+    session: PracticeSession, *, link: str, method: str = REQUEST, with_online_url: bool = True
+) -> str:
     """The session as an .ics text. ``link`` is the session's page; ``with_online_url`` puts the
     online link in (only for those signed up, the organiser and admins)."""
     start, end = local(session.starts_at), local(session.ends_at)
@@ -69,5 +75,7 @@ def build_ics(session: PracticeSession, *, link: str, method: str = REQUEST, wit
     calendar.add_component(event)
     # The zone's rules around the session only: a small VTIMEZONE that still covers DST.
     first = date(start.year - 1, 1, 1)
-    calendar.add_missing_timezones(first_date=first, last_date=max(date(end.year + 1, 12, 31), first + timedelta(days=366)))
+    calendar.add_missing_timezones(
+        first_date=first, last_date=max(date(end.year + 1, 12, 31), first + timedelta(days=366))
+    )
     return calendar.to_ical().decode("utf-8")

@@ -23,7 +23,17 @@ from .validation import TEXT_LIMIT, ValidationError, clean_line, clean_text
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 TIMEZONE_NAME = "Europe/Amsterdam"
-FIELDS = ("title", "description", "kind", "starts_at", "ends_at", "place", "online_url", "capacity", "language")
+FIELDS = (
+    "title",
+    "description",
+    "kind",
+    "starts_at",
+    "ends_at",
+    "place",
+    "online_url",
+    "capacity",
+    "language",
+)
 TITLE_LIMIT, PLACE_LIMIT, URL_LIMIT = 200, 300, 500
 MAX_CAPACITY = 500
 MAX_DURATION = timedelta(hours=24)  # a session lasts at most a day
@@ -41,14 +51,16 @@ def local_input(moment: datetime | None) -> str:
 
 
 def when_text(starts_at: datetime, ends_at: datetime) -> str:
-    """"dinsdag 12 mei 2026 14:30–16:00" in the reader's language, in Amsterdam time (the end
+    """ "dinsdag 12 mei 2026 14:30–16:00" in the reader's language, in Amsterdam time (the end
     with its date too when the session runs past midnight)."""
     locale = str(get_locale() or "nl")
     start, end = local(starts_at), local(ends_at)
     text = format_datetime(start, "EEEE d MMMM y HH:mm", tzinfo=AMSTERDAM, locale=locale)
     if end.date() == start.date():
         return f"{text}–{format_time(end, 'HH:mm', tzinfo=AMSTERDAM, locale=locale)}"
-    return f"{text} – {format_datetime(end, 'EEEE d MMMM y HH:mm', tzinfo=AMSTERDAM, locale=locale)}"
+    return (
+        f"{text} – {format_datetime(end, 'EEEE d MMMM y HH:mm', tzinfo=AMSTERDAM, locale=locale)}"
+    )
 
 
 def parse_time(value, field: str, errors: dict) -> datetime | None:
@@ -111,7 +123,9 @@ def clean_session(data, *, now: datetime) -> dict:
     for unknown in sorted(set(data) - set(FIELDS)):
         errors[str(unknown)] = _("unknown field")
     clean = {
-        "title": _text(data.get("title"), "title", TITLE_LIMIT, errors, required=True, one_line=True),
+        "title": _text(
+            data.get("title"), "title", TITLE_LIMIT, errors, required=True, one_line=True
+        ),
         "description": _text(data.get("description"), "description", TEXT_LIMIT, errors),
         "place": _text(data.get("place"), "place", PLACE_LIMIT, errors, one_line=True),
         "online_url": _url(data.get("online_url"), errors),

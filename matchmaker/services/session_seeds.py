@@ -33,12 +33,20 @@ def load_seed_sessions(document, today: date | None = None) -> int:
             record["ends_at"] = datetime.combine(day, time.fromisoformat(record.pop("end")))
             clean = clean_session(record, now=now)
         except ValidationError as exc:
-            raise ValidationError({f"sessions[{i}].{k}": v for k, v in exc.fields.items()}) from None
+            raise ValidationError(
+                {f"sessions[{i}].{k}": v for k, v in exc.fields.items()}
+            ) from None
         except (NotFound, KeyError, TypeError, ValueError) as exc:
-            raise ValidationError({f"sessions[{i}]": f"is not a valid seed session ({exc})"}) from None
-        exists = db.session.scalar(select(PracticeSession.id).where(
-            PracticeSession.partnership_id == partnership.id, PracticeSession.title == clean["title"],
-            PracticeSession.starts_at > now))
+            raise ValidationError(
+                {f"sessions[{i}]": f"is not a valid seed session ({exc})"}
+            ) from None
+        exists = db.session.scalar(
+            select(PracticeSession.id).where(
+                PracticeSession.partnership_id == partnership.id,
+                PracticeSession.title == clean["title"],
+                PracticeSession.starts_at > now,
+            )
+        )
         if exists is None:
             added.append(PracticeSession(partnership_id=partnership.id, sequence=0, **clean))
     db.session.add_all(added)

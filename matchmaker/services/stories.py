@@ -18,7 +18,15 @@ from sqlalchemy import String, cast, func, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..models import SECTORS, STORY_LANGUAGES, STORY_OUTCOMES, Partnership, PartnershipSector, Story, get_by_id
+from ..models import (
+    SECTORS,
+    STORY_LANGUAGES,
+    STORY_OUTCOMES,
+    Partnership,
+    PartnershipSector,
+    Story,
+    get_by_id,
+)
 from .permissions import require_act_for
 from .profiles import NotFound, bump_data_version, get_partnership
 from .validation import MAX_STORIES, STORY_FIELDS, TIPS, ValidationError
@@ -34,7 +42,11 @@ def may_write(user, partnership: Partnership) -> None:
 
 def may_read_members_stories(user) -> bool:
     """May ``user`` read stories meant for signed-in partnerships only?"""
-    return bool(user is not None and getattr(user, "is_authenticated", False) and getattr(user, "active", False))
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and getattr(user, "active", False)
+    )
 
 
 def validate_story(data) -> dict:
@@ -42,7 +54,9 @@ def validate_story(data) -> dict:
     errors: dict[str, str] = {}
     clean = _clean_story(data, "story", errors)
     if errors:
-        raise ValidationError({field.removeprefix("story."): message for field, message in errors.items()})
+        raise ValidationError(
+            {field.removeprefix("story."): message for field, message in errors.items()}
+        )
     return clean
 
 
@@ -66,11 +80,20 @@ def create_story(partnership: Partnership, data: dict, by) -> Story:
     clean = validate_story(data)
     try:
         _claim(partnership)
-        count = db.session.scalar(select(func.count()).where(Story.partnership_id == partnership.id)) or 0
+        count = (
+            db.session.scalar(select(func.count()).where(Story.partnership_id == partnership.id))
+            or 0
+        )
         if count >= MAX_STORIES:
-            raise ValidationError({"stories": _("must list at most %(limit)d stories", limit=MAX_STORIES)})
-        last = db.session.scalar(select(func.max(Story.position)).where(Story.partnership_id == partnership.id))
-        story = Story(partnership_id=partnership.id, position=0 if last is None else last + 1, **clean)
+            raise ValidationError(
+                {"stories": _("must list at most %(limit)d stories", limit=MAX_STORIES)}
+            )
+        last = db.session.scalar(
+            select(func.max(Story.position)).where(Story.partnership_id == partnership.id)
+        )
+        story = Story(
+            partnership_id=partnership.id, position=0 if last is None else last + 1, **clean
+        )
         db.session.add(story)
         db.session.commit()
     except Exception:
@@ -109,7 +132,9 @@ def delete_story(story: Story, by) -> None:
         position = story.position
         db.session.delete(story)
         db.session.flush()
-        later = select(Story).where(Story.partnership_id == partnership.id, Story.position > position)
+        later = select(Story).where(
+            Story.partnership_id == partnership.id, Story.position > position
+        )
         for row in db.session.scalars(later.order_by(Story.position)):
             row.position -= 1
         db.session.commit()
@@ -188,7 +213,9 @@ def list_stories(filters: StoryFilters, user, *, page: int = 1, per_page: int = 
     if filters.sector:
         stmt = stmt.where(
             Story.partnership_id.in_(
-                select(PartnershipSector.partnership_id).where(PartnershipSector.sector == filters.sector)
+                select(PartnershipSector.partnership_id).where(
+                    PartnershipSector.sector == filters.sector
+                )
             )
         )
     stmt = stmt.order_by(Story.created_at.desc(), Story.id.desc())

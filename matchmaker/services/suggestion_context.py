@@ -14,7 +14,6 @@ from ..models import OPEN_INTRO_STATES, Dismissal, Introduction, MatchReview, Pa
 from .feedback import endorsed_pairs, rating_summaries
 
 
-
 @lru_cache(maxsize=1)
 def _load_statement():
     return (
@@ -75,7 +74,9 @@ class ContextSnapshot:
 
     version: int
     load: dict[str, int]  # mentor key -> open introductions
-    excluded: dict[str, frozenset[tuple[str, str]]]  # mentee key -> its rejected and dismissed pairs
+    excluded: dict[
+        str, frozenset[tuple[str, str]]
+    ]  # mentee key -> its rejected and dismissed pairs
     endorsed: dict[str, list[tuple[str, str]]]  # mentee key -> its endorsed pairs
     ratings: dict  # mentor key -> RatingSummary
 

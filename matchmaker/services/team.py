@@ -39,7 +39,9 @@ MESSAGES = {
     NOT_IN_TEAM: "this account is not an active account of the partnership",
 }
 TEXTS = {  # for the HTML pages (in the reader's language)
-    LAST_COORDINATOR: _l("A partnership needs at least one coordinator. Make a colleague coordinator first."),
+    LAST_COORDINATOR: _l(
+        "A partnership needs at least one coordinator. Make a colleague coordinator first."
+    ),
     NOT_IN_TEAM: _l("This account is not (or no longer) part of your team."),
 }
 
@@ -47,27 +49,42 @@ TEXTS = {  # for the HTML pages (in the reader's language)
 def members_of(partnership: Partnership) -> list[User]:
     """The partnership's active accounts: coordinators first, then by email address."""
     rows = db.session.scalars(
-        select(User).where(User.partnership_id == partnership.id, User.active.is_(True)).order_by(User.email)
+        select(User)
+        .where(User.partnership_id == partnership.id, User.active.is_(True))
+        .order_by(User.email)
     )
     return sorted(rows, key=lambda u: u.role != COORDINATOR)
 
 
 def open_invitations(partnership: Partnership) -> list[Invitation]:
     """Invitations not yet used or withdrawn (invited or expired), newest first."""
-    return list(db.session.scalars(
-        select(Invitation)
-        .where(Invitation.partnership_id == partnership.id, Invitation.accepted_at.is_(None),
-               Invitation.withdrawn_at.is_(None))
-        .order_by(Invitation.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(
+                Invitation.partnership_id == partnership.id,
+                Invitation.accepted_at.is_(None),
+                Invitation.withdrawn_at.is_(None),
+            )
+            .order_by(Invitation.id.desc())
+        )
+    )
 
 
 def _coordinators_besides(partnership_id: int, user_id: int) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(User).where(
-            User.partnership_id == partnership_id, User.role == COORDINATOR, User.active.is_(True), User.id != user_id
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(
+                User.partnership_id == partnership_id,
+                User.role == COORDINATOR,
+                User.active.is_(True),
+                User.id != user_id,
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def _fresh(user: User) -> User | None:
@@ -85,7 +102,9 @@ def _locked_change(actor: User | None, target: User, partnership_id: int, change
         target = _fresh(target)
         if actor is not None:
             actor = _fresh(actor)
-            if actor is None or not (actor.is_admin or can_act_for(actor, partnership_id) or actor.id == target.id):
+            if actor is None or not (
+                actor.is_admin or can_act_for(actor, partnership_id) or actor.id == target.id
+            ):
                 raise NotCoordinator()
         if target is None or not target.active or target.partnership_id != partnership_id:
             raise TeamError(MESSAGES[NOT_IN_TEAM], NOT_IN_TEAM)
@@ -119,9 +138,18 @@ def change_role(actor: User | None, target: User, role: str) -> User:
         raise TeamError(MESSAGES[NOT_IN_TEAM], NOT_IN_TEAM)
 
     def apply(user: User) -> None:
-        if actor is not None and actor.id == user.id and role == COORDINATOR and not can_act_for(user, partnership_id):
+        if (
+            actor is not None
+            and actor.id == user.id
+            and role == COORDINATOR
+            and not can_act_for(user, partnership_id)
+        ):
             raise NotCoordinator()  # a member cannot promote itself
-        if user.role == COORDINATOR and role == MEMBER and _coordinators_besides(partnership_id, user.id) == 0:
+        if (
+            user.role == COORDINATOR
+            and role == MEMBER
+            and _coordinators_besides(partnership_id, user.id) == 0
+        ):
             raise TeamError(MESSAGES[LAST_COORDINATOR], LAST_COORDINATOR)
         user.role = role
 
@@ -154,6 +182,11 @@ def may_manage(user: User, partnership: Partnership) -> bool:
 def colleague(actor: User, user_id) -> User | None:
     """An active account of ``actor``'s partnership by id, or None (ids of others reveal nothing)."""
     user = get_by_id(User, user_id)
-    if user is None or actor.partnership_id is None or user.partnership_id != actor.partnership_id or not user.active:
+    if (
+        user is None
+        or actor.partnership_id is None
+        or user.partnership_id != actor.partnership_id
+        or not user.active
+    ):
         return None
     return user

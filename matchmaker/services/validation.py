@@ -13,7 +13,13 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
 from ..matching.text import detect_language
-from ..models import CHALLENGE_VISIBILITIES, SECTORS, STORY_LANGUAGES, STORY_OUTCOMES, STORY_VISIBILITIES
+from ..models import (
+    CHALLENGE_VISIBILITIES,
+    SECTORS,
+    STORY_LANGUAGES,
+    STORY_OUTCOMES,
+    STORY_VISIBILITIES,
+)
 from ..provinces import UnknownRegion, parse_region
 
 KEY_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # always with fullmatch: "$" allows a final "\n"
@@ -73,7 +79,9 @@ def clean_text(value, field: str, limit: int, errors: dict, required: bool = Fal
     elif required and not value:
         errors[field] = _("is required")
     elif len(value) > limit:
-        errors[field] = _("must be at most %(limit)d characters (got %(got)d)", limit=limit, got=len(value))
+        errors[field] = _(
+            "must be at most %(limit)d characters (got %(got)d)", limit=limit, got=len(value)
+        )
     return value
 
 
@@ -97,7 +105,9 @@ def _story(story, where: str, errors: dict) -> dict:
             errors[f"{where}.{field}"] = _("is required")
     clean: dict = {}
     clean["title"] = clean_line(story.get("title"), f"{where}.title", 200, errors, required=True)
-    clean["text"] = clean_text(story.get("text"), f"{where}.text", TEXT_LIMIT, errors, required=True)
+    clean["text"] = clean_text(
+        story.get("text"), f"{where}.text", TEXT_LIMIT, errors, required=True
+    )
 
     tips = story.get("tips")
     if f"{where}.tips" not in errors:
@@ -162,7 +172,9 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
     key = record.get("key")
     if "key" not in errors:
         if not isinstance(key, str) or not KEY_RE.fullmatch(key):
-            errors["key"] = _("must be 1–64 characters a-z, 0-9 and '-', starting with a letter or digit")
+            errors["key"] = _(
+                "must be 1–64 characters a-z, 0-9 and '-', starting with a letter or digit"
+            )
         clean["key"] = key
 
     if "name" not in errors:
@@ -173,7 +185,9 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
         if not isinstance(sectors, list) or not all(isinstance(s, str) for s in sectors):
             errors["sectors"] = _("must be a list of sector codes")
         elif unknown := sorted(set(sectors) - set(SECTORS)):
-            errors["sectors"] = _("unknown sector %(sector)s; use po, vo, mbo or so", sector=repr(unknown[0]))
+            errors["sectors"] = _(
+                "unknown sector %(sector)s; use po, vo, mbo or so", sector=repr(unknown[0])
+            )
         elif len(set(sectors)) != len(sectors):
             errors["sectors"] = _("lists a sector twice")
         else:
@@ -200,7 +214,9 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
     if not isinstance(institutions, list) or not all(isinstance(i, str) for i in institutions):
         errors["institutions"] = _("must be a list of names")
     elif len(institutions) > MAX_INSTITUTIONS:
-        errors["institutions"] = _("must list at most %(limit)d institutions", limit=MAX_INSTITUTIONS)
+        errors["institutions"] = _(
+            "must list at most %(limit)d institutions", limit=MAX_INSTITUTIONS
+        )
     elif any(len(i.strip()) > 200 or not i.strip() for i in institutions):
         errors["institutions"] = _("each name must be 1–200 characters")
     elif any(CONTROL_RE.search(i.strip()) for i in institutions):
@@ -252,7 +268,7 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
 
 
 def _region(value, errors: dict) -> str | None:
-    """"Provincie" or "Provincie, Plaats" (a place alone mapped to its province), or None."""
+    """ "Provincie" or "Provincie, Plaats" (a place alone mapped to its province), or None."""
     region = clean_line(value, "region", 100, errors)
     if "region" in errors or not region:
         return None
@@ -266,7 +282,9 @@ def _region(value, errors: dict) -> str | None:
         )
         return None
     if region is not None and len(region) > 100:
-        errors["region"] = _("must be at most %(limit)d characters (got %(got)d)", limit=100, got=len(region))
+        errors["region"] = _(
+            "must be at most %(limit)d characters (got %(got)d)", limit=100, got=len(region)
+        )
     return region
 
 
@@ -278,7 +296,9 @@ def normalize_email(value, field: str, errors: dict) -> str | None:
     try:
         result = validate_email(value.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        errors[field] = _("is not a valid email address (%(reason)s)", reason=email_reason(str(exc)))
+        errors[field] = _(
+            "is not a valid email address (%(reason)s)", reason=email_reason(str(exc))
+        )
         return None
     return result.normalized
 
@@ -289,7 +309,10 @@ _EMAIL_REASONS = (
     ("must have an @-sign", lambda: _("the @-sign is missing")),
     ("something before the @-sign", lambda: _("nothing comes before the @-sign")),
     ("something after the @-sign", lambda: _("nothing comes after the @-sign")),
-    ("should have a period", lambda: _("the part after the @-sign needs a period, as in example.nl")),
+    (
+        "should have a period",
+        lambda: _("the part after the @-sign needs a period, as in example.nl"),
+    ),
     ("two periods in a row", lambda: _("it has two periods in a row")),
     ("cannot start with", lambda: _("a period or hyphen is in the wrong place")),
     ("cannot end with", lambda: _("a period or hyphen is in the wrong place")),
@@ -297,7 +320,10 @@ _EMAIL_REASONS = (
     ("instead of a regular at-sign", lambda: _("type a regular @-sign")),
     ("top-level domain", lambda: _("the part after the @-sign is not an existing domain")),
     ("special-use or reserved", lambda: _("the part after the @-sign is not an existing domain")),
-    ("anything after the email address", lambda: _("give only the address, without a name or brackets")),
+    (
+        "anything after the email address",
+        lambda: _("give only the address, without a name or brackets"),
+    ),
     ("display name", lambda: _("give only the address, without a name or brackets")),
     ("character", lambda: _("it contains a character that is not allowed")),
 )
@@ -320,11 +346,14 @@ def validate_document(document, *, this_year: int | None = None) -> list[dict]:
     extra = sorted(set(document) - {"partnerships"})
     if extra:
         raise ValidationError(
-            {extra[0]: _("unknown top-level field")}, _("unknown top-level field %(field)s", field=repr(extra[0]))
+            {extra[0]: _("unknown top-level field")},
+            _("unknown top-level field %(field)s", field=repr(extra[0])),
         )
     records = document.get("partnerships")
     if not isinstance(records, list):
-        raise ValidationError({"partnerships": _("must be a list")}, _("'partnerships' must be a list of profiles"))
+        raise ValidationError(
+            {"partnerships": _("must be a list")}, _("'partnerships' must be a list of profiles")
+        )
     cleaned: list[dict] = []
     problems: dict[str, str] = {}
     seen: dict[str, int] = {}
@@ -338,7 +367,9 @@ def validate_document(document, *, this_year: int | None = None) -> list[dict]:
                 problems[f"{label}: {field}"] = msg
             continue
         if clean["key"] in seen:
-            problems[f"{label}: key"] = _("duplicate key, also used by record %(index)d", index=seen[clean["key"]])
+            problems[f"{label}: key"] = _(
+                "duplicate key, also used by record %(index)d", index=seen[clean["key"]]
+            )
             continue
         seen[clean["key"]] = i
         cleaned.append(clean)

@@ -60,7 +60,10 @@ def _pair_anchor(mentee_key: str, mentor_key: str) -> str:
 @admin_required
 def dashboard():
     return render_template(
-        "admin/dashboard.html", stats=stats.dashboard(), failed_mail=mail.failed_messages(), form=EmptyForm()
+        "admin/dashboard.html",
+        stats=stats.dashboard(),
+        failed_mail=mail.failed_messages(),
+        form=EmptyForm(),
     )
 
 
@@ -83,8 +86,16 @@ def review():
     queue, total = review_service.review_queue(page=page, per_page=REVIEW_PAGE, q=q)
     reviews = review_service.reviews_for([item.mentee.id for item in queue])
     return render_template(
-        "admin/review.html", queue=queue, reviews=reviews, rejected=review_service.rejected_reviews(),
-        form=ReviewForm(), empty=EmptyForm(), page=page, total=total, pages=max(1, -(-total // REVIEW_PAGE)), q=q,
+        "admin/review.html",
+        queue=queue,
+        reviews=reviews,
+        rejected=review_service.rejected_reviews(),
+        form=ReviewForm(),
+        empty=EmptyForm(),
+        page=page,
+        total=total,
+        pages=max(1, -(-total // REVIEW_PAGE)),
+        q=q,
     )
 
 
@@ -97,7 +108,9 @@ def decide(mentee_key: str, mentor_key: str, decision: str):
     mentee, mentor = _partnership(mentee_key), _partnership(mentor_key)
     if decision == "clear":
         review_service.clear_review(mentee, mentor)
-        flash(_("Het oordeel over %(a)s en %(b)s is gewist.", a=mentee.name, b=mentor.name), "success")
+        flash(
+            _("Het oordeel over %(a)s en %(b)s is gewist.", a=mentee.name, b=mentor.name), "success"
+        )
         return _back(url_for("admin.review"), "rejected-pairs")
     try:
         review_service.review_pair(mentee, mentor, decision, form.note.data or "", current_user)
@@ -105,9 +118,15 @@ def decide(mentee_key: str, mentor_key: str, decision: str):
         flash("; ".join(exc.fields.values()), "error")
     else:
         if decision == "rejected":
-            flash(_("%(b)s wordt niet meer voorgesteld aan %(a)s.", a=mentee.name, b=mentor.name), "success")
+            flash(
+                _("%(b)s wordt niet meer voorgesteld aan %(a)s.", a=mentee.name, b=mentor.name),
+                "success",
+            )
         else:
-            flash(_("De combinatie %(a)s – %(b)s is aanbevolen.", a=mentee.name, b=mentor.name), "success")
+            flash(
+                _("De combinatie %(a)s – %(b)s is aanbevolen.", a=mentee.name, b=mentor.name),
+                "success",
+            )
     if decision == "rejected":  # the pair leaves the list: back to its partnership
         return _back(url_for("admin.review"), f"review-{mentee.key}")
     return _back(url_for("admin.review"), _pair_anchor(mentee.key, mentor.key))
@@ -121,13 +140,22 @@ def introduce(mentee_key: str, mentor_key: str):
         abort(400)
     mentee, mentor = _partnership(mentee_key), _partnership(mentor_key)
     try:
-        intro = intro_service.request_introduction(mentee, mentor, form.note.data or "", current_user, by_admin=True)
+        intro = intro_service.request_introduction(
+            mentee, mentor, form.note.data or "", current_user, by_admin=True
+        )
     except ValidationError as exc:
         flash("; ".join(exc.fields.values()), "error")
     except intro_service.TransitionError as exc:
         flash(error_message(exc), "error")
     else:
-        flash(_("De beheerder heeft een kennismaking tussen %(a)s en %(b)s voorgesteld; %(b)s krijgt daarover een e-mail.", a=mentee.name, b=mentor.name), "success")
+        flash(
+            _(
+                "De beheerder heeft een kennismaking tussen %(a)s en %(b)s voorgesteld; %(b)s krijgt daarover een e-mail.",
+                a=mentee.name,
+                b=mentor.name,
+            ),
+            "success",
+        )
         return redirect(url_for("intros.detail", intro_id=intro.id))
     return _back(url_for("admin.review"), _pair_anchor(mentee.key, mentor.key))
 
@@ -139,8 +167,16 @@ def introductions():
     q = (request.args.get("q") or "").strip()[:100] or None
     page = page_number()
     items, total = intro_service.list_all(state=state, q=q, page=page)
-    return render_template("admin/introductions.html", items=items, total=total, state=state, q=q, states=INTRO_STATES,
-                           page=page, form=EmptyForm())
+    return render_template(
+        "admin/introductions.html",
+        items=items,
+        total=total,
+        state=state,
+        q=q,
+        states=INTRO_STATES,
+        page=page,
+        form=EmptyForm(),
+    )
 
 
 @bp.get("/partnerships")
@@ -148,7 +184,9 @@ def introductions():
 def partnerships():
     q = (request.args.get("q") or "").strip()[:100] or None
     items, total = profile_service.list_partnerships(q=q, include_inactive=True, per_page=500)
-    return render_template("admin/partnerships.html", items=items, total=total, q=q, form=EmptyForm())
+    return render_template(
+        "admin/partnerships.html", items=items, total=total, q=q, form=EmptyForm()
+    )
 
 
 @bp.get("/partnerships/<key>")
@@ -156,8 +194,13 @@ def partnerships():
 def partnership(key: str):
     """One partnership's accounts and invitations (invited, joined, expired, withdrawn)."""
     p = _partnership(key)
-    return render_template("admin/partnership.html", p=p, invitations=invitation_service.of_partnership(p),
-                           invite_form=InviteForm(formdata=None), form=EmptyForm())
+    return render_template(
+        "admin/partnership.html",
+        p=p,
+        invitations=invitation_service.of_partnership(p),
+        invite_form=InviteForm(formdata=None),
+        form=EmptyForm(),
+    )
 
 
 @bp.post("/partnerships/<key>/invitations")
@@ -168,8 +211,9 @@ def invite(key: str):
         abort(400)
     p = _partnership(key)
     try:
-        invitation = invitation_service.invite(p, (form.email.data or "").strip() or None, by=current_user,
-                                               role=form.role.data or None)
+        invitation = invitation_service.invite(
+            p, (form.email.data or "").strip() or None, by=current_user, role=form.role.data or None
+        )
     except ValidationError as exc:
         flash("; ".join(f"{field}: {message}" for field, message in exc.fields.items()), "error")
     else:
@@ -195,7 +239,13 @@ def invitation_resend(invitation_id: int):
     except invitation_service.InvitationError:
         flash(_("Deze uitnodiging is al gebruikt of ingetrokken."), "error")
     else:
-        flash(_("Uitnodiging opnieuw gestuurd naar %(email)s; de vorige link werkt niet meer.", email=invitation.email), "success")
+        flash(
+            _(
+                "Uitnodiging opnieuw gestuurd naar %(email)s; de vorige link werkt niet meer.",
+                email=invitation.email,
+            ),
+            "success",
+        )
     return redirect(url_for("admin.partnership", key=invitation.partnership.key))
 
 
@@ -222,7 +272,12 @@ def partnership_active(key: str):
     p = _partnership(key)
     active = request.form.get("active") == "1"
     profile_service.set_active(p, active)
-    flash(_("%(name)s is weer actief.", name=p.name) if active else _("%(name)s is gedeactiveerd.", name=p.name), "success")
+    flash(
+        _("%(name)s is weer actief.", name=p.name)
+        if active
+        else _("%(name)s is gedeactiveerd.", name=p.name),
+        "success",
+    )
     return _back(url_for("admin.partnerships"))
 
 
@@ -246,5 +301,10 @@ def user_active(user_id: int):
         return redirect(url_for("admin.users"))
     active = request.form.get("active") == "1"
     accounts.set_user_active(user, active)
-    flash(_("Account %(email)s is weer actief.", email=user.email) if active else _("Account %(email)s is gedeactiveerd.", email=user.email), "success")
+    flash(
+        _("Account %(email)s is weer actief.", email=user.email)
+        if active
+        else _("Account %(email)s is gedeactiveerd.", email=user.email),
+        "success",
+    )
     return redirect(url_for("admin.users"))

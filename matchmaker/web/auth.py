@@ -9,7 +9,14 @@ from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..security import claim_limited, invitation_limited, login_limited, register_limited, reset_limited, safe_next
+from ..security import (
+    claim_limited,
+    invitation_limited,
+    login_limited,
+    register_limited,
+    reset_limited,
+    safe_next,
+)
 from ..services import accounts
 from ..services import invitations
 from ..services.validation import ValidationError
@@ -67,30 +74,50 @@ def register():
         return redirect(url_for("web.home"))
     form = RegisterForm()
     if switched_language():
-        return render_template("auth/register.html", form=form, claim_form=ClaimForm(prefix="claim", formdata=None),
-                               lang_form="profile-form")
+        return render_template(
+            "auth/register.html",
+            form=form,
+            claim_form=ClaimForm(prefix="claim", formdata=None),
+            lang_form="profile-form",
+        )
     if form.validate_on_submit():
         try:
-            accounts.register(form.email.data or "", form.password.data or "", form.to_record(), locale=page_language())
+            accounts.register(
+                form.email.data or "",
+                form.password.data or "",
+                form.to_record(),
+                locale=page_language(),
+            )
         except ValidationError as exc:
             apply_errors(form, exc, prefix="profile.")
         else:
             # The same answer whether the address was new or already had an account.
             return redirect(url_for("auth.check_email"))
-    return render_template("auth/register.html", form=form, claim_form=ClaimForm(prefix="claim", formdata=None),
-                           lang_form="profile-form"), 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "auth/register.html",
+        form=form,
+        claim_form=ClaimForm(prefix="claim", formdata=None),
+        lang_form="profile-form",
+    ), 400 if form.errors or form.form_errors else 200
 
 
 @bp.post("/register/claim")
 @claim_limited
 def claim():
-    """"Staat uw partnerschap al in Matchmaker?": an invitation to its registered contact address."""
+    """ "Staat uw partnerschap al in Matchmaker?": an invitation to its registered contact address."""
     form = ClaimForm(prefix="claim")
     if not form.validate_on_submit():
-        return render_template("auth/register.html", form=RegisterForm(formdata=None), claim_form=form), 400
+        return render_template(
+            "auth/register.html", form=RegisterForm(formdata=None), claim_form=form
+        ), 400
     invitations.claim(form.partnership.data or "")
     # The same answer whatever was asked: nothing says whether the partnership is known.
-    flash(_("Staat dit partnerschap in Matchmaker met een contactadres, dan ontvangt de contactpersoon nu een uitnodiging om een account te maken. Daarna kan die collega's uitnodigen."), "success")
+    flash(
+        _(
+            "Staat dit partnerschap in Matchmaker met een contactadres, dan ontvangt de contactpersoon nu een uitnodiging om een account te maken. Daarna kan die collega's uitnodigen."
+        ),
+        "success",
+    )
     return redirect(url_for("auth.login"))
 
 
@@ -100,7 +127,12 @@ def accept_invitation(token: str):
     """An invitation link: set a password, and be signed in to the partnership at once."""
     invitation = invitations.for_token(token)
     if invitation is None:
-        flash(_("Deze uitnodiging is ongeldig, verlopen, ingetrokken of al gebruikt. Vraag de beheerder of een collega om een nieuwe."), "error")
+        flash(
+            _(
+                "Deze uitnodiging is ongeldig, verlopen, ingetrokken of al gebruikt. Vraag de beheerder of een collega om een nieuwe."
+            ),
+            "error",
+        )
         return redirect(url_for("auth.login"))
     form = AcceptInvitationForm()
     if form.validate_on_submit():
@@ -108,14 +140,23 @@ def accept_invitation(token: str):
             user = invitations.accept(token, form.password.data or "", locale=page_language())
         except ValidationError as exc:
             if "token" in exc.fields or "email" in exc.fields:
-                flash(_("Deze uitnodiging kan niet meer gebruikt worden: er is al een account met dit e-mailadres, of de link is al gebruikt. Log in of vraag een nieuw wachtwoord aan."), "error")
+                flash(
+                    _(
+                        "Deze uitnodiging kan niet meer gebruikt worden: er is al een account met dit e-mailadres, of de link is al gebruikt. Log in of vraag een nieuw wachtwoord aan."
+                    ),
+                    "error",
+                )
                 return redirect(url_for("auth.login"))
             apply_errors(form, exc)
         else:
             start_session(user)
-            flash(_("Welkom! U bent ingelogd voor %(name)s.", name=user.partnership.name), "success")
+            flash(
+                _("Welkom! U bent ingelogd voor %(name)s.", name=user.partnership.name), "success"
+            )
             return redirect(url_for("web.home"))
-    return render_template("auth/invitation.html", form=form, invitation=invitation), 400 if form.errors else 200
+    return render_template(
+        "auth/invitation.html", form=form, invitation=invitation
+    ), 400 if form.errors else 200
 
 
 @bp.get("/register/sent")
@@ -129,9 +170,19 @@ def confirm_email(token: str):
     # password). The owner logs in next and lands on the suggestions.
     user = accounts.confirm_email(token)
     if user is None:
-        flash(_("Deze bevestigingslink is ongeldig, verlopen of al gebruikt. Log in; is uw adres nog niet bevestigd, dan sturen we een nieuwe link."), "error")
+        flash(
+            _(
+                "Deze bevestigingslink is ongeldig, verlopen of al gebruikt. Log in; is uw adres nog niet bevestigd, dan sturen we een nieuwe link."
+            ),
+            "error",
+        )
         return redirect(url_for("auth.login"))
-    flash(_("Uw e-mailadres is bevestigd en uw partnerschap staat erin. Log in om te zien van wie u kunt leren."), "success")
+    flash(
+        _(
+            "Uw e-mailadres is bevestigd en uw partnerschap staat erin. Log in om te zien van wie u kunt leren."
+        ),
+        "success",
+    )
     return redirect(url_for("auth.login", next=url_for("web.suggestions")))
 
 
@@ -146,8 +197,14 @@ def login():
         if user is not None:
             start_session(user, remember=bool(form.remember.data))
             return redirect(safe_next(form.next.data, url_for("web.home")))
-        log.warning("failed log-in for %r from %s", (form.email.data or "")[:254], request.remote_addr)
-        form.form_errors.append(_("E-mailadres of wachtwoord klopt niet, of het e-mailadres is nog niet bevestigd (dan sturen we een nieuwe bevestigingslink)."))
+        log.warning(
+            "failed log-in for %r from %s", (form.email.data or "")[:254], request.remote_addr
+        )
+        form.form_errors.append(
+            _(
+                "E-mailadres of wachtwoord klopt niet, of het e-mailadres is nog niet bevestigd (dan sturen we een nieuwe bevestigingslink)."
+            )
+        )
     status = 401 if request.method == "POST" and not current_user.is_authenticated else 200
     return render_template("auth/login.html", form=form), status
 
@@ -171,7 +228,9 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current_password.data, form.new_password.data)
+            accounts.change_password(
+                current_user, form.current_password.data, form.new_password.data
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -188,7 +247,12 @@ def forgot_password():
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
         # The same answer whether or not the address has an account.
-        flash(_("Als dit adres bij ons bekend is, ontvangt u een e-mail met een link om een nieuw wachtwoord in te stellen."), "success")
+        flash(
+            _(
+                "Als dit adres bij ons bekend is, ontvangt u een e-mail met een link om een nieuw wachtwoord in te stellen."
+            ),
+            "success",
+        )
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", form=form)
 
@@ -223,7 +287,11 @@ def tokens():
         except ValidationError as exc:
             apply_errors(form, exc)
     return render_template(
-        "auth/tokens.html", form=form, new_token=new_token, tokens=accounts.tokens_of(current_user), revoke_form=EmptyForm()
+        "auth/tokens.html",
+        form=form,
+        new_token=new_token,
+        tokens=accounts.tokens_of(current_user),
+        revoke_form=EmptyForm(),
     ), 400 if form.errors else 200
 
 

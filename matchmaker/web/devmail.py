@@ -19,7 +19,11 @@ _NAME_RE = re.compile(r"^[\w.-]+\.eml$")
 def available() -> bool:
     """Whether this page exists: development, and mail written to files rather than sent."""
     cfg = current_app.config
-    return cfg.get("MATCHMAKER_ENV") != "production" and not cfg.get("SMTP_HOST") and mail_dir() is not None
+    return (
+        cfg.get("MATCHMAKER_ENV") != "production"
+        and not cfg.get("SMTP_HOST")
+        and mail_dir() is not None
+    )
 
 
 @bp.before_request
@@ -31,17 +35,29 @@ def only_in_development():
 def _read(path) -> dict:
     msg = message_from_bytes(path.read_bytes(), policy=default)
     try:
-        body = msg.get_content() if not msg.is_multipart() else msg.get_body(("plain",)).get_content()
+        body = (
+            msg.get_content() if not msg.is_multipart() else msg.get_body(("plain",)).get_content()
+        )
     except Exception:
         body = ""
     parts = [(piece, bool(_LINK_RE.fullmatch(piece))) for piece in _LINK_RE.split(body) if piece]
-    return {"name": path.name, "to": msg["To"], "subject": msg["Subject"], "date": msg["Date"], "parts": parts}
+    return {
+        "name": path.name,
+        "to": msg["To"],
+        "subject": msg["Subject"],
+        "date": msg["Date"],
+        "parts": parts,
+    }
 
 
 @bp.get("/")
 def index():
     folder = mail_dir()
-    files = sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True)[:50] if folder.is_dir() else []
+    files = (
+        sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True)[:50]
+        if folder.is_dir()
+        else []
+    )
     return render_template("devmail/index.html", messages=[_read(p) for p in files], folder=folder)
 
 

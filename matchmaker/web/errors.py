@@ -48,11 +48,17 @@ def error_response(exc: HTTPException):
     if wants_json():
         data = getattr(exc, "data", None) or {}
         fields = data.get("errors") or data.get("messages") or {}
-        fields = fields if isinstance(fields, dict) and all(isinstance(v, str) for v in fields.values()) else _flatten(fields)
+        fields = (
+            fields
+            if isinstance(fields, dict) and all(isinstance(v, str) for v in fields.values())
+            else _flatten(fields)
+        )
         message = data.get("message") or exc.description or exc.name
         if code == 422 and not data.get("message"):
             message = "the request has invalid fields"
-        response = jsonify({"error": {"code": error_code(exc), "message": str(message), "fields": fields}})
+        response = jsonify(
+            {"error": {"code": error_code(exc), "message": str(message), "fields": fields}}
+        )
         response.status_code = code
         if code == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="matchmaker"'

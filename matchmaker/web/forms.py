@@ -25,8 +25,12 @@ from ..services.validation import ValidationError
 from .helpers import SECTOR_NAMES
 
 # How service field names map onto form field names.
-FIELD_ALIASES = {"contact.email": "contact_email", "contact.name": "contact_name", "contact": "contact_email",
-                 "region": "province"}
+FIELD_ALIASES = {
+    "contact.email": "contact_email",
+    "contact.name": "contact_name",
+    "contact": "contact_email",
+    "region": "province",
+}
 # Marks a field as required: the browser attribute and its aria twin (the forms are novalidate:
 # the service's messages, naming the field, are what the visitor reads).
 REQUIRED = {"required": True, "aria-required": "true"}
@@ -48,41 +52,82 @@ def _int_or_raw(value: str | None):
 
 
 class ProfileForm(FlaskForm):
-    key = StringField(_l("Webadres van het profiel"), description=_l("Leeg laten: we maken het van de naam. Kleine letters, cijfers en streepjes, bijvoorbeeld os-utrecht-noord."))
+    key = StringField(
+        _l("Webadres van het profiel"),
+        description=_l(
+            "Leeg laten: we maken het van de naam. Kleine letters, cijfers en streepjes, bijvoorbeeld os-utrecht-noord."
+        ),
+    )
     name = StringField(_l("Naam van het partnerschap"), render_kw=REQUIRED)
-    sectors = MultiCheckboxField(_l("Sectoren"), choices=[SelectChoice(s, SECTOR_NAMES[s]) for s in SECTORS])
-    province = SelectField(_l("Provincie"), choices=[SelectChoice("", "—")] + [SelectChoice(p, p) for p in PROVINCES], validate_choice=False)
-    place = StringField(_l("Plaats (optioneel)"), description=_l("Bijvoorbeeld de plaats van het instituut of van de meeste scholen."))
+    sectors = MultiCheckboxField(
+        _l("Sectoren"), choices=[SelectChoice(s, SECTOR_NAMES[s]) for s in SECTORS]
+    )
+    province = SelectField(
+        _l("Provincie"),
+        choices=[SelectChoice("", "—")] + [SelectChoice(p, p) for p in PROVINCES],
+        validate_choice=False,
+    )
+    place = StringField(
+        _l("Plaats (optioneel)"),
+        description=_l("Bijvoorbeeld de plaats van het instituut of van de meeste scholen."),
+    )
     founded = StringField(_l("Opgericht in (jaar)"), render_kw={"inputmode": "numeric", **REQUIRED})
     schools_count = StringField(_l("Aantal scholen"), render_kw={"inputmode": "numeric"})
     institutions = TextAreaField(_l("Lerarenopleidingen"), description=_l("Eén per regel."))
-    description = TextAreaField(_l("Korte beschrijving"), description=_l("Wie doen er mee? Maximaal 5000 tekens."))
-    challenges = TextAreaField(_l("Uitdagingen"), description=_l("Waar worstelt het partnerschap mee, wat wil het leren? Hieruit komen de suggesties."))
+    description = TextAreaField(
+        _l("Korte beschrijving"), description=_l("Wie doen er mee? Maximaal 5000 tekens.")
+    )
+    challenges = TextAreaField(
+        _l("Uitdagingen"),
+        description=_l(
+            "Waar worstelt het partnerschap mee, wat wil het leren? Hieruit komen de suggesties."
+        ),
+    )
     challenges_visibility = SelectField(
         _l("Wie mag de uitdagingen lezen?"),
-        choices=[SelectChoice("public", _l("iedereen")), SelectChoice("members", _l("alleen ingelogde partnerschappen"))],
-        default="public", validate_choice=False,
-        description=_l("De suggesties gebruiken de tekst altijd; alleen wie hem te zien krijgt, verschilt."),
+        choices=[
+            SelectChoice("public", _l("iedereen")),
+            SelectChoice("members", _l("alleen ingelogde partnerschappen")),
+        ],
+        default="public",
+        validate_choice=False,
+        description=_l(
+            "De suggesties gebruiken de tekst altijd; alleen wie hem te zien krijgt, verschilt."
+        ),
     )
-    experiences = TextAreaField(_l("Ervaringen om te delen"), description=_l("Wat heeft het partnerschap opgebouwd waar anderen van kunnen leren?"))
-    open_to_mentor = BooleanField(_l("Wij staan open voor het begeleiden van andere partnerschappen"), default=True)
-    mentor_capacity = StringField(_l("Hoeveel partnerschappen tegelijk (0–20)"), default="2", render_kw={"inputmode": "numeric"})
+    experiences = TextAreaField(
+        _l("Ervaringen om te delen"),
+        description=_l("Wat heeft het partnerschap opgebouwd waar anderen van kunnen leren?"),
+    )
+    open_to_mentor = BooleanField(
+        _l("Wij staan open voor het begeleiden van andere partnerschappen"), default=True
+    )
+    mentor_capacity = StringField(
+        _l("Hoeveel partnerschappen tegelijk (0–20)"),
+        default="2",
+        render_kw={"inputmode": "numeric"},
+    )
     contact_name = StringField(_l("Naam contactpersoon"))
-    contact_email = EmailField(_l("E-mailadres contactpersoon"), description=_l("Alleen zichtbaar voor partnerschappen met een geaccepteerde kennismaking."))
+    contact_email = EmailField(
+        _l("E-mailadres contactpersoon"),
+        description=_l("Alleen zichtbaar voor partnerschappen met een geaccepteerde kennismaking."),
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.sectors.flags.required = True  # marked in its legend; at least one box to tick
 
     def region_text(self) -> str:
-        """"Provincie" or "Provincie, Plaats"; a place alone is left to the service to map."""
+        """ "Provincie" or "Provincie, Plaats"; a place alone is left to the service to map."""
         province = (self.province.data or "").strip()
         place = (self.place.data or "").strip()
         return ", ".join(part for part in (province, place) if part)
 
     def to_record(self, key: str | None = None) -> dict:
         """The exchange-format record this form describes."""
-        institutions = [line.strip() for line in (self.institutions.data or "").splitlines() if line.strip()]
+        institutions = [
+            line.strip() for line in (self.institutions.data or "").splitlines() if line.strip()
+        ]
         return {
             "key": key if key is not None else (self.key.data or "").strip(),
             "name": self.name.data or "",
@@ -93,11 +138,18 @@ class ProfileForm(FlaskForm):
             "institutions": institutions,
             "description": self.description.data or "",
             "challenges": self.challenges.data or "",
-            "challenges_visibility": self.challenges_visibility.data if self.challenges_visibility.data in CHALLENGE_VISIBILITIES else "public",
+            "challenges_visibility": self.challenges_visibility.data
+            if self.challenges_visibility.data in CHALLENGE_VISIBILITIES
+            else "public",
             "experiences": self.experiences.data or "",
             "open_to_mentor": bool(self.open_to_mentor.data),
-            "mentor_capacity": 2 if (capacity := _int_or_raw(self.mentor_capacity.data)) is None else capacity,
-            "contact": {"name": self.contact_name.data or "", "email": (self.contact_email.data or "").strip() or None},
+            "mentor_capacity": 2
+            if (capacity := _int_or_raw(self.mentor_capacity.data)) is None
+            else capacity,
+            "contact": {
+                "name": self.contact_name.data or "",
+                "email": (self.contact_email.data or "").strip() or None,
+            },
         }
 
     def fill_from(self, p) -> None:
@@ -138,16 +190,33 @@ class EditProfileForm(ProfileForm):
         pairs = [("contact_name", ("contact", "name")), ("contact_email", ("contact", "email"))]
         out = []
         labels = {"region": "province"}
-        for name in ("name", "sectors", "region", "founded", "schools_count", "institutions", "description",
-                     "challenges", "challenges_visibility", "experiences", "open_to_mentor", "mentor_capacity",
-                     *(n for n, _ in pairs)):
+        for name in (
+            "name",
+            "sectors",
+            "region",
+            "founded",
+            "schools_count",
+            "institutions",
+            "description",
+            "challenges",
+            "challenges_visibility",
+            "experiences",
+            "open_to_mentor",
+            "mentor_capacity",
+            *(n for n, _ in pairs),
+        ):
             path = dict(pairs).get(name, (name,))
             theirs, ours = stored, mine
             for part in path:
                 theirs, ours = (theirs or {}).get(part), (ours or {}).get(part)
             if (theirs or None) != (ours or None):
                 shown = ", ".join(map(str, theirs)) if isinstance(theirs, list) else theirs
-                out.append((str(getattr(self, labels.get(name, name)).label.text), "" if shown is None else str(shown)))
+                out.append(
+                    (
+                        str(getattr(self, labels.get(name, name)).label.text),
+                        "" if shown is None else str(shown),
+                    )
+                )
         return out
 
 
@@ -166,9 +235,17 @@ def apply_errors(form: FlaskForm, error: ValidationError, prefix: str = "") -> N
 
 class RegisterForm(ProfileForm):
     # A new partnership is usually looking for help; experienced ones tick this themselves.
-    open_to_mentor = BooleanField(_l("Wij staan open voor het begeleiden van andere partnerschappen"), default=False)
+    open_to_mentor = BooleanField(
+        _l("Wij staan open voor het begeleiden van andere partnerschappen"), default=False
+    )
     email = EmailField(_l("Uw e-mailadres (om in te loggen)"), render_kw=REQUIRED)
-    password = PasswordField(_l("Wachtwoord"), render_kw=REQUIRED, description=_l("Minstens 8 tekens. Een zin van een paar woorden is sterk en makkelijk te onthouden."))
+    password = PasswordField(
+        _l("Wachtwoord"),
+        render_kw=REQUIRED,
+        description=_l(
+            "Minstens 8 tekens. Een zin van een paar woorden is sterk en makkelijk te onthouden."
+        ),
+    )
 
 
 class LoginForm(FlaskForm):
@@ -192,8 +269,11 @@ class ChangePasswordForm(FlaskForm):
 
 
 class RequestIntroForm(FlaskForm):
-    message = TextAreaField(_l("Bericht aan het partnerschap"), validators=[Optional(), Length(max=2000)],
-                            description=_l("Vertel kort waar u mee worstelt en wat u hoopt te leren."))
+    message = TextAreaField(
+        _l("Bericht aan het partnerschap"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("Vertel kort waar u mee worstelt en wat u hoopt te leren."),
+    )
 
 
 class RespondForm(FlaskForm):
@@ -201,8 +281,13 @@ class RespondForm(FlaskForm):
 
 
 class CompleteForm(FlaskForm):
-    rating = SelectField(_l("Hoe nuttig was de kennismaking?"), choices=[SelectChoice("", "—")] + [SelectChoice(str(n)) for n in (5, 4, 3, 2, 1)])
-    feedback = TextAreaField(_l("Toelichting (optioneel)"), validators=[Optional(), Length(max=2000)])
+    rating = SelectField(
+        _l("Hoe nuttig was de kennismaking?"),
+        choices=[SelectChoice("", "—")] + [SelectChoice(str(n)) for n in (5, 4, 3, 2, 1)],
+    )
+    feedback = TextAreaField(
+        _l("Toelichting (optioneel)"), validators=[Optional(), Length(max=2000)]
+    )
 
 
 class ReviewForm(FlaskForm):
@@ -210,8 +295,11 @@ class ReviewForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("Naam van het token"), validators=[InputRequired(), Length(max=100)],
-                       description=_l("Waarvoor gebruikt u het? Bijvoorbeeld: koppeling met ons netwerkportaal."))
+    name = StringField(
+        _l("Naam van het token"),
+        validators=[InputRequired(), Length(max=100)],
+        description=_l("Waarvoor gebruikt u het? Bijvoorbeeld: koppeling met ons netwerkportaal."),
+    )
 
 
 class EmptyForm(FlaskForm):
@@ -219,16 +307,29 @@ class EmptyForm(FlaskForm):
 
 
 class AcceptInvitationForm(FlaskForm):
-    password = PasswordField(_l("Kies een wachtwoord"), validators=[InputRequired()],
-                             description=_l("Minstens 8 tekens. Een zin van een paar woorden is sterk en makkelijk te onthouden."))
+    password = PasswordField(
+        _l("Kies een wachtwoord"),
+        validators=[InputRequired()],
+        description=_l(
+            "Minstens 8 tekens. Een zin van een paar woorden is sterk en makkelijk te onthouden."
+        ),
+    )
 
 
 class ClaimForm(FlaskForm):
-    partnership = StringField(_l("Naam of korte naam (key) van uw partnerschap"), validators=[InputRequired(), Length(max=200)])
+    partnership = StringField(
+        _l("Naam of korte naam (key) van uw partnerschap"),
+        validators=[InputRequired(), Length(max=200)],
+    )
 
 
 ROLE_CHOICES = [
-    SelectChoice("coordinator", _l("coördinator: bewerkt het profiel, vraagt en beantwoordt kennismakingen, beheert het team")),
+    SelectChoice(
+        "coordinator",
+        _l(
+            "coördinator: bewerkt het profiel, vraagt en beantwoordt kennismakingen, beheert het team"
+        ),
+    ),
     SelectChoice("member", _l("lid: leest en volgt alles, wijzigt niets")),
 ]
 
@@ -236,15 +337,20 @@ ROLE_CHOICES = [
 class InviteForm(FlaskForm):
     """The admin's invitation: the first people of a partnership are its coordinators."""
 
-    email = EmailField(_l("E-mailadres"), validators=[Optional(), Length(max=254)],
-                       description=_l("Leeg: het e-mailadres van de contactpersoon."))
+    email = EmailField(
+        _l("E-mailadres"),
+        validators=[Optional(), Length(max=254)],
+        description=_l("Leeg: het e-mailadres van de contactpersoon."),
+    )
     role = SelectField(_l("Rol"), choices=ROLE_CHOICES, default="coordinator")
 
 
 class TeamInviteForm(FlaskForm):
     """A coordinator invites a colleague (read-only member unless chosen otherwise)."""
 
-    email = EmailField(_l("E-mailadres van uw collega"), validators=[InputRequired(), Length(max=254)])
+    email = EmailField(
+        _l("E-mailadres van uw collega"), validators=[InputRequired(), Length(max=254)]
+    )
     role = SelectField(_l("Rol"), choices=ROLE_CHOICES, default="member")
 
 

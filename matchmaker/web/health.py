@@ -28,7 +28,7 @@ def healthz():
 
 
 def redis_state() -> str | None:
-    """"ok" or "unreachable" for REDIS_URL (half a second at most); None without Redis."""
+    """ "ok" or "unreachable" for REDIS_URL (half a second at most); None without Redis."""
     url = current_app.config.get("REDIS_URL")
     if not url:
         return None
@@ -61,7 +61,21 @@ def readyz():
         cache.build_in_background()  # try again: the cause (say, migrations not yet run) may be gone
         if failed:
             # Most often the schema is older than the code: run `flask --app wsgi init-db`.
-            return {"status": "unavailable", "database": "ok", "index": "failed", "error": failed, **extra}, 503, headers
-        return {"status": "unavailable", "database": "ok", "index": "building", **extra}, 503, headers
+            return (
+                {
+                    "status": "unavailable",
+                    "database": "ok",
+                    "index": "failed",
+                    "error": failed,
+                    **extra,
+                },
+                503,
+                headers,
+            )
+        return (
+            {"status": "unavailable", "database": "ok", "index": "building", **extra},
+            503,
+            headers,
+        )
     index = {"version": cache.version, "profiles": cache.size}
     return {"status": "ready", "database": "ok", "index": index, **extra}, 200, headers

@@ -45,9 +45,15 @@ ERROR_TEXTS = {
 # Match strength in words (coordinators never see the raw score). Lower bounds, strongest first; set
 # on the seed network, where scores run up to about 0.4 and the median best suggestion is about 0.2
 # (matching.topics.WEAK_SCORE: below it a partnership counts as having no good match).
-STRENGTH_LEVELS = ((0.30, 4, _l("sterke match")), (0.20, 3, _l("goede match")), (0.12, 2, _l("mogelijke match")))
+STRENGTH_LEVELS = (
+    (0.30, 4, _l("sterke match")),
+    (0.20, 3, _l("goede match")),
+    (0.12, 2, _l("mogelijke match")),
+)
 WEAK_MATCH = (1, _l("zwakke match"))
-POSSIBLE_MATCH = STRENGTH_LEVELS[-1][0]  # the cohort page proposes no pair below a "mogelijke match"
+POSSIBLE_MATCH = STRENGTH_LEVELS[-1][
+    0
+]  # the cohort page proposes no pair below a "mogelijke match"
 
 
 def match_strength(score: float) -> tuple[int, str]:
@@ -93,7 +99,9 @@ def mark_words(text: str, words) -> Markup:
     if not words:
         return Markup(escape(text))
     pattern = re.compile(
-        r"(?<!\w)(" + "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)) + r")(?!\w)",
+        r"(?<!\w)("
+        + "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+        + r")(?!\w)",
         re.IGNORECASE,
     )
     out, last = [], 0
@@ -115,7 +123,9 @@ def csrf_field(form) -> Markup:
 def register(app: Flask) -> None:
     """Globals, so macros imported without context can use them too."""
     app.jinja_env.globals["csrf_field"] = csrf_field
-    app.jinja_env.filters.update(format_percent=format_percent, format_decimal=format_decimal, mark_words=mark_words)
+    app.jinja_env.filters.update(
+        format_percent=format_percent, format_decimal=format_decimal, mark_words=mark_words
+    )
     app.jinja_env.globals.update(
         sector_name=lambda code: SECTOR_NAMES.get(code, code),
         reason_text=lambda reason: reason.as_text(locale_code()),

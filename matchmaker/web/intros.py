@@ -40,7 +40,9 @@ def error_message(exc: intro_service.TransitionError) -> str:
         "excluded": _("Deze combinatie is niet beschikbaar."),
         "forbidden": _("Dat mag u bij deze kennismaking niet doen."),
         "conflict": _("Dat kan niet in de huidige stand van de kennismaking."),
-        "conversation_closed": _("Deze kennismaking is afgesloten: er kunnen geen berichten meer bij."),
+        "conversation_closed": _(
+            "Deze kennismaking is afgesloten: er kunnen geen berichten meer bij."
+        ),
     }
     if str(exc).startswith("an introduction between"):
         return _("Er loopt al een kennismaking met dit partnerschap.")
@@ -64,7 +66,9 @@ def new(p, mentor_key: str):
     form = RequestIntroForm()
     if form.validate_on_submit():
         try:
-            intro = intro_service.request_introduction(p, mentor, form.message.data or "", current_user)
+            intro = intro_service.request_introduction(
+                p, mentor, form.message.data or "", current_user
+            )
         except ValidationError as exc:
             form.message.errors = list(exc.fields.values())
         except intro_service.TransitionError as exc:
@@ -76,7 +80,9 @@ def new(p, mentor_key: str):
             else:
                 flash(_("Uw verzoek is verstuurd naar %(name)s.", name=mentor.name), "success")
             return redirect(url_for("intros.detail", intro_id=intro.id))
-    return render_template("intros/new.html", p=p, mentor=mentor, form=form), 400 if form.errors else 200
+    return render_template(
+        "intros/new.html", p=p, mentor=mentor, form=form
+    ), 400 if form.errors else 200
 
 
 def _visible_introduction(intro_id: int):
@@ -100,8 +106,10 @@ class MessageForm(FlaskForm):
 
     body = TextAreaField(
         _l("Uw bericht"),
-        description=_l("Platte tekst, hooguit %(limit)d tekens. Beide partnerschappen lezen het; de andere kant krijgt een e-mail.",
-                       limit=intro_service.MESSAGE_LIMIT),
+        description=_l(
+            "Platte tekst, hooguit %(limit)d tekens. Beide partnerschappen lezen het; de andere kant krijgt een e-mail.",
+            limit=intro_service.MESSAGE_LIMIT,
+        ),
         render_kw={"maxlength": intro_service.MESSAGE_LIMIT, "rows": 4},
     )
 
@@ -109,7 +117,9 @@ class MessageForm(FlaskForm):
 def _request_context(intro) -> dict:
     """For the mentor side and admins: what the asking partnership asks, and where the match
     met it (the matcher's evidence for this pair; nothing when there is none)."""
-    if not ({intro_service.MENTOR, intro_service.ADMIN} & intro_service.roles_of(current_user, intro)):
+    if not (
+        {intro_service.MENTOR, intro_service.ADMIN} & intro_service.roles_of(current_user, intro)
+    ):
         return {}
     return {
         "challenges": intro.mentee.challenges,
@@ -126,7 +136,8 @@ def _detail(intro, message_form=None):
         respond_form=RespondForm(),
         complete_form=CompleteForm(),
         messages=conversations.messages_of(intro),
-        may_post=intro.state in conversations.OPEN_FOR_MESSAGES and conversations.may_write(current_user, intro),
+        may_post=intro.state in conversations.OPEN_FOR_MESSAGES
+        and conversations.may_write(current_user, intro),
         message_form=message_form or MessageForm(),
         request_context=_request_context(intro),
     )
@@ -164,13 +175,17 @@ def act(intro_id: int, action: str):
         abort(400)
     try:
         if action == "complete":
-            intro_service.transition(intro, action, current_user, rating=form.rating.data, feedback=form.feedback.data)
+            intro_service.transition(
+                intro, action, current_user, rating=form.rating.data, feedback=form.feedback.data
+            )
         else:
             intro_service.transition(intro, action, current_user, note=form.note.data or "")
     except ValidationError as exc:
         flash("; ".join(exc.fields.values()), "error")
     except intro_service.NotAllowed:
-        if not intro_service.roles_of(current_user, intro):  # a member of either side: reads, does not act
+        if not intro_service.roles_of(
+            current_user, intro
+        ):  # a member of either side: reads, does not act
             flash(str(READ_ONLY_TEXT), "error")
         abort(403)
     except intro_service.TransitionError as exc:
@@ -179,4 +194,6 @@ def act(intro_id: int, action: str):
         return _detail(intro), TRANSITION_STATUS.get(exc.code, 409)
     else:
         flash(ACTION_MESSAGES[action](), "success")
-    return redirect(safe_next(request.form.get("next"), url_for("intros.detail", intro_id=intro.id)))
+    return redirect(
+        safe_next(request.form.get("next"), url_for("intros.detail", intro_id=intro.id))
+    )

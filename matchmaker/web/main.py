@@ -25,7 +25,12 @@ def index():
     q = (request.args.get("q") or "").strip()[:200] or None
     page = page_number()
     items, total = profile_service.list_partnerships(
-        sector=sector, region=region, q=q, page=page, per_page=PER_PAGE, signed_in=current_user.is_authenticated
+        sector=sector,
+        region=region,
+        q=q,
+        page=page,
+        per_page=PER_PAGE,
+        signed_in=current_user.is_authenticated,
     )
     return render_template(
         "main/index.html",
@@ -50,10 +55,18 @@ def partnership(key: str):
     if not p.challenges_visible_to(current_user):
         # Members-only challenges: the suggestions quote them (and their words), so a visitor
         # sees neither; signing in shows both.
-        return render_template("main/partnership.html", p=p, suggestions=[], too_little_text=False, challenges_hidden=True)
+        return render_template(
+            "main/partnership.html",
+            p=p,
+            suggestions=[],
+            too_little_text=False,
+            challenges_hidden=True,
+        )
     suggestions = suggest(p.key)
     thin = not suggestions and too_little_text(p.key)
-    return render_template("main/partnership.html", p=p, suggestions=suggestions, too_little_text=thin)
+    return render_template(
+        "main/partnership.html", p=p, suggestions=suggestions, too_little_text=thin
+    )
 
 
 @bp.post("/language")

@@ -75,7 +75,9 @@ def edit_profile(p):
         return render_template("member/edit_profile.html", form=form, p=p, lang_form="profile-form")
     elif form.validate_on_submit():
         try:
-            profile_service.save_profile(form.to_record(key=p.key), existing=p, expected_version=form.expected_version())
+            profile_service.save_profile(
+                form.to_record(key=p.key), existing=p, expected_version=form.expected_version()
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         except profile_service.StaleProfile as exc:
@@ -83,12 +85,20 @@ def edit_profile(p):
             # stored now, and let a second save (now based on the stored version) replace it.
             differences = form.differences(profile_service.to_record(p), p.key)
             form.version.data = str(exc.current)
-            return render_template("member/edit_profile.html", form=form, p=p, stale=differences, lang_form="profile-form"), 409
+            return render_template(
+                "member/edit_profile.html",
+                form=form,
+                p=p,
+                stale=differences,
+                lang_form="profile-form",
+            ), 409
         else:
             flash(_("Het profiel is opgeslagen."), "success")
             return redirect(url_for("web.home"))
     status = 400 if form.errors or form.form_errors else 200
-    return render_template("member/edit_profile.html", form=form, p=p, lang_form="profile-form"), status
+    return render_template(
+        "member/edit_profile.html", form=form, p=p, lang_form="profile-form"
+    ), status
 
 
 @bp.get("/suggestions")

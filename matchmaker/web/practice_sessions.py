@@ -22,9 +22,17 @@ from .member import coordinator_required
 
 bp = Blueprint("sessions", __name__)
 
-KIND_NAMES = {"visit": _l("bezoek op locatie"), "online": _l("online uur"), "workshop": _l("workshop")}
+KIND_NAMES = {
+    "visit": _l("bezoek op locatie"),
+    "online": _l("online uur"),
+    "workshop": _l("workshop"),
+}
 LANGUAGE_NAMES = {"nl": _l("Nederlands"), "en": _l("Engels")}
-SIGNUP_STATE_NAMES = {"confirmed": _l("aangemeld"), "waiting": _l("wachtlijst"), "cancelled": _l("afgemeld")}
+SIGNUP_STATE_NAMES = {
+    "confirmed": _l("aangemeld"),
+    "waiting": _l("wachtlijst"),
+    "cancelled": _l("afgemeld"),
+}
 
 
 def _error_text(exc: service.SessionError) -> str:
@@ -59,23 +67,64 @@ class SessionForm(FlaskForm):
     """A session's fields; the rules live in services/session_rules.py."""
 
     title = StringField(_l("Titel"), render_kw={"maxlength": 200})
-    description = TextAreaField(_l("Wat u gaat zien"), description=_l("Wat laat u zien, wat kunnen bezoekers meenemen? Hooguit 5000 tekens."), render_kw={"rows": 6})
-    kind = SelectField(_l("Soort sessie"), choices=[SelectChoice(k, KIND_NAMES[k]) for k in SESSION_KINDS])
-    starts_at = StringField(_l("Begint op"), description=_l("Datum en tijd in Nederland (Europe/Amsterdam)."), render_kw={"type": "datetime-local"})
-    ends_at = StringField(_l("Eindigt op"), description=_l("Datum en tijd in Nederland (Europe/Amsterdam)."), render_kw={"type": "datetime-local"})
-    place = StringField(_l("Plaats"), description=_l("Adres of school; nodig voor een bezoek."), render_kw={"maxlength": 300})
-    online_url = URLField(_l("Online link"), description=_l("Nodig voor een online sessie; alleen aangemelde partnerschappen zien hem."), render_kw={"maxlength": 500})
-    capacity = StringField(_l("Aantal plaatsen (partnerschappen)"), default="5", render_kw={"inputmode": "numeric"})
-    language = SelectField(_l("Taal van de sessie"), choices=[SelectChoice(k, LANGUAGE_NAMES[k]) for k in ("nl", "en")])
+    description = TextAreaField(
+        _l("Wat u gaat zien"),
+        description=_l("Wat laat u zien, wat kunnen bezoekers meenemen? Hooguit 5000 tekens."),
+        render_kw={"rows": 6},
+    )
+    kind = SelectField(
+        _l("Soort sessie"), choices=[SelectChoice(k, KIND_NAMES[k]) for k in SESSION_KINDS]
+    )
+    starts_at = StringField(
+        _l("Begint op"),
+        description=_l("Datum en tijd in Nederland (Europe/Amsterdam)."),
+        render_kw={"type": "datetime-local"},
+    )
+    ends_at = StringField(
+        _l("Eindigt op"),
+        description=_l("Datum en tijd in Nederland (Europe/Amsterdam)."),
+        render_kw={"type": "datetime-local"},
+    )
+    place = StringField(
+        _l("Plaats"),
+        description=_l("Adres of school; nodig voor een bezoek."),
+        render_kw={"maxlength": 300},
+    )
+    online_url = URLField(
+        _l("Online link"),
+        description=_l("Nodig voor een online sessie; alleen aangemelde partnerschappen zien hem."),
+        render_kw={"maxlength": 500},
+    )
+    capacity = StringField(
+        _l("Aantal plaatsen (partnerschappen)"), default="5", render_kw={"inputmode": "numeric"}
+    )
+    language = SelectField(
+        _l("Taal van de sessie"), choices=[SelectChoice(k, LANGUAGE_NAMES[k]) for k in ("nl", "en")]
+    )
 
     def data_for_service(self) -> dict:
-        return {name: getattr(self, name).data for name in
-                ("title", "description", "kind", "starts_at", "ends_at", "place", "online_url", "capacity", "language")}
+        return {
+            name: getattr(self, name).data
+            for name in (
+                "title",
+                "description",
+                "kind",
+                "starts_at",
+                "ends_at",
+                "place",
+                "online_url",
+                "capacity",
+                "language",
+            )
+        }
 
     def fill_from(self, session) -> None:
         for name in ("title", "description", "kind", "place", "online_url", "language"):
             getattr(self, name).data = getattr(session, name)
-        self.starts_at.data, self.ends_at.data = local_input(session.starts_at), local_input(session.ends_at)
+        self.starts_at.data, self.ends_at.data = (
+            local_input(session.starts_at),
+            local_input(session.ends_at),
+        )
         self.capacity.data = str(session.capacity)
 
 
@@ -100,7 +149,10 @@ def index():
     p = getattr(current_user, "partnership", None) if current_user.is_authenticated else None
     mine = service.sessions_of(p) if p is not None and service.may_organise(current_user, p) else []
     return render_template(
-        "sessions/index.html", sessions=sessions, counts=service.counts(sessions + mine), mine=mine,
+        "sessions/index.html",
+        sessions=sessions,
+        counts=service.counts(sessions + mine),
+        mine=mine,
         may_offer=bool(p and service.may_organise(current_user, p) and service.is_experienced(p)),
     )
 
@@ -114,23 +166,38 @@ def _detail(session, status: int = 200):
     p = getattr(current_user, "partnership", None) if current_user.is_authenticated else None
     signup = service.signup_of(session, p)
     return render_template(
-        "sessions/detail.html", session=session, signup=signup,
+        "sessions/detail.html",
+        session=session,
+        signup=signup,
         position=service.waiting_position(signup) if signup else None,
-        counts=service.counts([session])[session.id], is_open=service.is_open(session),
-        may_sign_up=bool(p and p.id != session.partnership_id and service.may_sign_up(current_user, p)),
+        counts=service.counts([session])[session.id],
+        is_open=service.is_open(session),
+        may_sign_up=bool(
+            p and p.id != session.partnership_id and service.may_sign_up(current_user, p)
+        ),
         may_organise=service.may_organise(current_user, session.partnership),
-        attendees=service.attendees(session) if service.may_see_attendees(current_user, session) else None,
-        show_url=service.may_see_online_url(current_user, session), form=EmptyForm(), timezone=TIMEZONE_NAME,
+        attendees=service.attendees(session)
+        if service.may_see_attendees(current_user, session)
+        else None,
+        show_url=service.may_see_online_url(current_user, session),
+        form=EmptyForm(),
+        timezone=TIMEZONE_NAME,
     ), status
 
 
 @bp.get("/sessions/<int:session_id>.ics")
 def ics(session_id: int):
     session = _visible(session_id)
-    text = service.session_ics(session, method=CANCEL if session.cancelled_at else REQUEST,
-                               with_online_url=service.may_see_online_url(current_user, session))
-    return Response(text, mimetype="text/calendar",
-                    headers={"Content-Disposition": f'attachment; filename="sessie-{session.id}.ics"'})
+    text = service.session_ics(
+        session,
+        method=CANCEL if session.cancelled_at else REQUEST,
+        with_online_url=service.may_see_online_url(current_user, session),
+    )
+    return Response(
+        text,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="sessie-{session.id}.ics"'},
+    )
 
 
 @bp.route("/sessies/nieuw", methods=["GET", "POST"])
@@ -151,7 +218,9 @@ def new(p):
         else:
             flash(_("De sessie staat online. Partnerschappen kunnen zich nu aanmelden."), "success")
             return redirect(url_for("sessions.detail", session_id=session.id))
-    return render_template("sessions/edit.html", form=form, session=None), 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "sessions/edit.html", form=form, session=None
+    ), 400 if form.errors or form.form_errors else 200
 
 
 @bp.route("/sessies/<int:session_id>/bewerken", methods=["GET", "POST"])
@@ -170,9 +239,14 @@ def edit(p, session_id: int):
             flash(_error_text(exc), "error")
             return redirect(url_for("sessions.detail", session_id=session_id))
         else:
-            flash(_("De sessie is bijgewerkt; wie aangemeld is, krijgt de wijziging per e-mail."), "success")
+            flash(
+                _("De sessie is bijgewerkt; wie aangemeld is, krijgt de wijziging per e-mail."),
+                "success",
+            )
             return redirect(url_for("sessions.detail", session_id=session_id))
-    return render_template("sessions/edit.html", form=form, session=session), 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "sessions/edit.html", form=form, session=session
+    ), 400 if form.errors or form.form_errors else 200
 
 
 @bp.post("/sessies/<int:session_id>/afgelasten")
@@ -202,9 +276,20 @@ def sign_up(p, session_id: int):
         flash(_error_text(exc), "error")
         return _detail(session, 403 if exc.code == "forbidden" else 409)
     if signup.state == "confirmed":
-        flash(_("U bent aangemeld. De uitnodiging voor uw agenda staat hieronder en komt ook per e-mail."), "success")
+        flash(
+            _(
+                "U bent aangemeld. De uitnodiging voor uw agenda staat hieronder en komt ook per e-mail."
+            ),
+            "success",
+        )
     else:
-        flash(_("De sessie is vol: u staat op de wachtlijst (plaats %(n)d).", n=service.waiting_position(signup)), "success")
+        flash(
+            _(
+                "De sessie is vol: u staat op de wachtlijst (plaats %(n)d).",
+                n=service.waiting_position(signup),
+            ),
+            "success",
+        )
     return redirect(url_for("sessions.detail", session_id=session_id))
 
 
@@ -221,4 +306,3 @@ def sign_off(p, session_id: int):
         return _detail(session, {"forbidden": 403, "not_found": 404}.get(exc.code, 409))
     flash(_("U bent afgemeld voor deze sessie."), "success")
     return redirect(url_for("sessions.detail", session_id=session_id))
-

@@ -36,17 +36,28 @@ bp = Blueprint("programme", __name__, url_prefix="/admin")
 
 class CohortForm(FlaskForm):
     mentees = MultiCheckboxField(_l("Partnerschappen in dit cohort"), choices=[])
-    spread_load = BooleanField(_l("Spreid de kennismakingen over meer ervaren partnerschappen als de scores dicht bij elkaar liggen"))
-    min_score = StringField(_l("Laagste matchscore die nog wordt voorgesteld"), default=str(POSSIBLE_MATCH).replace(".", ","),
-                            description=_l("Een getal van 0 tot 1: vanaf 0,12 heet een match mogelijk, vanaf 0,20 goed, vanaf 0,30 sterk. Een ervaren partnerschap dat lager scoort, wordt niet voorgesteld; het vragende partnerschap blijft dan liever zonder dan met een zwakke match."),
-                            render_kw={"inputmode": "decimal"})
+    spread_load = BooleanField(
+        _l(
+            "Spreid de kennismakingen over meer ervaren partnerschappen als de scores dicht bij elkaar liggen"
+        )
+    )
+    min_score = StringField(
+        _l("Laagste matchscore die nog wordt voorgesteld"),
+        default=str(POSSIBLE_MATCH).replace(".", ","),
+        description=_l(
+            "Een getal van 0 tot 1: vanaf 0,12 heet een match mogelijk, vanaf 0,20 goed, vanaf 0,30 sterk. Een ervaren partnerschap dat lager scoort, wordt niet voorgesteld; het vragende partnerschap blijft dan liever zonder dan met een zwakke match."
+        ),
+        render_kw={"inputmode": "decimal"},
+    )
 
 
 class ApproveForm(FlaskForm):
     selection = HiddenField()
     spread_load = HiddenField()
     min_score = HiddenField()
-    message = TextAreaField(_l("Bericht bij elke kennismaking (optioneel)"), validators=[Optional(), Length(max=2000)])
+    message = TextAreaField(
+        _l("Bericht bij elke kennismaking (optioneel)"), validators=[Optional(), Length(max=2000)]
+    )
     confirm = BooleanField(_l("Ja, verstuur deze kennismakingen en e-mails"))
 
 
@@ -64,14 +75,24 @@ def _rows(proposal: cohort.Proposal, choices: dict[str, str] | None = None) -> l
     for mentee in proposal.mentees:
         proposed = proposal.proposed_of(mentee.key)
         options = [(proposal.partnerships[k], s) for k, s in proposal.options.get(mentee.key, [])]
-        selected = choices.get(mentee.key, "") if choices is not None else (proposed.mentor if proposed else "")
-        if selected and selected not in {p.key for p, _s in options} and selected in proposal.partnerships:
+        selected = (
+            choices.get(mentee.key, "")
+            if choices is not None
+            else (proposed.mentor if proposed else "")
+        )
+        if (
+            selected
+            and selected not in {p.key for p, _s in options}
+            and selected in proposal.partnerships
+        ):
             options.append((proposal.partnerships[selected], None))
         rows.append(Row(mentee, proposed, proposal.greedy_of(mentee.key), options, selected))
     return rows
 
 
-def _render_cohort(form: CohortForm, proposal: cohort.Proposal | None, choices=None, errors=(), status=200):
+def _render_cohort(
+    form: CohortForm, proposal: cohort.Proposal | None, choices=None, errors=(), status=200
+):
     approve = ApproveForm()
     if proposal is not None:
         approve.selection.data = ",".join(p.key for p in proposal.mentees)
@@ -99,7 +120,9 @@ def _cohort_form() -> CohortForm:
 @admin_required
 def cohort_page():
     form = _cohort_form()
-    proposal = cohort.propose(min_score=POSSIBLE_MATCH, with_options=True)  # not down to 0: no weak matches by default
+    proposal = cohort.propose(
+        min_score=POSSIBLE_MATCH, with_options=True
+    )  # not down to 0: no weak matches by default
     form.mentees.data = [p.key for p in proposal.mentees]
     form.min_score.data = format_decimal(POSSIBLE_MATCH, format="0.0#")
     return _render_cohort(form, proposal)
@@ -112,8 +135,12 @@ def cohort_propose():
     if not form.validate_on_submit():
         return _render_cohort(form, None, status=400)
     try:
-        proposal = cohort.propose(form.mentees.data or [], bool(form.spread_load.data),
-                                  (form.min_score.data or "0").replace(",", "."), with_options=True)
+        proposal = cohort.propose(
+            form.mentees.data or [],
+            bool(form.spread_load.data),
+            (form.min_score.data or "0").replace(",", "."),
+            with_options=True,
+        )
     except ValidationError as exc:
         apply_errors(form, exc)
         return _render_cohort(form, None, status=400)
@@ -128,9 +155,19 @@ def cohort_apply():
         abort(400)
     keys = [k for k in (approve.selection.data or "").split(",") if k]
     choices = {k: (request.form.get(f"mentor-{k}") or "").strip() for k in keys}
-    if not approve.confirm.data:  # nothing is sent before the admin has read the summary and ticked the box
-        return _proposal_again(approve, keys, choices, [
-            _l("Er is niets verstuurd: vink eerst aan dat deze kennismakingen en e-mails verstuurd mogen worden.")])
+    if (
+        not approve.confirm.data
+    ):  # nothing is sent before the admin has read the summary and ticked the box
+        return _proposal_again(
+            approve,
+            keys,
+            choices,
+            [
+                _l(
+                    "Er is niets verstuurd: vink eerst aan dat deze kennismakingen en e-mails verstuurd mogen worden."
+                )
+            ],
+        )
     try:
         outcome = cohort.apply(list(choices.items()), current_user, approve.message.data or "")
     except cohort.CapacityError as exc:
@@ -167,7 +204,11 @@ def unmet_needs():
         error = exc.fields.get("threshold")
         report = reports.unmet_needs()
     return render_template(
-        "programme/unmet_needs.html", report=report, lang=locale_code(), error=error, threshold=raw or report.threshold
+        "programme/unmet_needs.html",
+        report=report,
+        lang=locale_code(),
+        error=error,
+        threshold=raw or report.threshold,
     ), 400 if error else 200
 
 
@@ -191,7 +232,9 @@ CHART_STYLE = Style(
     no_data_font_size=24,
 )
 # Horizontal bars print their values just past the end of the bar, not centred on it.
-_PYGAL_CSS = Path(pygal.__file__).parent / "css"  # absolute: a relative name would be looked up in the cwd first
+_PYGAL_CSS = (
+    Path(pygal.__file__).parent / "css"
+)  # absolute: a relative name would be looked up in the cwd first
 HORIZONTAL_CSS = [
     f"file://{_PYGAL_CSS / 'style.css'}",
     f"file://{_PYGAL_CSS / 'graph.css'}",
@@ -211,32 +254,44 @@ class ChartSpec:
 CHARTS: dict[str, ChartSpec] = {
     "funnel": ChartSpec(
         _l("Van suggestie tot afgeronde kennismaking"),
-        _l("Staafdiagram van de trechter: partnerschappen met een suggestie, en kennismakingen die zijn aangevraagd, geaccepteerd en afgerond. De tabel ernaast geeft dezelfde aantallen."),
+        _l(
+            "Staafdiagram van de trechter: partnerschappen met een suggestie, en kennismakingen die zijn aangevraagd, geaccepteerd en afgerond. De tabel ernaast geeft dezelfde aantallen."
+        ),
         (_l("Stap"), _l("Aantal")),
     ),
     "over-time": ChartSpec(
         _l("Kennismakingen per maand"),
-        _l("Staafdiagram van het aantal nieuwe kennismakingen per maand. De tabel ernaast geeft dezelfde aantallen."),
+        _l(
+            "Staafdiagram van het aantal nieuwe kennismakingen per maand. De tabel ernaast geeft dezelfde aantallen."
+        ),
         (_l("Maand"), _l("Kennismakingen")),
     ),
     "acceptance": ChartSpec(
         _l("Geaccepteerd per sector"),
-        _l("Staafdiagram van het percentage beantwoorde verzoeken dat is geaccepteerd, per sector van het vragende partnerschap. De tabel ernaast geeft dezelfde cijfers."),
+        _l(
+            "Staafdiagram van het percentage beantwoorde verzoeken dat is geaccepteerd, per sector van het vragende partnerschap. De tabel ernaast geeft dezelfde cijfers."
+        ),
         (_l("Sector"), _l("Beantwoord"), _l("Geaccepteerd"), _l("Percentage")),
     ),
     "reply-time": ChartSpec(
         _l("Dagen tot een antwoord per sector (mediaan)"),
-        _l("Staafdiagram van het mediane aantal dagen tot een antwoord, per sector van het vragende partnerschap. De tabel ernaast geeft dezelfde cijfers."),
+        _l(
+            "Staafdiagram van het mediane aantal dagen tot een antwoord, per sector van het vragende partnerschap. De tabel ernaast geeft dezelfde cijfers."
+        ),
         (_l("Sector"), _l("Antwoorden"), _l("Dagen (mediaan)")),
     ),
     "mentor-load": ChartSpec(
         _l("Lopende kennismakingen en capaciteit per ervaren partnerschap"),
-        _l("Liggend staafdiagram met per ervaren partnerschap het aantal lopende kennismakingen naast de capaciteit. De tabel ernaast geeft dezelfde aantallen."),
+        _l(
+            "Liggend staafdiagram met per ervaren partnerschap het aantal lopende kennismakingen naast de capaciteit. De tabel ernaast geeft dezelfde aantallen."
+        ),
         (_l("Ervaren partnerschap"), _l("Lopend"), _l("Capaciteit")),
     ),
     "regions": ChartSpec(
         _l("Partnerschappen per regio"),
-        _l("Liggend staafdiagram van het aantal actieve partnerschappen per regio. De tabel ernaast geeft dezelfde aantallen."),
+        _l(
+            "Liggend staafdiagram van het aantal actieve partnerschappen per regio. De tabel ernaast geeft dezelfde aantallen."
+        ),
         (_l("Regio"), _l("Partnerschappen")),
     ),
 }
@@ -277,9 +332,19 @@ def _only_the_image(title: str):
 def _chart(kind, spec: ChartSpec, **options):
     """A pygal chart with the house style, no scripts (``js=[]`` and stripped) and no web fonts."""
     settings = dict(
-        style=CHART_STYLE, js=[], width=640, height=360, show_legend=False,
-        print_values=True, print_values_position="top", truncate_label=-1, truncate_legend=-1, no_data_text=str(_l("Nog geen gegevens")),
-        value_formatter=_number, margin=16, spacing=12,
+        style=CHART_STYLE,
+        js=[],
+        width=640,
+        height=360,
+        show_legend=False,
+        print_values=True,
+        print_values_position="top",
+        truncate_label=-1,
+        truncate_legend=-1,
+        no_data_text=str(_l("Nog geen gegevens")),
+        value_formatter=_number,
+        margin=16,
+        spacing=12,
     )
     chart = kind(**{**settings, **options})
     chart.add_xml_filter(_only_the_image(str(spec.title)))
@@ -300,14 +365,24 @@ def render_chart(name: str, report: reports.Report) -> str:
         chart.x_labels = [str(FUNNEL_LABELS.get(s, s)) for s in report.column("stage")]
         chart.add(str(spec.headers[1]), report.column("count"))
     elif name == "over-time":
-        chart = _chart(pygal.Bar, spec, x_label_rotation=-40 if len(report.rows) > 12 else 0,
-                       y_labels=count_ticks(report.column("introductions")))
+        chart = _chart(
+            pygal.Bar,
+            spec,
+            x_label_rotation=-40 if len(report.rows) > 12 else 0,
+            y_labels=count_ticks(report.column("introductions")),
+        )
         chart.x_labels = report.column("month")
         chart.add(str(spec.headers[1]), report.column("introductions"))
     elif name == "acceptance":
         rows = report.rows[::-1]  # horizontal bars are drawn bottom-up: the first sector on top
-        chart = _horizontal(spec, len(rows), 56, range=(0, 100), y_labels=[0, 25, 50, 75, 100],
-                            value_formatter=lambda v: f"{v:.0f}%")
+        chart = _horizontal(
+            spec,
+            len(rows),
+            56,
+            range=(0, 100),
+            y_labels=[0, 25, 50, 75, 100],
+            value_formatter=lambda v: f"{v:.0f}%",
+        )
         chart.x_labels = [str(SECTOR_NAMES[r[0]]) for r in rows]
         chart.add(str(spec.headers[3]), [None if r[3] is None else r[3] * 100 for r in rows])
     elif name == "reply-time":
@@ -317,8 +392,15 @@ def render_chart(name: str, report: reports.Report) -> str:
         chart.add(str(spec.headers[2]), [r[2] for r in rows])
     elif name == "mentor-load":
         rows = report.rows[:MAX_BARS][::-1]  # horizontal bars are drawn bottom-up: busiest on top
-        chart = _horizontal(spec, len(rows), 40, show_legend=True, legend_at_bottom=True,
-                            legend_at_bottom_columns=1, y_labels=count_ticks([r[2] for r in rows] + [r[3] for r in rows]))
+        chart = _horizontal(
+            spec,
+            len(rows),
+            40,
+            show_legend=True,
+            legend_at_bottom=True,
+            legend_at_bottom_columns=1,
+            y_labels=count_ticks([r[2] for r in rows] + [r[3] for r in rows]),
+        )
         chart.x_labels = [r[1] for r in rows]
         chart.add(str(spec.headers[1]), [r[2] for r in rows])
         chart.add(str(spec.headers[2]), [r[3] for r in rows])
@@ -342,8 +424,13 @@ def _report_or_404(name: str) -> reports.Report:
 @admin_required
 def reports_page():
     charts = [(name, spec, reports.report(name)) for name, spec in CHARTS.items()]
-    return render_template("programme/reports.html", charts=charts, funnel_labels=FUNNEL_LABELS, max_bars=MAX_BARS,
-                           sessions=reports.upcoming_sessions())
+    return render_template(
+        "programme/reports.html",
+        charts=charts,
+        funnel_labels=FUNNEL_LABELS,
+        max_bars=MAX_BARS,
+        sessions=reports.upcoming_sessions(),
+    )
 
 
 @bp.get("/reports/<chart>.svg")
@@ -365,4 +452,3 @@ def chart_csv(chart: str):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="matchmaker-{report.name}.csv"'},
     )
-

@@ -27,6 +27,13 @@ def index():
             errors = exc.fields
     status = 400 if errors else 200
     return render_template(
-        "search/index.html", q=q, found=found, errors=errors, sectors=SECTORS, regions=profile_service.regions(),
-        outcomes=STORY_OUTCOMES, tips=search_service.TIPS, **args,
+        "search/index.html",
+        q=q,
+        found=found,
+        errors=errors,
+        sectors=SECTORS,
+        regions=profile_service.regions(),
+        outcomes=STORY_OUTCOMES,
+        tips=search_service.TIPS,
+        **args,
     ), status

@@ -32,7 +32,11 @@ TIP_NAMES = {
     4: _l("Alle partijen betrekken, lijntjes kort"),
     5: _l("Leren van het wiel van anderen"),
 }
-OUTCOME_NAMES = {"worked": _l("werkte"), "partly": _l("werkte deels"), "did_not_work": _l("werkte niet")}
+OUTCOME_NAMES = {
+    "worked": _l("werkte"),
+    "partly": _l("werkte deels"),
+    "did_not_work": _l("werkte niet"),
+}
 VISIBILITY_NAMES = {"public": _l("iedereen"), "members": _l("alleen ingelogde partnerschappen")}
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}  # each in its own language
 TEXT_GUIDE = _l(
@@ -46,7 +50,10 @@ TEXT_GUIDE = _l(
 class StoryForm(FlaskForm):
     """One story; the rules are the service's (services/stories.py), the form only carries them."""
 
-    title = StringField(_l("Titel"), description=_l("Eén regel, bijvoorbeeld: Eén beoordelingsformulier voor zeven scholen."))
+    title = StringField(
+        _l("Titel"),
+        description=_l("Eén regel, bijvoorbeeld: Eén beoordelingsformulier voor zeven scholen."),
+    )
     text = TextAreaField(_l("Het verhaal"), description=TEXT_GUIDE, render_kw={"rows": 14})
     tips = MultiCheckboxField(
         _l("Welke tips uit ‘Praktijk in zicht’ raakt het verhaal?"),
@@ -56,19 +63,24 @@ class StoryForm(FlaskForm):
     outcome = RadioField(
         _l("Hoe liep het af?"),
         choices=[SelectChoice(code, name) for code, name in OUTCOME_NAMES.items()],
-        description=_l("Verhalen over wat niet werkte zijn net zo welkom: daar leren anderen vaak het meest van."),
+        description=_l(
+            "Verhalen over wat niet werkte zijn net zo welkom: daar leren anderen vaak het meest van."
+        ),
         validate_choice=False,
     )
     language = SelectField(
         _l("Taal van het verhaal"),
-        choices=[SelectChoice("", _l("herken automatisch"))] + [SelectChoice(c, n) for c, n in LANGUAGE_NAMES.items()],
+        choices=[SelectChoice("", _l("herken automatisch"))]
+        + [SelectChoice(c, n) for c, n in LANGUAGE_NAMES.items()],
         validate_choice=False,
     )
     visibility = RadioField(
         _l("Wie mag het lezen?"),
         choices=[SelectChoice(code, name) for code, name in VISIBILITY_NAMES.items()],
         default="public",
-        description=_l("Alleen verhalen voor iedereen kunnen als voorbeeld bij suggesties worden geciteerd."),
+        description=_l(
+            "Alleen verhalen voor iedereen kunnen als voorbeeld bij suggesties worden geciteerd."
+        ),
         validate_choice=False,
     )
 
@@ -129,7 +141,9 @@ def detail(key: str, story_id: int):
     except NotFound:
         abort(404)
     may_edit = can_act_for(current_user, story.partnership_id)
-    return render_template("stories/detail.html", story=story, p=story.partnership, may_edit=may_edit, form=EmptyForm())
+    return render_template(
+        "stories/detail.html", story=story, p=story.partnership, may_edit=may_edit, form=EmptyForm()
+    )
 
 
 @bp.get("/profile/stories")

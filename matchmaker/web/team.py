@@ -26,9 +26,14 @@ def inject_can_act():
 
 def _page(p, invite_form=None, status: int = 200):
     return render_template(
-        "member/team.html", p=p, members=team_service.members_of(p), invitations=team_service.open_invitations(p),
-        may_manage=team_service.may_manage(current_user, p), invite_form=invite_form or TeamInviteForm(formdata=None),
-        role_form=RoleForm(formdata=None), form=EmptyForm(),
+        "member/team.html",
+        p=p,
+        members=team_service.members_of(p),
+        invitations=team_service.open_invitations(p),
+        may_manage=team_service.may_manage(current_user, p),
+        invite_form=invite_form or TeamInviteForm(formdata=None),
+        role_form=RoleForm(formdata=None),
+        form=EmptyForm(),
     ), status
 
 
@@ -59,7 +64,9 @@ def invite(p):
     if not form.validate_on_submit():
         return _page(p, invite_form=form, status=400)
     try:
-        invitation = invitation_service.invite(p, form.email.data, by=current_user, role=form.role.data)
+        invitation = invitation_service.invite(
+            p, form.email.data, by=current_user, role=form.role.data
+        )
     except ValidationError as exc:
         apply_errors(form, exc)
         return _page(p, invite_form=form, status=400)
@@ -94,15 +101,28 @@ def _act_on_invitation(p, invitation_id: int, act, done):
 @bp.post("/invitations/<int:invitation_id>/resend")
 @coordinator_required
 def invitation_resend(p, invitation_id: int):
-    return _act_on_invitation(p, invitation_id, invitation_service.resend, lambda invitation: _(
-        "Uitnodiging opnieuw gestuurd naar %(email)s; de vorige link werkt niet meer.", email=invitation.email))
+    return _act_on_invitation(
+        p,
+        invitation_id,
+        invitation_service.resend,
+        lambda invitation: _(
+            "Uitnodiging opnieuw gestuurd naar %(email)s; de vorige link werkt niet meer.",
+            email=invitation.email,
+        ),
+    )
 
 
 @bp.post("/invitations/<int:invitation_id>/withdraw")
 @coordinator_required
 def invitation_withdraw(p, invitation_id: int):
-    return _act_on_invitation(p, invitation_id, invitation_service.withdraw, lambda invitation: _(
-        "De uitnodiging voor %(email)s is ingetrokken.", email=invitation.email))
+    return _act_on_invitation(
+        p,
+        invitation_id,
+        invitation_service.withdraw,
+        lambda invitation: _(
+            "De uitnodiging voor %(email)s is ingetrokken.", email=invitation.email
+        ),
+    )
 
 
 def _colleague(user_id: int):
@@ -142,7 +162,13 @@ def remove(p, user_id: int):
         team_service.remove(current_user, user)
     except (team_service.TeamError, NotCoordinator) as exc:
         return _refused(p, exc)
-    flash(_("%(email)s hoort niet meer bij het team; dat account kan niet meer inloggen.", email=user.email), "success")
+    flash(
+        _(
+            "%(email)s hoort niet meer bij het team; dat account kan niet meer inloggen.",
+            email=user.email,
+        ),
+        "success",
+    )
     return redirect(url_for("team.index"))
 
 
@@ -164,5 +190,7 @@ def _leave(p):
     session.clear()
     if lang:
         session["lang"] = lang
-    flash(_("U heeft het team van %(name)s verlaten. Uw account is gesloten.", name=p.name), "success")
+    flash(
+        _("U heeft het team van %(name)s verlaten. Uw account is gesloten.", name=p.name), "success"
+    )
     return redirect(url_for("main.index"))

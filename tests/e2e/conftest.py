@@ -35,7 +35,9 @@ else:
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM = os.environ.get("MATCHMAKER_CHROMIUM") or "/usr/bin/chromium"  # Debian's; override for other systems
+CHROMIUM = (
+    os.environ.get("MATCHMAKER_CHROMIUM") or "/usr/bin/chromium"
+)  # Debian's; override for other systems
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -70,7 +72,9 @@ def browser():
     pw = sync_playwright().start()
     try:
         try:
-            chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            chromium = pw.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
         except PlaywrightError as exc:
             # Present but unable to start: a real problem, so this fails rather than skips.
             pytest.fail(f"{CHROMIUM} is installed but could not be started: {exc}", pytrace=False)
@@ -126,7 +130,9 @@ class LiveServer:
 
             account = Account(f"coordinator+{key}@example.org")
             with self.app.app_context():
-                create_user(account.email, account.password, partnership=profiles.get_partnership(key))
+                create_user(
+                    account.email, account.password, partnership=profiles.get_partnership(key)
+                )
             self._members[key] = account
         return self._members[key]
 
@@ -231,7 +237,11 @@ def new_page(browser, live_server):
     contexts = []
 
     def open_page(**options):
-        settings = {"base_url": live_server.url, "locale": "nl-NL", "viewport": {"width": 1280, "height": 900}}
+        settings = {
+            "base_url": live_server.url,
+            "locale": "nl-NL",
+            "viewport": {"width": 1280, "height": 900},
+        }
         settings.update(options)
         context = browser.new_context(**settings)
         context.set_default_timeout(TIMEOUT_MS)

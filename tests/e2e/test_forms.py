@@ -50,14 +50,20 @@ def test_province_filter(new_page, live_server, shot):
 
 def _set_visibility(live_server, key: str, visibility: str) -> None:
     with live_server.app.app_context():
-        db.session.execute(update(Partnership).where(Partnership.key == key).values(challenges_visibility=visibility))
+        db.session.execute(
+            update(Partnership)
+            .where(Partnership.key == key)
+            .values(challenges_visibility=visibility)
+        )
         bump_data_version()
         db.session.commit()
 
 
 def test_members_only_challenges(new_page, live_server, shot):
     with live_server.app.app_context():
-        challenges = db.session.scalar(db.select(Partnership.challenges).where(Partnership.key == PRIVATE_KEY))
+        challenges = db.session.scalar(
+            db.select(Partnership.challenges).where(Partnership.key == PRIVATE_KEY)
+        )
     quote = challenges.split(".")[0][:60]
     _set_visibility(live_server, PRIVATE_KEY, "members")
     try:
@@ -88,7 +94,9 @@ def test_register_form_keeps_its_input_across_a_language_switch(new_page, live_s
     page.get_by_label("Provincie").select_option("Overijssel")
     page.get_by_label("Plaats (optioneel)").fill("Zwolle")
     page.get_by_label("Opgericht in (jaar)").fill("2019")
-    page.get_by_label("Uitdagingen", exact=True).fill("Wij zoeken hulp bij het inwerken van zij-instromers.")
+    page.get_by_label("Uitdagingen", exact=True).fill(
+        "Wij zoeken hulp bij het inwerken van zij-instromers."
+    )
     page.get_by_label("Wie mag de uitdagingen lezen?").select_option("members")
 
     page.get_by_role("button", name="English").click()
@@ -99,7 +107,9 @@ def test_register_form_keeps_its_input_across_a_language_switch(new_page, live_s
     expect(page.locator("#province")).to_have_value("Overijssel")
     expect(page.locator("#place")).to_have_value("Zwolle")
     expect(page.locator("#founded")).to_have_value("2019")
-    expect(page.locator("#challenges")).to_have_value("Wij zoeken hulp bij het inwerken van zij-instromers.")
+    expect(page.locator("#challenges")).to_have_value(
+        "Wij zoeken hulp bij het inwerken van zij-instromers."
+    )
     expect(page.locator("#challenges_visibility")).to_have_value("members")
     expect(page.locator("input[name=sectors][value=mbo]")).to_be_checked()
     expect(page.locator(".field-error")).to_have_count(0)  # a switch is no submission
@@ -118,5 +128,7 @@ def test_capacity_shows_only_when_open_to_mentoring(new_page, live_server):
     expect(capacity).to_be_hidden()
     page.get_by_label("Wij staan open voor het begeleiden van andere partnerschappen").check()
     expect(capacity).to_be_visible()
-    expect(page.get_by_label("Naam van het partnerschap")).to_have_attribute("aria-required", "true")
+    expect(page.get_by_label("Naam van het partnerschap")).to_have_attribute(
+        "aria-required", "true"
+    )
     expect(page.get_by_text("Velden met een sterretje (*) zijn verplicht.")).to_be_visible()

@@ -86,7 +86,9 @@ def test_register_request_accept_and_share_contacts(new_page, live_server, shot)
     newcomer.get_by_label("Uw e-mailadres (om in te loggen)").fill(NEWCOMER["email"])
     newcomer.get_by_label("Wachtwoord", exact=True).fill(NEWCOMER["password"])
     newcomer.get_by_label("Naam van het partnerschap").fill(NEWCOMER["name"])
-    newcomer.locator("details.advanced > summary").click()  # the key is made from the name unless set here
+    newcomer.locator(
+        "details.advanced > summary"
+    ).click()  # the key is made from the name unless set here
     newcomer.get_by_label("Webadres van het profiel").fill(NEWCOMER["key"])
     newcomer.get_by_label("voortgezet onderwijs", exact=True).check()
     newcomer.get_by_label("Provincie").select_option(NEWCOMER["region"])
@@ -116,7 +118,9 @@ def test_register_request_accept_and_share_contacts(new_page, live_server, shot)
     # -- suggestions with reasons ------------------------------------------------------------------
     expect(newcomer).to_have_url(re.compile(r"/suggestions$"))
     keys = suggestion_keys(newcomer)
-    assert EXPECTED_MENTOR in keys[:3], f"the clearly matching mentor should rank near the top: {keys}"
+    assert EXPECTED_MENTOR in keys[:3], (
+        f"the clearly matching mentor should rank near the top: {keys}"
+    )
     first = newcomer.locator(CARDS).first
     expect(first.locator(".reasons-label")).to_have_text("Waarom:")
     expect(first.locator("li.reason").first).to_be_visible()
@@ -124,9 +128,13 @@ def test_register_request_accept_and_share_contacts(new_page, live_server, shot)
     mentor_key = first.get_attribute("data-key")
     mentor_name = first.locator(".card-title").inner_text().strip()
     mentor_contact_name, mentor_contact_email = live_server.contact(mentor_key)
-    assert mentor_contact_email not in newcomer.content(), "contact details must stay private before acceptance"
+    assert mentor_contact_email not in newcomer.content(), (
+        "contact details must stay private before acceptance"
+    )
     shot(newcomer, "suggestions")
-    newcomer.set_viewport_size({"width": 390, "height": 844})  # readable on a phone: no sideways scrolling
+    newcomer.set_viewport_size(
+        {"width": 390, "height": 844}
+    )  # readable on a phone: no sideways scrolling
     assert newcomer.evaluate("document.documentElement.scrollWidth") <= 390
     shot(newcomer, "suggestions-phone")
     newcomer.set_viewport_size({"width": 1280, "height": 900})
@@ -147,13 +155,21 @@ def test_register_request_accept_and_share_contacts(new_page, live_server, shot)
     intro_path = re.search(r"/introductions/\d+$", newcomer.url).group(0)
     expect(newcomer.locator("#intro-state")).to_have_text("aangevraagd")
     expect(newcomer.locator("section.contact")).to_have_count(0)
-    expect(newcomer.get_by_text("Contactgegevens worden gedeeld zodra het ervaren partnerschap het verzoek accepteert.")).to_be_visible()
+    expect(
+        newcomer.get_by_text(
+            "Contactgegevens worden gedeeld zodra het ervaren partnerschap het verzoek accepteert."
+        )
+    ).to_be_visible()
     shot(newcomer, "introduction-newcomer-requested")
 
-    request_mail = wait_for_mail(live_server.inbox, mentor_account.email, live_server.url + intro_path)
+    request_mail = wait_for_mail(
+        live_server.inbox, mentor_account.email, live_server.url + intro_path
+    )
     assert mentor_contact_email in request_mail["to"]
     assert NEWCOMER["name"] in request_mail["body"] and message in request_mail["body"]
-    assert NEWCOMER["contact_email"] not in request_mail["body"], "the request must not reveal contact details"
+    assert NEWCOMER["contact_email"] not in request_mail["body"], (
+        "the request must not reveal contact details"
+    )
 
     # -- the mentor's coordinator accepts, in a browser of their own --------------------------------
     mentor = new_page()
@@ -214,17 +230,23 @@ def test_admin_rejects_a_pair_and_it_is_no_longer_suggested(new_page, live_serve
     shot(admin, "admin-review")
     mentor_key = pair.get_attribute("data-mentor")
     mentor_name = pair.locator("h3 a").inner_text().strip()
-    assert mentor_key in before, f"{mentor_key} is in the review queue, so it should be suggested: {before}"
+    assert mentor_key in before, (
+        f"{mentor_key} is in the review queue, so it should be suggested: {before}"
+    )
 
     reason = "Past niet: dit partnerschap zoekt vooral beoordelaarstraining in de eigen regio."
     pair.get_by_label("Notitie of reden").fill(reason)
     pair.get_by_role("button", name="Afwijzen").click()
-    expect(admin.locator(".flash-success")).to_contain_text(f"{mentor_name} wordt niet meer voorgesteld aan {mentee_name}")
+    expect(admin.locator(".flash-success")).to_contain_text(
+        f"{mentor_name} wordt niet meer voorgesteld aan {mentee_name}"
+    )
     expect(section.locator(f'.pair[data-mentor="{mentor_key}"]')).to_have_count(0)
     rejected = admin.get_by_role("row").filter(has_text=reason)
     expect(rejected).to_contain_text(mentor_name)
     expect(rejected).to_contain_text(live_server.admin.email)
-    admin.get_by_role("navigation", name="Beheer").get_by_role("link", name="Kennismakingen").click()
+    admin.get_by_role("navigation", name="Beheer").get_by_role(
+        "link", name="Kennismakingen"
+    ).click()
     expect(admin.get_by_role("heading", level=1)).to_have_text("Alle kennismakingen")
     shot(admin, "admin-introductions")
 
@@ -249,7 +271,9 @@ def test_admin_dashboard_with_answered_requests(new_page, live_server, shot):
     expect(stats.filter(has_text="geaccepteerd van de beantwoorde verzoeken")).to_contain_text("%")
     expect(admin.get_by_role("row", name=re.compile(r"^afgewezen \d+$"))).to_be_visible()
     shot(admin, "admin-dashboard")
-    admin.get_by_role("navigation", name="Beheer").get_by_role("link", name="Matches beoordelen").click()
+    admin.get_by_role("navigation", name="Beheer").get_by_role(
+        "link", name="Matches beoordelen"
+    ).click()
     expect(admin).to_have_url(re.compile(r"/admin/review$"))
 
 
@@ -282,12 +306,21 @@ def test_language_switch(new_page, live_server, shot):
         from babel.support import Translations
 
         en = Translations.load(str(ROOT / "translations"), ["en"])
-        for dutch in ("Partnerschappen", "Inloggen", "Van wie kan dit partnerschap leren?", "Waarom:"):
+        for dutch in (
+            "Partnerschappen",
+            "Inloggen",
+            "Van wie kan dit partnerschap leren?",
+            "Waarom:",
+        ):
             assert en.gettext(dutch) != dutch, f"no English for {dutch!r} in {ENGLISH_CATALOG}"
         nav = page.get_by_role("navigation", name=en.gettext("Hoofdmenu"))
-        expect(nav.get_by_role("link", name=en.gettext("Partnerschappen"), exact=True)).to_be_visible()
+        expect(
+            nav.get_by_role("link", name=en.gettext("Partnerschappen"), exact=True)
+        ).to_be_visible()
         expect(nav.get_by_role("link", name=en.gettext("Inloggen"), exact=True)).to_be_visible()
-        expect(page.locator("#sugg-title")).to_have_text(en.gettext("Van wie kan dit partnerschap leren?"))
+        expect(page.locator("#sugg-title")).to_have_text(
+            en.gettext("Van wie kan dit partnerschap leren?")
+        )
         expect(page.locator(".reasons-label").first).to_have_text(en.gettext("Waarom:"))
     shot(page, "english-partnership-profile")
     page.get_by_role("link", name="Matchmaker", exact=True).click()
@@ -317,7 +350,9 @@ def test_keyboard_only_login_and_skip_link(new_page, live_server, shot):
     expect(skip).to_be_focused()  # the first focusable element on the page
     expect(skip).to_have_text("Naar de inhoud")
     box = skip.bounding_box()
-    assert box is not None and box["x"] >= 0 and box["y"] >= 0, f"the focused skip link should be on screen: {box}"
+    assert box is not None and box["x"] >= 0 and box["y"] >= 0, (
+        f"the focused skip link should be on screen: {box}"
+    )
     expect(skip).to_be_in_viewport()
     shot(page, "login-skip-link-focused")
 

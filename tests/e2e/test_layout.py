@@ -36,11 +36,15 @@ try:
 except ImportError:  # pragma: no cover - requirements-dev.txt installs it
     AXE_JS = None
 else:
-    AXE_JS = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+    AXE_JS = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(
+        encoding="utf-8"
+    )
 
 pytestmark = pytest.mark.e2e
 
-REPORT = Path(__file__).resolve().parents[2] / "test-artifacts" / "layout-report.json"  # what the last run saw
+REPORT = (
+    Path(__file__).resolve().parents[2] / "test-artifacts" / "layout-report.json"
+)  # what the last run saw
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]
@@ -82,22 +86,33 @@ def _seed_ids(live_server) -> dict:
 
     newcomer = live_server.member_for(NEWCOMER_KEY)
     with live_server.app.app_context():
-        story = db.session.scalars(select(Story).where(Story.visibility == "public").order_by(Story.id)).first()
+        story = db.session.scalars(
+            select(Story).where(Story.visibility == "public").order_by(Story.id)
+        ).first()
         mentor = profiles.get_partnership(live_server.mentor_key)
         session = db.session.scalars(
-            select(PracticeSession).where(PracticeSession.partnership_id == mentor.id).order_by(PracticeSession.id)
+            select(PracticeSession)
+            .where(PracticeSession.partnership_id == mentor.id)
+            .order_by(PracticeSession.id)
         ).first()
         mentee = profiles.get_partnership(NEWCOMER_KEY)
         others = [s.key for s in suggest(NEWCOMER_KEY, limit=10) if s.key != live_server.mentor_key]
         asked = {
             db.session.get(Partnership, intro.mentor_id).key: intro.id
-            for intro in db.session.scalars(select(Introduction).where(Introduction.mentee_id == mentee.id))
+            for intro in db.session.scalars(
+                select(Introduction).where(Introduction.mentee_id == mentee.id)
+            )
         }
         if not asked:  # one accepted (contact details, messages) and one still open
             accepted = introductions.request_introduction(
-                mentee, profiles.get_partnership(others[0]), "Graag kennismaken.", find_user(newcomer.email)
+                mentee,
+                profiles.get_partnership(others[0]),
+                "Graag kennismaken.",
+                find_user(newcomer.email),
             )
-            introductions.transition(accepted, "accept", find_user(live_server.member_for(others[0]).email))
+            introductions.transition(
+                accepted, "accept", find_user(live_server.member_for(others[0]).email)
+            )
             asked[others[0]] = accepted.id
             asked[others[1]] = introductions.request_introduction(
                 mentee, profiles.get_partnership(others[1]), "", find_user(newcomer.email)
@@ -119,7 +134,9 @@ def _pages(live_server, persona: str, ids: dict) -> list[str]:
         {
             rule.rule
             for rule in app.url_map.iter_rules()
-            if "GET" in rule.methods and not rule.arguments and not rule.rule.startswith(SKIPPED_PREFIXES)
+            if "GET" in rule.methods
+            and not rule.arguments
+            and not rule.rule.startswith(SKIPPED_PREFIXES)
         }
     )
     paths.append("/api/v1/docs")  # the API's one HTML page
@@ -158,15 +175,21 @@ _OVERFLOW_JS = """() => {
 
 def _axe(page) -> list[str]:
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(content=AXE_JS)  # the context bypasses the app's CSP for this script only
+        page.add_script_tag(
+            content=AXE_JS
+        )  # the context bypasses the app's CSP for this script only
     results = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
         AXE_TAGS,
     )
     return [
         f"{v['id']} ({v['impact']}): "
-        + "; ".join(" ".join(node["target"]) if isinstance(node["target"][0], str) else json.dumps(node["target"])
-                    for node in v["nodes"][:4])
+        + "; ".join(
+            " ".join(node["target"])
+            if isinstance(node["target"][0], str)
+            else json.dumps(node["target"])
+            for node in v["nodes"][:4]
+        )
         for v in results["violations"]
     ]
 
@@ -175,9 +198,15 @@ def _axe(page) -> list[str]:
 def surveys(browser, live_server):
     """survey(persona) → that persona's Survey, made on first use (one context, one page)."""
     if AXE_JS is None:
-        pytest.fail("axe-playwright-python (axe-core's JavaScript) is not installed: pip install -r requirements-dev.txt")
+        pytest.fail(
+            "axe-playwright-python (axe-core's JavaScript) is not installed: pip install -r requirements-dev.txt"
+        )
     ids = _seed_ids(live_server)
-    accounts = {NEWCOMER: live_server.member_for(NEWCOMER_KEY), MENTOR: live_server.mentor, ADMIN: live_server.admin}
+    accounts = {
+        NEWCOMER: live_server.member_for(NEWCOMER_KEY),
+        MENTOR: live_server.mentor,
+        ADMIN: live_server.admin,
+    }
     done: dict[str, Survey] = {}
     contexts = []
 
@@ -185,7 +214,10 @@ def surveys(browser, live_server):
         if persona in done:
             return done[persona]
         context = browser.new_context(
-            base_url=live_server.url, locale="en-GB" if persona == ANONYMOUS_EN else "nl-NL", viewport=DESKTOP, bypass_csp=True
+            base_url=live_server.url,
+            locale="en-GB" if persona == ANONYMOUS_EN else "nl-NL",
+            viewport=DESKTOP,
+            bypass_csp=True,
         )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
@@ -193,6 +225,7 @@ def surveys(browser, live_server):
         if persona in accounts:
             log_in(page, accounts[persona])
         result = Survey()
+
         def check(name: str) -> None:
             result.pages.append(name)
             lang = page.evaluate("document.documentElement.lang")
@@ -227,7 +260,11 @@ def surveys(browser, live_server):
                 check(f"{path} → {button}")
         done[persona] = result
         REPORT.parent.mkdir(parents=True, exist_ok=True)
-        REPORT.write_text(json.dumps({name: vars(found) for name, found in done.items()}, indent=2, ensure_ascii=False))
+        REPORT.write_text(
+            json.dumps(
+                {name: vars(found) for name, found in done.items()}, indent=2, ensure_ascii=False
+            )
+        )
         return result
 
     yield survey
@@ -235,7 +272,9 @@ def surveys(browser, live_server):
         context.close()
 
 
-def test_phone_menu_opens_and_its_links_are_reachable_by_keyboard(new_page, live_server, screenshot_dir):
+def test_phone_menu_opens_and_its_links_are_reachable_by_keyboard(
+    new_page, live_server, screenshot_dir
+):
     page = new_page()
     log_in(page, live_server.mentor)  # on a wide screen: the helper looks for the log-out button
     page.set_viewport_size(PHONE)
@@ -255,7 +294,11 @@ def test_phone_menu_opens_and_its_links_are_reachable_by_keyboard(new_page, live
     assert page.evaluate("document.activeElement.matches('.site-menu > summary')")
     page.keyboard.press("Enter")
     expect(page.locator(".site-menu")).to_have_attribute("open", "")
-    expect(page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Praktijkverhalen")).to_be_visible()
+    expect(
+        page.get_by_role("navigation", name="Hoofdmenu").get_by_role(
+            "link", name="Praktijkverhalen"
+        )
+    ).to_be_visible()
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent.trim()")
     assert focused == "Partnerschappen"
@@ -282,12 +325,21 @@ def test_wide_screen_shows_the_menu_without_a_button(new_page, live_server, scre
     page = new_page(viewport=DESKTOP)
     log_in(page, live_server.admin)
     page.goto("/admin/reports")
-    expect(page.get_by_role("navigation", name="Beheer").get_by_role("link", name="Overzicht")).to_be_visible()
-    page.screenshot(path=screenshot_dir / "wide-admin-header.png", clip={"x": 0, "y": 0, "width": 1280, "height": 300})
+    expect(
+        page.get_by_role("navigation", name="Beheer").get_by_role("link", name="Overzicht")
+    ).to_be_visible()
+    page.screenshot(
+        path=screenshot_dir / "wide-admin-header.png",
+        clip={"x": 0, "y": 0, "width": 1280, "height": 300},
+    )
     page.get_by_role("button", name="Uitloggen").click()
     page.goto("/")
     expect(page.locator(".site-menu > summary")).to_be_hidden()
-    expect(page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Praktijkverhalen")).to_be_visible()
+    expect(
+        page.get_by_role("navigation", name="Hoofdmenu").get_by_role(
+            "link", name="Praktijkverhalen"
+        )
+    ).to_be_visible()
     expect(page.get_by_role("button", name="English")).to_be_visible()
 
 
@@ -300,7 +352,9 @@ def test_admin_subnavigation_fits_a_phone(new_page, live_server, screenshot_dir)
     assert subnav.bounding_box()["height"] <= 60, "the closed admin menu is one row"
     subnav.locator("summary").click()
     expect(subnav.get_by_role("link", name="Rapportage")).to_have_attribute("aria-current", "page")
-    page.screenshot(path=screenshot_dir / "phone-admin-menu-open.png")  # the screen, not the whole page
+    page.screenshot(
+        path=screenshot_dir / "phone-admin-menu-open.png"
+    )  # the screen, not the whole page
     subnav.get_by_role("link", name="Overzicht").click()
     expect(page).to_have_url(f"{live_server.url}/admin/")
 
@@ -316,7 +370,9 @@ def test_favicon_is_linked_and_served(page):
 def test_no_page_scrolls_sideways_on_a_phone(surveys, persona):
     survey = surveys(persona)
     assert len(survey.pages) >= 8, survey.pages
-    assert not survey.overflow, "\n".join(f"{path}: {what}" for path, what in survey.overflow.items())
+    assert not survey.overflow, "\n".join(
+        f"{path}: {what}" for path, what in survey.overflow.items()
+    )
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

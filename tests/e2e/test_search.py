@@ -47,5 +47,7 @@ def test_find_a_dutch_story_with_an_english_question(new_page, shot):
 
     page.go_back()
     page.locator("section[aria-labelledby=hits-stories]").get_by_role("link", name=STORY).click()
-    expect(page).to_have_url(re.compile(r"/partnerships/zij-instroomnetwerk-duinhaven/stories/\d+$"))
+    expect(page).to_have_url(
+        re.compile(r"/partnerships/zij-instroomnetwerk-duinhaven/stories/\d+$")
+    )
     expect(page.get_by_role("heading", level=1)).to_have_text(STORY)

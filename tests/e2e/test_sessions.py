@@ -18,7 +18,9 @@ except ImportError:  # conftest.py skips (or, in CI, fails) every test here with
 
 pytestmark = pytest.mark.e2e
 
-SESSION_TITLE = "Kijken bij een kalibratiesessie beoordelen"  # seeds/sessions.json, offered by the mentor
+SESSION_TITLE = (
+    "Kijken bij een kalibratiesessie beoordelen"  # seeds/sessions.json, offered by the mentor
+)
 NEWCOMER_KEY = "opleidingsverband-klaverhoeve"
 
 
@@ -45,10 +47,17 @@ def test_sign_up_for_a_session(new_page, live_server, shot):
     event = calendar.events[0]
     assert str(event["SUMMARY"]) == SESSION_TITLE
     assert event["DTSTART"].params["TZID"] == "Europe/Amsterdam"
-    assert (event.start.hour, event.start.minute, event.end.hour, event.end.minute) == (14, 0, 16, 30)
+    assert (event.start.hour, event.start.minute, event.end.hour, event.end.minute) == (
+        14,
+        0,
+        16,
+        30,
+    )
 
     message = wait_for_mail(live_server.inbox, account.email, SESSION_TITLE)
-    attached = [p for p in message["message"].iter_attachments() if p.get_content_type() == "text/calendar"]
+    attached = [
+        p for p in message["message"].iter_attachments() if p.get_content_type() == "text/calendar"
+    ]
     assert len(attached) == 1 and attached[0].get_param("method") == "REQUEST"
     assert str(Calendar.from_ical(attached[0].get_content()).events[0]["UID"]) == str(event["UID"])
 
@@ -60,4 +69,6 @@ def test_sign_up_for_a_session(new_page, live_server, shot):
 
     page.get_by_role("button", name="Afmelden", exact=True).click()
     expect(page.locator(".flash-success")).to_contain_text("afgemeld")
-    expect(page.get_by_role("button", name="Aanmelden voor deze sessie", exact=True)).to_be_visible()
+    expect(
+        page.get_by_role("button", name="Aanmelden voor deze sessie", exact=True)
+    ).to_be_visible()

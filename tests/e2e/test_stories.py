@@ -51,7 +51,9 @@ def test_write_a_story_and_read_it_on_the_partnership_page(new_page, live_server
     writer.get_by_label("werkte niet", exact=True).check()
     writer.get_by_role("button", name="Opslaan").click()
     expect(writer.locator("#title-error")).to_be_visible()
-    expect(writer.get_by_label("Het verhaal", exact=True)).to_have_value(TEXT)  # what was typed stays
+    expect(writer.get_by_label("Het verhaal", exact=True)).to_have_value(
+        TEXT
+    )  # what was typed stays
 
     # -- the story, written properly ----------------------------------------------------------------
     writer.get_by_label("Titel", exact=True).fill(TITLE)
@@ -71,7 +73,9 @@ def test_write_a_story_and_read_it_on_the_partnership_page(new_page, live_server
     card = visitor.locator(".stories .story", has_text=TITLE)
     expect(card).to_be_visible()
     expect(card.locator(".outcome-did_not_work")).to_have_text("werkte niet")
-    expect(card.locator(".tip")).to_have_text(["2. Durf te experimenteren", "4. Alle partijen betrekken, lijntjes kort"])
+    expect(card.locator(".tip")).to_have_text(
+        ["2. Durf te experimenteren", "4. Alle partijen betrekken, lijntjes kort"]
+    )
     shot(visitor, "story-on-partnership-page")
     visitor.goto("/stories")
     visitor.get_by_label("Afloop").select_option("did_not_work")
