@@ -20,33 +20,19 @@ AS_OF = 2026  # the sets were written in 2026; eligibility counts years from her
 ATTACK = json.loads((EVAL / "attack-keywords.json").read_text("utf-8"))["partnerships"][0]
 
 # (set, hit@1, hit@3, MRR) at least: the measured figure less about one newcomer's worth.
-GATES = [  # figures since the language-fair scores (README, "Quality"); each was measured once, blind, earlier
-    (
-        "dev",
-        0.9,
-        1.0,
-        0.95,
-    ),  # 1/1/1 before; now .900/1/.950 (one newcomer lost by a margin of 0.004)
+# Each comment: the figure measured once, blind (and before the change measured with it), and now.
+GATES = [  # figures since the language-fair scores (README, "Quality")
+    ("dev", 0.9, 1.0, 0.95),  # 1/1/1 before; now .900/1/.950 (one newcomer lost by 0.004)
     ("holdout", 0.58, 0.83, 0.70),  # .667/.917/.748
     ("tune-c", 0.57, 0.72, 0.66),  # .606/.758/.691
-    ("blind-a", 0.57, 0.69, 0.65),  # once at 1bd0cda .577/.731/.656; now .615/.731/.690
-    ("blind-b", 0.61, 0.73, 0.68),  # once at 1bd0cda .538/.692/.630; now .654/.769/.721
-    ("blind-d", 0.53, 0.73, 0.67),  # once at b521321 .462/.692/.594; now .577/.769/.710
-    ("blind-e", 0.57, 0.73, 0.66),  # once at 8277916 .500/.731/.612; now .615/.769/.702
-    (
-        "blind-f",
-        0.69,
-        0.80,
-        0.75,
-    ),  # once at 3814430 .731/.846/.786 (before it, ae84e7d: .692/.769/.742)
-    (
-        "blind-g",
-        0.88,
-        0.92,
-        0.91,
-    ),  # once at 3814430 .923/.962/.946 (before it, ae84e7d: .885/.923/.904)
-    ("blind-h", 0.73, 0.96, 0.83),  # once at 021cdba .769/1.0/.865 (ae84e7d: .692/.885/.799)
-    ("blind-i", 0.65, 0.80, 0.75),  # once at 021cdba .692/.846/.785 (ae84e7d: .731/.846/.794)
+    ("blind-a", 0.57, 0.69, 0.65),  # 1bd0cda .577/.731/.656; now .615/.731/.690
+    ("blind-b", 0.61, 0.73, 0.68),  # 1bd0cda .538/.692/.630; now .654/.769/.721
+    ("blind-d", 0.53, 0.73, 0.67),  # b521321 .462/.692/.594; now .577/.769/.710
+    ("blind-e", 0.57, 0.73, 0.66),  # 8277916 .500/.731/.612; now .615/.769/.702
+    ("blind-f", 0.69, 0.80, 0.75),  # 3814430 .731/.846/.786 (ae84e7d .692/.769/.742)
+    ("blind-g", 0.88, 0.92, 0.91),  # 3814430 .923/.962/.946 (ae84e7d .885/.923/.904)
+    ("blind-h", 0.73, 0.96, 0.83),  # 021cdba .769/1.0/.865 (ae84e7d .692/.885/.799)
+    ("blind-i", 0.65, 0.80, 0.75),  # 021cdba .692/.846/.785 (ae84e7d .731/.846/.794)
 ]
 # Decoys allowed in some newcomer's top 3, per set (none now; blind-d had its keyword list third
 # once when it was measured, before the lexicon).

@@ -26,7 +26,7 @@ from matchmaker.security import local_target
 from matchmaker.services import accounts, mail, profiles
 from matchmaker.services.validation import ValidationError
 
-from .conftest import load, make_user, profile, second_app
+from .conftest import REQUIRE_REDIS, load, make_user, profile, second_app, skip_unless_required
 from .test_auth import register_data
 
 PASSWORD = "correct horse battery"
@@ -357,7 +357,7 @@ def free_port() -> int:
 def own_redis(tmp_path):
     """A redis-server of this test's own on a free port (never the shared one on 6379)."""
     if not shutil.which("redis-server"):
-        pytest.skip("redis-server is not installed")
+        skip_unless_required(REQUIRE_REDIS, "redis-server is not installed")
     port = free_port()
     pidfile = tmp_path / "redis.pid"
     subprocess.run(
