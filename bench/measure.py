@@ -76,9 +76,9 @@ def serve(db_url: str, queries: int, updates: int, seed: int, limit: int = 5) ->
     out: dict = {}
     with app.app_context():
         start = time.perf_counter()
-        rows = matching.load_profiles()
+        loaded = matching.load_profiles()
         out["load_s"] = round(time.perf_counter() - start, 2)
-        del rows
+        del loaded
         start = time.perf_counter()
         index = matching.current_index()
         out["build_s"] = round(
@@ -102,25 +102,25 @@ def serve(db_url: str, queries: int, updates: int, seed: int, limit: int = 5) ->
 
         # The floor: the word product of a precomputed query with the index and the top-k, and the
         # passage product (the precomputed requests against the passages of the best candidates).
-        from matchmaker.matching.engine import PASSAGE_POOL
+        from matchmaker.matching.ranking import PASSAGE_POOL
         from matchmaker.matching.evidence import request_weights
         from matchmaker.matching.passage_index import passage_scores
 
         prepared = []
         for key in asked:
-            mentee = index.profile(key)
-            requests = index._requests(mentee)
-            rows = [r.row() for r in requests]
+            asking = index.profile(key)
+            requests = index._requests(asking)
+            request_rows = [r.row() for r in requests]
             weights = request_weights(requests)
-            prepared.append((index._query(mentee)[0], rows, weights))
+            prepared.append((index._query(asking)[0], request_rows, weights))
         floors = []
-        for need, rows, weights in prepared:
+        for need, request_rows, weights in prepared:
             t = time.perf_counter()
             scores = index.word_scores(need)
             np.argpartition(-scores, limit)[:limit]
-            if rows:
+            if request_rows:
                 top = np.argpartition(-scores, PASSAGE_POOL)[:PASSAGE_POOL]
-                passage_scores(index._passages.candidates(top, rows), weights)
+                passage_scores(index._passages.candidates(top, request_rows), weights)
             floors.append(time.perf_counter() - t)
         out["floor_p50_ms"], out["floor_p95_ms"] = _percentiles(floors)
         out["suggest_over_floor"] = round(out["suggest_p50_ms"] / max(out["floor_p50_ms"], 1e-6), 2)

@@ -80,11 +80,23 @@ def register_extensions(app: Flask) -> None:
     app.extensions["matchmaker.index"] = IndexCache()
     security.init_app(app)
 
+    # Who ``current_user`` is: the session's (or remember-me cookie's) account, except on an
+    # /api/v1 call with an Authorization header, where the token alone decides (api/auth.py).
+    # A token is never stored in the session, so it sets no cookie and changes no session.
     @login_manager.user_loader
     def load_user(user_id: str):
+        from .api import auth as api_auth
         from .services.accounts import load_session_user
 
+        if api_auth.sends_credentials(request):
+            return api_auth.token_user(request)
         return load_session_user(user_id)
+
+    @login_manager.request_loader
+    def load_user_from_request(req):
+        from .api import auth as api_auth
+
+        return api_auth.token_user(req)
 
     @app.context_processor
     def inject_globals():

@@ -74,10 +74,11 @@ def register(app: Flask) -> None:
         """Make the account EMAIL a coordinator or a member of its partnership's team (the last
         coordinator cannot be made a member)."""
         user = find_user(email)
-        if user is None or user.partnership_id is None:
+        partnership = user.partnership if user is not None else None
+        if user is None or partnership is None:
             raise click.ClickException(f"{email}: no account of a partnership")
         try:
             team.change_role(None, user, role)
         except (team.TeamError, ValidationError) as exc:
             raise click.ClickException(f"{email}: {exc}") from None
-        click.echo(f"{user.email} is now {role} of {user.partnership.key}.")
+        click.echo(f"{user.email} is now {role} of {partnership.key}.")

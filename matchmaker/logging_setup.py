@@ -53,7 +53,7 @@ class JsonFormatter(logging.Formatter):
     """A log record as one line of JSON; gunicorn's access records get their fields spelled out."""
 
     def format(self, record: logging.LogRecord) -> str:
-        out = {
+        out: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(
                 timespec="milliseconds"
             ),

@@ -157,7 +157,8 @@ def init_app(app: Flask) -> None:
         # (PROXY_TRUST_FORWARDED_HOST): otherwise a client could send its own. Emailed links
         # never depend on them anyway (they are built from BASE_URL).
         trusted = hops if app.config.get("PROXY_TRUST_FORWARDED_HOST") else 0
-        app.wsgi_app = ProxyFix(
+        # Flask's documented way to wrap the app in a middleware; its stubs declare a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=trusted, x_prefix=trusted
         )
     if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(

@@ -32,7 +32,8 @@ def split_compound(word: str, _depth: int = 0) -> tuple[str, ...]:
     """Split a Dutch compound into known words: ``stagebeoordeling`` → (stage, beoordeling).
 
     A split is kept only when the whole word is uncommon and every part is a common Dutch word
-    (by wordfreq's Zipf frequency, ``zipf``), allowing the linking ``s``/``en``/``e``
+    (by Zipf frequency, ``text.zipf``: wordfreq's list frozen in ``matching/data/zipf_nl.tsv.gz``,
+    the same table the package uses), allowing the linking ``s``/``en``/``e``
     (``plattelandsscholen`` → platteland, scholen). The head may split once more, so three-part
     words work. Returns () when no good split exists.
     """

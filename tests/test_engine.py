@@ -5,7 +5,8 @@ import pytest
 
 from matchmaker.matching import eligibility
 from matchmaker.matching.eligibility import MatchContext, ineligibility
-from matchmaker.matching.engine import REGION_BOOST, SECTOR_BOOST, build_index
+from matchmaker.matching.engine import build_index
+from matchmaker.matching.ranking import REGION_BOOST, SECTOR_BOOST
 from matchmaker.matching.profile import Profile
 
 from .conftest import MENTORS, NEWCOMERS

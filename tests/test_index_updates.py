@@ -1,6 +1,6 @@
 """Keeping the index current without refitting: the overlay, the change log, drift and refits.
 
-Also checks that the fast fitting path (analysis.py, fit.py, views.py) gives what the reference
+Also checks that the fast fitting path (analysis.py, fit.py, vectors.py) gives what the reference
 analyser with scikit-learn's TfidfVectorizer gives.
 """
 
@@ -15,12 +15,14 @@ from sklearn.preprocessing import normalize as l2_normalize
 from sqlalchemy import text
 
 from matchmaker.extensions import db
-from matchmaker.matching import analysis, fit, views
+from matchmaker.matching import analysis, fit
+from matchmaker.matching import vectors
 
 from . import reference_analysis as reference
-from matchmaker.matching.analysis import generality_factors
+from matchmaker.matching.compounds import generality_factors
 from matchmaker.matching.eligibility import MatchContext
-from matchmaker.matching.engine import DESCRIPTION_WEIGHT, build_index
+from matchmaker.matching.engine import build_index
+from matchmaker.matching.fit import DESCRIPTION_WEIGHT
 from matchmaker.matching.profile import Profile
 from matchmaker.models import Partnership
 from matchmaker.services import change_log
@@ -335,7 +337,7 @@ def test_candidates_are_rescored_alike_with_and_without_scipys_compiled_routines
     pool = np.flatnonzero(index._can_mentor)[::-1].copy()
     query = index._query(index.profile("opleidingsschool-distelvlinder"))[1]
     fast = index._char_scores(pool, query)
-    monkeypatch.setattr(views, "_sparsetools", None)
+    monkeypatch.setattr(vectors, "_sparsetools", None)
     assert np.abs(index._char_scores(pool, query) - fast).max() < 1e-6
     slow = index.chars.scores(
         index._offer_words, pool, index.chars.norms(index._offer_words[pool]), query

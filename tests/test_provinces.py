@@ -106,12 +106,10 @@ def test_filters_and_engine_compare_provinces(app, client):
             profile(key="utrecht", name="OS Utrecht", region="Utrecht"),
         )
         assert profile_service.regions() == ["Gelderland", "Utrecht"]
-        items, total = profile_service.list_partnerships(region="Gelderland")
-        assert {p.key for p in items} == {"apeldoorn", "gelderland"} and total == 2
-        items, _ = profile_service.list_partnerships(
-            region="Apeldoorn"
-        )  # a place filters by its province
-        assert {p.key for p in items} == {"apeldoorn", "gelderland"}
+        listing = profile_service.list_partnerships(region="Gelderland")
+        assert {p.key for p in listing.items} == {"apeldoorn", "gelderland"} and listing.total == 2
+        listing = profile_service.list_partnerships(region="Apeldoorn")  # a place: its province
+        assert {p.key for p in listing.items} == {"apeldoorn", "gelderland"}
         engine = profile_service.to_engine_profile(profile_service.get_partnership("apeldoorn"))
         assert engine.region == "Gelderland"
     html = client.get("/?region=Gelderland").get_data(as_text=True)

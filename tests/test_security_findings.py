@@ -23,7 +23,7 @@ from matchmaker.config import ConfigError
 from matchmaker.extensions import db
 from matchmaker.models import Introduction, Partnership
 from matchmaker.security import local_target
-from matchmaker.services import accounts, mail, profiles
+from matchmaker.services import accounts, mail, passwords, profiles
 from matchmaker.services.validation import ValidationError
 
 from .conftest import REQUIRE_REDIS, load, make_user, profile, second_app, skip_unless_required
@@ -261,9 +261,9 @@ def test_registration_does_the_same_work_for_known_and_unknown_addresses(
     member, client, monkeypatch
 ):
     hashed = []
-    real = accounts.generate_password_hash
+    real = passwords.generate_password_hash
     monkeypatch.setattr(
-        accounts, "generate_password_hash", lambda *a, **k: hashed.append(1) or real(*a, **k)
+        passwords, "generate_password_hash", lambda *a, **k: hashed.append(1) or real(*a, **k)
     )
     known = client.post("/register", data=register_data(email="mentee@example.org", key="vers-1"))
     known_hashes = len(hashed)

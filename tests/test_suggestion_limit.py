@@ -16,8 +16,7 @@ def seeded(app, runner):
     """The demo data, and a partnership with more than three suggestions at the default limit."""
     assert runner.invoke(args=["seed"]).exit_code == 0
     with app.app_context():
-        items, _ = profile_service.list_partnerships(per_page=500)
-        for p in items:
+        for p in profile_service.list_partnerships(per_page=500).items:
             if p.challenges and len(matching_service.suggest(p.key)) > 3:
                 make_user("limit@example.org", partnership_key=p.key)
                 return p.key

@@ -3,7 +3,7 @@
 import pytest
 
 from matchmaker.matching.analysis import FastAnalyzer as Analyzer
-from matchmaker.matching.analysis import generality_factors, split_compound
+from matchmaker.matching.compounds import generality_factors, split_compound
 from matchmaker.matching.text import (
     CONCEPT_PREFIX,
     detect_language,

@@ -10,7 +10,7 @@ from matchmaker.services import introductions as intro_service
 from matchmaker.services.profiles import get_partnership
 from matchmaker.services.validation import email_reason, normalize_email
 from matchmaker.web.helpers import match_strength
-from matchmaker.web.programme import count_ticks
+from matchmaker.web.charts import count_ticks
 
 from .conftest import make_user
 

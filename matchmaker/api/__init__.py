@@ -8,26 +8,41 @@ has one shape: ``{"error": {"code", "message", "fields"}}``.
 from __future__ import annotations
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
 from flask_smorest import Api as _Api
+from werkzeug.exceptions import HTTPException
 
+from ..web.errors import error_response
 from .schemas import ErrorSchema
 
 
 class Api(_Api):
-    """flask-smorest, but errors go through the app's own handler (one shape for all)."""
+    """flask-smorest, but its errors answer in the app's one shape (web/errors.py).
+
+    ``Api.init_app`` registers the public ``handle_http_exception`` for every HTTPException, and
+    ``ERROR_SCHEMA`` documents what it answers; both are the app's own here, so an API error has
+    the same body whichever handler Flask calls (the app's, registered later, takes the slot)."""
 
     ERROR_SCHEMA = ErrorSchema
 
-    def _register_error_handlers(self):  # the app registers its own (web/errors.py)
-        pass
+    def handle_http_exception(self, error: HTTPException) -> ResponseReturnValue:
+        """The error as ``{"error": {"code", "message", "fields"}}`` (HTML off /api/)."""
+        return error_response(error)
 
 
 api = Api()
 
 
 def init_app(app: Flask) -> None:
-    from . import conversations, search, team, views  # noqa: F401  (conversations, search and team add their routes to views.blp)
-    from . import sessions  # noqa: F401  (Praktijk-in-zicht sessions, on views.blp too)
+    """Bind the API to ``app``: its settings, the OpenAPI document, /api/v1 and its docs page."""
+    # Each module adds its endpoints to the one blueprint. The OpenAPI document lists the paths
+    # in the order they were added, so keep this order (not alphabetical) when adding a module.
+    from . import profiles  # noqa: F401
+    from . import introductions  # noqa: F401
+    from . import admin  # noqa: F401
+    from . import conversations, search, team, sessions  # noqa: F401
+    from .blueprint import blp
 
     app.config.setdefault("API_TITLE", "Matchmaker API")
     app.config.setdefault("API_VERSION", "v1")
@@ -55,7 +70,10 @@ def init_app(app: Flask) -> None:
         },
     )
     from . import docs
+    from .auth import TokenSessionInterface
 
+    if type(app.session_interface) is SecureCookieSessionInterface:  # Flask's default
+        app.session_interface = TokenSessionInterface()  # token calls never save the session
     api.init_app(app)
-    api.register_blueprint(views.blp)
+    api.register_blueprint(blp)
     app.register_blueprint(docs.bp)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, render_template
 
 from . import api
@@ -9,7 +11,7 @@ from . import api
 bp = Blueprint("api_docs", __name__)
 
 
-def _schema_name(ref: dict | None) -> str:
+def _schema_name(ref: dict[str, Any] | None) -> str:
     if not ref:
         return ""
     if "$ref" in ref:
@@ -20,7 +22,9 @@ def _schema_name(ref: dict | None) -> str:
 
 
 @bp.get("/api/v1/docs")
-def docs():
+def docs() -> str:
+    """The OpenAPI document as a readable page: every operation with its parameters, request
+    body and responses, then every schema."""
     spec = api.spec.to_dict()
     operations = []
     for path, methods in spec.get("paths", {}).items():

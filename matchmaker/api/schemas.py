@@ -15,17 +15,23 @@ TEXT = 5000
 
 
 class StrictSchema(ma.Schema):
+    """An input schema that refuses unknown fields and keeps the fields in declaration order."""
+
     class Meta:
         unknown = ma.RAISE
         ordered = True
 
 
 class ErrorBody(ma.Schema):
+    """What went wrong: a machine-readable code, a message and per-field messages."""
+
     code = f.String(
         required=True, metadata={"description": "machine-readable error code, e.g. not_found"}
     )
     message = f.String(required=True, metadata={"description": "what went wrong, for people"})
-    fields = f.Dict(
+    # Named apart from ``Schema.fields`` (the schema's own field table); sent as "fields".
+    field_messages = f.Dict(
+        data_key="fields",
         keys=f.String(),
         values=f.String(),
         required=True,
@@ -34,15 +40,21 @@ class ErrorBody(ma.Schema):
 
 
 class ErrorSchema(ma.Schema):
+    """The one shape of every API error: ``{"error": {"code", "message", "fields"}}``."""
+
     error = f.Nested(ErrorBody, required=True)
 
 
 class PartnershipRef(ma.Schema):
+    """A partnership as others refer to it: its key and name."""
+
     key = f.String(required=True)
     name = f.String(required=True)
 
 
 class Contact(ma.Schema):
+    """A partnership's contact person: name and email."""
+
     name = f.String(allow_none=True)
     email = f.String(allow_none=True)
 
@@ -100,6 +112,8 @@ class Profile(PublicPartnership):
 
 
 class PartnershipPage(ma.Schema):
+    """One page of active partnerships, with the total over all pages."""
+
     items = f.List(f.Nested(PublicPartnership), required=True)
     page = f.Integer(required=True)
     per_page = f.Integer(required=True)
@@ -107,6 +121,8 @@ class PartnershipPage(ma.Schema):
 
 
 class PartnershipQuery(StrictSchema):
+    """The query string of /partnerships: filters, search text and the page."""
+
     sector = f.String(validate=SECTOR)
     region = f.String(validate=v.Length(max=100))
     q = f.String(
@@ -118,11 +134,15 @@ class PartnershipQuery(StrictSchema):
 
 
 class ContactInput(StrictSchema):
+    """A profile's contact person as sent: name and email, both optional."""
+
     name = f.String(allow_none=True, validate=v.Length(max=200))
     email = f.String(allow_none=True, validate=v.Length(max=254))
 
 
 class StoryInput(StrictSchema):
+    """One story as sent, in the exchange format."""
+
     title = f.String(required=True, validate=v.Length(min=1, max=200))
     text = f.String(required=True, validate=v.Length(min=1, max=TEXT))
     tips = f.List(
@@ -171,6 +191,8 @@ class ProfileInput(StrictSchema):
 
 
 class Me(ma.Schema):
+    """The caller's account and own profile."""
+
     email = f.String(required=True)
     role = f.String(
         required=True,
@@ -187,6 +209,8 @@ class Me(ma.Schema):
 
 
 class SuggestionQuery(StrictSchema):
+    """The query string of the suggestion endpoints: how many, and filters."""
+
     limit = f.Integer(
         load_default=None,
         validate=v.Range(min=1, max=50),
@@ -197,6 +221,8 @@ class SuggestionQuery(StrictSchema):
 
 
 class Reason(ma.Schema):
+    """One reason a mentor is suggested, in the reader's language."""
+
     kind = f.String(
         required=True, metadata={"description": "term | theme | sector | region | review | rating"}
     )
@@ -204,6 +230,8 @@ class Reason(ma.Schema):
 
 
 class Evidence(ma.Schema):
+    """A passage of the mentor's profile that answers a request of the asking partnership."""
+
     mentor_text = f.String(
         required=True, metadata={"description": "a passage of the mentor's profile, verbatim"}
     )
@@ -222,6 +250,8 @@ class Evidence(ma.Schema):
 
 
 class PublicSuggestion(ma.Schema):
+    """A suggested mentor with its score, reasons and evidence."""
+
     key = f.String(required=True)
     name = f.String(required=True)
     score = f.Float(required=True, validate=v.Range(min=0, max=1))
@@ -230,15 +260,21 @@ class PublicSuggestion(ma.Schema):
 
 
 class Suggestion(PublicSuggestion):
+    """A suggested mentor for the caller, with the state of the caller's latest introduction to it."""
+
     introduction_state = f.String(allow_none=True, required=True)
 
 
 class IntroductionContacts(ma.Schema):
+    """Both sides' contact details, once an introduction is accepted."""
+
     mentee = f.Nested(Contact, required=True)
     mentor = f.Nested(Contact, required=True)
 
 
 class Introduction(ma.Schema):
+    """An introduction between a mentee and a mentor, with what the caller may do next."""
+
     id = f.Integer(required=True)
     mentee = f.Nested(PartnershipRef, required=True)
     mentor = f.Nested(PartnershipRef, required=True)
@@ -267,11 +303,15 @@ class Introduction(ma.Schema):
 
 
 class IntroductionList(ma.Schema):
+    """One page of the caller's introductions, with the total."""
+
     items = f.List(f.Nested(Introduction), required=True)
     total = f.Integer(required=True)
 
 
 class IntroductionQuery(StrictSchema):
+    """The query string of /introductions: a state to filter on and the page."""
+
     state = f.String(
         validate=v.OneOf(
             ["requested", "awaiting_admin", "accepted", "declined", "withdrawn", "completed"]
@@ -281,6 +321,8 @@ class IntroductionQuery(StrictSchema):
 
 
 class IntroductionInput(StrictSchema):
+    """A request for an introduction: the mentor and a message."""
+
     mentor = f.String(
         required=True, validate=v.Length(min=1, max=64), metadata={"description": "mentor's key"}
     )
@@ -288,14 +330,20 @@ class IntroductionInput(StrictSchema):
 
 
 class AdminIntroductionInput(IntroductionInput):
+    """An admin's introduction: the mentee as well as the mentor."""
+
     mentee = f.String(required=True, validate=v.Length(min=1, max=64))
 
 
 class NoteInput(StrictSchema):
+    """An optional note that goes with an action on an introduction."""
+
     note = f.String(load_default="", validate=v.Length(max=2000))
 
 
 class CompleteInput(StrictSchema):
+    """Completing an introduction: an optional rating (1–5) and feedback."""
+
     rating = f.Integer(
         allow_none=True, load_default=None, strict=True, validate=v.Range(min=1, max=5)
     )
@@ -303,6 +351,8 @@ class CompleteInput(StrictSchema):
 
 
 class ReviewInput(StrictSchema):
+    """An admin's decision on a mentee–mentor pair, with a note."""
+
     mentee = f.String(required=True, validate=v.Length(min=1, max=64))
     mentor = f.String(required=True, validate=v.Length(min=1, max=64))
     decision = f.String(required=True, validate=v.OneOf(["endorsed", "rejected"]))
@@ -310,6 +360,8 @@ class ReviewInput(StrictSchema):
 
 
 class Review(ma.Schema):
+    """An admin's decision on a mentee–mentor pair, as recorded."""
+
     mentee = f.Nested(PartnershipRef, required=True)
     mentor = f.Nested(PartnershipRef, required=True)
     decision = f.String(required=True)
@@ -328,5 +380,7 @@ class ExchangeDocument(ma.Schema):
 
 
 class ImportResult(ma.Schema):
+    """How many profiles an import created and updated."""
+
     created = f.Integer(required=True)
     updated = f.Integer(required=True)

@@ -1,10 +1,12 @@
 """/api/v1/search: partnerships and public stories that meet a text, on the same blueprint and in
-the same error shape as the other endpoints (views.py). Thin: the rules live in services/search.py."""
+the same error shape as the other endpoints (blueprint.py). Thin: the rules live in services/search.py."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
-from flask import jsonify
+from flask import Response, jsonify
 from marshmallow import fields as f
 from marshmallow import validate as v
 
@@ -13,10 +15,12 @@ from ..security import suggestions_limited
 from ..services import search as search_service
 from ..services.validation import ValidationError
 from . import schemas as s
-from .views import bad_input, blp, errors
+from .blueprint import bad_input, blp, errors
 
 
 class SearchQuery(s.StrictSchema):
+    """The query string of /search: the text, filters and how many results."""
+
     q = f.String(
         required=True,
         validate=v.Length(min=1, max=search_service.QUERY_LIMIT),
@@ -41,6 +45,8 @@ class SearchQuery(s.StrictSchema):
 
 
 class PartnershipHit(ma.Schema):
+    """A partnership that met the text, with the passages that did."""
+
     key = f.String(required=True)
     name = f.String(required=True)
     score = f.Float(required=True)
@@ -54,6 +60,8 @@ class PartnershipHit(ma.Schema):
 
 
 class StoryHit(ma.Schema):
+    """A public story that met the text, with the passages that did."""
+
     partnership = f.String(
         required=True, metadata={"description": "the key of the partnership that wrote it"}
     )
@@ -68,6 +76,8 @@ class StoryHit(ma.Schema):
 
 
 class SearchResults(ma.Schema):
+    """What /search answers: partnerships and stories, each best first."""
+
     partnerships = f.List(f.Nested(PartnershipHit), required=True)
     stories = f.List(
         f.Nested(StoryHit), required=True, metadata={"description": "public stories only"}
@@ -82,7 +92,7 @@ class SearchResults(ma.Schema):
 @blp.arguments(SearchQuery, location="query", as_kwargs=True)
 @blp.response(200, SearchResults)
 @errors(422)
-def search(q, limit, **filters):
+def search(q: str, limit: int, **filters: Any) -> Response:
     """Partnerships and public stories that meet a text, best first, with the passage that matched.
 
     Read as a challenge is read: lemmas, compounds, the glossary's themes and abbreviations, Dutch

@@ -1,23 +1,33 @@
 """/api/v1 sessions: Praktijk-in-zicht sessions, offered through /me/sessions and signed up for
 through /sessions/<id>/signup, on the same blueprint and in the same error shape as the other
-endpoints (views.py). Thin: the rules live in services/practice_sessions.py. The .ics is the
+endpoints (blueprint.py). Thin: the rules live in services/practice_sessions.py. The .ics is the
 page's ``GET /sessions/<id>.ics``."""
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 import marshmallow as ma
 from flask_login import current_user
-from flask_smorest import abort
+from webargs.flaskparser import abort  # flask-smorest's ``abort`` is this one, re-exported
 from marshmallow import fields as f
 from marshmallow import validate as v
 
-from ..models import SESSION_KINDS, SESSION_LANGUAGES, SIGNUP_STATES
+from ..models import SESSION_KINDS, SESSION_LANGUAGES, SIGNUP_STATES, PracticeSession
 from ..services import notifications
 from ..services import practice_sessions as service
 from ..services.session_rules import MAX_CAPACITY, TIMEZONE_NAME, local
 from ..services.validation import ValidationError
 from . import schemas as s
-from .views import bad_input, blp, errors, own_partnership, partnership_to_change, ref, signed_in
+from .blueprint import (
+    bad_input,
+    blp,
+    errors,
+    own_partnership,
+    partnership_to_change,
+    ref,
+    signed_in,
+)
 
 STATUS = {"forbidden": 403, "not_found": 404}  # every other refusal: 409 Conflict
 TIME_HELP = "ISO 8601; without an offset it is Europe/Amsterdam time, e.g. 2026-05-12T14:30"
@@ -60,12 +70,16 @@ class SessionInput(s.StrictSchema):
 
 
 class Attendee(ma.Schema):
+    """A partnership signed up for the session, with its state and when it signed up."""
+
     partnership = f.Nested(s.PartnershipRef, required=True)
     state = f.String(required=True, validate=v.OneOf(SIGNUP_STATES))
     signed_up_at = f.DateTime(required=True)
 
 
 class MySignup(ma.Schema):
+    """The caller's own sign-up: its state and place on the waiting list."""
+
     state = f.String(required=True, validate=v.OneOf(SIGNUP_STATES))
     position = f.Integer(
         allow_none=True,
@@ -75,6 +89,8 @@ class MySignup(ma.Schema):
 
 
 class Session(ma.Schema):
+    """A session as sent back; the online link and attendees only for those who may see them."""
+
     id = f.Integer(required=True)
     organiser = f.Nested(s.PartnershipRef, required=True)
     title = f.String(required=True)
@@ -110,12 +126,15 @@ class Session(ma.Schema):
 
 
 class Signup(ma.Schema):
+    """The answer to signing up or cancelling: the sign-up and the session as it is now."""
+
     state = f.String(required=True, validate=v.OneOf(SIGNUP_STATES))
     position = f.Integer(allow_none=True, required=True)
     session = f.Nested(Session, required=True)
 
 
-def session_out(session, counts=None) -> dict:
+def session_out(session: PracticeSession, counts: dict[str, int] | None = None) -> dict[str, Any]:
+    """A session in the documented shape, as the caller may see it; ``counts`` when known."""
     counts = counts or service.counts([session])[session.id]
     p = current_user.partnership if current_user.is_authenticated else None
     mine = service.signup_of(session, p)
@@ -152,21 +171,23 @@ def session_out(session, counts=None) -> dict:
     }
 
 
-def visible_session(session_id: int):
+def visible_session(session_id: int) -> PracticeSession:
+    """The session ``session_id`` if the caller may see it; 404 otherwise."""
     session = service.get_session(session_id, current_user)
     if session is None:
         abort(404, message=f"no session {session_id}")
     return session
 
 
-def refused(exc: service.SessionError):
+def refused(exc: service.SessionError) -> NoReturn:
+    """Answer a refusal of the service: 403 or 404 as it says, 409 Conflict otherwise."""
     abort(STATUS.get(exc.code, 409), message=str(exc))
 
 
 @blp.get("/sessions")
 @blp.response(200, Session(many=True))
 @errors()
-def list_sessions():
+def list_sessions() -> list[dict[str, Any]]:
     """Upcoming sessions (not cancelled, not started), soonest first."""
     sessions = service.upcoming()
     counts = service.counts(sessions)
@@ -176,7 +197,7 @@ def list_sessions():
 @blp.get("/sessions/<int:session_id>")
 @blp.response(200, Session)
 @errors(404)
-def get_session(session_id):
+def get_session(session_id: int) -> dict[str, Any]:
     """One session; the online link for those signed up, who comes for the organiser's team."""
     return session_out(visible_session(session_id))
 
@@ -186,7 +207,7 @@ def get_session(session_id):
 @blp.arguments(SessionInput)
 @blp.response(201, Session)
 @errors(401, 403, 404, 409, 422)
-def create_session(data):
+def create_session(data: dict[str, Any]) -> dict[str, Any]:
     """Offer a session as the caller's partnership (an experienced one: 409 otherwise)."""
     p = partnership_to_change()
     try:
@@ -198,7 +219,8 @@ def create_session(data):
     return session_out(session)
 
 
-def own_session(session_id: int):
+def own_session(session_id: int) -> PracticeSession:
+    """The caller's partnership's session ``session_id``, to change; 403 for another's."""
     p = partnership_to_change()
     session = visible_session(session_id)
     if session.partnership_id != p.id:
@@ -211,7 +233,7 @@ def own_session(session_id: int):
 @blp.arguments(SessionInput)
 @blp.response(200, Session)
 @errors(401, 403, 404, 409, 422)
-def update_session(data, session_id):
+def update_session(data: dict[str, Any], session_id: int) -> dict[str, Any]:
     """Change every field of the caller's open session; those signed up are mailed the update."""
     session = own_session(session_id)
     try:
@@ -227,7 +249,7 @@ def update_session(data, session_id):
 @signed_in
 @blp.response(200, Session)
 @errors(401, 403, 404, 409)
-def cancel_session(session_id):
+def cancel_session(session_id: int) -> dict[str, Any]:
     """Call the caller's open session off; those signed up are mailed the cancellation."""
     session = own_session(session_id)
     try:
@@ -242,7 +264,7 @@ def cancel_session(session_id):
 @blp.response(201, Signup, description="confirmed: there was a place")
 @blp.alt_response(202, schema=Signup, description="on the waiting list: the session is full")
 @errors(401, 403, 404, 409)
-def sign_up(session_id):
+def sign_up(session_id: int) -> tuple[dict[str, Any], int]:
     """Sign the caller's partnership up: 201 with a place, 202 on the waiting list."""
     session = visible_session(session_id)
     p = own_partnership()
@@ -262,7 +284,7 @@ def sign_up(session_id):
 @signed_in
 @blp.response(200, Signup)
 @errors(401, 403, 404, 409)
-def cancel_signup(session_id):
+def cancel_signup(session_id: int) -> dict[str, Any]:
     """Give the caller's place (or waiting-list place) back; the first waiting one moves up."""
     session = visible_session(session_id)
     p = own_partnership()

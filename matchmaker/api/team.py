@@ -1,8 +1,10 @@
 """/api/v1/me/team: the caller's team (accounts and open invitations), read-only, on the same
-blueprint and in the same error shape as the other endpoints (views.py). Managing the team is
+blueprint and in the same error shape as the other endpoints (blueprint.py). Managing the team is
 done on the /team page; the rules live in services/team.py."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import marshmallow as ma
 from flask_login import current_user
@@ -11,10 +13,12 @@ from marshmallow import validate as v
 
 from ..models import TEAM_ROLES
 from ..services import team
-from .views import blp, errors, own_partnership, signed_in
+from .blueprint import blp, errors, own_partnership, signed_in
 
 
 class TeamAccount(ma.Schema):
+    """One account of the team: its email, role and when it joined and last signed in."""
+
     email = f.String(required=True)
     role = f.String(required=True, validate=v.OneOf(TEAM_ROLES + ("admin",)))
     joined_at = f.DateTime(required=True)
@@ -22,6 +26,8 @@ class TeamAccount(ma.Schema):
 
 
 class TeamInvitation(ma.Schema):
+    """An open invitation to join the team, invited or expired."""
+
     email = f.String(required=True)
     role = f.String(required=True, validate=v.OneOf(TEAM_ROLES))
     state = f.String(required=True, validate=v.OneOf(["invited", "expired"]))
@@ -29,6 +35,8 @@ class TeamInvitation(ma.Schema):
 
 
 class Team(ma.Schema):
+    """The caller's team: its accounts and open invitations."""
+
     partnership = f.String(required=True, metadata={"description": "the partnership's key"})
     can_act = f.Boolean(
         required=True,
@@ -42,7 +50,7 @@ class Team(ma.Schema):
 @signed_in
 @blp.response(200, Team)
 @errors(401, 404)
-def my_team():
+def my_team() -> dict[str, Any]:
     """The accounts of the caller's partnership (coordinators first) and its open invitations."""
     p = own_partnership()
     return {

@@ -21,7 +21,8 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from .eligibility import MatchContext
-from .engine import REGION_BOOST, SECTOR_BOOST, MatchIndex
+from .engine import MatchIndex
+from .ranking import REGION_BOOST, SECTOR_BOOST
 
 DEFAULT_SPREAD = (
     0.02  # penalty per extra slot when ``spread_load=True``: "close" means within ~0.02
@@ -32,6 +33,8 @@ ScoreSource = np.ndarray | Callable[[str, str], float]
 
 
 class Assignment(NamedTuple):
+    """One mentee given one mentor, with the pair's match score."""
+
     mentee: str
     mentor: str
     score: float
@@ -49,6 +52,7 @@ class AssignmentResult:
     greedy_unassigned: list[str] = field(default_factory=list)
 
     def mentor_of(self, mentee: str) -> str | None:
+        """The mentor proposed for ``mentee``, or None when it is unassigned."""
         return next((a.mentor for a in self.assignments if a.mentee == mentee), None)
 
     def to_dict(self) -> dict:
@@ -71,7 +75,7 @@ class AssignmentResult:
 def _capacities(
     mentors: Mapping[str, int] | Sequence[tuple[str, int]],
 ) -> tuple[list[str], np.ndarray]:
-    items = list(mentors.items()) if isinstance(mentors, Mapping) else [tuple(m) for m in mentors]
+    items = list(mentors.items()) if isinstance(mentors, Mapping) else [(k, c) for k, c in mentors]
     keys = [str(k) for k, _ in items]
     if len(set(keys)) != len(keys):
         raise ValueError("mentor keys must be unique")

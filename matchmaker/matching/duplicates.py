@@ -3,8 +3,11 @@ the fuller one), and ``import-profiles`` names such pairs. A mixin of ``MatchInd
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
+from .index_rows import IndexRows
 from .results import SparseRow
 
 DUPLICATE_COSINE = 0.9  # offers this alike are one mentor twice
@@ -19,10 +22,10 @@ def common_sorted(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     return a[in_a], in_a, at[in_a]
 
 
-class Duplicates:
+class Duplicates(IndexRows):
     """Finding and collapsing near-identical offers (uses the index's offer rows)."""
 
-    def near_duplicates(self, keys) -> list[tuple[str, str, float]]:
+    def near_duplicates(self, keys: Iterable[str]) -> list[tuple[str, str, float]]:
         """Pairs (key, other key, cosine) of mentors whose offers are near-identical, for ``keys``."""
         pairs: dict[tuple[str, str], float] = {}
         for key in keys:
@@ -52,7 +55,9 @@ class Duplicates:
         _cols, ia, ib = common_sorted(cols_a, cols_b)
         return float(np.dot(w_a[ia], w_b[ib]))
 
-    def _collapse_duplicates(self, pool: np.ndarray, order: np.ndarray, limit: int):
+    def _collapse_duplicates(
+        self, pool: np.ndarray, order: np.ndarray, limit: int
+    ) -> tuple[np.ndarray, dict[int, list[str]]]:
         """``order`` with near-identical mentors shown once (the older, then the fuller one, in
         the better place). Returns (order, {kept index: keys collapsed into it}). Only offers that
         share one of their two heaviest features are compared."""

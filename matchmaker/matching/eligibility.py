@@ -33,12 +33,15 @@ class MatchContext:
     prior_notes: Mapping[tuple[str, str], tuple] = field(default_factory=dict)
 
     def prior(self, mentee: str, mentor: str) -> float:
+        """What feedback adds to the pair's score (0 without feedback)."""
         return self.priors.get((mentee, mentor), 0.0)
 
     def prior_reasons(self, mentee: str, mentor: str) -> list:
+        """The reasons that explain the pair's prior (a review, a rating), as a new list."""
         return list(self.prior_notes.get((mentee, mentor), ()))
 
     def remaining_capacity(self, mentor: Profile) -> int:
+        """How many more introductions ``mentor`` can take now."""
         return max(0, mentor.mentor_capacity - self.load.get(mentor.key, 0))
 
 

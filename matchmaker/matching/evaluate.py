@@ -8,7 +8,7 @@ never be suggested in the first three places. Keys starting with ``_`` are not n
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 
@@ -26,6 +26,8 @@ class Ranked:
 
 @dataclass
 class EvalResult:
+    """The measures of one labelled set, with each newcomer's row in ``details``."""
+
     hit_at_1: float
     hit_at_3: float
     mrr: float
@@ -39,6 +41,7 @@ class EvalResult:
     categories: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
+        """The summary as JSON-ready numbers, rounded (without the per-newcomer details)."""
         return {
             "hit@1": round(self.hit_at_1, 4),
             "hit@3": round(self.hit_at_3, 4),
@@ -74,7 +77,8 @@ def evaluate(
     ranked: Callable[[str], Ranked | list[str]], labels: Mapping[str, object]
 ) -> EvalResult:
     """Score a ranking function (newcomer key -> its ranking) against ``labels``."""
-    decoys = set(labels.get("_decoys", ()) or ()) if isinstance(labels, Mapping) else set()
+    listed = labels.get("_decoys") or ()
+    decoys = set(listed) if isinstance(listed, Iterable) else set()
     rows: dict[str, dict] = {}
     ineligible = decoys_top3 = unexplained = 0
     margins: list[float] = []

@@ -57,6 +57,7 @@ class Evidence:
     score: float = 0.0
 
     def to_dict(self) -> dict:
+        """The evidence as JSON: both texts and the shared words (and the story's title)."""
         out = {
             "mentor_text": self.mentor_text,
             "own_text": self.own_text,
@@ -69,6 +70,8 @@ class Evidence:
 
 @dataclass
 class SpanVector:
+    """A span of text (a request or a passage) with its language and TF-IDF vector."""
+
     span: passages.Span
     lang: str
     vector: dict[int, float]  # feature id -> weight, unit length
@@ -84,6 +87,7 @@ class SpanVector:
 
 
 def request_weights(requests: list[SpanVector]) -> np.ndarray:
+    """The weight of each request (a main need weighs more), as float32."""
     return np.array([r.span.weight for r in requests], dtype=np.float32)
 
 
@@ -96,6 +100,7 @@ class Vectorizer:
         self.idf = idf
 
     def vector(self, text: str, lang: str) -> dict[int, float]:
+        """The unit TF-IDF vector of ``text`` as feature id → weight (empty without known words)."""
         counts: dict[int, int] = {}
         get = self.vocab.get
         for name in self.analyzer.names(text, lang):
@@ -110,10 +115,12 @@ class Vectorizer:
         return {i: w / norm for i, w in weights.items()}
 
     def spans(self, text: str, lang: str, split: Callable) -> list[SpanVector]:
+        """The spans ``split`` cuts ``text`` into (requests or passages), each with its vector."""
         return [SpanVector(s, lang, self.vector(s.text, lang)) for s in split(text)]
 
 
 def cosine(a: dict[int, float], b: dict[int, float]) -> float:
+    """The dot product of two sparse vectors (their cosine when both have unit length)."""
     if len(a) > len(b):
         a, b = b, a
     get = b.get

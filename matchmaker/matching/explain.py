@@ -11,16 +11,17 @@ from . import passages
 from .analysis import char_words, fast_tokenize
 from .duplicates import common_sorted
 from .evidence import Evidence
+from .index_rows import IndexRows
 from .passage_index import Candidates, best_pairs
 from .profile import Profile
-from .results import CHALLENGES, DESCRIPTION, EXPERIENCES, Reason
+from .results import CHALLENGES, DESCRIPTION, EXPERIENCES, Reason, SparseRow
 from .text import CONCEPT_PREFIX, LANGUAGES, stopwords
 
 EVIDENCE_PAIRS = 2
 SURFACE_CACHE = 20_000  # profile fields whose surface words are kept for reasons (about 2 kB each)
 
 
-class Explaining:
+class Explaining(IndexRows):
     """Evidence and reasons for a suggestion (uses the index's vectors, passages and profiles)."""
 
     def _evidence(self, requests: list[ev.SpanVector], found: Candidates, c: int) -> list[Evidence]:
@@ -62,7 +63,7 @@ class Explaining:
 
     def _passage_surfaces(
         self, pos: int, source: int, start: int, end: int, text: str, lang: str
-    ) -> dict:
+    ) -> dict[str, str]:
         """``analyzer.surfaces`` of a mentor's passage, kept: mentors recur across suggestions."""
         key = (pos, source, start, end)
         found = self._surface_cache.get(key)
@@ -72,18 +73,26 @@ class Explaining:
             found = self._surface_cache[key] = self.analyzer.surfaces(text, lang)
         return found
 
-    def _request_surfaces(self, request: ev.SpanVector) -> dict:
+    def _request_surfaces(self, request: ev.SpanVector) -> dict[str, str]:
+        """``analyzer.surfaces`` of a request, kept on the request."""
         if request.surfaces is None:
             request.surfaces = self.analyzer.surfaces(request.span.text, request.lang)
         return request.surfaces
 
     def _evidence_for(
-        self, requests, found: Candidates | None, top: np.ndarray, pool: np.ndarray, j: int
-    ):
+        self,
+        requests: list[ev.SpanVector],
+        found: Candidates | None,
+        top: np.ndarray,
+        pool: np.ndarray,
+        j: int,
+    ) -> list[Evidence]:
+        """The evidence for candidate ``j`` of ``pool``: from its passages already scored (``found``
+        at the pool indices ``top``) when it is among them, else from its own passages."""
         if not requests:
             return []
-        hit = np.flatnonzero(top == j) if found is not None else np.zeros(0)
-        if hit.size:
+        hit = np.flatnonzero(top == j) if found is not None else np.zeros(0, dtype=np.int64)
+        if found is not None and hit.size:
             out = self._evidence(requests, found, int(hit[0]))
         else:
             single = self._passages.candidates(pool[[j]], [r.row() for r in requests])
@@ -119,11 +128,6 @@ class Explaining:
         lang = LANGUAGES[self._langs[pos, EXPERIENCES]] if pos is not None else "nl"
         return ev.worth_showing(self.analyzer, surface, feature, lang)
 
-    def _is_indexed(self, pos: int, profile: Profile) -> bool:
-        """Whether ``profile`` is the indexed one at ``pos`` (usually the very same object)."""
-        indexed = self.profiles[pos]
-        return indexed is profile or indexed == profile
-
     def _field_surfaces(self, profile: Profile, field_id: int) -> dict[str, str]:
         """Feature → the first surface word that produced it in one field of the profile.
 
@@ -131,18 +135,18 @@ class Explaining:
         and one field is read only when a reason needs it.
         """
         pos = self.position.get(profile.key)
-        known = pos is not None and self._is_indexed(pos, profile)
-        if known:
-            cached = self._surface_cache.get((pos, field_id))
-            if cached is not None:
-                return cached
+        if pos is None or not self._is_indexed(pos, profile):
+            text = (profile.challenges, profile.offer_text, profile.description)[field_id]
+            return self.analyzer.surfaces(text, None)
+        cached = self._surface_cache.get((pos, field_id))
+        if cached is not None:
+            return cached
         text = (profile.challenges, profile.offer_text, profile.description)[field_id]
-        lang = LANGUAGES[self._langs[pos, field_id]] if known and text and text.strip() else None
+        lang = LANGUAGES[self._langs[pos, field_id]] if text and text.strip() else None
         out = self.analyzer.surfaces(text, lang)
-        if known:
-            if len(self._surface_cache) >= SURFACE_CACHE:
-                self._surface_cache.clear()
-            self._surface_cache[pos, field_id] = out
+        if len(self._surface_cache) >= SURFACE_CACHE:
+            self._surface_cache.clear()
+        self._surface_cache[pos, field_id] = out
         return out
 
     def _surface(self, profile: Profile, fields: tuple[int, ...], feature: str) -> str | None:
@@ -153,7 +157,10 @@ class Explaining:
                 return surface
         return None
 
-    def _explain(self, mentee: Profile, mentor: Profile, need, max_terms: int = 4) -> list[Reason]:
+    def _explain(
+        self, mentee: Profile, mentor: Profile, need: SparseRow, max_terms: int = 4
+    ) -> list[Reason]:
+        """The shared themes and words that explain a suggestion, heaviest first."""
         if not self._fitted:
             return []
         pos = self.position.get(mentor.key)

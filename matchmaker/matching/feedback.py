@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from .eligibility import MatchContext
-from .engine import Reason
+from .results import Reason
 
 ENDORSEMENT_PRIOR = 0.04
 RATING_PRIOR = 0.03  # |rating prior| never exceeds this
@@ -34,6 +34,8 @@ ENDORSED = Reason(
 
 @dataclass(frozen=True)
 class RatingSummary:
+    """The ratings of one mentor: their mean and how many there are."""
+
     mean: float
     count: int
 

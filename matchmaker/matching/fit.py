@@ -1,54 +1,45 @@
 """Fitting the matcher's vectors over many profiles: Python touches each text once, numpy does the rest.
 
-Each text is tokenised and its tokens are looked up in a table of distinct (language, token)
-pairs; a token seen for the first time is analysed once (``FastAnalyzer.word``). Features,
+Every text is read once into a table of distinct (language, token) pairs (``tokens``); features,
 multi-word thesaurus terms and the character view's words then come from that table for the
-whole corpus at once. With many texts a forked child process takes half of them (languages,
-tokens, its own table, merged afterwards). The result is what the reference analyser with
-scikit-learn's ``TfidfVectorizer`` would give.
+whole corpus at once, as sparse matrices built from integer ids (``vectors``, ``chars``). The
+result is what the reference analyser with scikit-learn's ``TfidfVectorizer`` would give.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import pickle
-import threading
+import ctypes
+import ctypes.util
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from scipy import sparse
 
 from . import evidence, passages
-from .analysis import (
-    BackgroundLanguages,
-    generality_factors,
-    FastAnalyzer,
-    detect_languages,
-    fast_tokenize,
-    release_free_memory,
-)
+from .analysis import FastAnalyzer
+from .chars import CharView
+from .compounds import generality_factors
 from .profile import Profile
-from .text import LANGUAGES, stopwords, zipf
-from .views import (
-    CharView,
-    count_matrix,
-    gather_rows,
-    idf_from_df,
-    l2_rows,
-    sorted_vocabulary,
-    tfidf,
-)
+from .text import LANGUAGES
+from .tokens import SPLIT_ABOVE, Progress, TokenTable, tokenize_all, tokenize_texts
+from .vectors import count_matrix, gather_rows, idf_from_df, l2_rows, sorted_vocabulary, tfidf
 
 FIELDS = ("challenges", "experiences", "description")  # the columns of ``Fitted.langs``
 DESCRIPTION_WEIGHT = 0.35  # how much the free description counts beside challenges/experiences
 BALANCE_LANGUAGES = True  # document frequencies per language, averaged (see language_balanced_df)
-SPLIT_ABOVE = 30_000  # texts from which a child process takes half of them (see _tokenize_all)
+
+Phrase = tuple[np.ndarray, tuple[str, ...]]  # (stem ids or texts, concept features)
 
 
 @dataclass
 class Fitted:
+    """Everything the index keeps from a fit: vocabulary and idf, the word rows, the character
+    view and its word counts, each text's language, and the mentors' passages."""
+
     vocabulary: np.ndarray  # feature names, sorted (as scikit-learn orders them)
     idf: np.ndarray
     need: sparse.csr_matrix  # profile × feature: challenges + a little description, l2-normalised
@@ -74,185 +65,10 @@ class Passages:
     story: np.ndarray  # int16: which story, or -1
 
 
-def commonness(analyzer: FastAnalyzer, words: Iterable[tuple[str, str]]) -> dict[str, float]:
-    """Stem → Zipf frequency of the most common of ``words`` ((language, token) pairs) whose own
-    stem it is. A translated English word counts for nothing here: its features are Dutch."""
-    out: dict[str, float] = {}
-    for lang, token in words:
-        seq, names, _concepts = analyzer.word(token, lang)
-        if names and names[0] == seq:
-            common = zipf(token, lang)
-            if common > out.get(seq, 0.0):
-                out[seq] = common
-    return out
-
-
-class _TokenTable:
-    """Every distinct (language, token) once: features, stem in the reading sequence, character word."""
-
-    def __init__(self, analyzer: FastAnalyzer) -> None:
-        self.analyzer = analyzer
-        self.stops = stopwords()
-        self.ids: dict[str, dict[str, int]] = {lang: {} for lang in LANGUAGES}
-        self.keys: list[tuple[str, str]] = []  # (language, token) by id
-        self.features: dict[str, int] = {}  # feature name → provisional id
-        self.words: dict[str, int] = {}  # character-view word → id
-        self.stems: dict[tuple[str, str], int] = {}  # (language, stem) → id
-        self.feature_ptr = array("q", [0])
-        self.feature_ids = array("i")
-        self.stem_of = array("i")
-        self.word_of = array("i")
-
-    def learn(self, tokens: list[str], lang: str) -> None:
-        table = self.ids[lang]
-        for token in tokens:
-            if token not in table:
-                self._add(token, lang, self.analyzer.word(token, lang))
-
-    def _add(self, token: str, lang: str, analysed: tuple) -> int:
-        seq, names, concepts = analysed
-        token_id = self.ids[lang][token] = len(self.keys)
-        self.keys.append((lang, token))
-        self.feature_ids.extend(
-            self.features.setdefault(f, len(self.features)) for f in names + concepts
-        )
-        self.feature_ptr.append(len(self.feature_ids))
-        self.stem_of.append(self.stems.setdefault((lang, seq), len(self.stems)))
-        word = -1
-        if token not in self.stops and not token.isdigit():
-            word = self.words.setdefault(token.replace("-", ""), len(self.words))
-        self.word_of.append(word)
-        return token_id
-
-    def export(self) -> list[tuple[str, str, tuple]]:
-        """(language, token, analysis) by id: what another process's table needs to merge this one."""
-        return [(lang, token, self.analyzer.word(token, lang)) for lang, token in self.keys]
-
-    def merge(self, entries: list[tuple[str, str, tuple]]) -> np.ndarray:
-        """Take in another table's tokens; returns its ids → ids here."""
-        mapping = np.empty(len(entries), dtype=np.int32)
-        for i, (lang, token, analysed) in enumerate(entries):
-            token_id = self.ids[lang].get(token)
-            if token_id is None:
-                self.analyzer._words[lang].setdefault(token, analysed)
-                token_id = self._add(token, lang, analysed)
-            mapping[i] = token_id
-        return mapping
-
-    def commonness(self) -> dict[str, float]:
-        """Stem → Zipf frequency of the most common word of the texts written with it (hoort,
-        horen → hor): what ``generality_factors`` needs, since a stem is rarely a word itself."""
-        return commonness(self.analyzer, self.keys)
-
-    def phrases(self) -> list[tuple[np.ndarray, tuple[str, ...]]]:
-        """Multi-word terms whose stems all occur: (stem ids, concept features)."""
-        out = []
-        for lang in LANGUAGES:
-            for candidates in self.analyzer._phrase_index[lang].values():
-                for _n, stems, names in candidates:
-                    ids = [self.stems.get((lang, s)) for s in stems]
-                    if None not in ids:
-                        out.append((np.array(ids, dtype=np.int64), names))
-        return out
-
-
-def _tokenize(texts: Sequence[str], lang_of, table: _TokenTable, items) -> tuple[array, array]:
-    """Token ids of ``texts[t]`` for each t in ``items`` (one run, with pointers where each ends)."""
-    tokens_of = array("i")
-    text_ptr = array("q", [0])
-    for t in items:
-        text = texts[t]
-        if text and text.strip():
-            lang = lang_of(t)
-            tokens = fast_tokenize(text)
-            lookup = table.ids[lang]
-            start = len(tokens_of)
-            try:
-                tokens_of.extend(map(lookup.__getitem__, tokens))
-            except KeyError:  # words not seen before: analyse each once
-                del tokens_of[start:]
-                table.learn(tokens, lang)
-                tokens_of.extend(map(lookup.__getitem__, tokens))
-        text_ptr.append(len(tokens_of))
-    return tokens_of, text_ptr
-
-
-def _tokenize_in_child(
-    texts: Sequence[str], start: int, analyzer: FastAnalyzer, connection
-) -> None:
-    """In a forked child: languages and tokens of ``texts[start:]``, sent back through ``connection``."""
-    langs = detect_languages(texts[start:])
-    table = _TokenTable(analyzer)
-    tokens_of, text_ptr = _tokenize(
-        texts, lambda t: langs[t - start], table, range(start, len(texts))
-    )
-    codes = bytes(LANGUAGES.index(lang) for lang in langs)
-    connection.send_bytes(pickle.dumps((codes, table.export()), protocol=pickle.HIGHEST_PROTOCOL))
-    connection.send_bytes(tokens_of.tobytes())
-    connection.send_bytes(text_ptr.tobytes())
-    connection.close()
-
-
-def _can_fork() -> bool:
-    """A fork is safe in a process with no other threads (and possible on this system)."""
-    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
-
-
-def _tokenize_all(texts: Sequence[str], table: _TokenTable, progress, split_above: int) -> tuple:
-    """(token ids, text pointers, language codes) of every text.
-
-    Many texts, in a process that may fork: the second half goes to a child process on the other
-    core, whose table is merged into ours afterwards. Otherwise one pass here, with the languages
-    detected beside it.
-    """
-    total = len(texts)
-    child = None
-    half = total
-    if total >= split_above and _can_fork():
-        detect_languages(texts[:1])  # load py3langid's model before the fork: the child shares it
-        half = total // 2
-        context = multiprocessing.get_context("fork")
-        receive, send = context.Pipe(duplex=False)
-        child = context.Process(
-            target=_tokenize_in_child, args=(texts, half, table.analyzer, send), daemon=True
-        )
-        child.start()
-        send.close()
-        langs = detect_languages(texts[:half])
-        lang_of = langs.__getitem__
-    else:
-        background = BackgroundLanguages(texts)
-        lang_of = background.__getitem__
-    items = range(half)
-    tokens_of, text_ptr = _tokenize(texts, lang_of, table, progress(items) if progress else items)
-    if child is None:
-        return tokens_of, text_ptr, background.all()
-    try:
-        codes, entries = pickle.loads(receive.recv_bytes())
-        other_tokens = np.frombuffer(receive.recv_bytes(), dtype=np.int32)
-        other_ptr = np.frombuffer(receive.recv_bytes(), dtype=np.int64)
-    except (EOFError, OSError):  # the child died: do its half here
-        rest = detect_languages(texts[half:])
-        more_tokens, more_ptr = _tokenize(
-            texts, lambda t: rest[t - half], table, range(half, total)
-        )
-        codes, entries = bytes(LANGUAGES.index(lang) for lang in rest), []
-        other_tokens = np.frombuffer(more_tokens, dtype=np.int32)
-        other_ptr = np.frombuffer(more_ptr, dtype=np.int64)
-    finally:
-        receive.close()
-        child.join(timeout=30)
-    if entries:
-        other_tokens = table.merge(entries)[other_tokens]
-    tokens_of.frombytes(other_tokens.astype(np.int32).tobytes())
-    text_ptr.frombytes((other_ptr[1:] + text_ptr[-1]).tobytes())
-    return tokens_of, text_ptr, langs + [LANGUAGES[c] for c in codes]
-
-
 def fit_vectors(
     profiles: Sequence[Profile],
     analyzer: FastAnalyzer,
-    progress=None,
+    progress: Progress | None = None,
     split_above: int = SPLIT_ABOVE,
 ) -> Fitted:
     """The word and character views over ``profiles``."""
@@ -262,8 +78,8 @@ def fit_vectors(
         + [p.offer_text for p in profiles]
         + [p.description for p in profiles]
     )
-    table = _TokenTable(analyzer)  # text t is field t // n of profile t % n
-    tokens_of, text_ptr, langs = _tokenize_all(texts, table, progress, split_above)
+    table = TokenTable(analyzer)  # text t is field t // n of profile t % n
+    tokens_of, text_ptr, langs = tokenize_all(texts, table, progress, split_above)
     lang_codes = {lang: i for i, lang in enumerate(LANGUAGES)}
     text_langs = (
         np.array([lang_codes[lang] for lang in langs], dtype=np.int8).reshape(3, n).T.copy()
@@ -357,7 +173,9 @@ def fit_vectors(
     )
 
 
-def language_balanced_df(counts, langs: np.ndarray, width: int) -> np.ndarray:
+def language_balanced_df(
+    counts: Sequence[sparse.csr_matrix], langs: np.ndarray, width: int
+) -> np.ndarray:
     """Document frequencies as if every language present had as many texts as the others.
 
     A word's share of the texts is taken per language and averaged over the languages that have
@@ -384,7 +202,16 @@ def language_balanced_df(counts, langs: np.ndarray, width: int) -> np.ndarray:
 
 
 def passage_rows(
-    profiles, mentors, langs, table, features, stem_of, phrases, feature_names, remap, idf
+    profiles: Sequence[Profile],
+    mentors: Sequence[int],
+    langs: np.ndarray,
+    table: TokenTable,
+    features: sparse.csr_matrix,
+    stem_of: np.ndarray,
+    phrases: list[Phrase],
+    feature_names: dict[str, int],
+    remap: np.ndarray,
+    idf: np.ndarray,
 ) -> Passages:
     """Every mentor's passages as TF-IDF rows, through the token table the fit already filled."""
     texts: list[str] = []
@@ -404,7 +231,7 @@ def passage_rows(
             source.append(src)
             story.append(which)
     known = features.shape[0]
-    tokens_of, text_ptr = _tokenize(texts, text_langs.__getitem__, table, range(len(texts)))
+    tokens_of, text_ptr = tokenize_texts(texts, text_langs.__getitem__, table, range(len(texts)))
     tokens = np.frombuffer(tokens_of, dtype=np.int32)
     ptr = np.frombuffer(text_ptr, dtype=np.int64)
     if (
@@ -454,7 +281,9 @@ def _keyword_lists(
     return evidence.keyword_list(lengths, function, items)
 
 
-def _phrase_matches(tokens, ptr, stem_of, phrases) -> list[tuple[np.ndarray, tuple[str, ...]]]:
+def _phrase_matches(
+    tokens: np.ndarray, ptr: np.ndarray, stem_of: np.ndarray, phrases: list[Phrase]
+) -> list[Phrase]:
     """(texts, concept features) of every multi-word term found in the texts between ``ptr``."""
     lengths = np.diff(ptr)
     part = tokens[ptr[0] : ptr[-1]]
@@ -467,7 +296,7 @@ def _phrase_matches(tokens, ptr, stem_of, phrases) -> list[tuple[np.ndarray, tup
     is_first = np.zeros(int(max(stem_of.max(initial=0), firsts.max())) + 1, dtype=bool)
     is_first[firsts] = True
     starts = np.flatnonzero(is_first[seq])
-    found = []
+    found: list[Phrase] = []
     for ids, names in phrases:
         at = starts[seq[starts] == ids[0]]
         at = at[at + ids.size <= end[at]]
@@ -478,7 +307,14 @@ def _phrase_matches(tokens, ptr, stem_of, phrases) -> list[tuple[np.ndarray, tup
     return found
 
 
-def _field_features(tokens, ptr, features, found, feature_names, remap) -> tuple[np.ndarray, ...]:
+def _field_features(
+    tokens: np.ndarray,
+    ptr: np.ndarray,
+    features: sparse.csr_matrix,
+    found: list[Phrase],
+    feature_names: dict[str, int],
+    remap: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(text, feature id, count) of the features of the texts between ``ptr``, words and phrases."""
     lengths = np.diff(ptr)
     part = tokens[ptr[0] : ptr[-1]]
@@ -496,11 +332,35 @@ def _field_features(tokens, ptr, features, found, feature_names, remap) -> tuple
 
 
 def _counts(
-    rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int, weights=None
+    rows: np.ndarray,
+    cols: np.ndarray,
+    n_rows: int,
+    n_cols: int,
+    weights: np.ndarray | None = None,
 ) -> sparse.csr_matrix:
+    """A float32 CSR matrix of the (row, column, weight) entries, duplicates summed."""
     if weights is None:
         weights = np.ones(rows.size, dtype=np.float32)
     matrix = sparse.csr_matrix((weights, (rows, cols)), shape=(n_rows, n_cols), dtype=np.float32)
     matrix.sum_duplicates()
     matrix.sort_indices()
     return matrix
+
+
+@lru_cache(maxsize=1)
+def _libc() -> Any:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+
+
+def release_free_memory() -> None:
+    """Hand freed heap memory back to the operating system (glibc keeps it otherwise).
+
+    Fitting frees a few hundred megabytes of buffers, some in a helper thread's heap; without
+    this the process keeps them as resident memory although nothing uses them.
+    """
+    libc = _libc()
+    if libc is not None and hasattr(libc, "malloc_trim"):
+        libc.malloc_trim(0)

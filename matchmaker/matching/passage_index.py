@@ -8,7 +8,7 @@ and one ``bincount`` per request, without a matrix object per query.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +17,7 @@ from . import evidence as ev
 from . import passages
 from .fit import Passages
 from .profile import Profile
-from .views import gather_rows
+from .vectors import gather_rows
 
 _SOURCES = {
     passages.OFFER: ev.EXPERIENCES,
@@ -74,12 +74,16 @@ def block_of(profile: Profile, vectorizer: ev.Vectorizer, offer_lang: str, desc_
 
 
 class PassageIndex:
+    """The fitted passage matrix of the mentors (``base``), with the passages of edited profiles
+    laid over it by position; immutable, ``with_overlay`` gives a new one."""
+
     def __init__(self, base: Passages | None, n_base: int) -> None:
         self.base = base
         self.n_base = n_base
         self.overlay: dict[int, Block] = {}
 
-    def with_overlay(self, changes: dict[int, Block | None]) -> PassageIndex:
+    def with_overlay(self, changes: Mapping[int, Block | None]) -> PassageIndex:
+        """A new index with the passages of ``changes`` (position → block, or None for none)."""
         new = PassageIndex(self.base, self.n_base)
         new.overlay = dict(self.overlay)
         empty = Block(
@@ -131,7 +135,7 @@ class PassageIndex:
         story = np.full(total, -1, dtype=np.int16)
         which_parts, col_parts, val_parts = [], [], []
         in_base = [c for c in range(positions.size) if counts[c] and positions[c] not in overlay]
-        if in_base:
+        if in_base and base is not None:  # such passages come from the base matrix
             base_rows = np.concatenate(rows_parts)
             targets = np.concatenate([np.arange(seg[c], seg[c + 1]) for c in in_base])
             which, cols, vals = gather_rows(base.rows, base_rows)

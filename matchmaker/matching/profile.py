@@ -15,6 +15,8 @@ class Story:
 
 @dataclass(frozen=True)
 class Profile:
+    """One partnership as the engine sees it: what it asks, what it offers, and who it is."""
+
     key: str
     name: str
     sectors: tuple[str, ...]

@@ -44,11 +44,15 @@ class Reason:
     weight: float = 0.0
 
     def as_text(self, lang: str = "nl") -> str:
+        """The reason in ``lang`` (English when asked and available, else Dutch)."""
         return self.text_en if lang == "en" and self.text_en else self.text
 
 
 @dataclass
 class Suggestion:
+    """One suggested mentor: its final and text scores, the reasons and evidence that explain it,
+    admin flags, and the near-identical mentors shown as this one."""
+
     key: str
     name: str
     score: float
@@ -59,9 +63,11 @@ class Suggestion:
     duplicates: tuple[str, ...] = ()  # keys of near-identical mentors collapsed into this one
 
     def reason_texts(self) -> list[str]:
+        """The reasons' Dutch texts, in order."""
         return [r.text for r in self.reasons]
 
     def to_dict(self) -> dict:
+        """The suggestion as JSON: key, name, rounded score, reasons and evidence."""
         return {
             "key": self.key,
             "name": self.name,

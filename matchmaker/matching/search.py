@@ -17,10 +17,11 @@ import numpy as np
 
 from . import evidence as ev
 from . import passages
-from .engine import MIN_TEXT, MatchIndex, _sector_mask
+from .engine import MatchIndex
 from .evidence import Evidence
 from .passage_index import Candidates
 from .profile import Profile
+from .ranking import MIN_TEXT, sector_mask
 
 SEARCH_POOL = 100  # partnerships whose passages are read (their stories are the stories searched)
 MIN_STORY = 0.05  # a story whose best passages meet the query less than this is not a hit
@@ -28,6 +29,8 @@ MIN_STORY = 0.05  # a story whose best passages meet the query less than this is
 
 @dataclass(frozen=True)
 class PartnershipHit:
+    """A partnership that meets the query, with the passages that matched."""
+
     key: str
     name: str
     score: float
@@ -36,6 +39,8 @@ class PartnershipHit:
 
 @dataclass(frozen=True)
 class StoryHit:
+    """A public story that meets the query, with the passages of it that matched."""
+
     key: str  # the partnership's
     name: str
     story: int  # index among the partnership's public stories, in order
@@ -46,6 +51,8 @@ class StoryHit:
 
 @dataclass(frozen=True)
 class Results:
+    """What a search finds, best first; ``too_little_text`` when the query says too little."""
+
     partnerships: tuple[PartnershipHit, ...]
     stories: tuple[StoryHit, ...]
     too_little_text: bool = False
@@ -70,7 +77,7 @@ def search(
     query = _query_profile(text)
     mask = index.searchable_mask()
     if sectors:
-        mask &= (index.sector_masks & _sector_mask(sectors)) != 0
+        mask &= (index.sector_masks & sector_mask(sectors)) != 0
     if region:
         mask &= index.region_ids == index._region_ids.get(region.strip().lower(), -2)
     for key in exclude:
@@ -84,8 +91,8 @@ def search(
         return Results((), (), too_little_text=True)
     pool, text_scores = scored.pool, scored.text
     keep = (text_scores >= MIN_TEXT) & (scored.raw >= MIN_TEXT)
-    order = [j for j in np.argsort(-text_scores, kind="stable").tolist() if keep[j]]
-    order, _collapsed = index._collapse_duplicates(pool, np.array(order, dtype=np.int64), limit)
+    ranked = [j for j in np.argsort(-text_scores, kind="stable").tolist() if keep[j]]
+    order, _collapsed = index._collapse_duplicates(pool, np.array(ranked, dtype=np.int64), limit)
     hits = []
     for j in order:
         profile = index.profiles[int(pool[j])]

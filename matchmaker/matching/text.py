@@ -2,7 +2,8 @@
 
 Everything here works offline: stop words come from the ``stop-words`` package (Dutch) and
 scikit-learn (English), stemming from Snowball (PyStemmer), language identification from
-py3langid and the Dutch word frequencies used to split compounds from ``wordfreq``.
+py3langid and the Dutch and English word frequencies (to split compounds, to weigh common
+words) from a frozen extract of ``wordfreq``'s lists in ``data/zipf_<lang>.tsv.gz``.
 
 The analyser turns a text into *features*: stems, stems of compound parts and thesaurus
 concepts (``~concept``). It can also say which surface word produced each feature, so the
@@ -11,19 +12,21 @@ matcher can give reasons in words people wrote rather than in stems.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import IO, Any
 
 import simplemma
 import Stemmer
 import stop_words
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-from wordfreq import get_frequency_list
 
 LANGUAGES = ("nl", "en")
 CONCEPT_PREFIX = "~"
@@ -46,7 +49,8 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN_RE.findall(normalize(text))
 
 
-def _load_data(name: str):
+def _load_data(name: str) -> Any:
+    """A JSON file of ``data/``, parsed."""
     return json.loads(
         resources.files(__package__).joinpath("data").joinpath(name).read_text("utf-8")
     )
@@ -65,6 +69,14 @@ def stopwords() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _identifier() -> LanguageIdentifier:
+    """py3langid's model with normalised probabilities, restricted to Dutch and English.
+
+    This is the usage py3langid 0.4.0's README documents for a restricted identifier
+    (``py3langid.langid.LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)``, then
+    ``set_languages``); the package's top-level functions (``classify``, ``rank``,
+    ``set_languages``) would restrict its one shared identifier instead, without normalised
+    probabilities. ``analysis.py`` reads this identifier's tables for its vectorised pass.
+    """
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     identifier.set_languages(list(LANGUAGES))
     return identifier
@@ -96,6 +108,7 @@ class _Stemmers:
         self._lemmas: dict[str, dict[str, str]] = {lang: {} for lang in self._ALGORITHMS}
 
     def lemma(self, word: str, lang: str) -> str:
+        """simplemma's lemma of a normalised word (the word itself when none fits), cached."""
         cache = self._lemmas[lang]
         found = cache.get(word)
         if found is None:
@@ -109,6 +122,7 @@ class _Stemmers:
         return found
 
     def stem(self, word: str, lang: str) -> str:
+        """Snowball stem of the word's lemma; apostrophes are dropped first."""
         if "-" in word or "'" in word:
             word = word.replace("'", "")
         return self._stemmers[lang].stemWord(self.lemma(word, lang))
@@ -130,19 +144,36 @@ MIN_LISTED_ZIPF = (
 )
 
 
+ZIPF_LANGUAGES = LANGUAGES  # the languages data/zipf_<lang>.tsv.gz holds
+
+
+def zipf_table_path(lang: str) -> Traversable:
+    """The frozen frequency table of ``lang``: ``data/zipf_<lang>.tsv.gz``, made from wordfreq by
+    ``scripts/make_frequency_table.py`` (sources and licence: ``data/FREQUENCIES.md``)."""
+    if lang not in ZIPF_LANGUAGES:
+        raise ValueError(f"no word frequencies for language {lang!r} (only {ZIPF_LANGUAGES})")
+    return resources.files(__package__).joinpath("data", f"zipf_{lang}.tsv.gz")
+
+
+def read_zipf_table(raw: IO[bytes]) -> dict[str, float]:
+    """Read a gzip'd frequency table: ``#`` header lines, then ``word<TAB>zipf`` lines."""
+    table: dict[str, float] = {}
+    with gzip.open(raw, "rt", encoding="utf-8", newline="\n") as lines:
+        for line in lines:
+            if line.startswith("#"):
+                continue
+            word, _, value = line.rstrip("\n").partition("\t")
+            table[word] = float(value)
+    return table
+
+
 @lru_cache(maxsize=None)
 def zipf_table(lang: str) -> dict[str, float]:
-    """wordfreq's Zipf frequencies (log10 per billion words) of the words at least MIN_LISTED_ZIPF
-    common in ``lang``: the part of the list the rules use, a tenth of its memory."""
-    table: dict[str, float] = {}
-    for index, bucket in enumerate(get_frequency_list(lang, "best")):  # bucket i: 10^(-i/100)
-        zipf = 9.0 - index / 100
-        if zipf < MIN_LISTED_ZIPF:
-            break
-        for word in bucket:
-            table[word] = round(zipf, 2)
-    get_frequency_list.cache_clear()  # the full list stays loaded otherwise
-    return table
+    """Zipf frequencies (log10 per billion words) of the words at least MIN_LISTED_ZIPF common in
+    ``lang`` ('nl' or 'en'), most common first: wordfreq 3.1.1's list, frozen in ``data/``.
+    Read once; do not change the dict returned."""
+    with zipf_table_path(lang).open("rb") as raw:
+        return read_zipf_table(raw)
 
 
 def zipf(word: str, lang: str = "nl") -> float:
@@ -163,11 +194,14 @@ _LINKS = ("s", "en", "e")
 
 @dataclass(frozen=True)
 class Concept:
+    """A glossary theme: its id and its Dutch and English labels."""
+
     id: str
     label_nl: str
     label_en: str
 
     def label(self, lang: str = "nl") -> str:
+        """The label in ``lang`` (English for 'en', Dutch otherwise)."""
         return self.label_en if lang == "en" else self.label_nl
 
 
@@ -212,7 +246,7 @@ class Thesaurus:
         # Abbreviation (as a token) → the Dutch words it stands for.
         self.abbreviations: dict[str, tuple[str, ...]] = {}
         for entry in abbreviations or ():
-            words = tuple(
+            expansion = tuple(
                 tokenize(entry["expansion"])
             )  # stop words kept: "leraar in opleiding" is a phrase
             for form in {
@@ -221,33 +255,40 @@ class Thesaurus:
                 entry["abbr"].replace("-", "'"),
             }:
                 for token in tokenize(form):
-                    if token not in stops and words:
-                        self.abbreviations[token] = words
+                    if token not in stops and expansion:
+                        self.abbreviations[token] = expansion
 
         # English word → the Dutch words it translates to (data/lexicon.json), by English stem,
         # and by the word as written for an English word inside a Dutch text.
         self.translations: dict[str, tuple[str, ...]] = {}
         self.english_words: dict[str, tuple[str, ...]] = {}
         for entry in translations or ():
-            words = tokenize(entry["en"])
-            if len(words) != 1 or words[0] in stops:
+            english = tokenize(entry["en"])
+            if len(english) != 1 or english[0] in stops:
                 continue  # phrases are the glossary's work
             dutch = tuple(w for alternative in entry["nl"][:2] for w in tokenize(alternative))
             if dutch:
-                key = stem(words[0].replace("-", ""), "en")
+                key = stem(english[0].replace("-", ""), "en")
                 self.translations[key] = tuple(
                     dict.fromkeys(self.translations.get(key, ()) + dutch)
                 )
-                self.english_words[words[0]] = self.translations[key]
+                self.english_words[english[0]] = self.translations[key]
 
     def expansion_of(self, token: str, whole: str, lang: str) -> tuple[str, ...]:
         """The Dutch words a token stands for: an abbreviation's expansion, or an English word's
-        translation (in an English text by its stem; in a Dutch text when it is no Dutch word)."""
+        translation (in an English text by its stem, else the Dutch word it shares by a regular
+        change of ending, see cognates.py; in a Dutch text when it is no Dutch word)."""
         found = self.abbreviations.get(token)
         if found:
             return found
         if lang == "en":
-            return self.translations.get(whole, ())
+            from .cognates import dutch_cognate  # it imports this module
+
+            translated = self.translations.get(whole, ())
+            if translated:
+                return translated
+            cognate = dutch_cognate(token)
+            return (cognate,) if cognate else ()
         if token in self.english_words and zipf(token, "nl") < FOREIGN_ZIPF:
             return self.english_words[token]
         return ()
@@ -277,6 +318,7 @@ class Thesaurus:
 
 @lru_cache(maxsize=1)
 def default_thesaurus() -> Thesaurus:
+    """The thesaurus of ``data/glossary.json`` and (if present) ``data/lexicon.json``, cached."""
     glossary = _load_data("glossary.json")
     lexicon = (
         _load_data("lexicon.json")
@@ -293,5 +335,7 @@ def default_thesaurus() -> Thesaurus:
 
 @dataclass(frozen=True)
 class Feature:
+    """One feature of a text and the word in the text that produced it."""
+
     name: str  # stem, or ~concept
     surface: str  # the word as written in the text

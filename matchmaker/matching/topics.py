@@ -41,14 +41,17 @@ class NeedGroup:
 
     @property
     def size(self) -> int:
+        """How many partnerships the group holds."""
         return len(self.mentee_keys)
 
     def label(self, lang: str = "nl") -> str:
+        """The group's words joined with commas, in ``lang`` when there are English ones."""
         return ", ".join(
             self.label_words_en if lang == "en" and self.label_words_en else self.label_words
         )
 
     def to_dict(self) -> dict:
+        """The group as JSON: its words in both languages, members and mean best score."""
         return {
             "label_words": list(self.label_words),
             "label_words_en": list(self.label_words_en),
@@ -148,10 +151,10 @@ def _label(index: MatchIndex, X, keys: tuple[str, ...], background: np.ndarray, 
                 continue
             word, word_en = concept.label_nl, concept.label_en
         else:
-            word = surfaces.get(feature)
-            if not word:
+            surface = surfaces.get(feature)
+            if not surface:
                 continue
-            word_en = word
+            word = word_en = surface
         if word.lower() in seen:
             continue
         seen.add(word.lower())
@@ -172,7 +175,7 @@ def _surfaces(index: MatchIndex, keys: Iterable[str]) -> dict[str, str]:
                 counts.setdefault(f.name, Counter())[f.surface] += 1
     out = {}
     for name, written in counts.items():
-        by_lower = Counter()
+        by_lower: Counter[str] = Counter()
         for surface, n in written.items():
             by_lower[surface.lower()] += n
         lower, _ = max(by_lower.items(), key=lambda kv: (kv[1], -len(kv[0]), kv[0]))

@@ -1,4 +1,6 @@
-"""Accounts: creating users, checking passwords, and loading the user of a session."""
+"""Accounts: creating users, signing in, registration and email confirmation, password changes
+and resets, personal API tokens, and loading the user of a session. The password rules and
+hashing live in services/passwords.py."""
 
 from __future__ import annotations
 
@@ -10,49 +12,20 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import ROLES, ApiToken, Partnership, User, get_by_id, utcnow
 from . import notifications
+from .passwords import check_password_rules, dummy_check, hash_password, password_matches
 from .profiles import save_profile, unique_key
 from .validation import ValidationError, normalize_email, validate_profile
 
 LOCALES = ("nl", "en")  # the languages of the interface and of emails
-MIN_PASSWORD = 8
-MAX_PASSWORD = 256
-DEFAULT_HASH_METHOD = "scrypt"  # werkzeug's scrypt key-derivation function, random salt
-_dummy_hashes: dict[str, str] = {}
-
-
-def _method() -> str:
-    return current_app.config.get("PASSWORD_HASH_METHOD") or DEFAULT_HASH_METHOD
-
-
-def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=_method())
-
-
-def _dummy_hash() -> str:
-    """A real hash to compare against when the email is unknown, so timing reveals nothing."""
-    method = _method()
-    if method not in _dummy_hashes:
-        _dummy_hashes[method] = generate_password_hash("not-a-real-password", method=method)
-    return _dummy_hashes[method]
-
-
-def check_password_rules(password, field: str = "password") -> None:
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        raise ValidationError(
-            {field: _("must be at least %(limit)d characters", limit=MIN_PASSWORD)}
-        )
-    if len(password) > MAX_PASSWORD:
-        raise ValidationError(
-            {field: _("must be at most %(limit)d characters", limit=MAX_PASSWORD)}
-        )
 
 
 def clean_email(value, field: str = "email") -> str:
+    """The address, checked (no DNS look-up) and lower-cased; ValidationError under ``field``
+    otherwise."""
     errors: dict[str, str] = {}
     email = normalize_email(value, field, errors)
     if errors or email is None:
@@ -61,6 +34,7 @@ def clean_email(value, field: str = "email") -> str:
 
 
 def find_user(email: str) -> User | None:
+    """The account with this email address (in any case, spaces around ignored), or None."""
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
@@ -116,9 +90,9 @@ def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None (same work either way)."""
     user = find_user(email or "") if isinstance(email, str) else None
     if user is None:
-        check_password_hash(_dummy_hash(), password or "")
+        dummy_check(password)
         return None
-    if not check_password_hash(user.password_hash, password or "") or not user.active:
+    if not password_matches(user.password_hash, password) or not user.active:
         return None
     if user.email_confirmed_at is None:
         send_confirmation(user)  # the owner gets a fresh link; the caller says the usual "no"
@@ -303,6 +277,8 @@ def user_for_token(token: str) -> User | None:
 
 
 def revoke_token(user: User, token_id: int) -> bool:
+    """Revoke one of ``user``'s own API tokens; False when the id names no unrevoked token of
+    theirs."""
     row = get_by_id(ApiToken, token_id)
     if row is None or row.user_id != user.id or row.revoked_at is not None:
         return False
@@ -322,6 +298,7 @@ def revoke_all_tokens(user: User) -> None:
 
 
 def tokens_of(user: User) -> list[ApiToken]:
+    """All of ``user``'s API tokens, revoked ones too, newest first."""
     return list(
         db.session.scalars(
             select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
@@ -331,7 +308,7 @@ def tokens_of(user: User) -> list[ApiToken]:
 
 def change_password(user: User, current: str, new: str) -> None:
     """Change a password; every other session of the user ends."""
-    if not check_password_hash(user.password_hash, current or ""):
+    if not password_matches(user.password_hash, current):
         raise ValidationError({"current_password": _("is not correct")})
     check_password_rules(new, "new_password")
     user.password_hash = hash_password(new)
@@ -348,11 +325,15 @@ def set_locale(user: User, locale: str) -> None:
 
 
 def end_all_sessions(user: User) -> None:
+    """Sign ``user`` out everywhere: every session made before now stops working (API
+    tokens stay)."""
     user.session_version += 1
     db.session.commit()
 
 
 def set_user_active(user: User, active: bool) -> None:
+    """Activate or deactivate an account; either way its sessions end, and deactivation
+    revokes its API tokens too."""
     user.active = active
     user.session_version += 1
     if not active:
@@ -376,6 +357,8 @@ def reset_token(user: User) -> str:
 
 
 def user_for_reset_token(token: str) -> User | None:
+    """The active user a reset link was made for, or None when the link is forged, older
+    than RESET_MAX_AGE, or the password or sessions changed since."""
     try:
         data = _serializer().loads(token, max_age=RESET_MAX_AGE)
     except BadSignature:  # also SignatureExpired
@@ -399,6 +382,8 @@ def request_password_reset(email: str) -> None:
 
 
 def reset_password(token: str, new: str) -> User:
+    """Set a new password through a reset link and end every session and API token of the
+    account; ValidationError for a bad link or a password that breaks the rules."""
     user = user_for_reset_token(token)
     if user is None:
         raise ValidationError({"token": _("this link is invalid or has expired")})

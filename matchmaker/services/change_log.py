@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import weakref
+from collections.abc import Sequence
 from itertools import chain
 
 from sqlalchemy import Engine, delete, event, insert, inspect, select, update
@@ -94,7 +95,8 @@ def _collect_changes(session, _context) -> None:
             if obj.key:
                 keys.add(obj.key)
             if obj not in new:  # a renamed key: the old one is gone
-                keys.update(k for k in inspect(obj).attrs.key.history.deleted or () if k)
+                old_keys: Sequence[str] = inspect(obj).attrs.key.history.deleted or ()
+                keys.update(k for k in old_keys if k)
         elif isinstance(obj, (PartnershipSector, Story)) and obj.partnership_id is not None:
             owners.add(obj.partnership_id)
 

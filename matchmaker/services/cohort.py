@@ -64,9 +64,11 @@ class Proposal:
         }
 
     def greedy_of(self, mentee: str) -> Assignment | None:
+        """The greedy baseline's assignment of ``mentee`` (a key), or None."""
         return next((a for a in self.result.greedy if a.mentee == mentee), None)
 
     def proposed_of(self, mentee: str) -> Assignment | None:
+        """The solver's assignment of ``mentee`` (a key), or None when it got no mentor."""
         return next((a for a in self.result.assignments if a.mentee == mentee), None)
 
 
@@ -111,7 +113,7 @@ def _selected(mentee_keys: Iterable[str] | None) -> list[Partnership]:
     return [found[k] for k in keys]
 
 
-def _check_min_score(min_score) -> float:
+def _check_min_score(min_score: float | str) -> float:
     try:
         value = float(min_score)
     except (TypeError, ValueError):
@@ -145,11 +147,13 @@ def cohort_context(mentee_ids: Sequence[int]) -> MatchContext:
 def propose(
     mentee_keys: Iterable[str] | None = None,
     spread_load: bool = False,
-    min_score: float = 0.0,
+    min_score: float | str = 0.0,
     *,
     with_options: bool = False,
 ) -> Proposal:
     """The optimal assignment of mentors to ``mentee_keys`` (default: everyone ``looking``).
+
+    ``min_score`` may be a form's text ("0.12"); ValidationError unless it is a number from 0 to 1.
 
     with_options: also list each mentee's eligible mentors (for the admin page's selects).
     """
@@ -216,6 +220,8 @@ class CapacityError(ValidationError):
 
 @dataclass(frozen=True)
 class Refusal:
+    """A cohort row that did not become an introduction, and why (``error``)."""
+
     mentee: str
     mentor: str
     error: intro_service.TransitionError
@@ -224,11 +230,14 @@ class Refusal:
 
     @property
     def message(self) -> str:
+        """Why the row was refused, as text."""
         return str(self.error)
 
 
 @dataclass
 class ApplyResult:
+    """What ``apply`` did: the introductions it made and the rows it refused."""
+
     created: list[Introduction] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
 
@@ -258,12 +267,14 @@ def apply(rows: Iterable[Assignment | tuple], actor: User, message: str = "") ->
     seen: set[str] = set()
     for mentee_key, mentor_key in pairs:
         mentee, mentor = found.get(mentee_key), found.get(mentor_key)
+        duplicate = mentee_key in seen
+        seen.add(mentee_key)
         if mentee is None or mentor is None:
             missing = mentee_key if mentee is None else mentor_key
             error = intro_service.TransitionError(
                 _("unknown partnership key %(key)s", key=missing), code="not_found"
             )
-        elif mentee_key in seen:
+        elif duplicate:
             error = intro_service.TransitionError(
                 _("this partnership has more than one row in the cohort"), code="duplicate"
             )
@@ -272,9 +283,6 @@ def apply(rows: Iterable[Assignment | tuple], actor: User, message: str = "") ->
                 intro_service.REFUSALS["excluded"], code="excluded"
             )
         else:
-            error = None
-        seen.add(mentee_key)
-        if error is None:
             try:
                 outcome.created.append(
                     intro_service.request_introduction(

@@ -39,6 +39,7 @@ def undismiss(partnership: Partnership, mentor: Partnership, user=None) -> None:
 
 
 def dismissed_mentors(partnership: Partnership) -> list[Partnership]:
+    """The active partnerships ``partnership`` no longer wants suggested, by name."""
     stmt = (
         select(Partnership)
         .join(Dismissal, Dismissal.mentor_id == Partnership.id)

@@ -38,4 +38,4 @@ def rating_summaries() -> dict[str, RatingSummary]:
         .where(Introduction.state == "completed", Introduction.rating.is_not(None))
         .order_by(Introduction.completed_at, Introduction.id)
     )
-    return summarise_ratings(db.session.execute(stmt).all())
+    return summarise_ratings(db.session.execute(stmt).tuples().all())

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -50,12 +52,17 @@ class TransitionError(Exception):
 
 
 class NotAllowed(TransitionError):
+    """The caller may not take this action on this introduction (code ``forbidden``)."""
+
     def __init__(self, message: str = "you may not do this with this introduction") -> None:
         super().__init__(message, code="forbidden")
 
 
 @dataclass(frozen=True)
 class Transition:
+    """One row of the state machine: ``action`` moves an introduction from one of ``source``
+    to ``target``, for the sides named in ``roles``."""
+
     action: str
     source: tuple[str, ...]
     target: str
@@ -129,6 +136,8 @@ def _record(intro: Introduction, source: str | None, actor: User | None, note: s
 
 
 def open_introduction(mentee: Partnership, mentor: Partnership) -> Introduction | None:
+    """The pair's introduction that is still open (requested, awaiting the admin or accepted),
+    or None."""
     return db.session.scalar(
         select(Introduction).where(
             Introduction.mentee_id == mentee.id,
@@ -246,12 +255,13 @@ def transition(
         # The open request itself is part of the load; accepting must not push past capacity.
         if load > intro.mentor.mentor_capacity:
             raise TransitionError(REFUSALS["full"], code="full")
-    claimed = db.session.execute(
+    claim = (
         update(Introduction)
         .where(Introduction.id == intro.id, Introduction.state == source)
         .values(state=rule.target)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    claimed = cast(CursorResult[Any], db.session.execute(claim)).rowcount
     if claimed != 1:  # another transition came first
         db.session.rollback()
         now = intro.state.replace("_", " ")  # read again after the rollback
@@ -288,6 +298,7 @@ def _clean_rating(value) -> int | None:
 
 
 def get_introduction(intro_id: int) -> Introduction | None:
+    """The introduction with this id, or None (also for an id no row can have)."""
     return get_by_id(Introduction, intro_id)
 
 
@@ -312,8 +323,11 @@ def states_by_mentor(mentee: Partnership) -> dict[str, Introduction]:
     return {key: intro for key, intro in rows}
 
 
-def list_all(*, state: str | None = None, q: str | None = None, page: int = 1, per_page: int = 50):
-    """All introductions for admins, filtered by state and partnership name/key."""
+def list_all(
+    *, state: str | None = None, q: str | None = None, page: int = 1, per_page: int = 50
+) -> Pagination:
+    """A page (``db.paginate``) of all introductions for admins, newest first, filtered by state
+    and partnership name/key; a page past the last is empty."""
     mentee = db.aliased(Partnership)
     mentor = db.aliased(Partnership)
     stmt = (
@@ -338,10 +352,5 @@ def list_all(*, state: str | None = None, q: str | None = None, page: int = 1, p
                 )
             )
         )
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    items = db.session.scalars(
-        stmt.order_by(Introduction.created_at.desc(), Introduction.id.desc())
-        .limit(per_page)
-        .offset((max(page, 1) - 1) * per_page)
-    ).all()
-    return list(items), total
+    stmt = stmt.order_by(Introduction.created_at.desc(), Introduction.id.desc())
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)

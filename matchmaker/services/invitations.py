@@ -16,16 +16,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 
 from ..extensions import db
 from ..models import TEAM_ROLES, Invitation, Partnership, User, get_by_id, utcnow
-from .accounts import check_password_rules, clean_email, find_user, hash_password
+from .accounts import clean_email, find_user
 from .notifications import absolute_url, send_email
+from .passwords import check_password_rules, hash_password
 from .permissions import COORDINATOR, MEMBER, require_act_for
 from .validation import ValidationError
 
@@ -192,7 +194,7 @@ def accept(token: str, password: str, locale: str | None = None) -> User:
         raise ValidationError({"email": _("is already registered; log in or reset the password")})
     now = utcnow()
     # Claim the invitation in the same transaction as the account: only one use succeeds.
-    claimed = db.session.execute(
+    claim = (
         update(Invitation)
         .where(
             Invitation.id == invitation.id,
@@ -202,7 +204,8 @@ def accept(token: str, password: str, locale: str | None = None) -> User:
         )
         .values(accepted_at=now)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    claimed = cast(CursorResult[Any], db.session.execute(claim)).rowcount
     if claimed != 1:
         db.session.rollback()
         raise ValidationError(
@@ -241,6 +244,7 @@ def of_partnership(partnership: Partnership) -> list[Invitation]:
 
 
 def get(invitation_id) -> Invitation | None:
+    """The invitation with this id, or None (also for an id no row can have)."""
     return get_by_id(Invitation, invitation_id)
 
 

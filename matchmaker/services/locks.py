@@ -20,6 +20,7 @@ def write_transaction() -> None:
     if connection.dialect.name != "sqlite":
         return
     raw = connection.connection.dbapi_connection
+    assert raw is not None  # None only once the connection is closed; it was just checked out
     # pysqlite opens a transaction only before the first write; once one is open the write
     # lock is already held. Before that, no read of this session holds a snapshot to upgrade.
     if not raw.in_transaction:

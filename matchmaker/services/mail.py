@@ -24,9 +24,10 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import Any, cast
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import CursorResult, event, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -112,10 +113,13 @@ class Delivery:
 
     @property
     def attempted(self) -> int:
+        """The messages this round tried: sent, to be retried, or given up."""
         return self.sent + self.retrying + self.failed
 
 
 def worker_name() -> str:
+    """A name for this delivering process (host, process id and a random part), unique enough
+    to mark the rows it claims."""
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
@@ -186,7 +190,7 @@ def _claim(session: Session, now: datetime, limit: int, worker: str) -> list[int
                 OutboxMessage.state == "pending",
                 or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
             )
-            if session.execute(still_free).rowcount == 1:
+            if cast(CursorResult[Any], session.execute(still_free)).rowcount == 1:
                 ids.append(ident)
     session.commit()
     return ids
@@ -205,16 +209,15 @@ def _mine(row: OutboxMessage, worker: str):
 
 
 def _record_success(session: Session, row: OutboxMessage, worker: str, now: datetime) -> bool:
-    done = session.execute(
-        _mine(row, worker).values(
-            state="sent",
-            sent_at=now,
-            attempts=OutboxMessage.attempts + 1,
-            last_error=None,
-            claimed_by=None,
-            claimed_until=None,
-        )
-    ).rowcount
+    sent = _mine(row, worker).values(
+        state="sent",
+        sent_at=now,
+        attempts=OutboxMessage.attempts + 1,
+        last_error=None,
+        claimed_by=None,
+        claimed_until=None,
+    )
+    done = cast(CursorResult[Any], session.execute(sent)).rowcount
     if done != 1:  # our claim ran out and another worker took the row: it may go twice
         log.warning("email %s was sent after its claim by %s expired", row.id, worker)
     return done == 1
@@ -236,18 +239,19 @@ def _record_failure(
 ) -> str:
     attempts = row.attempts + 1
     delay = retry_delay(attempts)
-    values = {
+    values: dict[str, object] = {
         "attempts": OutboxMessage.attempts + 1,
         "last_error": error[:2000],
         "claimed_by": None,
         "claimed_until": None,
     }
     if delay is None:
-        values["state"] = "failed"
+        state = values["state"] = "failed"
     else:
+        state = "pending"
         values["due_at"] = now + delay
     session.execute(_mine(row, worker).values(**values))
-    return values.get("state", "pending")
+    return state
 
 
 def _compose(cfg, row: OutboxMessage) -> EmailMessage:
@@ -328,12 +332,13 @@ def failed_messages(limit: int = 100) -> list[OutboxMessage]:
 
 def resend(message_id: int) -> bool:
     """Put a failed message back in the queue for another day of attempts."""
-    done = db.session.execute(
+    again = (
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.state == "failed")
         .values(state="pending", attempts=0, due_at=utcnow(), claimed_by=None, claimed_until=None)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    done = cast(CursorResult[Any], db.session.execute(again)).rowcount
     db.session.info[_QUEUED] = True
     db.session.commit()
     return done == 1

@@ -109,6 +109,8 @@ class IndexCache:
         self._checked_at, self._commits_seen = checked_at, commits
 
     def get(self, progress=None) -> MatchIndex:
+        """The index for the current data version: the one held, the held one with the profiles
+        changed since patched in, or a fresh fit (``progress`` reports on a fit)."""
         self._read_versions()
         version = self._data_version
         cached = self._cached
@@ -171,7 +173,9 @@ class IndexCache:
     def _refit_in_background(self) -> None:
         if self._refit is not None and self._refit.is_alive():
             return
-        app = current_app._get_current_object()
+        # The app itself, not the context-bound proxy (which the thread could not use); Flask's
+        # stubs type current_app as Flask, without the proxy's method.
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
         self._refit = threading.Thread(
             target=self._refit_now, args=(app,), name="index-refit", daemon=True
         )
@@ -208,6 +212,8 @@ class IndexCache:
             self._refit.join(timeout)
 
     def clear(self) -> None:
+        """Forget the index and context this process holds; the next call reads the versions
+        again and fits anew."""
         self._cached = None
         self._context = None
         self._checked_at = float("-inf")
@@ -220,6 +226,7 @@ class IndexCache:
 
     @property
     def size(self) -> int:
+        """How many profiles the held index has (0: none yet)."""
         cached = self._cached
         return len(cached.index) if cached else 0
 
@@ -229,6 +236,7 @@ def _setting(name: str, default):
 
 
 def index_cache() -> IndexCache:
+    """This app's IndexCache (one per process, made by ``create_app``)."""
     return current_app.extensions["matchmaker.index"]
 
 
@@ -260,12 +268,12 @@ def _profiles(where) -> list[Profile]:
     for pid, sector in db.session.execute(stmt):
         sectors.setdefault(pid, set()).add(sector)
     stories: dict[int, list] = {}
-    stmt = (
+    public_stories = (
         select(Story.partnership_id, Story.title, Story.text, Story.visibility)
         .where(Story.partnership_id.in_(ids), Story.visibility == "public")
         .order_by(Story.partnership_id, Story.position, Story.id)
     )
-    for story in db.session.execute(stmt):
+    for story in db.session.execute(public_stories):
         stories.setdefault(story.partnership_id, []).append(story)
     return [
         to_engine_profile(

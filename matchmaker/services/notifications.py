@@ -45,6 +45,7 @@ def recipients(partnership: Partnership) -> list[str]:
 
 
 def admins() -> list[str]:
+    """The email addresses of the active admin accounts."""
     return list(
         db.session.scalars(select(User.email).where(User.role == "admin", User.active.is_(True)))
     )
@@ -196,6 +197,8 @@ def message_posted(message: IntroductionMessage) -> None:
 
 
 def password_reset(user: User, link: str, minutes: int) -> None:
+    """Queue the email with a password-reset ``link`` to ``user``, saying it works for
+    ``minutes``."""
     _send(
         [user.email],
         "password_reset",
@@ -207,6 +210,7 @@ def password_reset(user: User, link: str, minutes: int) -> None:
 
 
 def confirm_email(user: User, link: str) -> None:
+    """Queue the email with the ``link`` that confirms ``user``'s address."""
     _send(
         [user.email],
         "confirm_email",
@@ -217,6 +221,8 @@ def confirm_email(user: User, link: str) -> None:
 
 
 def already_registered(user: User, link: str) -> None:
+    """Queue a notice to ``user`` that someone tried to register the address again, with a
+    ``link`` to reset the password."""
     _send(
         [user.email],
         "already_registered",

@@ -10,6 +10,8 @@ partnership acts for it like a coordinator). A token acts with its owner's curre
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from flask_babel import lazy_gettext as _l
 
 from ..models import User
@@ -30,7 +32,8 @@ class NotCoordinator(Exception):
         super().__init__(message)
 
 
-def _signed_in(user) -> bool:
+def _signed_in(user: User | None) -> TypeGuard[User]:
+    """Is ``user`` an active, signed-in account (and so a User)?"""
     return (
         user is not None
         and getattr(user, "is_authenticated", True)

@@ -11,14 +11,13 @@ Rules, each in one place here:
   before counting, so parallel sign-ups never pass the capacity: the first ``capacity`` are
   confirmed, the rest wait in the order they came (``SessionSignup.id``);
 - the waiting list moves up when a confirmed place is given back or the capacity is raised;
-- emails go through the outbox in the same transaction (services/notifications.py), the
-  confirmed ones with the .ics (services/session_calendar.py).
+- every change is mailed to the partnerships it concerns, in the same transaction
+  (services/session_mail.py: the outbox, and the .ics for a confirmed place).
 The fields' rules and the times in Europe/Amsterdam live in services/session_rules.py.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime
 
 from flask import current_app
@@ -36,12 +35,10 @@ from ..models import (
     get_by_id,
     utcnow,
 )
-from . import locks, notifications, permissions
-from .session_calendar import CANCEL, REQUEST, build_ics
-from .session_rules import clean_session, when_text
+from . import locks, permissions, session_mail
+from .session_rules import clean_session
 from .validation import ValidationError
 
-log = logging.getLogger(__name__)
 CONFIRMED, WAITING, CANCELLED = "confirmed", "waiting", "cancelled"
 # What attendees hear about when it changes (capacity alone is the organiser's business).
 NOTIFIED_FIELDS = (
@@ -192,8 +189,7 @@ def attendees(session: PracticeSession) -> list[SessionSignup]:
             SessionSignup.session_id == session.id, SessionSignup.state.in_(ACTIVE_SIGNUP_STATES)
         )
         .order_by(SessionSignup.id)
-    )
-    rows = list(rows)
+    ).all()
     return [r for r in rows if r.state == CONFIRMED] + [r for r in rows if r.state == WAITING]
 
 
@@ -269,19 +265,9 @@ def update_session(
     if changed:
         session.sequence += 1
         for signup in attendees(session):
-            _mail(
-                signup,
-                "session_updated",
-                _l("Matchmaker: session changed: %(title)s", title=session.title),
-                method=REQUEST if signup.state == CONFIRMED else None,
-            )
+            session_mail.changed(signup, has_place=signup.state == CONFIRMED)
     for signup in _fill_places(session, now):
-        _mail(
-            signup,
-            "session_moved_up",
-            _l("Matchmaker: you have a place: %(title)s", title=session.title),
-            method=REQUEST,
-        )
+        session_mail.moved_up(signup)
     db.session.commit()
     return session
 
@@ -296,12 +282,7 @@ def cancel_session(
     session.cancelled_at = now
     session.sequence += 1
     for signup in attendees(session):
-        _mail(
-            signup,
-            "session_cancelled",
-            _l("Matchmaker: session cancelled: %(title)s", title=session.title),
-            method=CANCEL if signup.state == CONFIRMED else None,
-        )
+        session_mail.cancelled(signup, has_place=signup.state == CONFIRMED)
     db.session.commit()
     return session
 
@@ -328,10 +309,13 @@ def sign_up(
         raise SessionError(
             "your partnership is already signed up for this session", "already_signed_up"
         )
-    confirmed = db.session.scalar(
-        select(func.count()).where(
-            SessionSignup.session_id == session.id, SessionSignup.state == CONFIRMED
+    confirmed = (
+        db.session.scalar(
+            select(func.count()).where(
+                SessionSignup.session_id == session.id, SessionSignup.state == CONFIRMED
+            )
         )
+        or 0
     )
     state = CONFIRMED if confirmed < session.capacity else WAITING
     signup = SessionSignup(
@@ -350,19 +334,9 @@ def sign_up(
             "your partnership is already signed up for this session", "already_signed_up"
         ) from None
     if state == CONFIRMED:
-        _mail(
-            signup,
-            "session_confirmed",
-            _l("Matchmaker: you are signed up: %(title)s", title=session.title),
-            method=REQUEST,
-        )
+        session_mail.confirmed(signup)
     else:
-        _mail(
-            signup,
-            "session_waiting",
-            _l("Matchmaker: on the waiting list: %(title)s", title=session.title),
-            position=waiting_position(signup),
-        )
+        session_mail.waiting(signup, waiting_position(signup))
     db.session.commit()
     return signup
 
@@ -384,20 +358,9 @@ def cancel_signup(
     was_confirmed = signup.state == CONFIRMED
     signup.state, signup.cancelled_at = CANCELLED, now
     db.session.flush()
-    _mail(
-        signup,
-        "session_signup_cancelled",
-        _l("Matchmaker: signed off: %(title)s", title=session.title),
-        method=CANCEL if was_confirmed else None,
-        calendar_cancel=was_confirmed,
-    )
+    session_mail.signed_off(signup, was_confirmed=was_confirmed)
     for moved in _fill_places(session, now):
-        _mail(
-            moved,
-            "session_moved_up",
-            _l("Matchmaker: you have a place: %(title)s", title=session.title),
-            method=REQUEST,
-        )
+        session_mail.moved_up(moved)
     db.session.commit()
     return signup
 
@@ -411,44 +374,3 @@ def _fill_places(session: PracticeSession, now: datetime) -> list[SessionSignup]
         signup.state, signup.confirmed_at = CONFIRMED, now
     db.session.flush()
     return moved
-
-
-# --- emails ----------------------------------------------------------------------------------------
-
-
-def session_link(session: PracticeSession) -> str:
-    """The session's page, absolute (for emails and the .ics)."""
-    return notifications.absolute_url("sessions.detail", session_id=session.id)
-
-
-def session_ics(
-    session: PracticeSession, *, method: str = REQUEST, with_online_url: bool = True
-) -> str:
-    """The session's .ics (see services/session_calendar.py)."""
-    return build_ics(
-        session, link=session_link(session), method=method, with_online_url=with_online_url
-    )
-
-
-def _mail(
-    signup: SessionSignup, template: str, subject, *, method: str | None = None, **context
-) -> None:
-    """Mail the signed-up partnership's accounts; with ``method``, the .ics goes along. A failure
-    is logged, never raised: it must not undo the change it reports."""
-    session = signup.session
-    try:
-        calendar = session_ics(session, method=method) if method else None
-        notifications.send_email(
-            notifications.recipients(signup.partnership),
-            template,
-            subject,
-            calendar=calendar,
-            session=session,
-            signup=signup,
-            when=lambda: when_text(session.starts_at, session.ends_at),
-            link=session_link(session),
-            ics_link=notifications.absolute_url("sessions.ics", session_id=session.id),
-            **context,
-        )
-    except Exception:
-        log.exception("could not send the %s email", template)

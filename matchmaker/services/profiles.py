@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
 
 from ..extensions import db
 from ..matching.profile import Profile
@@ -42,6 +44,7 @@ def bump_data_version() -> None:
 
 
 def data_version() -> int:
+    """The profiles' data version now (0 when no profile was ever saved); see DataVersion."""
     return db.session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0
 
 
@@ -60,6 +63,8 @@ def contains(text: str) -> str:
 
 
 def get_partnership(key: str, *, include_inactive: bool = False) -> Partnership:
+    """The partnership with this key; NotFound when there is none, or it is inactive and
+    ``include_inactive`` is not set."""
     stmt = select(Partnership).where(Partnership.key == key)
     partnership = db.session.scalar(stmt)
     if partnership is None or (not partnership.active and not include_inactive):
@@ -76,8 +81,8 @@ def list_partnerships(
     page: int = 1,
     per_page: int = 50,
     signed_in: bool = True,
-) -> tuple[list[Partnership], int]:
-    """A page of partnerships by name, filtered; returns (items, total).
+) -> Pagination:
+    """A page (``db.paginate``) of partnerships by name, filtered; a page past the last is empty.
 
     ``region`` is a province (or "Provincie, Plaats": its province counts); the text search
     reads members-only challenges only for ``signed_in`` callers."""
@@ -101,7 +106,7 @@ def list_partnerships(
         )
     if q:
         like = contains(q)
-        challenges = func.lower(Partnership.challenges).like(like, escape="\\")
+        challenges: ColumnElement[bool] = func.lower(Partnership.challenges).like(like, escape="\\")
         if not signed_in:
             challenges = challenges & (Partnership.challenges_visibility == "public")
         stmt = stmt.where(
@@ -112,14 +117,8 @@ def list_partnerships(
                 func.lower(Partnership.description).like(like, escape="\\"),
             )
         )
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    page = max(1, page)
-    items = db.session.scalars(
-        stmt.order_by(func.lower(Partnership.name), Partnership.key)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return list(items), total
+    stmt = stmt.order_by(func.lower(Partnership.name), Partnership.key)
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
 
 
 def regions() -> list[str]:
@@ -130,7 +129,8 @@ def regions() -> list[str]:
         .where(Partnership.active.is_(True), Partnership.region.is_not(None))
         .distinct()
     )
-    return sorted({province_part(r) for r in rows if r and r.strip()}, key=str.lower)
+    provinces = {province_part(r) for r in rows}  # None for a blank region
+    return sorted({p for p in provinces if p is not None}, key=str.lower)
 
 
 def key_from_name(name: str) -> str:
@@ -242,7 +242,7 @@ def _claim_version(partnership: Partnership, expected: int | None) -> None:
     if expected is not None:
         stmt = stmt.where(Partnership.version == expected)
     stmt = stmt.values(version=Partnership.version + 1).execution_options(synchronize_session=False)
-    if db.session.execute(stmt).rowcount != 1:
+    if cast(CursorResult[Any], db.session.execute(stmt)).rowcount != 1:
         db.session.rollback()
         raise StaleProfile(current_version(partnership.id))
     db.session.expire(partnership, ["version"])
@@ -256,6 +256,8 @@ def current_version(partnership_id: int) -> int:
 
 
 def set_active(partnership: Partnership, active: bool) -> None:
+    """Activate or deactivate a partnership and commit; its suggestions follow at once (the data
+    version moves)."""
     partnership.active = active
     bump_data_version()
     db.session.commit()
@@ -263,11 +265,14 @@ def set_active(partnership: Partnership, active: bool) -> None:
 
 @dataclass(frozen=True)
 class ImportResult:
+    """How many partnerships an import created and how many it updated."""
+
     created: int
     updated: int
 
     @property
     def total(self) -> int:
+        """Partnerships in the imported document: created and updated together."""
         return self.created + self.updated
 
 

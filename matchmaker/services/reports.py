@@ -30,6 +30,7 @@ from ..models import (
     IntroductionEvent,
     Partnership,
     PartnershipSector,
+    PracticeSession,
 )
 from .matching import current_index, match_context
 from .validation import ValidationError
@@ -44,6 +45,9 @@ ACCEPTED_STATES = ("accepted", "completed")
 
 @dataclass
 class UnmetNeeds:
+    """The partnerships whose best suggestion scores below ``threshold``, grouped into themes,
+    with every considered partnership's best score."""
+
     threshold: float
     groups: list[topics.NeedGroup]
     best_scores: dict[
@@ -53,9 +57,12 @@ class UnmetNeeds:
 
     @property
     def count(self) -> int:
+        """How many partnerships the groups hold together."""
         return sum(g.size for g in self.groups)
 
     def to_dict(self) -> dict:
+        """The report as plain data, each group with its partnerships' best scores (for
+        ``flask unmet-needs --json``)."""
         return {
             "threshold": self.threshold,
             "considered": len(self.best_scores),
@@ -78,7 +85,9 @@ def _with_challenges() -> list[Partnership]:
     return list(db.session.scalars(stmt))
 
 
-def check_threshold(threshold) -> float:
+def check_threshold(threshold: float | str) -> float:
+    """``threshold`` (a number, or a form's text of one) as a float; ValidationError unless it is
+    from 0 to 1."""
     try:
         value = float(threshold)
     except (TypeError, ValueError):
@@ -88,8 +97,9 @@ def check_threshold(threshold) -> float:
     return value
 
 
-def unmet_needs(threshold: float = topics.WEAK_SCORE) -> UnmetNeeds:
-    """Partnerships whose best suggestion scores below ``threshold``, grouped into themes."""
+def unmet_needs(threshold: float | str = topics.WEAK_SCORE) -> UnmetNeeds:
+    """Partnerships whose best suggestion scores below ``threshold`` (a number, or a form's text
+    of one), grouped into themes."""
     threshold = check_threshold(threshold)
     index = current_index()
     partnerships = {p.key: p for p in _with_challenges() if p.key in index}
@@ -103,11 +113,14 @@ def unmet_needs(threshold: float = topics.WEAK_SCORE) -> UnmetNeeds:
 
 @dataclass(frozen=True)
 class Report:
+    """One chart's figures: its name, column names and rows (also its table and CSV)."""
+
     name: str
     columns: tuple[str, ...]
     rows: list[tuple]
 
     def column(self, name: str) -> list:
+        """The values of one column, in row order."""
         i = self.columns.index(name)
         return [row[i] for row in self.rows]
 
@@ -162,7 +175,9 @@ def funnel() -> Report:
             )
             .where(IntroductionEvent.to_state.in_(FUNNEL_STAGES[1:]))
             .group_by(IntroductionEvent.to_state)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     counts = {"suggested": suggested, **{s: reached.get(s, 0) for s in FUNNEL_STAGES[1:]}}
     return Report("funnel", ("stage", "count"), [(s, counts[s]) for s in FUNNEL_STAGES])
@@ -237,7 +252,9 @@ def mentor_load() -> Report:
             select(Introduction.mentor_id, func.count())
             .where(Introduction.state.in_(OPEN_INTRO_STATES))
             .group_by(Introduction.mentor_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     mentors = db.session.scalars(select(Partnership).where(Partnership.active.is_(True))).all()
     rows = [
@@ -281,12 +298,13 @@ def report(name: str) -> Report:
 class SessionRow:
     """One upcoming Praktijk-in-zicht session for the admin: who offers it, places and sign-ups."""
 
-    session: object  # models.PracticeSession
+    session: PracticeSession
     confirmed: int
     waiting: int
 
     @property
     def free(self) -> int:
+        """Places not yet taken by a confirmed sign-up (never below zero)."""
         return max(self.session.capacity - self.confirmed, 0)
 
 

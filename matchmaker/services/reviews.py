@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -46,6 +47,8 @@ def review_pair(
 
 
 def clear_review(mentee: Partnership, mentor: Partnership) -> None:
+    """Forget an admin's decision on a pair, if there is one: it may be suggested again as
+    before."""
     review = db.session.scalar(
         select(MatchReview).where(
             MatchReview.mentee_id == mentee.id, MatchReview.mentor_id == mentor.id
@@ -57,6 +60,7 @@ def clear_review(mentee: Partnership, mentor: Partnership) -> None:
 
 
 def reviews_for(mentee_ids: list[int]) -> dict[tuple[int, int], MatchReview]:
+    """The admins' decisions on the pairs of these mentees, by (mentee id, mentor id)."""
     if not mentee_ids:
         return {}
     rows = db.session.scalars(select(MatchReview).where(MatchReview.mentee_id.in_(mentee_ids)))
@@ -64,6 +68,7 @@ def reviews_for(mentee_ids: list[int]) -> dict[tuple[int, int], MatchReview]:
 
 
 def rejected_reviews(limit: int = 200) -> list[MatchReview]:
+    """The rejected pairs, most recently decided first (at most ``limit``)."""
     stmt = (
         select(MatchReview)
         .where(MatchReview.decision == "rejected")
@@ -75,6 +80,8 @@ def rejected_reviews(limit: int = 200) -> list[MatchReview]:
 
 @dataclass
 class QueueItem:
+    """A mentee in the review queue, its top suggestions, and the suggested mentors by key."""
+
     mentee: Partnership
     suggestions: list[Suggestion]
     mentors: dict[str, Partnership]
@@ -82,9 +89,10 @@ class QueueItem:
 
 def review_queue(
     per_mentee: int = 3, page: int = 1, per_page: int = 10, q: str | None = None
-) -> tuple[list[QueueItem], int]:
-    """Partnerships with challenges and no introduction yet, youngest partnerships first, each
-    with its top suggestions; one page of them, and how many there are in all."""
+) -> tuple[Pagination, list[QueueItem]]:
+    """Partnerships with challenges and no introduction yet, youngest partnerships first: one page
+    of them (``db.paginate``; a page past the last is empty) and, for each, a QueueItem with its
+    top ``per_mentee`` suggestions."""
     has_intro = select(Introduction.mentee_id)
     waiting = select(Partnership).where(
         Partnership.active.is_(True), Partnership.challenges != "", Partnership.id.not_in(has_intro)
@@ -95,22 +103,21 @@ def review_queue(
             func.lower(Partnership.name).like(like, escape="\\")
             | Partnership.key.like(like, escape="\\")
         )
-    total = db.session.scalar(select(func.count()).select_from(waiting.subquery())) or 0
-    order = (Partnership.founded.desc(), Partnership.created_at.desc(), Partnership.id.desc())
-    stmt = waiting.order_by(*order).limit(per_page).offset((max(page, 1) - 1) * per_page)
-    mentees = list(db.session.scalars(stmt))
+    waiting = waiting.order_by(
+        Partnership.founded.desc(), Partnership.created_at.desc(), Partnership.id.desc()
+    )
+    mentees = db.paginate(waiting, page=page, per_page=per_page, error_out=False, count=True)
     index = current_index()
     ranked = [
         (mentee, index.rank(mentee.key, match_context(mentee.key), limit=per_mentee))
-        for mentee in mentees
+        for mentee in mentees.items
     ]
-    mentors = by_keys(
-        s.key for _mentee, suggestions in ranked for s in suggestions
-    )  # one query for the page
+    # one query for the mentors of the whole page
+    mentors = by_keys(s.key for _mentee, suggestions in ranked for s in suggestions)
     items = [
         QueueItem(
             mentee, suggestions, {s.key: mentors[s.key] for s in suggestions if s.key in mentors}
         )
         for mentee, suggestions in ranked
     ]
-    return items, total
+    return mentees, items

@@ -11,6 +11,7 @@ that exists twice (the hour repeated in October) the first, summer-time one is m
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import overload
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -40,6 +41,10 @@ MAX_DURATION = timedelta(hours=24)  # a session lasts at most a day
 MAX_AHEAD = timedelta(days=730)  # and starts within two years
 
 
+@overload
+def local(moment: datetime) -> datetime: ...
+@overload
+def local(moment: None) -> None: ...
 def local(moment: datetime | None) -> datetime | None:
     """``moment`` (stored in UTC) as Amsterdam time."""
     return moment.astimezone(AMSTERDAM) if moment is not None else None
@@ -122,7 +127,7 @@ def clean_session(data, *, now: datetime) -> dict:
     errors: dict[str, str] = {}
     for unknown in sorted(set(data) - set(FIELDS)):
         errors[str(unknown)] = _("unknown field")
-    clean = {
+    clean: dict[str, object] = {
         "title": _text(
             data.get("title"), "title", TITLE_LIMIT, errors, required=True, one_line=True
         ),

@@ -11,6 +11,8 @@ from ..models import INTRO_STATES, OPEN_INTRO_STATES, Introduction, Partnership,
 
 
 def dashboard() -> dict:
+    """The figures on the admin dashboard: partnerships by sector and region, introductions by
+    state, acceptance rate, median reply time, and the mentors at capacity."""
     active = Partnership.active.is_(True)
     by_sector = dict(
         db.session.execute(
@@ -18,7 +20,9 @@ def dashboard() -> dict:
             .join(Partnership, Partnership.id == PartnershipSector.partnership_id)
             .where(active)
             .group_by(PartnershipSector.sector)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     by_region = db.session.execute(
         select(func.coalesce(Partnership.region, ""), func.count())
@@ -27,9 +31,9 @@ def dashboard() -> dict:
         .order_by(func.count().desc())
     ).all()
     by_state = dict(
-        db.session.execute(
-            select(Introduction.state, func.count()).group_by(Introduction.state)
-        ).all()
+        db.session.execute(select(Introduction.state, func.count()).group_by(Introduction.state))
+        .tuples()
+        .all()
     )
     answered = (
         by_state.get("accepted", 0) + by_state.get("completed", 0) + by_state.get("declined", 0)
@@ -46,7 +50,9 @@ def dashboard() -> dict:
             select(Introduction.mentor_id, func.count())
             .where(Introduction.state.in_(OPEN_INTRO_STATES))
             .group_by(Introduction.mentor_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     mentors = db.session.scalars(
         select(Partnership).where(

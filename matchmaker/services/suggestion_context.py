@@ -82,6 +82,8 @@ class ContextSnapshot:
 
 
 def read_context(version: int) -> ContextSnapshot:
+    """A ContextSnapshot at ``version``: mentor loads, excluded and endorsed pairs by mentee,
+    and rating summaries, read now."""
     excluded: dict[str, set] = {}
     for pair in excluded_pairs():
         excluded.setdefault(pair[0], set()).add(pair)

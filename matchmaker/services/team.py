@@ -99,26 +99,30 @@ def _locked_change(actor: User | None, target: User, partnership_id: int, change
     and commit; all or nothing. ``actor`` None: the command line (an operator)."""
     try:
         locks.for_update(Partnership, partnership_id)
-        target = _fresh(target)
+        fresh = _fresh(target)
         if actor is not None:
             actor = _fresh(actor)
             if actor is None or not (
                 actor.is_admin or can_act_for(actor, partnership_id) or actor.id == target.id
             ):
                 raise NotCoordinator()
-        if target is None or not target.active or target.partnership_id != partnership_id:
+        if fresh is None or not fresh.active or fresh.partnership_id != partnership_id:
             raise TeamError(MESSAGES[NOT_IN_TEAM], NOT_IN_TEAM)
-        change(target)
+        change(fresh)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    return target
+    return fresh
 
 
 def _end_access(user: User) -> None:
     """The account leaves the partnership: deactivated, sessions ended, tokens revoked."""
-    if user.role == COORDINATOR and _coordinators_besides(user.partnership_id, user.id) == 0:
+    if (
+        user.role == COORDINATOR
+        and user.partnership_id is not None
+        and _coordinators_besides(user.partnership_id, user.id) == 0
+    ):
         raise TeamError(MESSAGES[LAST_COORDINATOR], LAST_COORDINATOR)
     user.role = MEMBER
     user.active = False

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import TypeGuard
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
@@ -61,7 +62,8 @@ class ValidationError(ValueError):
         super().__init__(message or "; ".join(f"{k}: {v}" for k, v in fields.items()))
 
 
-def _is_int(value) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
+    """Is ``value`` a whole number (and not a bool, which Python counts as one)?"""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -273,7 +275,7 @@ def _region(value, errors: dict) -> str | None:
     if "region" in errors or not region:
         return None
     try:
-        region = parse_region(region)
+        parsed = parse_region(region)
     except UnknownRegion:
         errors["region"] = _(
             "must be one of the twelve provinces, optionally followed by a place (e.g. "
@@ -281,11 +283,11 @@ def _region(value, errors: dict) -> str | None:
             region=region,
         )
         return None
-    if region is not None and len(region) > 100:
+    if parsed is not None and len(parsed) > 100:
         errors["region"] = _(
-            "must be at most %(limit)d characters (got %(got)d)", limit=100, got=len(region)
+            "must be at most %(limit)d characters (got %(got)d)", limit=100, got=len(parsed)
         )
-    return region
+    return parsed
 
 
 def normalize_email(value, field: str, errors: dict) -> str | None:

@@ -25,7 +25,10 @@ from .helpers import page_number
 from .intros import error_message
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+# Items on one page of the admin lists: the review queue, introductions and partnerships.
 REVIEW_PAGE = 10
+INTRO_PAGE = 50
+ADMIN_PAGE = 500
 
 
 def admin_required(view):
@@ -81,9 +84,8 @@ def resend_mail(message_id: int):
 @bp.get("/review")
 @admin_required
 def review():
-    page = page_number()
     q = (request.args.get("q") or "").strip()[:100] or None
-    queue, total = review_service.review_queue(page=page, per_page=REVIEW_PAGE, q=q)
+    pagination, queue = review_service.review_queue(page=page_number(), per_page=REVIEW_PAGE, q=q)
     reviews = review_service.reviews_for([item.mentee.id for item in queue])
     return render_template(
         "admin/review.html",
@@ -92,9 +94,7 @@ def review():
         rejected=review_service.rejected_reviews(),
         form=ReviewForm(),
         empty=EmptyForm(),
-        page=page,
-        total=total,
-        pages=max(1, -(-total // REVIEW_PAGE)),
+        pagination=pagination,
         q=q,
     )
 
@@ -165,16 +165,13 @@ def introduce(mentee_key: str, mentor_key: str):
 def introductions():
     state = request.args.get("state") if request.args.get("state") in INTRO_STATES else None
     q = (request.args.get("q") or "").strip()[:100] or None
-    page = page_number()
-    items, total = intro_service.list_all(state=state, q=q, page=page)
+    pagination = intro_service.list_all(state=state, q=q, page=page_number(), per_page=INTRO_PAGE)
     return render_template(
         "admin/introductions.html",
-        items=items,
-        total=total,
+        pagination=pagination,
         state=state,
         q=q,
         states=INTRO_STATES,
-        page=page,
         form=EmptyForm(),
     )
 
@@ -183,10 +180,10 @@ def introductions():
 @admin_required
 def partnerships():
     q = (request.args.get("q") or "").strip()[:100] or None
-    items, total = profile_service.list_partnerships(q=q, include_inactive=True, per_page=500)
-    return render_template(
-        "admin/partnerships.html", items=items, total=total, q=q, form=EmptyForm()
+    pagination = profile_service.list_partnerships(
+        q=q, include_inactive=True, page=page_number(), per_page=ADMIN_PAGE
     )
+    return render_template("admin/partnerships.html", pagination=pagination, q=q, form=EmptyForm())
 
 
 @bp.get("/partnerships/<key>")

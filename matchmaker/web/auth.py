@@ -151,7 +151,8 @@ def accept_invitation(token: str):
         else:
             start_session(user)
             flash(
-                _("Welkom! U bent ingelogd voor %(name)s.", name=user.partnership.name), "success"
+                _("Welkom! U bent ingelogd voor %(name)s.", name=invitation.partnership.name),
+                "success",
             )
             return redirect(url_for("web.home"))
     return render_template(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from email import message_from_bytes
 from email.policy import default
+from pathlib import Path
 
 from flask import Blueprint, abort, current_app, render_template
 
@@ -32,13 +33,21 @@ def only_in_development():
         abort(404)
 
 
-def _read(path) -> dict:
+def _folder() -> Path:
+    """The folder the messages are written to (404 when there is none)."""
+    folder = mail_dir()
+    if folder is None:
+        abort(404)
+    return folder
+
+
+def _read(path: Path) -> dict:
+    """A written message's addressee, subject, date, and its plain text cut into text and links."""
     msg = message_from_bytes(path.read_bytes(), policy=default)
+    plain = msg.get_body(("plain",)) if msg.is_multipart() else msg
     try:
-        body = (
-            msg.get_content() if not msg.is_multipart() else msg.get_body(("plain",)).get_content()
-        )
-    except Exception:
+        body = plain.get_content() if plain is not None else ""
+    except Exception:  # a file that is not a readable message: shown without a body
         body = ""
     parts = [(piece, bool(_LINK_RE.fullmatch(piece))) for piece in _LINK_RE.split(body) if piece]
     return {
@@ -52,7 +61,8 @@ def _read(path) -> dict:
 
 @bp.get("/")
 def index():
-    folder = mail_dir()
+    """The 50 newest messages, newest first."""
+    folder = _folder()
     files = (
         sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True)[:50]
         if folder.is_dir()
@@ -63,7 +73,8 @@ def index():
 
 @bp.get("/<name>")
 def message(name: str):
-    path = mail_dir() / name
+    """One message by its file name."""
+    path = _folder() / name
     if not _NAME_RE.match(name) or not path.is_file():
         abort(404)
     return render_template("devmail/message.html", message=_read(path))

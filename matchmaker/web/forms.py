@@ -3,6 +3,8 @@ the service layer (services/validation.py), so the web, the API and the importer
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -206,7 +208,8 @@ class EditProfileForm(ProfileForm):
             *(n for n, _ in pairs),
         ):
             path = dict(pairs).get(name, (name,))
-            theirs, ours = stored, mine
+            theirs: Any = stored  # walks down the nested record: a dict, then the field's value
+            ours: Any = mine
             for part in path:
                 theirs, ours = (theirs or {}).get(part), (ours or {}).get(part)
             if (theirs or None) != (ours or None):

@@ -23,21 +23,17 @@ def index():
         sector = None
     region = (request.args.get("region") or "").strip()[:100] or None
     q = (request.args.get("q") or "").strip()[:200] or None
-    page = page_number()
-    items, total = profile_service.list_partnerships(
+    pagination = profile_service.list_partnerships(
         sector=sector,
         region=region,
         q=q,
-        page=page,
+        page=page_number(),
         per_page=PER_PAGE,
         signed_in=current_user.is_authenticated,
     )
     return render_template(
         "main/index.html",
-        partnerships=items,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        pagination=pagination,
         sector=sector,
         region=region,
         q=q,

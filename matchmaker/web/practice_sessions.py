@@ -15,6 +15,7 @@ from ..models import SESSION_KINDS
 from ..services import practice_sessions as service
 from ..services.permissions import READ_ONLY_TEXT
 from ..services.session_calendar import CANCEL, REQUEST
+from ..services.session_mail import session_ics
 from ..services.session_rules import TIMEZONE_NAME, local_input, when_text
 from ..services.validation import ValidationError
 from .forms import EmptyForm, apply_errors
@@ -188,7 +189,7 @@ def _detail(session, status: int = 200):
 @bp.get("/sessions/<int:session_id>.ics")
 def ics(session_id: int):
     session = _visible(session_id)
-    text = service.session_ics(
+    text = session_ics(
         session,
         method=CANCEL if session.cancelled_at else REQUEST,
         with_online_url=service.may_see_online_url(current_user, session),
