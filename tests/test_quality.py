@@ -33,6 +33,8 @@ GATES = [  # figures since the language-fair scores (README, "Quality")
     ("blind-g", 0.88, 0.92, 0.91),  # 3814430 .923/.962/.946 (ae84e7d .885/.923/.904)
     ("blind-h", 0.73, 0.96, 0.83),  # 021cdba .769/1.0/.865 (ae84e7d .692/.885/.799)
     ("blind-i", 0.65, 0.80, 0.75),  # 021cdba .692/.846/.785 (ae84e7d .731/.846/.794)
+    ("blind-j", 0.73, 0.80, 0.79),  # a0786f8 .769/.846/.824 (d553b22 .769/.846/.823)
+    ("blind-k", 0.65, 0.84, 0.75),  # a0786f8 .692/.885/.790 (d553b22 the same)
 ]
 # Decoys allowed in some newcomer's top 3, per set (none now; blind-d had its keyword list third
 # once when it was measured, before the lexicon).
@@ -47,6 +49,8 @@ LARGE = [
     "blind-g",
     "blind-h",
     "blind-i",
+    "blind-j",
+    "blind-k",
 ]  # sets with 24 or more newcomers: a top-3 count means something there
 # Words the issue named as chips that mean nothing to a coordinator.
 MEANINGLESS = {
@@ -154,9 +158,9 @@ def test_a_mentor_under_two_keys_is_shown_once(labelled):
         }
     )
     keys = [s.key for s in index.with_changes([twin]).rank(key, context, limit=10)]
-    assert (
-        keys.count(mentor.key) + keys.count(twin.key) == 1 and keys[0] == mentor.key
-    )  # the older one
+    # Shown once, as the older one. (Its place may move: the twin doubles its words' document
+    # frequency, which lowers their weight for every mentor; in blind-j it went from 1 to 4.)
+    assert mentor.key in keys and twin.key not in keys
 
 
 @pytest.mark.parametrize(

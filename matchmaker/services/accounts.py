@@ -222,7 +222,6 @@ def send_confirmation(user: User) -> None:
 def confirm_email(token: str) -> User | None:
     """Confirm the address behind a link and activate the account's partnership; None if the
     link is invalid, expired or already used. Confirming does not sign anyone in."""
-    from .profiles import bump_data_version
 
     try:
         data = _confirm_serializer().loads(token, max_age=CONFIRM_MAX_AGE)
@@ -238,7 +237,6 @@ def confirm_email(token: str) -> User | None:
     user.email_confirmed_at = utcnow()
     if user.partnership is not None and not user.partnership.active:
         user.partnership.active = True
-        bump_data_version()
     db.session.commit()
     return user
 

@@ -2,8 +2,9 @@
 as the change, and the counters that tell a process to read the versions again.
 
 Every commit of this process counts (``commits``): after one, the data version is read again.
-A transaction that bumped the data version logs the keys of the partnerships it touched (or
-"refit" for a bulk change); one that changed introductions, reviews or dismissals bumps the
+Every transaction that touches a partnership, its sectors or its stories bumps the data version
+at commit (``bump_data_version``; no service has to remember it) and logs the keys of the
+partnerships it touched (or "refit" for a bulk change); one that changed introductions, reviews or dismissals bumps the
 context version. ``changed_keys`` reads the log back for the index cache (services/matching.py).
 """
 
@@ -101,9 +102,25 @@ def _collect_changes(session, _context) -> None:
             owners.add(obj.partnership_id)
 
 
+def bump_data_version(session=None) -> None:
+    """Mark the profiles as changed, in the transaction of ``session`` (default: the app's); the
+    commit hook does this for every transaction that touched a partnership, its sectors or stories."""
+    session = session or db.session
+    row = session.get(DataVersion, 1)
+    if row is None:
+        session.add(DataVersion(id=1, version=1, updated_at=utcnow()))
+    else:
+        row.version = DataVersion.version + 1  # atomic in SQL, safe across workers
+        row.updated_at = utcnow()
+
+
 @event.listens_for(db.session, "before_commit")
 def _before_commit(session) -> None:
     session.flush()  # what the commit would flush anyway: _collect_changes then knows the whole transaction
+    touched = session.info.get(_CHANGED) or session.info.get(_CHANGED_IDS)
+    if touched and not session.info.get(_BUMPED):
+        bump_data_version(session)
+        session.flush()
     _log_changes(session)
     _bump_context_version(session)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, cast
 
 from flask_babel import gettext as _
@@ -13,8 +14,9 @@ from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
 from ..extensions import db
 from ..matching.profile import Profile
 from ..matching.profile import Story as EngineStory
-from ..models import DataVersion, Partnership, PartnershipSector, Story, utcnow
+from ..models import DataVersion, Partnership, PartnershipSector, Story
 from ..provinces import normalize, province_part
+from .change_log import bump_data_version as bump_data_version  # tests and tools
 from .validation import KEY_RE, STORY_FIELDS, ValidationError, validate_document, validate_profile
 
 
@@ -31,16 +33,6 @@ class StaleProfile(Exception):
             f"the profile was saved by someone else in the meantime (now version {current})"
         )
         self.current = current
-
-
-def bump_data_version() -> None:
-    """Mark the profiles as changed, in the caller's transaction (see DataVersion)."""
-    row = db.session.get(DataVersion, 1)
-    if row is None:
-        db.session.add(DataVersion(id=1, version=1, updated_at=utcnow()))
-    else:
-        row.version = DataVersion.version + 1  # atomic in SQL, safe across workers
-        row.updated_at = utcnow()
 
 
 def data_version() -> int:
@@ -231,7 +223,6 @@ def save_profile(
     partnership = existing or Partnership()
     apply_profile(partnership, data)
     db.session.add(partnership)
-    bump_data_version()
     if commit:
         db.session.commit()
     return partnership
@@ -259,7 +250,6 @@ def set_active(partnership: Partnership, active: bool) -> None:
     """Activate or deactivate a partnership and commit; its suggestions follow at once (the data
     version moves)."""
     partnership.active = active
-    bump_data_version()
     db.session.commit()
 
 
@@ -276,41 +266,46 @@ class ImportResult:
         return self.created + self.updated
 
 
+IMPORT_CHUNK = 500  # records written and let go of at a time, all in the one transaction
+
+
 def import_document(document, progress=None) -> ImportResult:
     """Validate a whole exchange document, then upsert every record by key in one transaction.
 
     Nothing is written when any record is invalid (ValidationError names record, key, field).
+    Records are written IMPORT_CHUNK at a time and their rows then leave the session, so memory
+    does not grow with the file; the commit at the end makes all of them visible at once.
     """
     records = validate_document(document)
-    existing = (
-        {
-            p.key: p
-            for p in db.session.scalars(
-                select(Partnership).where(Partnership.key.in_([r["key"] for r in records]))
-            )
-        }
-        if len(records) <= 5000
-        else {p.key: p for p in db.session.scalars(select(Partnership))}
-    )
+    held = {id(obj) for obj in db.session.identity_map.values()}  # the caller's objects stay
     created = updated = 0
-    iterator = progress(records) if progress else records
+    rows = iter(progress(records) if progress else records)
     try:
-        for record in iterator:
-            row = existing.get(record["key"])
-            if row is None:
-                row = Partnership()
-                db.session.add(row)
-                created += 1
-                apply_profile(row, record)
-            else:
-                updated += 1
-                before = to_record(row)
-                apply_profile(row, record)
-                if to_record(row) != before:  # an edit open elsewhere is now stale
-                    row.version = Partnership.version + 1
-        if records:
-            bump_data_version()
-        db.session.commit()
+        while chunk := list(islice(rows, IMPORT_CHUNK)):
+            existing = {
+                p.key: p
+                for p in db.session.scalars(
+                    select(Partnership).where(Partnership.key.in_([r["key"] for r in chunk]))
+                )
+            }
+            for record in chunk:
+                row = existing.get(record["key"])
+                if row is None:
+                    row = Partnership()
+                    db.session.add(row)
+                    created += 1
+                    apply_profile(row, record)
+                else:
+                    updated += 1
+                    before = to_record(row)
+                    apply_profile(row, record)
+                    if to_record(row) != before:  # an edit open elsewhere is now stale
+                        row.version = Partnership.version + 1
+            db.session.flush()
+            for obj in list(db.session.identity_map.values()):
+                if id(obj) not in held and obj in db.session:  # a cascade may have taken it
+                    db.session.expunge(obj)
+        db.session.commit()  # the commit hook bumps the data version (services/change_log.py)
     except Exception:
         db.session.rollback()
         raise

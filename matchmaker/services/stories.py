@@ -28,7 +28,7 @@ from ..models import (
     get_by_id,
 )
 from .permissions import require_act_for
-from .profiles import NotFound, bump_data_version, get_partnership
+from .profiles import NotFound, get_partnership
 from .validation import MAX_STORIES, STORY_FIELDS, TIPS, ValidationError
 from .validation import _story as _clean_story  # the import's rules for one story
 
@@ -71,7 +71,6 @@ def _claim(partnership: Partnership) -> None:
     )
     db.session.execute(stmt)
     db.session.expire(partnership, ["version"])
-    bump_data_version()
 
 
 def create_story(partnership: Partnership, data: dict, by) -> Story:
