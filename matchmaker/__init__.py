@@ -10,10 +10,10 @@ from flask_login import current_user
 
 from . import config as config_module
 from . import logging_setup, security
+from .domain import LANGUAGES
 from .extensions import babel, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
-LANGUAGES = ("nl", "en")
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -10,8 +10,10 @@ import marshmallow as ma
 from marshmallow import fields as f
 from marshmallow import validate as v
 
-SECTOR = v.OneOf(["po", "vo", "mbo", "so"])
-TEXT = 5000
+from ..domain import LANGUAGES, SECTORS, TEXT_LIMIT
+
+SECTOR = v.OneOf(SECTORS)
+TEXT = TEXT_LIMIT
 
 
 class StrictSchema(ma.Schema):
@@ -100,7 +102,7 @@ class Story(ma.Schema):
         metadata={"description": "the seed document's tips (1–5) it touches"},
     )
     outcome = f.String(required=True, validate=v.OneOf(["worked", "partly", "did_not_work"]))
-    language = f.String(required=True, validate=v.OneOf(["nl", "en"]))
+    language = f.String(required=True, validate=v.OneOf(LANGUAGES))
     visibility = f.String(required=True, validate=v.OneOf(["public", "members"]))
 
 
@@ -153,7 +155,7 @@ class StoryInput(StrictSchema):
     )
     outcome = f.String(required=True, validate=v.OneOf(["worked", "partly", "did_not_work"]))
     language = f.String(
-        validate=v.OneOf(["nl", "en"]), metadata={"description": "detected when absent"}
+        validate=v.OneOf(LANGUAGES), metadata={"description": "detected when absent"}
     )
     visibility = f.String(
         validate=v.OneOf(["public", "members"]), metadata={"description": "default public"}

@@ -28,7 +28,8 @@ import stop_words
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-LANGUAGES = ("nl", "en")
+from ..domain import LANGUAGES as LANGUAGES  # the languages analysed
+
 CONCEPT_PREFIX = "~"
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")

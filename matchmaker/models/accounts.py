@@ -14,7 +14,8 @@ from .base import Model, Timestamps, UTCDateTime, _in, utcnow
 if TYPE_CHECKING:
     from .programme import Story
 
-SECTORS = ("po", "vo", "mbo", "so")
+from ..domain import SECTORS as SECTORS  # re-exported: models name their vocabulary
+
 ROLES = ("member", "coordinator", "admin")
 # A partnership's accounts: coordinators edit and act, members read and follow (services/permissions.py).
 TEAM_ROLES = ("coordinator", "member")

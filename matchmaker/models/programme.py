@@ -8,12 +8,13 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain import LANGUAGES
 from .accounts import Partnership, User
 from .base import Model, Timestamps, UTCDateTime, _in
 
 # A story's outcome, language and visibility (shared/profile-format.md).
 STORY_OUTCOMES = ("worked", "partly", "did_not_work")
-STORY_LANGUAGES = ("nl", "en")
+STORY_LANGUAGES = LANGUAGES  # a story is written in one of the content languages
 STORY_VISIBILITIES = ("public", "members")
 
 
@@ -52,7 +53,7 @@ class Story(Timestamps, Model):
 
 # Praktijk-in-zicht sessions (services/practice_sessions.py).
 SESSION_KINDS = ("visit", "online", "workshop")
-SESSION_LANGUAGES = ("nl", "en")
+SESSION_LANGUAGES = LANGUAGES
 SIGNUP_STATES = ("confirmed", "waiting", "cancelled")
 ACTIVE_SIGNUP_STATES = ("confirmed", "waiting")
 

@@ -13,14 +13,13 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..domain import LANGUAGES
 from ..extensions import db
 from ..models import ROLES, ApiToken, Partnership, User, get_by_id, utcnow
 from . import notifications
 from .passwords import check_password_rules, dummy_check, hash_password, password_matches
 from .profiles import save_profile, unique_key
 from .validation import ValidationError, normalize_email, validate_profile
-
-LOCALES = ("nl", "en")  # the languages of the interface and of emails
 
 
 def clean_email(value, field: str = "email") -> str:
@@ -171,7 +170,7 @@ def register(
             password_hash=password_hash,
             role="coordinator",
             partnership=partnership,
-            locale=locale if locale in LOCALES else None,
+            locale=locale if locale in LANGUAGES else None,
         )
         db.session.add(user)
         db.session.flush()  # the id the confirmation link carries
@@ -317,7 +316,7 @@ def change_password(user: User, current: str, new: str) -> None:
 
 def set_locale(user: User, locale: str) -> None:
     """Remember the language ``user`` chose in the interface; emails to the user use it."""
-    if locale in LOCALES and user.locale != locale:
+    if locale in LANGUAGES and user.locale != locale:
         user.locale = locale
         db.session.commit()
 

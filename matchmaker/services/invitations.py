@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CursorResult, func, select, update
 
+from ..domain import LANGUAGES
 from ..extensions import db
 from ..models import TEAM_ROLES, Invitation, Partnership, User, get_by_id, utcnow
 from .accounts import clean_email, find_user
@@ -218,7 +219,7 @@ def accept(token: str, password: str, locale: str | None = None) -> User:
         partnership_id=invitation.partnership_id,
         email_confirmed_at=now,
         last_login_at=now,
-        locale=locale if locale in ("nl", "en") else None,
+        locale=locale if locale in LANGUAGES else None,
     )
     db.session.add(user)
     try:

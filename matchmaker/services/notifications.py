@@ -19,6 +19,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from ..domain import LANGUAGES
 from ..extensions import db
 from ..models import Introduction, IntroductionMessage, Partnership, User
 from . import mail
@@ -51,7 +52,6 @@ def admins() -> list[str]:
     )
 
 
-LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
 
 

@@ -13,6 +13,7 @@ from typing import TypeGuard
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
+from ..domain import TEXT_LIMIT as TEXT_LIMIT  # re-exported for the services that check text
 from ..matching.text import detect_language
 from ..models import (
     CHALLENGE_VISIBILITIES,
@@ -24,7 +25,6 @@ from ..models import (
 from ..provinces import UnknownRegion, parse_region
 
 KEY_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # always with fullmatch: "$" allows a final "\n"
-TEXT_LIMIT = 5000
 FIELDS = (
     "key",
     "name",

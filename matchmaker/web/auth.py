@@ -9,6 +9,7 @@ from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..domain import LANGUAGES
 from ..security import (
     claim_limited,
     invitation_limited,
@@ -53,7 +54,7 @@ def switched_language() -> bool:
     ``lang_form`` in base.html): switch, and let the caller show the same form again with what
     was typed, in the other language. Nothing is saved and nothing is checked."""
     lang = request.form.get("lang") if request.method == "POST" else None
-    if lang not in accounts.LOCALES:
+    if lang not in LANGUAGES:
         return False
     session["lang"] = lang
     if current_user.is_authenticated:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from ..models import SECTORS
+from ..domain import LANGUAGES, SECTORS
 from ..security import safe_next
 from .helpers import page_number
 from ..services import accounts
@@ -68,7 +68,7 @@ def partnership(key: str):
 @bp.post("/language")
 def language():
     lang = request.form.get("lang")
-    if lang in ("nl", "en"):
+    if lang in LANGUAGES:
         session["lang"] = lang
         if current_user.is_authenticated:  # the account's choice: its emails follow it too
             accounts.set_locale(current_user, lang)

@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField, URLField
 from wtforms.fields.choices import SelectChoice
 
+from ..domain import LANGUAGES
 from ..models import SESSION_KINDS
 from ..services import practice_sessions as service
 from ..services.permissions import READ_ONLY_TEXT
@@ -100,7 +101,7 @@ class SessionForm(FlaskForm):
         _l("Aantal plaatsen (partnerschappen)"), default="5", render_kw={"inputmode": "numeric"}
     )
     language = SelectField(
-        _l("Taal van de sessie"), choices=[SelectChoice(k, LANGUAGE_NAMES[k]) for k in ("nl", "en")]
+        _l("Taal van de sessie"), choices=[SelectChoice(k, LANGUAGE_NAMES[k]) for k in LANGUAGES]
     )
 
     def data_for_service(self) -> dict:
