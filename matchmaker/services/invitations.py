@@ -1,6 +1,6 @@
 """Invitations: a one-time link that lets someone set a password and join a partnership.
 
-One service function per use, called alike by the command line (cli_accounts.py), the admin's
+One service function per use, called alike by the command line (cli/accounts.py), the admin's
 partnership pages and the register page's "is your partnership already in Matchmaker?" form.
 Only a hash of a link's token is stored; a link works once, until ``INVITATION_DAYS`` have
 passed, and not after it was withdrawn or resent (a resend makes a new link).

@@ -1,0 +1,45 @@
+"""Helpers shared by the commands: a progress bar for long runs and reading a JSON file."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+
+def progress_bar(label: str):
+    """A click progress bar on a terminal; silent otherwise (logs, CI, pipes)."""
+
+    def wrap(items):
+        items = list(items)
+        if not sys.stderr.isatty() or len(items) < 50:
+            return items
+        return _Bar(items, label)
+
+    return wrap
+
+
+class _Bar:
+    def __init__(self, items, label):
+        self.items, self.label = items, label
+
+    def __iter__(self):
+        with click.progressbar(self.items, label=self.label, show_eta=True, file=sys.stderr) as bar:
+            yield from bar
+
+
+def read_json(path: str, what: str):
+    """The JSON document in ``path``; a missing, non-UTF-8 or malformed file is a ClickException
+    naming ``what`` the file is for."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except FileNotFoundError:
+        raise click.ClickException(f"{what} file not found: {path}") from None
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{what} file {path} is not UTF-8: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(
+            f"{what} file {path} is not valid JSON: line {exc.lineno}: {exc.msg}"
+        ) from None
