@@ -30,6 +30,7 @@ def targets(results: dict) -> list[tuple[str, str, bool | None]]:
     check("peak memory ≤ 1 GB (MB)", get("rss_mb"), lambda v: v <= 1024)
     check("edit visible ≤ 100 ms (p50)", get("update_p50_ms"), lambda v: v <= 100)
     check("import ≤ 60 s", get("import_s"), lambda v: v <= 60)
+    check("import peak memory ≤ 1 GB (MB)", get("import_rss_mb"), lambda v: v <= 1024)
     http = results.get("http")
     check(
         "HTTP suggestions ≥ 60 % of /healthz req/s",
@@ -46,13 +47,14 @@ def markdown(results: dict) -> str:
         f"Python {meta['python']}, "
         f"{meta['database']}, seed {meta['seed']}; load average after the run {meta.get('load_after', 0):.1f}.",
         "",
-        "| profiles | import s | build s (load + fit) | peak RSS MB | suggest p50 ms | suggest p95 ms "
-        "| floor p50 ms | p50 / floor | edit → visible p50 ms |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| profiles | import s | import peak MB | build s (load + fit) | peak RSS MB | suggest p50 ms "
+        "| suggest p95 ms | floor p50 ms | p50 / floor | edit → visible p50 ms |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results["sizes"]:
         lines.append(
-            f"| {r['size']:,} | {_fmt(r.get('import_s'))} | {_fmt(r.get('build_s'))} ({_fmt(r.get('load_s'))} + "
+            f"| {r['size']:,} | {_fmt(r.get('import_s'))} | {_fmt(r.get('import_rss_mb'), 0)} "
+            f"| {_fmt(r.get('build_s'))} ({_fmt(r.get('load_s'))} + "
             f"{_fmt(r.get('fit_s'))}) | {_fmt(r.get('rss_mb'), 0)} | {_fmt(r.get('suggest_p50_ms'), 2)} | "
             f"{_fmt(r.get('suggest_p95_ms'), 2)} | {_fmt(r.get('floor_p50_ms'), 2)} | "
             f"{_fmt(r.get('suggest_over_floor'), 2)} | "

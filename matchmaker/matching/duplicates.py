@@ -63,19 +63,29 @@ class Duplicates(IndexRows):
         share one of their two heaviest features are compared."""
         kept: list[int] = []
         collapsed: dict[int, list[str]] = {}
-        signature = {j: self._offer_signature(int(pool[j])) for j in order.tolist()}
+        signatures: dict[int, frozenset[int]] = {}
+
+        def signature(j: int) -> frozenset[int]:
+            found = signatures.get(j)
+            if found is None:
+                found = signatures[j] = self._offer_signature(int(pool[j]))
+            return found
 
         def alike(k: int, j: int) -> bool:
             return (
-                bool(signature[k] & signature[j])
+                bool(signature(k) & signature(j))
                 and self._offer_cosine(int(pool[k]), int(pool[j])) >= DUPLICATE_COSINE
             )
 
         for j in order.tolist():
             pos = int(pool[j])
-            twin = next((k for k in kept if alike(k, j)), None)
+            # Once ``limit`` are kept, a later candidate matters only as a better twin of one of
+            # them: one that is nobody's twin would be cut off anyway.
+            full = len(kept) >= limit
+            twin = next((k for k in kept[:limit] if alike(k, j)), None)
             if twin is None:
-                kept.append(j)
+                if not full:
+                    kept.append(j)
                 continue
             a, b = self.profiles[int(pool[twin])], self.profiles[pos]
             better = (b.founded, -len(b.offer_text), b.key) < (a.founded, -len(a.offer_text), a.key)
