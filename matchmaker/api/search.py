@@ -10,7 +10,8 @@ from flask import Response, jsonify
 from marshmallow import fields as f
 from marshmallow import validate as v
 
-from ..models import SECTORS, STORY_LANGUAGES, STORY_OUTCOMES
+from ..domain import LANGUAGES
+from ..models import SECTORS, STORY_OUTCOMES
 from ..security import suggestions_limited
 from ..services import search as search_service
 from ..services.validation import ValidationError
@@ -38,7 +39,7 @@ class SearchQuery(s.StrictSchema):
     )
     outcome = f.String(validate=v.OneOf(STORY_OUTCOMES))
     language = f.String(
-        validate=v.OneOf(STORY_LANGUAGES),
+        validate=v.OneOf(LANGUAGES),
         metadata={"description": "stories written in this language"},
     )
     limit = f.Integer(load_default=10, validate=v.Range(min=1, max=search_service.MAX_RESULTS))

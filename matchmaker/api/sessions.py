@@ -13,7 +13,8 @@ from webargs.flaskparser import abort  # flask-smorest's ``abort`` is this one, 
 from marshmallow import fields as f
 from marshmallow import validate as v
 
-from ..models import SESSION_KINDS, SESSION_LANGUAGES, SIGNUP_STATES, PracticeSession
+from ..domain import LANGUAGES
+from ..models import SESSION_KINDS, SIGNUP_STATES, PracticeSession
 from ..services import notifications
 from ..services import practice_sessions as service
 from ..services.session_rules import MAX_CAPACITY, TIMEZONE_NAME, local
@@ -64,9 +65,7 @@ class SessionInput(s.StrictSchema):
     capacity = f.Raw(
         required=True, metadata={"type": "integer", "description": f"places, 1 to {MAX_CAPACITY}"}
     )
-    language = f.Raw(
-        load_default="nl", metadata={"type": "string", "enum": list(SESSION_LANGUAGES)}
-    )
+    language = f.Raw(load_default="nl", metadata={"type": "string", "enum": list(LANGUAGES)})
 
 
 class Attendee(ma.Schema):
@@ -108,7 +107,7 @@ class Session(ma.Schema):
         metadata={"description": "null unless confirmed, the organiser's team or an admin"},
     )
     capacity = f.Integer(required=True)
-    language = f.String(required=True, validate=v.OneOf(SESSION_LANGUAGES))
+    language = f.String(required=True, validate=v.OneOf(LANGUAGES))
     confirmed = f.Integer(required=True)
     waiting = f.Integer(required=True)
     cancelled = f.Boolean(required=True)

@@ -14,7 +14,6 @@ from .base import Model, Timestamps, UTCDateTime, _in
 
 # A story's outcome, language and visibility (shared/profile-format.md).
 STORY_OUTCOMES = ("worked", "partly", "did_not_work")
-STORY_LANGUAGES = LANGUAGES  # a story is written in one of the content languages
 STORY_VISIBILITIES = ("public", "members")
 
 
@@ -27,7 +26,7 @@ class Story(Timestamps, Model):
     __tablename__ = "story"
     __table_args__ = (
         CheckConstraint(_in("outcome", STORY_OUTCOMES), name="outcome_known"),
-        CheckConstraint(_in("language", STORY_LANGUAGES), name="language_known"),
+        CheckConstraint(_in("language", LANGUAGES), name="language_known"),
         CheckConstraint(_in("visibility", STORY_VISIBILITIES), name="visibility_known"),
         CheckConstraint("length(title) BETWEEN 1 AND 200", name="title_length"),
         CheckConstraint("position >= 0", name="position_range"),
@@ -53,7 +52,6 @@ class Story(Timestamps, Model):
 
 # Praktijk-in-zicht sessions (services/practice_sessions.py).
 SESSION_KINDS = ("visit", "online", "workshop")
-SESSION_LANGUAGES = LANGUAGES
 SIGNUP_STATES = ("confirmed", "waiting", "cancelled")
 ACTIVE_SIGNUP_STATES = ("confirmed", "waiting")
 
@@ -67,7 +65,7 @@ class PracticeSession(Timestamps, Model):
     __tablename__ = "practice_session"
     __table_args__ = (
         CheckConstraint(_in("kind", SESSION_KINDS), name="kind_known"),
-        CheckConstraint(_in("language", SESSION_LANGUAGES), name="language_known"),
+        CheckConstraint(_in("language", LANGUAGES), name="language_known"),
         CheckConstraint("capacity BETWEEN 1 AND 500", name="capacity_range"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("length(title) BETWEEN 1 AND 200", name="title_length"),

@@ -36,21 +36,12 @@ from ..models import (
     utcnow,
 )
 from . import locks, permissions, session_mail
-from .session_rules import clean_session
+from .session_rules import FIELDS, clean_session
 from .validation import ValidationError
 
 CONFIRMED, WAITING, CANCELLED = "confirmed", "waiting", "cancelled"
 # What attendees hear about when it changes (capacity alone is the organiser's business).
-NOTIFIED_FIELDS = (
-    "title",
-    "description",
-    "kind",
-    "starts_at",
-    "ends_at",
-    "place",
-    "online_url",
-    "language",
-)
+NOTIFIED_FIELDS = tuple(f for f in FIELDS if f != "capacity")
 
 
 class SessionError(Exception):

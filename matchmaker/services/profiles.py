@@ -48,10 +48,14 @@ def versions() -> tuple[int, int]:
     return (row[0], row[1]) if row is not None else (0, 0)
 
 
+def _literal(text: str) -> str:
+    """``text`` for a LIKE pattern (escape character backslash): its wildcards taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def contains(text: str) -> str:
     """A LIKE pattern (escape character backslash) matching ``text`` anywhere, literally."""
-    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{_literal(text.strip().lower())}%"
 
 
 def get_partnership(key: str, *, include_inactive: bool = False) -> Partnership:
@@ -89,7 +93,7 @@ def list_partnerships(
         )
     if region:
         province = (province_part(region) or "").lower()
-        like = province.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ", %"
+        like = _literal(province) + ", %"
         stmt = stmt.where(
             or_(
                 func.lower(Partnership.region) == province,

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..matching.search import Results, search as engine_search
-from ..models import SECTORS, STORY_LANGUAGES, STORY_OUTCOMES, Partnership, Story
+from ..domain import LANGUAGES
+from ..models import SECTORS, STORY_OUTCOMES, Partnership, Story
 from ..provinces import province_part
 from .matching import current_index
 from .validation import ValidationError
@@ -52,8 +53,8 @@ def clean_query(
             errors["tip"] = _("must be a number from 1 to 5")
     if outcome not in (None, "", *STORY_OUTCOMES):
         errors["outcome"] = _("must be one of %(values)s", values=", ".join(STORY_OUTCOMES))
-    if language not in (None, "", *STORY_LANGUAGES):
-        errors["language"] = _("must be one of %(values)s", values=", ".join(STORY_LANGUAGES))
+    if language not in (None, "", *LANGUAGES):
+        errors["language"] = _("must be one of %(values)s", values=", ".join(LANGUAGES))
     size = 10
     if limit not in (None, ""):
         try:

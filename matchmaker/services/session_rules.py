@@ -19,7 +19,8 @@ from babel.dates import format_datetime, format_time
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from ..models import SESSION_KINDS, SESSION_LANGUAGES
+from ..domain import LANGUAGES
+from ..models import SESSION_KINDS
 from .validation import TEXT_LIMIT, ValidationError, clean_line, clean_text
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -140,7 +141,7 @@ def clean_session(data, *, now: datetime) -> dict:
     if kind not in SESSION_KINDS:
         errors["kind"] = _("must be visit, online or workshop")
     language = data.get("language") or "nl"
-    if language not in SESSION_LANGUAGES:
+    if language not in LANGUAGES:
         errors["language"] = _("must be nl or en")
     clean.update(kind=kind, language=language)
 

@@ -18,9 +18,9 @@ from sqlalchemy import String, cast, func, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
+from ..domain import LANGUAGES
 from ..models import (
     SECTORS,
-    STORY_LANGUAGES,
     STORY_OUTCOMES,
     Partnership,
     PartnershipSector,
@@ -188,7 +188,7 @@ class StoryFilters:
             tip=int(tip) if tip.isdigit() and int(tip) in TIPS else None,
             outcome=args.get("outcome") if args.get("outcome") in STORY_OUTCOMES else None,
             sector=args.get("sector") if args.get("sector") in SECTORS else None,
-            language=args.get("language") if args.get("language") in STORY_LANGUAGES else None,
+            language=args.get("language") if args.get("language") in LANGUAGES else None,
         )
 
     def as_args(self) -> dict:

@@ -13,12 +13,12 @@ from typing import TypeGuard
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
+from ..domain import LANGUAGES
 from ..domain import TEXT_LIMIT as TEXT_LIMIT  # re-exported for the services that check text
 from ..matching.text import detect_language
 from ..models import (
     CHALLENGE_VISIBILITIES,
     SECTORS,
-    STORY_LANGUAGES,
     STORY_OUTCOMES,
     STORY_VISIBILITIES,
 )
@@ -127,7 +127,7 @@ def _story(story, where: str, errors: dict) -> dict:
         clean["outcome"] = outcome
 
     language = story.get("language")
-    if language is not None and language not in STORY_LANGUAGES:
+    if language is not None and language not in LANGUAGES:
         errors[f"{where}.language"] = _("must be nl or en")
     clean["language"] = language
 

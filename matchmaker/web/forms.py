@@ -23,7 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..models import CHALLENGE_VISIBILITIES, SECTORS
 from ..provinces import PROVINCES, place_part, province_of
-from ..services.validation import ValidationError
+from ..services.validation import FIELDS, ValidationError
 from .helpers import SECTOR_NAMES
 
 # How service field names map onto form field names.
@@ -192,21 +192,10 @@ class EditProfileForm(ProfileForm):
         pairs = [("contact_name", ("contact", "name")), ("contact_email", ("contact", "email"))]
         out = []
         labels = {"region": "province"}
-        for name in (
-            "name",
-            "sectors",
-            "region",
-            "founded",
-            "schools_count",
-            "institutions",
-            "description",
-            "challenges",
-            "challenges_visibility",
-            "experiences",
-            "open_to_mentor",
-            "mentor_capacity",
-            *(n for n, _ in pairs),
-        ):
+        own_fields = [
+            f for f in FIELDS if f not in ("key", "contact", "stories")
+        ]  # not on the form
+        for name in (*own_fields, *(n for n, _ in pairs)):
             path = dict(pairs).get(name, (name,))
             theirs: Any = stored  # walks down the nested record: a dict, then the field's value
             ours: Any = mine

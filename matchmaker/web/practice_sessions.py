@@ -17,7 +17,7 @@ from ..services import practice_sessions as service
 from ..services.permissions import READ_ONLY_TEXT
 from ..services.session_calendar import CANCEL, REQUEST
 from ..services.session_mail import session_ics
-from ..services.session_rules import TIMEZONE_NAME, local_input, when_text
+from ..services.session_rules import FIELDS, TIMEZONE_NAME, local_input, when_text
 from ..services.validation import ValidationError
 from .forms import EmptyForm, apply_errors
 from .member import coordinator_required
@@ -105,20 +105,7 @@ class SessionForm(FlaskForm):
     )
 
     def data_for_service(self) -> dict:
-        return {
-            name: getattr(self, name).data
-            for name in (
-                "title",
-                "description",
-                "kind",
-                "starts_at",
-                "ends_at",
-                "place",
-                "online_url",
-                "capacity",
-                "language",
-            )
-        }
+        return {name: getattr(self, name).data for name in FIELDS}
 
     def fill_from(self, session) -> None:
         for name in ("title", "description", "kind", "place", "online_url", "language"):
