@@ -28,6 +28,7 @@ from scipy import sparse
 from . import evidence as ev
 from .analysis import FastAnalyzer
 from .fit import fit_vectors, release_free_memory
+from .hubness import HubReference, centred
 from .index_rows import _Rows
 from .passage_index import Block, PassageIndex, block_of
 from .profile import Profile
@@ -98,6 +99,10 @@ class MatchIndex(Ranking):
             else np.zeros(len(self.profiles), bool)
         )
         self._offer_t = self._offer.T.tocsr()
+        self._hub_reference = HubReference(self._need)
+        self._hub, self._hub_centre = centred(
+            self._hub_reference.scores(self._offer), self._can_mentor
+        )
         self._need_words, self._offer_words = fitted.need_words, fitted.offer_words
         self.chars = fitted.chars
         self._langs = fitted.langs
@@ -139,6 +144,7 @@ class MatchIndex(Ranking):
             "sector_masks",
             "region_ids",
             "_keyword_lists",
+            "_hub",
         )
         for name in arrays:
             old = getattr(self, name)
@@ -165,6 +171,7 @@ class MatchIndex(Ranking):
                 mentor_capacity=0,
             )
             new._alive[pos] = new._can_mentor[pos] = False
+            new._hub[pos] = 0.0
             new._overlay[pos] = empty
             passage_changes[pos] = None
             new.changes += 1
@@ -188,6 +195,7 @@ class MatchIndex(Ranking):
                 else None
             )
             new._keyword_lists[pos] = ev.is_keyword_list(p.offer_text)
+            new._hub[pos] = self._hub_reference.scores(rows.offer)[0] - self._hub_centre
             new._langs[pos] = rows.langs
             new._alive[pos] = True
             new._can_mentor[pos] = _can_mentor(p)

@@ -18,6 +18,7 @@ from . import evidence as ev
 from .analysis import FastAnalyzer, char_words, fast_tokenize
 from .chars import CharView
 from .fit import DESCRIPTION_WEIGHT
+from .hubness import HubReference
 from .passage_index import Block, PassageIndex
 from .profile import Profile
 from .results import CHALLENGES, SparseRow
@@ -66,6 +67,7 @@ class IndexRows:
     _region_ids: dict[str, int]  # lower-case region → id
     _empty_region: int  # the id of "no region", or -1
     _keyword_lists: np.ndarray  # bool: the offer is a keyword list
+    _hub: np.ndarray  # float32: the offer's hub score, centred (see ``hubness``)
     _langs: np.ndarray  # int8 (profiles, 3): language of challenges, offer, description
     # The fit.
     _fitted: bool  # False when no text had a single feature
@@ -77,6 +79,8 @@ class IndexRows:
     _offer_t: sparse.csr_matrix  # feature × profile: a query touches only its postings
     _vectorizer: ev.Vectorizer
     _passages: PassageIndex
+    _hub_reference: HubReference
+    _hub_centre: float
     chars: CharView
     _need_words: sparse.csr_matrix  # profile × character-view word counts
     _offer_words: sparse.csr_matrix

@@ -21,6 +21,7 @@ from .eligibility import MatchContext
 from .evidence import Evidence
 from .explain import Explaining
 from .fairness import language_fair
+from .hubness import WEIGHT as HUB_WEIGHT
 from .passage_index import Candidates, PassageIndex, block_of, passage_scores
 from .profile import Profile
 from .results import DESCRIPTION, EXPERIENCES, Reason, SparseRow, Suggestion, TextMatch
@@ -212,6 +213,7 @@ class Ranking(Explaining, Duplicates):
         text, found, top = self._with_passages(
             pool, text, requests, passages_of, passage_pool or PASSAGE_POOL
         )
+        text = self._less_hubness(text, self._hub[pool])
         return TextMatch(need, pool, raw, text, requests, found, top)
 
     def _requests(self, mentee: Profile) -> list[ev.SpanVector]:
@@ -287,8 +289,15 @@ class Ranking(Explaining, Duplicates):
             weights = ev.request_weights(requests)
             text[i] = (1 - PASSAGE_SHARE) * text[i] + PASSAGE_SHARE * passage_scores(found, weights)
         text[:, self._keyword_lists[cols]] *= KEYWORD_LIST_FACTOR
+        text = self._less_hubness(text, self._hub[cols][None, :])
         text[(text < MIN_TEXT) | (raw < MIN_TEXT)] = 0.0
         return text
+
+    @staticmethod
+    def _less_hubness(text: np.ndarray, hub: np.ndarray) -> np.ndarray:
+        """Text scores less HUB_WEIGHT times the candidates' centred hub scores (``hubness``),
+        never below 0; a score of 0 (nothing shared) stays 0."""
+        return np.where(text > 0, np.maximum(text - HUB_WEIGHT * hub, 0.0), 0.0).astype(np.float32)
 
     def too_little_text(self, mentee: Profile | str) -> bool:
         """Whether a partnership's challenges say too little to suggest anyone ("hulp gezocht")."""
