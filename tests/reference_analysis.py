@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from matchmaker.matching.analysis import verbatim_phrase
 from matchmaker.matching.text import (
     _COMMON_WORD,
     _LINKS,
@@ -134,7 +135,7 @@ class ReferenceAnalyzer:
                     if cid not in seen:  # a theme the word already names is not counted twice
                         seen.add(cid)
                         singles.append((CONCEPT_PREFIX + cid, surface, ""))
-        out.extend(self._concepts(singles, sequence, lang))
+        out.extend(self._concepts(singles, sequence, lang, text))
         return out
 
     def keeps_own_stem(self, token: str, lang: str) -> bool:
@@ -186,7 +187,11 @@ class ReferenceAnalyzer:
         return names
 
     def _concepts(
-        self, singles: list[tuple[str, str]], sequence: list[tuple[str, str]], lang: str
+        self,
+        singles: list[tuple[str, str]],
+        sequence: list[tuple[str, str]],
+        lang: str,
+        text: str = "",
     ) -> list[Feature]:
         found: list[Feature] = []
         th = self.thesaurus
@@ -203,7 +208,9 @@ class ReferenceAnalyzer:
                 if len(window) < n:
                     break
                 for cid in th.phrase_concepts(tuple(s for s, _ in window), lang):
-                    found.append(Feature(CONCEPT_PREFIX + cid, " ".join(w for _, w in window)))
+                    found.append(
+                        Feature(CONCEPT_PREFIX + cid, verbatim_phrase(text, [w for _, w in window]))
+                    )
         return found
 
     def __call__(self, text: str) -> list[str]:

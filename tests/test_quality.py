@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from matchmaker.matching.eligibility import MatchContext
 from matchmaker.matching.engine import build_index
 from matchmaker.matching.profile import Profile
+from matchmaker.provinces import province_part
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "eval"
@@ -21,20 +23,22 @@ ATTACK = json.loads((EVAL / "attack-keywords.json").read_text("utf-8"))["partner
 
 # (set, hit@1, hit@3, MRR) at least: the measured figure less about one newcomer's worth.
 # Each comment: the figure measured once, blind (and before the change measured with it), and now.
-GATES = [  # figures since the hub correction (README, "Quality")
-    ("dev", 0.9, 1.0, 0.95),  # now 1/1/1 (.900/1/.950 before the hub correction)
+GATES = [  # figures since the hub correction, ranked as the service ranks (README, "Quality")
+    ("dev", 0.9, 1.0, 0.95),  # 1/1/1 (before the hub correction .900/1/.950)
     ("holdout", 0.5, 0.83, 0.66),  # .583/.917/.711 (before .667/.917/.748)
-    ("tune-c", 0.6, 0.72, 0.68),  # .636/.758/.714 (before .606/.727/.683)
-    ("blind-a", 0.57, 0.69, 0.66),  # 1bd0cda .577/.731/.656; now .615/.731/.699
-    ("blind-b", 0.73, 0.8, 0.77),  # 1bd0cda .538/.692/.630; now .769/.846/.801
-    ("blind-d", 0.53, 0.8, 0.69),  # b521321 .462/.692/.594; now .577/.846/.720
-    ("blind-e", 0.57, 0.69, 0.67),  # 8277916 .500/.731/.612; now .615/.731/.700
-    ("blind-f", 0.73, 0.84, 0.8),  # 3814430 .731/.846/.786; now .769/.885/.829
+    ("tune-c", 0.57, 0.69, 0.66),  # .606/.727/.689 (before .606/.697/.681)
+    ("blind-a", 0.53, 0.69, 0.64),  # 1bd0cda .577/.731/.656; now .577/.731/.679
+    ("blind-b", 0.69, 0.8, 0.75),  # 1bd0cda .538/.692/.630; now .731/.846/.782
+    ("blind-d", 0.57, 0.8, 0.71),  # b521321 .462/.692/.594; now .615/.846/.745
+    ("blind-e", 0.57, 0.69, 0.66),  # 8277916 .500/.731/.612; now .615/.731/.698
+    ("blind-f", 0.73, 0.84, 0.79),  # 3814430 .731/.846/.786; now .769/.885/.822
     ("blind-g", 0.92, 0.92, 0.93),  # 3814430 .923/.962/.946; now .962/.962/.966
     ("blind-h", 0.76, 0.92, 0.85),  # 021cdba .769/1.0/.865; now .808/.962/.881
-    ("blind-i", 0.69, 0.8, 0.78),  # 021cdba .692/.846/.785; now .731/.846/.813
-    ("blind-j", 0.76, 0.84, 0.82),  # a0786f8 .769/.846/.824; now .808/.885/.853
+    ("blind-i", 0.65, 0.8, 0.76),  # 021cdba .692/.846/.785; now .692/.846/.792
+    ("blind-j", 0.73, 0.84, 0.8),  # a0786f8 .769/.846/.824; now .769/.885/.837
     ("blind-k", 0.69, 0.92, 0.79),  # a0786f8 .692/.885/.790; now .731/.962/.818
+    ("blind-l", 0.53, 0.76, 0.67),  # 70eaf7c .577/.808/.696 (CLI, top 10); now .577/.808/.707
+    ("blind-m", 0.61, 0.84, 0.73),  # 70eaf7c .654/.885/.766; now .654/.885/.766
 ]
 # Decoys allowed in some newcomer's top 3, per set (none now; blind-d had its keyword list third
 # once when it was measured, before the lexicon).
@@ -51,6 +55,8 @@ LARGE = [
     "blind-i",
     "blind-j",
     "blind-k",
+    "blind-l",
+    "blind-m",
 ]  # sets with 24 or more newcomers: a top-3 count means something there
 # Words the issue named as chips that mean nothing to a coordinator.
 MEANINGLESS = {
@@ -72,7 +78,11 @@ MEANINGLESS = {
 def _load(name: str):
     data = json.loads((EVAL / f"{name}.json").read_text("utf-8"))
     labels = json.loads((EVAL / f"{name}-labels.json").read_text("utf-8"))
-    return [Profile.from_dict(r) for r in data["partnerships"]], labels
+    profiles = [  # as the service sees them: regions compared by province
+        replace(p, region=province_part(p.region))
+        for p in map(Profile.from_dict, data["partnerships"])
+    ]
+    return profiles, labels
 
 
 def _newcomers(labels: dict) -> dict:

@@ -116,3 +116,20 @@ def test_everyday_words_count_less_than_specific_ones():
         ["school", "rubric", CONCEPT_PREFIX + "assessment"]
     )
     assert school < 1.0 == rubric and concept >= 1.0
+
+
+def test_a_phrase_is_quoted_as_the_text_writes_it():
+    from matchmaker.matching.analysis import FastAnalyzer, verbatim_phrase
+
+    text = (
+        "Onze scholen voor (voortgezet) speciaal onderwijs; later: Voortgezet Speciaal Onderwijs."
+    )
+    assert verbatim_phrase(text, ["voortgezet", "speciaal", "onderwijs"]) == (
+        "voortgezet) speciaal onderwijs"
+    )
+    assert verbatim_phrase(text, ["Voortgezet", "Speciaal", "Onderwijs"]) == (
+        "Voortgezet Speciaal Onderwijs"
+    )
+    assert verbatim_phrase(text, ["onderwijs", "voortgezet"]) == "onderwijs voortgezet"
+    for surface in FastAnalyzer().surfaces(text, "nl").values():
+        assert surface.lower() in text.lower()

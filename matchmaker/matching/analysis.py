@@ -130,6 +130,18 @@ def _surface_words(text: str) -> dict[str, str]:
     return {fast_normalize(w): w for w in words}
 
 
+def verbatim_phrase(text: str, words: Sequence[str]) -> str:
+    """A phrase of consecutive ``words`` as ``text`` writes it, punctuation between them included
+    ("(voortgezet) speciaal onderwijs" gives "voortgezet) speciaal onderwijs"); the words joined by
+    spaces when the text does not hold them in that order."""
+    pattern = r"[\W_]+".join(re.escape(w) for w in words)
+    # as written first (the words keep their case), so a phrase written twice is quoted as this one
+    found = (
+        (re.search(pattern, text) or re.search(pattern, text, re.IGNORECASE)) if pattern else None
+    )
+    return found.group(0) if found else " ".join(words)
+
+
 class FastAnalyzer:
     """The analyser: text → features (stems, compound parts, glossary concepts), each word analysed
     once and cached. ``lang`` may be given when already known. Picklable (the fit's child process
@@ -243,7 +255,7 @@ class FastAnalyzer:
             out.extend(Feature(name, surface) for name in names)
             concepts.extend(Feature(name, surface) for name in token_concepts)
         for i, n, name in self._phrases(stems, lang):
-            concepts.append(Feature(name, " ".join(surfaces[i : i + n])))
+            concepts.append(Feature(name, verbatim_phrase(text, surfaces[i : i + n])))
         return out + concepts
 
     def surfaces(self, text: str, lang: str | None = None) -> dict[str, str]:
@@ -267,7 +279,9 @@ class FastAnalyzer:
                     concepts.setdefault(name, surface)
         for i, n, name in self._phrases(stems, lang):
             if name not in concepts:
-                concepts[name] = " ".join(surface_of.get(t, t) for t in tokens[i : i + n])
+                concepts[name] = verbatim_phrase(
+                    text, [surface_of.get(t, t) for t in tokens[i : i + n]]
+                )
         words.update(concepts)  # concept names (~…) never collide with stems
         return words
 
