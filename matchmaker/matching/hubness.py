@@ -16,8 +16,8 @@ that many, evenly spaced over the index (the same ones every fit of the same dat
 at the fit: an edited profile's hub score is measured against the same reference.
 
 Measured on the labelled sets in eval/, ranked as the service ranks them (README, "Quality"):
-mean over the twelve non-development sets seen before it .683 → .692 first place, hit@3
-.843 → .856, MRR .768 → .778; seven sets gained a first place, one (holdout) lost one. ``WEIGHT``
+mean over the twelve non-development sets seen before it .683 → .705 first place, hit@3
+.843 → .858, MRR .768 → .785; seven sets gained nine first places, one (holdout) lost one. ``WEIGHT``
 and ``SHARE`` were chosen on those seen sets (weights .2–.4 and shares of 10–20 % gave much the
 same). Then measured once on two new blind sets: L .538 → .577, M .577 → .654 first place. At
 100,000 profiles the hub scores take about 0.3 s of the fit.
