@@ -8,6 +8,7 @@ from typing import Any
 from flask_login import current_user
 
 from ..models import MatchReview
+from ..services import importing
 from ..services import profiles as profile_service
 from ..services import reviews as review_service
 from ..services.validation import ValidationError
@@ -66,10 +67,18 @@ def export() -> dict[str, Any]:
 @blp.arguments(s.ExchangeDocument)
 @blp.response(200, s.ImportResult)
 @errors(401, 403, 422)
-def import_profiles(data: dict[str, Any]) -> dict[str, int]:
-    """Validate a whole exchange document, then upsert by key; nothing is written on any error."""
+def import_profiles(data: dict[str, Any]) -> dict[str, Any]:
+    """Validate a whole exchange document, then upsert by key; nothing is written on any error.
+    Names the mentors in it whose experiences are near-identical to another mentor's."""
     try:
-        result = profile_service.import_document(data)
+        report = importing.import_profiles(data)
     except ValidationError as exc:
         bad_input(exc)
-    return {"created": result.created, "updated": result.updated}
+    return {
+        "created": report.created,
+        "updated": report.updated,
+        "near_duplicates": [
+            {"key": a, "other": b, "similarity": cosine} for a, b, cosine in report.near_duplicates
+        ],
+        "duplicate_check_skipped": report.duplicate_check_skipped,
+    }

@@ -11,6 +11,7 @@ from marshmallow import fields as f
 from marshmallow import validate as v
 
 from ..domain import LANGUAGES, SECTORS, TEXT_LIMIT
+from ..services.importing import DUPLICATE_CHECK_LIMIT
 
 SECTOR = v.OneOf(SECTORS)
 TEXT = TEXT_LIMIT
@@ -381,8 +382,24 @@ class ExchangeDocument(ma.Schema):
     partnerships = f.List(f.Dict(), required=True)
 
 
+class NearDuplicate(ma.Schema):
+    """Two mentors whose experiences are near-identical: suggestions show one of them."""
+
+    key = f.String(required=True)
+    other = f.String(required=True)
+    similarity = f.Float(required=True, metadata={"description": "cosine of the two offers"})
+
+
 class ImportResult(ma.Schema):
-    """How many profiles an import created and updated."""
+    """How many profiles an import created and updated, and near-identical mentors among them."""
 
     created = f.Integer(required=True)
     updated = f.Integer(required=True)
+    near_duplicates = f.List(f.Nested(NearDuplicate), required=True)
+    duplicate_check_skipped = f.Boolean(
+        required=True,
+        metadata={
+            "description": f"more than {DUPLICATE_CHECK_LIMIT:,} profiles in the document: "
+            "not checked"
+        },
+    )

@@ -1,5 +1,6 @@
 """Profile commands: ``init-db``, ``seed``, ``import-profiles``, ``export-profiles`` and
-``build-index``, through the same services as the web (services/profiles.py, services/matching.py)."""
+``build-index``, through the same services as the web and the API (services/profiles.py, services/importing.py,
+services/matching.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..extensions import db
-from ..services import matching as matching_service
+from ..services import importing
 from ..services import profiles as profile_service
 from ..services import session_seeds
 from ..services.matching import current_index
@@ -20,27 +21,24 @@ from .common import progress_bar, read_json
 
 SEEDS = Path(__file__).resolve().parent.parent.parent / "seeds"
 
-DUPLICATE_CHECK_LIMIT = 5000  # profiles per file checked for near-duplicate mentors after an import
-
 
 def _import(document, source: str) -> None:
     try:
-        result = profile_service.import_document(document, progress=progress_bar("Importing"))
+        report = importing.import_profiles(document, progress=progress_bar("Importing"))
     except ValidationError as exc:
         raise click.ClickException(
             f"{source} was not imported, nothing was written:\n{exc}"
         ) from None
     click.echo(
-        f"Imported {result.total} profiles from {source}: {result.created} created, {result.updated} updated."
+        f"Imported {report.total} profiles from {source}: {report.created} created, {report.updated} updated."
     )
-    keys = [r["key"] for r in document.get("partnerships", []) if isinstance(r, dict)]
-    if len(keys) > DUPLICATE_CHECK_LIMIT:
+    if report.duplicate_check_skipped:
         click.echo(
-            f"Near-duplicate check skipped: more than {DUPLICATE_CHECK_LIMIT} profiles in one file.",
+            "Near-duplicate check skipped: more than "
+            f"{importing.DUPLICATE_CHECK_LIMIT} profiles in one file.",
             err=True,
         )
-        return
-    for a, b, cosine in matching_service.near_duplicates(keys):
+    for a, b, cosine in report.near_duplicates:
         click.echo(
             f"Near-duplicate experiences: {a} and {b} (similarity {cosine:.2f}); suggestions show one of them.",
             err=True,
