@@ -27,6 +27,7 @@ from scipy import sparse
 
 from . import evidence as ev
 from .analysis import FastAnalyzer
+from .fairness import shared_features
 from .fit import fit_vectors, release_free_memory
 from .hubness import HubReference, centred
 from .index_rows import _Rows
@@ -106,6 +107,7 @@ class MatchIndex(Ranking):
         self._need_words, self._offer_words = fitted.need_words, fitted.offer_words
         self.chars = fitted.chars
         self._langs = fitted.langs
+        self._shared_features = shared_features(self._need, self._offer, self._langs)
         lengths = fitted.offer_gram_lengths
         del fitted
         release_free_memory()  # the fit's buffers

@@ -80,6 +80,7 @@ class IndexRows:
     _vectorizer: ev.Vectorizer
     _passages: PassageIndex
     _hub_reference: HubReference
+    _shared_features: np.ndarray  # bool per feature: some Dutch text of the fit has it (fairness)
     _hub_centre: float
     chars: CharView
     _need_words: sparse.csr_matrix  # profile × character-view word counts

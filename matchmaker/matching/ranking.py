@@ -16,11 +16,11 @@ import numpy as np
 
 from . import evidence as ev
 from . import passages
-from .duplicates import Duplicates
+from .duplicates import Duplicates, common_sorted
 from .eligibility import MatchContext
 from .evidence import Evidence
 from .explain import Explaining
-from .fairness import language_fair
+from .fairness import language_fair, needs_shared_space
 from .hubness import WEIGHT as HUB_WEIGHT
 from .passage_index import Candidates, PassageIndex, block_of, passage_scores
 from .profile import Profile
@@ -205,10 +205,10 @@ class Ranking(Explaining, Duplicates):
             best = np.argpartition(word_scores[candidates], -RERANK_POOL)[-RERANK_POOL:]
             pool = candidates[best]
         char_scores = self._char_scores(pool, need_chars)
-        raw = WORD_WEIGHT * word_scores[pool] + (1 - WORD_WEIGHT) * char_scores
-        text = language_fair(
-            raw, word_scores[pool], self._challenge_lang(mentee), self._langs[pool, EXPERIENCES]
-        )
+        query_lang, mentor_langs = self._challenge_lang(mentee), self._langs[pool, EXPERIENCES]
+        words = self._in_shared_space(need, pool, word_scores[pool], query_lang, mentor_langs)
+        raw = WORD_WEIGHT * words + (1 - WORD_WEIGHT) * char_scores
+        text = language_fair(raw, words, query_lang, mentor_langs)
         requests = self._requests(mentee)
         text, found, top = self._with_passages(
             pool, text, requests, passages_of, passage_pool or PASSAGE_POOL
@@ -279,12 +279,16 @@ class Ranking(Explaining, Duplicates):
         for i, pos in enumerate(rows.tolist()):
             mentee = self.profiles[pos]
             requests = self._requests(mentee)
-            if not requests or ev.too_little_text(
-                mentee.challenges, self._has_theme(self._query(mentee)[0])
-            ):
+            need = self._query(mentee)[0]
+            if not requests or ev.too_little_text(mentee.challenges, self._has_theme(need)):
                 text[i] = 0.0
                 continue
-            text[i] = language_fair(raw[i], words[i], self._challenge_lang(mentee), mentor_langs)
+            query_lang = self._challenge_lang(mentee)
+            row = words[i]
+            shared = self._in_shared_space(need, cols, row, query_lang, mentor_langs)
+            if shared is not row:
+                raw[i] = WORD_WEIGHT * shared + (1 - WORD_WEIGHT) * chars[i]
+            text[i] = language_fair(raw[i], shared, query_lang, mentor_langs)
             found = self._passages.candidates(cols, [r.row() for r in requests])
             weights = ev.request_weights(requests)
             text[i] = (1 - PASSAGE_SHARE) * text[i] + PASSAGE_SHARE * passage_scores(found, weights)
@@ -292,6 +296,31 @@ class Ranking(Explaining, Duplicates):
         text = self._less_hubness(text, self._hub[cols][None, :])
         text[(text < MIN_TEXT) | (raw < MIN_TEXT)] = 0.0
         return text
+
+    def _in_shared_space(
+        self,
+        need: SparseRow,
+        positions: np.ndarray,
+        words: np.ndarray,
+        query_lang: int,
+        mentor_langs: np.ndarray,
+    ) -> np.ndarray:
+        """``words`` (word scores of ``positions``), with the candidates in a non-Dutch challenge's
+        own language scored on the features Dutch texts also have (``fairness``); ``words`` itself
+        when nothing changes."""
+        same = needs_shared_space(query_lang, mentor_langs)
+        if same is None or not self._fitted:
+            return words
+        keep = self._shared_features[need.indices]
+        if keep.all():
+            return words
+        cols, weights = need.indices[keep], need.data[keep]
+        out = words.astype(np.float32, copy=True)
+        for j in np.flatnonzero(same).tolist():
+            offer_cols, offer_weights = self._offer_row(int(positions[j]))
+            _c, a, b = common_sorted(cols, offer_cols)
+            out[j] = float(np.dot(weights[a], offer_weights[b]))
+        return out
 
     @staticmethod
     def _less_hubness(text: np.ndarray, hub: np.ndarray) -> np.ndarray:
