@@ -256,3 +256,15 @@ def test_limit(index):
 def test_duplicate_keys_rejected():
     with pytest.raises(ValueError):
         build_index([P("a"), P("a")])
+
+
+def test_offer_signatures_are_the_two_heaviest_features_of_each_row():
+    from scipy import sparse
+
+    from matchmaker.matching.duplicates import offer_signatures
+
+    offer = sparse.csr_matrix(
+        np.array([[0.1, 0.7, 0.0, 0.7], [0.0, 0.0, 0.9, 0.0], [0, 0, 0, 0]], np.float32)
+    )
+    offer.sort_indices()
+    assert offer_signatures(offer).tolist() == [[1, 3], [2, -1], [-1, -1]]

@@ -22,6 +22,22 @@ def common_sorted(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     return a[in_a], in_a, at[in_a]
 
 
+def offer_signatures(offer) -> np.ndarray:
+    """Per row of a CSR matrix with sorted indices, the columns of its two heaviest entries (ties:
+    the lower column first), -1 where a row has fewer: near-identical offers share one."""
+    n = offer.shape[0]
+    out = np.full((n, 2), -1, dtype=np.int32)
+    counts = np.diff(offer.indptr)
+    rows = np.repeat(np.arange(n), counts)
+    order = np.lexsort((-offer.data, rows))  # by row, heaviest first; stable: lower column first
+    columns = offer.indices[order]
+    starts = offer.indptr[:-1]
+    for k in (0, 1):
+        has = counts > k
+        out[has, k] = columns[starts[has] + k]
+    return out
+
+
 class Duplicates(IndexRows):
     """Finding and collapsing near-identical offers (uses the index's offer rows)."""
 
@@ -42,12 +58,11 @@ class Duplicates(IndexRows):
                     pairs[a, b] = round(float(scores[other]), 3)
         return [(a, b, c) for (a, b), c in sorted(pairs.items())]
 
-    def _offer_signature(self, pos: int) -> frozenset[int]:
-        """The two heaviest features of a profile's offer: near-identical offers share one."""
-        cols, weights = self._offer_row(pos)
-        if cols.size <= 2:
-            return frozenset(cols.tolist())
-        return frozenset(cols[np.argpartition(-weights, 1)[:2]].tolist())
+    def _shares_a_signature(self, a: int, b: int) -> bool:
+        """Whether two profiles' offers share one of their two heaviest features."""
+        first, second = self._signatures[a].tolist()
+        other = self._signatures[b].tolist()
+        return (first >= 0 and first in other) or (second >= 0 and second in other)
 
     def _offer_cosine(self, a: int, b: int) -> float:
         cols_a, w_a = self._offer_row(a)
@@ -63,19 +78,10 @@ class Duplicates(IndexRows):
         share one of their two heaviest features are compared."""
         kept: list[int] = []
         collapsed: dict[int, list[str]] = {}
-        signatures: dict[int, frozenset[int]] = {}
-
-        def signature(j: int) -> frozenset[int]:
-            found = signatures.get(j)
-            if found is None:
-                found = signatures[j] = self._offer_signature(int(pool[j]))
-            return found
 
         def alike(k: int, j: int) -> bool:
-            return (
-                bool(signature(k) & signature(j))
-                and self._offer_cosine(int(pool[k]), int(pool[j])) >= DUPLICATE_COSINE
-            )
+            a, b = int(pool[k]), int(pool[j])
+            return self._shares_a_signature(a, b) and self._offer_cosine(a, b) >= DUPLICATE_COSINE
 
         for j in order.tolist():
             pos = int(pool[j])

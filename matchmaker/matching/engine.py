@@ -27,6 +27,7 @@ from scipy import sparse
 
 from . import evidence as ev
 from .analysis import FastAnalyzer
+from .duplicates import offer_signatures
 from .fairness import shared_features
 from .fit import fit_vectors, release_free_memory
 from .hubness import HubReference, centred
@@ -100,6 +101,7 @@ class MatchIndex(Ranking):
             else np.zeros(len(self.profiles), bool)
         )
         self._offer_t = self._offer.T.tocsr()
+        self._signatures = offer_signatures(self._offer)
         self._hub_reference = HubReference(self._need)
         self._hub, self._hub_centre = centred(
             self._hub_reference.scores(self._offer), self._can_mentor
@@ -152,6 +154,7 @@ class MatchIndex(Ranking):
             old = getattr(self, name)
             setattr(new, name, np.concatenate([old, np.zeros(grow, dtype=old.dtype)]))
         new._langs = np.concatenate([self._langs, np.zeros((grow, 3), dtype=np.int8)])
+        new._signatures = np.concatenate([self._signatures, np.full((grow, 2), -1, dtype=np.int32)])
         empty = _Rows(
             sparse.csr_matrix((1, len(self.vocabulary)), dtype=np.float32),
             sparse.csr_matrix((1, len(self.vocabulary)), dtype=np.float32),
@@ -174,6 +177,7 @@ class MatchIndex(Ranking):
             )
             new._alive[pos] = new._can_mentor[pos] = False
             new._hub[pos] = 0.0
+            new._signatures[pos] = -1
             new._overlay[pos] = empty
             passage_changes[pos] = None
             new.changes += 1
@@ -198,6 +202,7 @@ class MatchIndex(Ranking):
             )
             new._keyword_lists[pos] = ev.is_keyword_list(p.offer_text)
             new._hub[pos] = self._hub_reference.scores(rows.offer)[0] - self._hub_centre
+            new._signatures[pos] = offer_signatures(rows.offer)[0]
             new._langs[pos] = rows.langs
             new._alive[pos] = True
             new._can_mentor[pos] = _can_mentor(p)

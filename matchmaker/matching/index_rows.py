@@ -68,6 +68,7 @@ class IndexRows:
     _empty_region: int  # the id of "no region", or -1
     _keyword_lists: np.ndarray  # bool: the offer is a keyword list
     _hub: np.ndarray  # float32: the offer's hub score, centred (see ``hubness``)
+    _signatures: np.ndarray  # int32 (profiles, 2): the offer's two heaviest features, or -1
     _langs: np.ndarray  # int8 (profiles, 3): language of challenges, offer, description
     # The fit.
     _fitted: bool  # False when no text had a single feature
