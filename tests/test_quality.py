@@ -39,6 +39,8 @@ GATES = [  # figures since the hub correction, ranked as the service ranks (READ
     ("blind-k", 0.69, 0.92, 0.79),  # a0786f8 .692/.885/.790; now .731/.962/.818
     ("blind-l", 0.53, 0.76, 0.67),  # 70eaf7c .577/.808/.696 (CLI, top 10); now .577/.808/.707
     ("blind-m", 0.69, 0.84, 0.77),  # 70eaf7c .654/.885/.766; now .731/.885/.805 (shared features)
+    ("blind-n", 0.57, 0.8, 0.7),  # c7c3893 .615/.846/.728 (CLI, top 10); now .615/.846/.735
+    ("blind-o", 0.57, 0.73, 0.68),  # c7c3893 .615/.769/.710; now .615/.769/.715
 ]
 # Decoys allowed in some newcomer's top 3, per set (none now; blind-d had its keyword list third
 # once when it was measured, before the lexicon).
@@ -57,6 +59,8 @@ LARGE = [
     "blind-k",
     "blind-l",
     "blind-m",
+    "blind-n",
+    "blind-o",
 ]  # sets with 24 or more newcomers: a top-3 count means something there
 # Words the issue named as chips that mean nothing to a coordinator.
 MEANINGLESS = {
