@@ -268,3 +268,21 @@ def test_offer_signatures_are_the_two_heaviest_features_of_each_row():
     )
     offer.sort_indices()
     assert offer_signatures(offer).tolist() == [[1, 3], [2, -1], [-1, -1]]
+
+
+def test_offer_signatures_agree_with_a_row_by_row_sort_on_ties():
+    from scipy import sparse
+
+    from matchmaker.matching.duplicates import offer_signatures
+
+    rng = np.random.default_rng(1)
+    offer = sparse.random(2000, 500, density=0.01, format="csr", random_state=rng, dtype=np.float32)
+    offer.data = np.round(offer.data * 5) / 5  # many ties
+    offer.sort_indices()
+    expected = np.full((offer.shape[0], 2), -1, np.int32)
+    for r in range(offer.shape[0]):
+        cols = offer.indices[offer.indptr[r] : offer.indptr[r + 1]]
+        weights = offer.data[offer.indptr[r] : offer.indptr[r + 1]]
+        best = cols[np.lexsort((cols, -weights))[:2]]
+        expected[r, : best.size] = best
+    assert np.array_equal(offer_signatures(offer), expected)

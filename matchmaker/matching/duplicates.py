@@ -24,17 +24,26 @@ def common_sorted(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray,
 
 def offer_signatures(offer) -> np.ndarray:
     """Per row of a CSR matrix with sorted indices, the columns of its two heaviest entries (ties:
-    the lower column first), -1 where a row has fewer: near-identical offers share one."""
+    the lower column first), -1 where a row has fewer: near-identical offers share one.
+    Two passes of a per-row maximum, each linear in the entries."""
     n = offer.shape[0]
     out = np.full((n, 2), -1, dtype=np.int32)
     counts = np.diff(offer.indptr)
+    filled = counts > 0
+    if not filled.any():
+        return out
     rows = np.repeat(np.arange(n), counts)
-    order = np.lexsort((-offer.data, rows))  # by row, heaviest first; stable: lower column first
-    columns = offer.indices[order]
-    starts = offer.indptr[:-1]
+    data = np.asarray(offer.data, dtype=np.float64).copy()
+    starts = offer.indptr[:-1][filled]
     for k in (0, 1):
-        has = counts > k
-        out[has, k] = columns[starts[has] + k]
+        row_max = np.full(n, -np.inf)
+        row_max[filled] = np.maximum.reduceat(data, starts)
+        hits = np.flatnonzero(data == row_max[rows])
+        hit_rows, first = np.unique(rows[hits], return_index=True)  # the lowest column per row
+        taken = hits[first]
+        enough = counts[hit_rows] > k
+        out[hit_rows[enough], k] = offer.indices[taken[enough]]
+        data[taken] = -np.inf
     return out
 
 
