@@ -54,3 +54,9 @@ def test_a_large_document_skips_the_check_and_says_so(app, monkeypatch):
         report = importing.import_profiles(_document())
     assert report.duplicate_check_skipped and report.near_duplicates == ()
     assert report.total == 2 + len(MENTORS)
+
+
+def test_the_api_documents_the_same_limit():
+    from matchmaker.api.schemas import ImportResult
+
+    assert f"{importing.DUPLICATE_CHECK_LIMIT:,}" in (ImportResult.__doc__ or "")

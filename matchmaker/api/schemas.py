@@ -11,7 +11,6 @@ from marshmallow import fields as f
 from marshmallow import validate as v
 
 from ..domain import LANGUAGES, SECTORS, TEXT_LIMIT
-from ..services.importing import DUPLICATE_CHECK_LIMIT
 
 SECTOR = v.OneOf(SECTORS)
 TEXT = TEXT_LIMIT
@@ -391,15 +390,10 @@ class NearDuplicate(ma.Schema):
 
 
 class ImportResult(ma.Schema):
-    """How many profiles an import created and updated, and near-identical mentors among them."""
+    """How many profiles an import created and updated, and near-identical mentors among them
+    (``duplicate_check_skipped``: more than 5,000 profiles in the document, not checked)."""
 
     created = f.Integer(required=True)
     updated = f.Integer(required=True)
     near_duplicates = f.List(f.Nested(NearDuplicate), required=True)
-    duplicate_check_skipped = f.Boolean(
-        required=True,
-        metadata={
-            "description": f"more than {DUPLICATE_CHECK_LIMIT:,} profiles in the document: "
-            "not checked"
-        },
-    )
+    duplicate_check_skipped = f.Boolean(required=True)
