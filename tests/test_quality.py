@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from matchmaker.matching.eligibility import MatchContext
 from matchmaker.matching.engine import build_index
 from matchmaker.matching.profile import Profile
-from matchmaker.provinces import province_part
+from matchmaker.services.profiles import record_to_engine_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "eval"
@@ -82,11 +81,7 @@ MEANINGLESS = {
 def _load(name: str):
     data = json.loads((EVAL / f"{name}.json").read_text("utf-8"))
     labels = json.loads((EVAL / f"{name}-labels.json").read_text("utf-8"))
-    profiles = [  # as the service sees them: regions compared by province
-        replace(p, region=province_part(p.region))
-        for p in map(Profile.from_dict, data["partnerships"])
-    ]
-    return profiles, labels
+    return [record_to_engine_profile(r) for r in data["partnerships"]], labels
 
 
 def _newcomers(labels: dict) -> dict:

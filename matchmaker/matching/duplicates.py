@@ -73,11 +73,14 @@ class Duplicates(IndexRows):
         other = self._signatures[b].tolist()
         return (first >= 0 and first in other) or (second >= 0 and second in other)
 
+    def _offer_dot(self, cols: np.ndarray, weights: np.ndarray, pos: int) -> float:
+        """The dot product of a sparse row (sorted ``cols``, ``weights``) with a profile's offer."""
+        offer_cols, offer_weights = self._offer_row(pos)
+        _cols, i, j = common_sorted(cols, offer_cols)
+        return float(np.dot(weights[i], offer_weights[j]))
+
     def _offer_cosine(self, a: int, b: int) -> float:
-        cols_a, w_a = self._offer_row(a)
-        cols_b, w_b = self._offer_row(b)
-        _cols, ia, ib = common_sorted(cols_a, cols_b)
-        return float(np.dot(w_a[ia], w_b[ib]))
+        return self._offer_dot(*self._offer_row(a), b)
 
     def _collapse_duplicates(
         self, pool: np.ndarray, order: np.ndarray, limit: int

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import evidence as ev
 from . import passages
-from .duplicates import Duplicates, common_sorted
+from .duplicates import Duplicates
 from .eligibility import MatchContext
 from .evidence import Evidence
 from .explain import Explaining
@@ -317,9 +317,7 @@ class Ranking(Explaining, Duplicates):
         cols, weights = need.indices[keep], need.data[keep]
         out = words.astype(np.float32, copy=True)
         for j in np.flatnonzero(same).tolist():
-            offer_cols, offer_weights = self._offer_row(int(positions[j]))
-            _c, a, b = common_sorted(cols, offer_cols)
-            out[j] = float(np.dot(weights[a], offer_weights[b]))
+            out[j] = self._offer_dot(cols, weights, int(positions[j]))
         return out
 
     @staticmethod

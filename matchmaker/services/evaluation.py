@@ -7,7 +7,6 @@ database.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -19,7 +18,7 @@ from ..matching.eligibility import MatchContext, ineligibility
 from ..matching.engine import build_index
 from ..matching.evaluate import EvalResult, Ranked, evaluate, newcomers
 from ..matching.profile import Profile
-from ..provinces import province_part
+from .profiles import record_to_engine_profile
 from .validation import validate_document
 
 
@@ -29,11 +28,7 @@ def _labelled(
     """The document's profiles, validated as an import would, and the context years count from;
     KeyError when the labels name a partnership the document lacks."""
     year = as_of or date.today().year
-    profiles = [
-        # as the service sees them: the same-region bonus compares provinces (to_engine_profile)
-        replace(p, region=province_part(p.region))
-        for p in map(Profile.from_dict, validate_document(document, this_year=year))
-    ]
+    profiles = [record_to_engine_profile(r) for r in validate_document(document, this_year=year)]
     known = {p.key for p in profiles}
     unknown = [k for k in newcomers(labels) if k not in known]
     if unknown:

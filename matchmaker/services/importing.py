@@ -13,18 +13,12 @@ DUPLICATE_CHECK_LIMIT = 5000  # profiles per document checked for near-duplicate
 
 
 @dataclass(frozen=True)
-class ImportReport:
-    """What an import wrote, and the near-identical mentor pairs among its profiles."""
+class ImportReport(profiles.ImportResult):
+    """What an import wrote (``created``, ``updated``, ``total``), and the near-identical mentor
+    pairs among its profiles."""
 
-    created: int
-    updated: int
     near_duplicates: tuple[tuple[str, str, float], ...] = ()  # (key, other key, cosine)
     duplicate_check_skipped: bool = False  # more than DUPLICATE_CHECK_LIMIT profiles
-
-    @property
-    def total(self) -> int:
-        """Partnerships in the imported document: created and updated together."""
-        return self.created + self.updated
 
 
 def import_profiles(document, progress=None) -> ImportReport:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Any, cast
 
@@ -375,6 +375,13 @@ def to_engine_profile(
         mentor_capacity=p.mentor_capacity,
         stories=tuple(EngineStory(s.title, s.text) for s in stories if s.visibility == "public"),
     )
+
+
+def record_to_engine_profile(record: dict) -> Profile:
+    """The engine's view of a record of the exchange format, as ``to_engine_profile`` gives it
+    for the stored partnership: public stories only, the region as its province."""
+    profile = Profile.from_dict(record)
+    return replace(profile, region=province_part(profile.region))
 
 
 def by_keys(keys: Iterable[str], *, active_only: bool = False) -> dict[str, Partnership]:
