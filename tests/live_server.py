@@ -5,10 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import threading
 from contextlib import contextmanager
-
-from werkzeug.serving import make_server
 
 
 def free_port() -> int:
@@ -28,18 +25,26 @@ def stop(process: subprocess.Popen, timeout: float = 10) -> None:
         process.wait()
 
 
-@contextmanager
-def serve(app):
-    """Serve ``app`` on a free loopback port in a thread; yields the base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+def closed_before_sent(app):
+    """The app, with each response read whole and closed before the server sends it.
+
+    werkzeug's development server drains the request socket in a ``finally`` before it calls the
+    response's ``close()``. When the browser resets the connection (it navigates away while the
+    favicon is still in flight), that drain raises and ``close()`` is skipped, so the static file
+    stays open and its ResourceWarning fails whichever test runs when it is collected. The app
+    streams nothing, so reading each response whole changes nothing the browser sees.
+    """
+
+    def buffered(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+    return buffered
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import _Inbox
-from ..live_server import own_database, smtp_server
+from ..live_server import closed_before_sent, own_database, smtp_server
 
 try:  # the package is in requirements-dev.txt, but a bare runtime install may lack it
     from playwright.sync_api import Error as PlaywrightError
@@ -190,7 +190,7 @@ def live_server(e2e_database_url, e2e_smtp):
         create_user(mentor.email, mentor.password, partnership=profiles.get_partnership(MENTOR_KEY))
         current_index()  # fit the matcher once before the first page asks for it
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, closed_before_sent(app), threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     app.config["BASE_URL"] = url  # the port is known only once the socket is bound
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
