@@ -80,6 +80,9 @@ def test_fitting_in_two_processes_gives_the_same_vectors(seed_profiles):
     assert list(one.vocabulary) == list(two.vocabulary)
     assert abs(one.need - two.need).max() == 0 and abs(one.offer - two.offer).max() == 0
     assert (one.langs == two.langs).all()
+    assert abs(one.passages.rows - two.passages.rows).max() == 0
+    for part in ("ptr", "spans", "source", "story"):
+        assert (getattr(one.passages, part) == getattr(two.passages, part)).all(), part
     assert (
         abs(
             one.chars.vectors(one.offer_words) @ one.chars.vectors(one.need_words).T

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,13 +18,21 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from . import evidence, passages
+from . import evidence
 from .analysis import FastAnalyzer
 from .chars import CharView
 from .compounds import generality_factors
+from .passage_cut import CutPassages, cut_and_read
 from .profile import Profile
 from .text import LANGUAGES
-from .tokens import SPLIT_ABOVE, Progress, TokenTable, tokenize_all, tokenize_texts
+from .tokens import (
+    SPLIT_ABOVE,
+    Progress,
+    TokenTable,
+    can_fork,
+    in_child,
+    tokenize_all,
+)
 from .vectors import count_matrix, gather_rows, idf_from_df, l2_rows, sorted_vocabulary, tfidf
 
 FIELDS = ("challenges", "experiences", "description")  # the columns of ``Fitted.langs``
@@ -141,6 +148,7 @@ def fit_vectors(
             feature_names,
             remap,
             idf,
+            max(1, split_above // 3),  # three texts per profile
         )
     offer_tokens = [ptr[n : 2 * n + 1]]
     keyword_lists = _keyword_lists(texts[n : 2 * n], tokens, offer_tokens[0], word_of)
@@ -212,36 +220,30 @@ def passage_rows(
     feature_names: dict[str, int],
     remap: np.ndarray,
     idf: np.ndarray,
+    split_above: int = SPLIT_ABOVE // 3,
 ) -> Passages:
-    """Every mentor's passages as TF-IDF rows, through the token table the fit already filled."""
-    texts: list[str] = []
-    text_langs: list[str] = []
-    owner = array("i")
-    spans = array("i")
-    source = array("b")
-    story = array("h")
-    for i in mentors:
-        p = profiles[i]
-        offer_lang, desc_lang = LANGUAGES[langs[i, 1]], LANGUAGES[langs[i, 2]]
-        for src, span, which in passages.offer_passages(p.experiences, p.stories, p.description):
-            texts.append(span.text)
-            text_langs.append(desc_lang if src == passages.DESCRIPTION else offer_lang)
-            owner.append(i)
-            spans.extend((span.start, span.end))
-            source.append(src)
-            story.append(which)
+    """Every mentor's passages as TF-IDF rows, through the token table the fit already filled.
+    With many mentors, in a process that may fork, a child cuts and reads the second half."""
+    half = len(mentors) // 2 if len(mentors) >= split_above and can_fork() else len(mentors)
+    rest = (
+        in_child(cut_and_read, profiles, mentors[half:], langs, table)
+        if half < len(mentors)
+        else None
+    )
+    cut = cut_and_read(profiles, mentors[:half], langs, table)
+    if rest is not None:
+        other = rest()
+        if other is None:  # the child died: do its half here
+            other = cut_and_read(profiles, mentors[half:], langs, table)
+        cut = CutPassages.joined(cut, other)
     known = features.shape[0]
-    tokens_of, text_ptr = tokenize_texts(texts, text_langs.__getitem__, table, range(len(texts)))
-    tokens = np.frombuffer(tokens_of, dtype=np.int32)
-    ptr = np.frombuffer(text_ptr, dtype=np.int64)
-    if (
-        table.feature_ptr and len(table.keys) > known
-    ):  # a token the whole texts never had: leave it out
+    tokens, ptr = cut.tokens, cut.ptr
+    if (tokens >= known).any():  # a token the whole texts never had: leave it out
         keep = tokens < known
         lengths = (
             np.add.reduceat(keep.astype(np.int64), ptr[:-1])
             if tokens.size
-            else np.zeros(len(texts), np.int64)
+            else np.zeros(cut.count, np.int64)
         )
         lengths[np.diff(ptr) == 0] = 0
         tokens = tokens[keep]
@@ -253,18 +255,12 @@ def passage_rows(
         [(ids, names) for ids, names in phrases if all(n in feature_names for n in names)],
     )
     rows, cols, weights = _field_features(tokens, ptr, features, found, feature_names, remap)
-    counts = _counts(rows, cols, len(texts), idf.size, weights)
+    counts = _counts(rows, cols, cut.count, idf.size, weights)
     matrix = l2_rows(tfidf(counts, idf, copy=False))
-    per_profile = np.bincount(np.frombuffer(owner, dtype=np.int32), minlength=len(profiles))
+    per_profile = np.bincount(cut.owner, minlength=len(profiles))
     profile_ptr = np.zeros(len(profiles) + 1, dtype=np.int64)
     np.cumsum(per_profile, out=profile_ptr[1:])
-    return Passages(
-        matrix,
-        profile_ptr,
-        np.frombuffer(spans, dtype=np.int32).reshape(-1, 2).copy(),
-        np.frombuffer(source, dtype=np.int8).copy(),
-        np.frombuffer(story, dtype=np.int16).copy(),
-    )
+    return Passages(matrix, profile_ptr, cut.spans.reshape(-1, 2), cut.source, cut.story)
 
 
 def _keyword_lists(

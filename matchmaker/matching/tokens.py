@@ -15,6 +15,7 @@ import threading
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from multiprocessing.connection import Connection
+from typing import TypeVar
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from .text import LANGUAGES, stopwords, zipf
 
 SPLIT_ABOVE = 30_000  # texts from which a child process takes half of them (see tokenize_all)
 
+T = TypeVar("T")
 Progress = Callable[[Iterable[int]], Iterable[int]]  # wraps the texts' loop, e.g. a progress bar
 
 
@@ -148,9 +150,35 @@ def _tokenize_in_child(
     connection.close()
 
 
-def _can_fork() -> bool:
+def can_fork() -> bool:
     """A fork is safe in a process with no other threads (and possible on this system)."""
     return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def in_child(work: Callable[..., T], *args: object) -> Callable[[], T | None]:
+    """Start ``work(*args)`` in a forked child process (see ``can_fork``); returns a function that
+    waits for its result, or None when the child died without one."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def run() -> None:
+        send.send_bytes(pickle.dumps(work(*args), protocol=pickle.HIGHEST_PROTOCOL))
+        send.close()
+
+    child = context.Process(target=run, daemon=True)
+    child.start()
+    send.close()
+
+    def result() -> T | None:
+        try:
+            return pickle.loads(receive.recv_bytes())
+        except (EOFError, OSError):
+            return None
+        finally:
+            receive.close()
+            child.join(timeout=30)
+
+    return result
 
 
 def tokenize_all(
@@ -162,7 +190,7 @@ def tokenize_all(
     core, whose table is merged into ours afterwards. Otherwise one pass here, with the languages
     detected beside it.
     """
-    if len(texts) >= split_above and _can_fork():
+    if len(texts) >= split_above and can_fork():
         return _tokenize_split(texts, table, progress)
     background = BackgroundLanguages(texts)
     items = range(len(texts))
