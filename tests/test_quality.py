@@ -40,6 +40,8 @@ GATES = [  # figures since the hub correction, ranked as the service ranks (READ
     ("blind-m", 0.69, 0.84, 0.77),  # 70eaf7c .654/.885/.766; now .731/.885/.805 (shared features)
     ("blind-n", 0.57, 0.8, 0.7),  # c7c3893 .615/.846/.728 (CLI, top 10); now .615/.846/.735
     ("blind-o", 0.57, 0.73, 0.68),  # c7c3893 .615/.769/.710; now .615/.769/.715
+    ("blind-p", 0.61, 0.76, 0.71),  # 8f36d22 .654/.808/.745 (CLI, top 10); now .654/.808/.748
+    ("blind-q", 0.61, 0.8, 0.72),  # 8f36d22 .654/.846/.755; now .654/.846/.757
 ]
 # Decoys allowed in some newcomer's top 3, per set (none now; blind-d had its keyword list third
 # once when it was measured, before the lexicon).
@@ -60,6 +62,8 @@ LARGE = [
     "blind-m",
     "blind-n",
     "blind-o",
+    "blind-p",
+    "blind-q",
 ]  # sets with 24 or more newcomers: a top-3 count means something there
 # Words the issue named as chips that mean nothing to a coordinator.
 MEANINGLESS = {
