@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from . import evidence as ev
-from . import passages
+from . import passages, variety
 from .duplicates import Duplicates
 from .eligibility import MatchContext
 from .evidence import Evidence
@@ -149,8 +149,10 @@ class Ranking(Explaining, Duplicates):
         if not shares.any():
             return []
         final[~shares] = -1.0
-        best = self._best(pool, final, limit + 5)
-        order, collapsed = self._collapse_duplicates(pool, best[shares[best]], limit)
+        listed = max(limit, variety.DEPTH)  # the first places do not depend on ``limit``
+        best = self._best(pool, final, listed + 5)
+        order, collapsed = self._collapse_duplicates(pool, best[shares[best]], listed)
+        order = self._with_variety(pool, order, final)[:limit]
         results = []
         for j in order:
             cand = self.profiles[pool[j]]
@@ -183,6 +185,17 @@ class Ranking(Explaining, Duplicates):
                 )
             )
         return results
+
+    def _with_variety(self, pool: np.ndarray, order: np.ndarray, final: np.ndarray) -> np.ndarray:
+        """``order`` (indices into ``pool``, best first) with its first ``variety.DEPTH`` places
+        reordered so that a mentor much like one already listed gives way (``variety``)."""
+        head = order[: variety.DEPTH]
+        if head.size < 3:
+            return order
+        rows = [self._offer_row(int(pool[j])) for j in head.tolist()]
+        alike = variety.likeness(rows)
+        reordered = head[variety.vary(final[head].astype(np.float64), alike)]
+        return np.concatenate([reordered, order[variety.DEPTH :]])
 
     def text_match(
         self,
