@@ -18,7 +18,10 @@ def _render(app, evidence, locale="nl"):
 
 def test_shared_words_are_marked_and_a_passage_without_them_is_said_to_be_loose(app):
     marked = Evidence(
-        "Wij kalibreren twee keer per jaar.", "Hoe kalibreren jullie?", ("kalibreren",), ("kalibreren",)
+        "Wij kalibreren twee keer per jaar.",
+        "Hoe kalibreren jullie?",
+        ("kalibreren",),
+        ("kalibreren",),
     )
     loose = Evidence("Nu zijn er vaste afspraken:", "Ze klampen zich vast aan het boek.", (), ())
     html = _render(app, [marked, loose])
