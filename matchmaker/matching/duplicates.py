@@ -83,15 +83,19 @@ class Duplicates(IndexRows):
         return self._offer_dot(*self._offer_row(a), b)
 
     def _collapse_duplicates(
-        self, pool: np.ndarray, order: np.ndarray, limit: int
+        self, pool: np.ndarray, order: np.ndarray, limit: int, likeness: np.ndarray | None = None
     ) -> tuple[np.ndarray, dict[int, list[str]]]:
         """``order`` with near-identical mentors shown once (the older, then the fuller one, in
-        the better place). Returns (order, {kept index: keys collapsed into it}). Only offers that
-        share one of their two heaviest features are compared."""
+        the better place). Returns (order, {kept index: keys collapsed into it}). ``likeness``:
+        the offers' cosines in the order of ``order``, when the caller has them; else only offers
+        that share one of their two heaviest features are compared."""
         kept: list[int] = []
         collapsed: dict[int, list[str]] = {}
+        place = {j: i for i, j in enumerate(order.tolist())}
 
         def alike(k: int, j: int) -> bool:
+            if likeness is not None:
+                return bool(likeness[place[k], place[j]] >= DUPLICATE_COSINE)
             a, b = int(pool[k]), int(pool[j])
             return self._shares_a_signature(a, b) and self._offer_cosine(a, b) >= DUPLICATE_COSINE
 

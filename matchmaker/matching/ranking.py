@@ -151,8 +151,10 @@ class Ranking(Explaining, Duplicates):
         final[~shares] = -1.0
         listed = max(limit, variety.DEPTH)  # the first places do not depend on ``limit``
         best = self._best(pool, final, listed + 5)
-        order, collapsed = self._collapse_duplicates(pool, best[shares[best]], listed)
-        order = self._with_variety(pool, order, final)[:limit]
+        best = best[shares[best]]
+        likeness = variety.likeness([self._offer_row(int(pool[j])) for j in best.tolist()])
+        order, collapsed = self._collapse_duplicates(pool, best, listed, likeness)
+        order = self._with_variety(best, order, final, likeness)[:limit]
         results = []
         for j in order:
             cand = self.profiles[pool[j]]
@@ -186,14 +188,19 @@ class Ranking(Explaining, Duplicates):
             )
         return results
 
-    def _with_variety(self, pool: np.ndarray, order: np.ndarray, final: np.ndarray) -> np.ndarray:
-        """``order`` (indices into ``pool``, best first) with its first ``variety.DEPTH`` places
-        reordered so that a mentor much like one already listed gives way (``variety``)."""
+    @staticmethod
+    def _with_variety(
+        best: np.ndarray, order: np.ndarray, final: np.ndarray, likeness: np.ndarray
+    ) -> np.ndarray:
+        """``order`` (indices into the pool, best first, a part of ``best``) with its first
+        ``variety.DEPTH`` places reordered so that a mentor much like one already listed gives
+        way (``variety``); ``likeness``: the offers' cosines in the order of ``best``."""
         head = order[: variety.DEPTH]
         if head.size < 3:
             return order
-        rows = [self._offer_row(int(pool[j])) for j in head.tolist()]
-        alike = variety.likeness(rows)
+        place = {j: i for i, j in enumerate(best.tolist())}
+        rows = np.array([place[j] for j in head.tolist()], dtype=np.int64)
+        alike = likeness[np.ix_(rows, rows)]
         reordered = head[variety.vary(final[head].astype(np.float64), alike)]
         return np.concatenate([reordered, order[variety.DEPTH :]])
 
