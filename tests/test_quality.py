@@ -41,6 +41,8 @@ GATES = [  # "now": with the hub correction and variety, ranked as the service r
     ("blind-n", 0.57, 0.8, 0.7),  # c7c3893 .615/.846/.728 (CLI, top 10); now .615/.885/.738
     ("blind-o", 0.57, 0.73, 0.68),  # c7c3893 .615/.769/.710; now .615/.808/.718
     ("blind-p", 0.61, 0.76, 0.71),  # 8f36d22 .654/.808/.745 (CLI, top 10); now .654/.846/.751
+    ("blind-r", 0.53, 0.69, 0.65),  # 10cc36f .577/.731/.686 (CLI, top 10); now .577/.731/.688
+    ("blind-s", 0.65, 0.8, 0.75),  # 10cc36f .692/.846/.786; now .692/.846/.788
     ("blind-q", 0.61, 0.8, 0.72),  # 8f36d22 .654/.846/.755; now .654/.808/.761
 ]
 # Decoys allowed in some newcomer's top 3, per set (none now; blind-d had its keyword list third
@@ -64,6 +66,8 @@ LARGE = [
     "blind-o",
     "blind-p",
     "blind-q",
+    "blind-r",
+    "blind-s",
 ]  # sets with 24 or more newcomers: a top-3 count means something there
 # Words the issue named as chips that mean nothing to a coordinator.
 MEANINGLESS = {
