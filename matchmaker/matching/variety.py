@@ -44,14 +44,19 @@ def vary(relevance: np.ndarray, alike: np.ndarray, weight: float | None = None) 
     count = len(relevance)
     if count < 3 or weight <= 0:
         return list(range(count))
+    score = [float(x) for x in relevance]  # a few candidates: plain floats beat array calls
+    rows = np.asarray(alike, dtype=np.float64).tolist()
     order = [0]
-    closest = alike[0].astype(np.float64).copy()
-    left = np.ones(count, dtype=bool)
-    left[0] = False
-    while left.any():
-        adjusted = np.where(left, relevance - weight * closest, -np.inf)
-        best = int(np.argmax(adjusted))  # the first of equals: relevance order
+    closest = rows[0][:]
+    left = list(range(1, count))
+    while left:
+        best = left[0]  # the first of equals: relevance order
+        best_value = score[best] - weight * closest[best]
+        for j in left[1:]:
+            value = score[j] - weight * closest[j]
+            if value > best_value:
+                best, best_value = j, value
         order.append(best)
-        left[best] = False
-        np.maximum(closest, alike[best], out=closest)
+        left.remove(best)
+        closest = [max(c, x) for c, x in zip(closest, rows[best])]
     return order
