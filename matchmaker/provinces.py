@@ -2,7 +2,10 @@
 
 A region is stored as "Provincie" or "Provincie, Plaats" (shared/profile-format.md). Free text
 ("Apeldoorn", "noord-holland", "Fryslân, Drachten") is read by ``parse_region``; a place alone
-is mapped to its province through ``data/places.tsv`` where that is unambiguous.
+is mapped to its province through ``data/places.tsv`` where that is unambiguous, and so is a
+streek (a CBS COROP region or a common streek name such as Twente or Zeeuws-Vlaanderen), a compass
+part of a province ("West-Brabant", "Zuid-Limburg") or an area with more words after it
+("Rotterdam-Zuid"): the leading words decide, and nothing that names two provinces is guessed.
 
 Source of data/places.tsv: CBS (Centraal Bureau voor de Statistiek), "Gemeentelijke indeling op
 1 januari 2025" — all 342 municipalities with their province, as published by CBS and PDOK
@@ -92,7 +95,9 @@ def parse_region(text: str | None) -> str | None:
     """ "Provincie" or "Provincie, Plaats" for free text; None for empty; UnknownRegion otherwise.
 
     Accepts a province ("gelderland"), a province and a place ("Gelderland, Apeldoorn"), a place
-    and its province ("Apeldoorn, Gelderland") and a place alone ("Apeldoorn")."""
+    and its province ("Apeldoorn, Gelderland"), a place or streek alone ("Apeldoorn", "Twente"),
+    and an area followed by more words ("West-Brabant", "Rotterdam-Zuid", "Limburg (Zuid)"),
+    stored after its province as written ("Zuid-Holland, Rotterdam-Zuid")."""
     if text is None or not text.strip():
         return None
     text = " ".join(text.split())
@@ -103,9 +108,69 @@ def parse_region(text: str | None) -> str | None:
     if sep and (province := province_of(rest)) is not None:  # "Apeldoorn, Gelderland"
         return f"{province}, {head}" if head else province
     place = places().get(normalize(text if not sep else head))
-    if place is None or place.province == AMBIGUOUS:
-        raise UnknownRegion(text)
-    return f"{place.province}, {place.name}"
+    if place is not None and place.province != AMBIGUOUS:
+        return f"{place.province}, {place.name}"
+    if place is None and not sep and (province := _leading_area(text)) is not None:
+        return f"{province}, {text}"
+    raise UnknownRegion(text)
+
+
+COMPASS = (
+    "noord",
+    "zuid",
+    "oost",
+    "west",
+    "midden",
+    "noordoost",
+    "noordwest",
+    "zuidoost",
+    "zuidwest",
+)
+_FILLER = ("regio", "streek", "de", "het")  # "Regio Twente", "De Kempen"
+
+
+def _area(words: list[str]) -> str | None:
+    """The province that normalised ``words`` name as a whole: a province ("limburg"), a compass
+    part of one ("west brabant", "zuid limburg"), or a place or streek of the table that lies
+    in one province ("twente"); None otherwise."""
+    while words and words[0] in _FILLER:
+        words = words[1:]
+    if not words:
+        return None
+    name = " ".join(words)
+    province = _PROVINCE_BY_NAME.get(name)
+    if province is None and len(words) > 1 and words[0] in COMPASS:
+        province = _PROVINCE_BY_NAME.get(" ".join(words[1:]))
+    if province is None and (place := places().get(name)) is not None:
+        province = place.province if place.province != AMBIGUOUS else None
+    return province
+
+
+def _named_province(name: str) -> str | None:
+    """The province a province or streek name denotes (``AMBIGUOUS`` for a streek in two); None
+    for anything else: ordinary words that are also a small place ("best") do not count."""
+    province = _PROVINCE_BY_NAME.get(name)
+    if province is None and (place := places().get(name)) is not None and place.kind != "gemeente":
+        if place.kind == "streek" or place.province == AMBIGUOUS:
+            province = place.province
+    return province
+
+
+def _leading_area(text: str) -> str | None:
+    """The province of a region written as an area and more words, without a comma: "Twente",
+    "West-Brabant", "Noord-Holland Noord", "Limburg (Zuid)", "Rotterdam-Zuid", "Amsterdam
+    Nieuw-West". The longest leading words that name an area decide; the text is refused (None)
+    when the rest names another province ("Groningen en Drenthe") or nothing leads."""
+    words = normalize(text).split()
+    for end in range(len(words), 0, -1):
+        province = _area(words[:end])
+        if province is None:
+            continue
+        rest = words[end:]
+        named = (" ".join(rest[i:j]) for i in range(len(rest)) for j in range(i + 1, i + 4))
+        others = {_named_province(name) for name in named} - {None}
+        return province if others <= {province} else None
+    return None
 
 
 def province_part(region: str | None) -> str | None:

@@ -53,6 +53,18 @@ def test_the_table_has_every_municipality_of_each_province():
         ("Den Bosch", "Noord-Brabant, Den Bosch"),
         ("Súdwest-Fryslân", "Friesland, Súdwest-Fryslân"),
         ("Provincie Utrecht", "Utrecht"),
+        ("Twente", "Overijssel, Twente"),
+        ("Regio Twente", "Overijssel, Regio Twente"),
+        ("Zeeuws-Vlaanderen", "Zeeland, Zeeuws-Vlaanderen"),
+        ("West-Brabant", "Noord-Brabant, West-Brabant"),
+        ("Zuid-Limburg", "Limburg, Zuid-Limburg"),
+        ("De Kempen", "Noord-Brabant, De Kempen"),
+        ("Rotterdam-Zuid", "Zuid-Holland, Rotterdam-Zuid"),
+        ("Amsterdam Nieuw-West", "Noord-Holland, Amsterdam Nieuw-West"),
+        ("Noord-Holland Noord", "Noord-Holland, Noord-Holland Noord"),
+        ("Limburg (Zuid)", "Limburg, Limburg (Zuid)"),
+        ("Twente en Salland", "Overijssel, Twente en Salland"),
+        ("Zuid-Holland, Rotterdam-Zuid", "Zuid-Holland, Rotterdam-Zuid"),
         ("Utrecht, Utrecht", "Utrecht, Utrecht"),
         ("", None),
     ],
@@ -61,7 +73,23 @@ def test_parse_region(raw, stored):
     assert parse_region(raw) == stored
 
 
-@pytest.mark.parametrize("raw", ["Bergen", "Velp", "Holland", "Atlantis", "Randstad"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Bergen",
+        "Velp",
+        "Holland",
+        "Atlantis",
+        "Randstad",
+        "De Peel",
+        "Gelderse Vallei",
+        "Noord-Nederland",
+        "Groningen en Drenthe",
+        "Twente en Achterhoek",
+        "Utrecht/Gelderland",
+        "landelijk",
+    ],
+)
 def test_ambiguous_or_unknown_places_are_never_guessed(raw):
     with pytest.raises(UnknownRegion):
         parse_region(raw)
