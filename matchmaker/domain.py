@@ -12,6 +12,39 @@ from .provinces import PROVINCES
 # primary, secondary, vocational and special education.
 SECTORS: tuple[str, ...] = ("po", "vo", "mbo", "so")
 
+# How people write a sector in an exchange file, read as its code: the code in any case, the
+# sector's name in Dutch or English, and the school types of secondary education (vmbo, havo,
+# vwo). Speciaal basisonderwijs (sbo) is not here: by law it is primary, by practice often
+# counted as special, so it is refused rather than guessed.
+SECTOR_NAMES: dict[str, str] = {
+    **{code: code for code in SECTORS},
+    "primair onderwijs": "po",
+    "basisonderwijs": "po",
+    "primary": "po",
+    "primary education": "po",
+    "voortgezet onderwijs": "vo",
+    "vmbo": "vo",
+    "havo": "vo",
+    "vwo": "vo",
+    "secondary": "vo",
+    "secondary education": "vo",
+    "middelbaar beroepsonderwijs": "mbo",
+    "beroepsonderwijs": "mbo",
+    "vocational": "mbo",
+    "vocational education": "mbo",
+    "speciaal onderwijs": "so",
+    "voortgezet speciaal onderwijs": "so",
+    "vso": "so",
+    "(v)so": "so",
+    "special education": "so",
+}
+
+
+def sector_code(written: str) -> str | None:
+    """The sector code for how a sector was written ("PO", "Primair onderwijs", "havo"), or None."""
+    return SECTOR_NAMES.get(" ".join(written.lower().split()))
+
+
 # The languages of the interface, of e-mail, and of what partnerships write (profiles, stories,
 # sessions); also the languages the matcher analyses. Dutch first.
 LANGUAGES: tuple[str, ...] = ("nl", "en")
@@ -20,4 +53,4 @@ LANGUAGES: tuple[str, ...] = ("nl", "en")
 # session's description) may hold.
 TEXT_LIMIT = 5000
 
-__all__ = ["LANGUAGES", "PROVINCES", "SECTORS", "TEXT_LIMIT"]
+__all__ = ["LANGUAGES", "PROVINCES", "SECTORS", "SECTOR_NAMES", "TEXT_LIMIT", "sector_code"]

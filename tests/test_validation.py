@@ -23,6 +23,8 @@ from .conftest import profile
         ({"name": ["not", "text"]}, "name", "text"),
         ({"sectors": []}, "sectors", "required"),
         ({"sectors": ["hbo"]}, "sectors", "unknown sector"),
+        ({"sectors": ["sbo"]}, "sectors", "unknown sector"),  # primary by law, special in practice
+        ({"sectors": ["po", "PO"]}, "sectors", "twice"),
         ({"sectors": "vo"}, "sectors", "list"),
         ({"sectors": ["vo", "vo"]}, "sectors", "twice"),
         ({"region": "r" * 101}, "region", "100"),
@@ -54,6 +56,23 @@ def test_each_rule_names_its_field(overrides, field, fragment):
         validate_profile(profile(**overrides))
     assert field in err.value.fields
     assert fragment in err.value.fields[field]
+
+
+@pytest.mark.parametrize(
+    ("written", "codes"),
+    [
+        (["PO"], ["po"]),
+        (["vo", "MBO"], ["vo", "mbo"]),
+        (["Primair onderwijs"], ["po"]),
+        (["vmbo", "havo", "vwo"], ["vo"]),
+        (["secondary education"], ["vo"]),
+        (["middelbaar beroepsonderwijs"], ["mbo"]),
+        (["(v)so"], ["so"]),
+        (["Speciaal  onderwijs", "basisonderwijs"], ["po", "so"]),
+    ],
+)
+def test_a_sector_is_read_as_people_write_it_and_stored_as_its_code(written, codes):
+    assert validate_profile(profile(sectors=written))["sectors"] == codes
 
 
 @pytest.mark.parametrize("missing", ["key", "name", "sectors", "founded"])

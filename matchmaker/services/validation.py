@@ -13,7 +13,7 @@ from typing import TypeGuard
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
-from ..domain import LANGUAGES
+from ..domain import LANGUAGES, sector_code
 from ..domain import TEXT_LIMIT as TEXT_LIMIT  # re-exported for the services that check text
 from ..matching.text import detect_language
 from ..models import (
@@ -186,14 +186,15 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
     if "sectors" not in errors:
         if not isinstance(sectors, list) or not all(isinstance(s, str) for s in sectors):
             errors["sectors"] = _("must be a list of sector codes")
-        elif unknown := sorted(set(sectors) - set(SECTORS)):
+        elif unknown := [s for s in sectors if sector_code(s) is None]:
             errors["sectors"] = _(
                 "unknown sector %(sector)s; use po, vo, mbo or so", sector=repr(unknown[0])
             )
-        elif len(set(sectors)) != len(sectors):
+        elif len({" ".join(s.lower().split()) for s in sectors}) != len(sectors):
             errors["sectors"] = _("lists a sector twice")
-        else:
-            clean["sectors"] = [s for s in SECTORS if s in sectors]
+        else:  # "vmbo" and "havo" are both secondary: one code
+            codes = {sector_code(s) for s in sectors}
+            clean["sectors"] = [s for s in SECTORS if s in codes]
 
     clean["region"] = _region(record.get("region"), errors)
 
