@@ -354,6 +354,15 @@ def too_little_text(key: str) -> bool:
     return index.too_little_text(key)
 
 
+def challenge_themes(key: str) -> list:
+    """The glossary themes the partnership's challenges name, most often first (NotFound if
+    unknown): what the matcher reads in them."""
+    index = current_index()
+    if key not in index:
+        raise NotFound(f"unknown partnership key {key!r}")
+    return index.challenge_themes(key)
+
+
 TOO_LITTLE_TEXT = _l(
     "Describe in the challenges what the partnership struggles with or wants to learn: "
     "with so little text nobody can be suggested."
