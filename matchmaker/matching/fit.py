@@ -232,10 +232,7 @@ def passage_rows(
     )
     cut = cut_and_read(profiles, mentors[:half], langs, table)
     if rest is not None:
-        other = rest()
-        if other is None:  # the child died: do its half here
-            other = cut_and_read(profiles, mentors[half:], langs, table)
-        cut = CutPassages.joined(cut, other)
+        cut = CutPassages.joined(cut, rest())
     known = features.shape[0]
     tokens, ptr = cut.tokens, cut.ptr
     if (tokens >= known).any():  # a token the whole texts never had: leave it out

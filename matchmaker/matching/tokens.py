@@ -14,7 +14,6 @@ import pickle
 import threading
 from array import array
 from collections.abc import Callable, Iterable, Sequence
-from multiprocessing.connection import Connection
 from typing import TypeVar
 
 import numpy as np
@@ -134,20 +133,18 @@ def tokenize_texts(
     return tokens_of, text_ptr
 
 
-def _tokenize_in_child(
-    texts: Sequence[str], start: int, analyzer: FastAnalyzer, connection: Connection
-) -> None:
-    """In a forked child: languages and tokens of ``texts[start:]``, sent back through ``connection``."""
+def _tokenize_part(
+    texts: Sequence[str], start: int, analyzer: FastAnalyzer
+) -> tuple[bytes, list[tuple[str, str, Analysed]], bytes, bytes]:
+    """Languages and tokens of ``texts[start:]`` through a table of their own (in a forked child):
+    (language codes, the table's entries, token ids, text pointers), to merge into the parent's."""
     langs = detect_languages(texts[start:])
     table = TokenTable(analyzer)
     tokens_of, text_ptr = tokenize_texts(
         texts, lambda t: langs[t - start], table, range(start, len(texts))
     )
     codes = bytes(LANGUAGES.index(lang) for lang in langs)
-    connection.send_bytes(pickle.dumps((codes, table.export()), protocol=pickle.HIGHEST_PROTOCOL))
-    connection.send_bytes(tokens_of.tobytes())
-    connection.send_bytes(text_ptr.tobytes())
-    connection.close()
+    return codes, table.export(), tokens_of.tobytes(), text_ptr.tobytes()
 
 
 def can_fork() -> bool:
@@ -155,9 +152,9 @@ def can_fork() -> bool:
     return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
-def in_child(work: Callable[..., T], *args: object) -> Callable[[], T | None]:
+def in_child(work: Callable[..., T], *args: object) -> Callable[[], T]:
     """Start ``work(*args)`` in a forked child process (see ``can_fork``); returns a function that
-    waits for its result, or None when the child died without one."""
+    waits for its result, or does the work here when the child died without one."""
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
 
@@ -169,11 +166,11 @@ def in_child(work: Callable[..., T], *args: object) -> Callable[[], T | None]:
     child.start()
     send.close()
 
-    def result() -> T | None:
+    def result() -> T:
         try:
             return pickle.loads(receive.recv_bytes())
-        except (EOFError, OSError):
-            return None
+        except (EOFError, OSError):  # the child died: do its work here
+            return work(*args)
         finally:
             receive.close()
             child.join(timeout=30)
@@ -207,36 +204,17 @@ def _tokenize_split(
     total = len(texts)
     detect_languages(texts[:1])  # load py3langid's model before the fork: the child shares it
     half = total // 2
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_tokenize_in_child, args=(texts, half, table.analyzer, send), daemon=True
-    )
-    child.start()
-    send.close()
+    rest = in_child(_tokenize_part, texts, half, table.analyzer)
     langs = detect_languages(texts[:half])
     items = range(half)
     tokens_of, text_ptr = tokenize_texts(
         texts, langs.__getitem__, table, progress(items) if progress else items
     )
-    entries: list[tuple[str, str, Analysed]]
-    try:
-        codes, entries = pickle.loads(receive.recv_bytes())
-        other_tokens = np.frombuffer(receive.recv_bytes(), dtype=np.int32)
-        other_ptr = np.frombuffer(receive.recv_bytes(), dtype=np.int64)
-    except (EOFError, OSError):  # the child died: do its half here
-        rest = detect_languages(texts[half:])
-        more_tokens, more_ptr = tokenize_texts(
-            texts, lambda t: rest[t - half], table, range(half, total)
-        )
-        codes, entries = bytes(LANGUAGES.index(lang) for lang in rest), []
-        other_tokens = np.frombuffer(more_tokens, dtype=np.int32)
-        other_ptr = np.frombuffer(more_ptr, dtype=np.int64)
-    finally:
-        receive.close()
-        child.join(timeout=30)
+    codes, entries, other, other_ptr_bytes = rest()
+    other_tokens = np.frombuffer(other, dtype=np.int32)
     if entries:
         other_tokens = table.merge(entries)[other_tokens]
+    other_ptr = np.frombuffer(other_ptr_bytes, dtype=np.int64)
     tokens_of.frombytes(other_tokens.astype(np.int32).tobytes())
     text_ptr.frombytes((other_ptr[1:] + text_ptr[-1]).tobytes())
     return tokens_of, text_ptr, langs + [LANGUAGES[c] for c in codes]
