@@ -15,7 +15,7 @@ from .index_rows import IndexRows
 from .passage_index import Candidates, best_pairs
 from .profile import Profile
 from .results import CHALLENGES, DESCRIPTION, EXPERIENCES, Reason, SparseRow
-from .text import CONCEPT_PREFIX, LANGUAGES, stopwords
+from .text import CONCEPT_PREFIX, LANGUAGES, Concept, stopwords
 
 EVIDENCE_PAIRS = 2
 SURFACE_CACHE = 20_000  # profile fields whose surface words are kept for reasons (about 2 kB each)
@@ -176,15 +176,14 @@ class Explaining(IndexRows):
         order = np.argsort(-weights)
         floor = 0.12 * float(weights[order[0]])  # a word that barely counted explains nothing
         order = order[weights[order] >= floor]
-        thesaurus = self.analyzer.thesaurus
         reasons: list[Reason] = []
         seen: set[str] = set()
         for idx in order:
             feature = self.vocabulary[cols[idx]]
             weight = float(weights[idx])
             if feature.startswith(CONCEPT_PREFIX):
-                concept = thesaurus.concepts.get(feature[len(CONCEPT_PREFIX) :])
-                if concept is None or feature in ev.GENERAL_CONCEPTS:
+                concept = self._theme(feature)
+                if concept is None:
                     continue  # too general to explain anything
                 text, text_en, kind = (
                     f"thema: {concept.label_nl}",
@@ -211,3 +210,30 @@ class Explaining(IndexRows):
             if len(reasons) >= max_terms:
                 break
         return reasons
+
+    def _theme(self, feature: str) -> Concept | None:
+        """The glossary theme a concept feature names; None for one too general to tell mentors
+        apart (teachers, student teachers) or unknown."""
+        if feature in ev.GENERAL_CONCEPTS:
+            return None
+        return self.analyzer.thesaurus.concepts.get(feature[len(CONCEPT_PREFIX) :])
+
+    def challenge_themes(self, mentee: Profile | str, limit: int = 5) -> list[Reason]:
+        """The glossary themes the partnership's challenges name, most often named first (as
+        theme reasons): what the matcher reads in them. Themes too general to tell mentors apart
+        (teachers, student teachers) are left out."""
+        if isinstance(mentee, str):
+            mentee = self.profile(mentee)
+        lang = LANGUAGES[self._challenge_lang(mentee)] if mentee.challenges.strip() else None
+        counts: dict[str, int] = {}
+        for name in self.analyzer(mentee.challenges, lang):
+            if name.startswith(CONCEPT_PREFIX):
+                counts[name] = counts.get(name, 0) + 1
+        themes = []
+        for name in sorted(counts, key=lambda n: -counts[n]):  # ties: reading order
+            concept = self._theme(name)
+            if concept is not None:
+                themes.append(
+                    Reason("theme", concept.label_nl, concept.label_en, float(counts[name]))
+                )
+        return themes[:limit]

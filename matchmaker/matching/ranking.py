@@ -354,26 +354,6 @@ class Ranking(Explaining, Duplicates):
             return True
         return ev.too_little_text(mentee.challenges, self._has_theme(self._query(mentee)[0]))
 
-    def challenge_themes(self, mentee: Profile | str, limit: int = 5) -> list[Reason]:
-        """The glossary themes the partnership's challenges name, most often named first (as
-        theme reasons): what the matcher reads in them. Themes too general to tell mentors apart
-        (teachers, student teachers) are left out."""
-        if isinstance(mentee, str):
-            mentee = self.profile(mentee)
-        lang = LANGUAGES[self._challenge_lang(mentee)] if mentee.challenges.strip() else None
-        counts: dict[str, int] = {}
-        for name in self.analyzer(mentee.challenges, lang):
-            if name.startswith(CONCEPT_PREFIX) and name not in ev.GENERAL_CONCEPTS:
-                counts[name] = counts.get(name, 0) + 1
-        themes = []
-        for name in sorted(counts, key=lambda n: -counts[n]):  # ties: reading order
-            concept = self.analyzer.thesaurus.concepts.get(name[len(CONCEPT_PREFIX) :])
-            if concept is not None:
-                themes.append(
-                    Reason("theme", concept.label_nl, concept.label_en, float(counts[name]))
-                )
-        return themes[:limit]
-
     def _has_theme(self, need: SparseRow) -> bool:
         return self._fitted and any(
             str(self.vocabulary[i]).startswith(CONCEPT_PREFIX) for i in need.indices.tolist()

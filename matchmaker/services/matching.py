@@ -320,6 +320,15 @@ def match_context(mentee_key: str | None = None, *, as_of: int | None = None) ->
     return feedback_priors(mentees, endorsed, snapshot.ratings).apply(context)
 
 
+def _index_holding(key: str) -> MatchIndex:
+    """The current index, which holds exactly the active partnerships of the current data
+    version; NotFound when ``key`` is not one of them."""
+    index = current_index()
+    if key not in index:
+        raise NotFound(f"unknown partnership key {key!r}")
+    return index
+
+
 def suggest(
     key: str,
     *,
@@ -331,9 +340,7 @@ def suggest(
     """Ranked mentor suggestions for the partnership ``key`` (NotFound if unknown).
 
     Empty when its challenges say too little to match on (see ``too_little_text``)."""
-    index = current_index()
-    if key not in index:  # the index holds exactly the active partnerships of the current version
-        raise NotFound(f"unknown partnership key {key!r}")
+    index = _index_holding(key)
     limit = limit or current_app.config["SUGGESTION_LIMIT"]
     region = province_part(region)  # the engine's profiles carry the province only
     return index.rank(
@@ -348,19 +355,13 @@ def near_duplicates(keys) -> list[tuple[str, str, float]]:
 
 def too_little_text(key: str) -> bool:
     """Whether the partnership's challenges say too little to suggest anyone (NotFound if unknown)."""
-    index = current_index()
-    if key not in index:
-        raise NotFound(f"unknown partnership key {key!r}")
-    return index.too_little_text(key)
+    return _index_holding(key).too_little_text(key)
 
 
 def challenge_themes(key: str) -> list:
     """The glossary themes the partnership's challenges name, most often first (NotFound if
     unknown): what the matcher reads in them."""
-    index = current_index()
-    if key not in index:
-        raise NotFound(f"unknown partnership key {key!r}")
-    return index.challenge_themes(key)
+    return _index_holding(key).challenge_themes(key)
 
 
 TOO_LITTLE_TEXT = _l(
