@@ -40,9 +40,14 @@ SECTOR_NAMES: dict[str, str] = {
 }
 
 
+def sector_spelling(written: str) -> str:
+    """How a written sector is compared: lower case, single spaces ("Primair  Onderwijs")."""
+    return " ".join(written.lower().split())
+
+
 def sector_code(written: str) -> str | None:
     """The sector code for how a sector was written ("PO", "Primair onderwijs", "havo"), or None."""
-    return SECTOR_NAMES.get(" ".join(written.lower().split()))
+    return SECTOR_NAMES.get(sector_spelling(written))
 
 
 # The languages of the interface, of e-mail, and of what partnerships write (profiles, stories,
@@ -53,4 +58,12 @@ LANGUAGES: tuple[str, ...] = ("nl", "en")
 # session's description) may hold.
 TEXT_LIMIT = 5000
 
-__all__ = ["LANGUAGES", "PROVINCES", "SECTORS", "SECTOR_NAMES", "TEXT_LIMIT", "sector_code"]
+__all__ = [
+    "LANGUAGES",
+    "PROVINCES",
+    "SECTORS",
+    "SECTOR_NAMES",
+    "TEXT_LIMIT",
+    "sector_code",
+    "sector_spelling",
+]

@@ -220,10 +220,11 @@ def passage_rows(
     feature_names: dict[str, int],
     remap: np.ndarray,
     idf: np.ndarray,
-    split_above: int = SPLIT_ABOVE // 3,
+    split_above: int,
 ) -> Passages:
     """Every mentor's passages as TF-IDF rows, through the token table the fit already filled.
-    With many mentors, in a process that may fork, a child cuts and reads the second half."""
+    From ``split_above`` mentors, in a process that may fork, a child cuts and reads the second
+    half."""
     half = len(mentors) // 2 if len(mentors) >= split_above and can_fork() else len(mentors)
     rest = (
         in_child(cut_and_read, profiles, mentors[half:], langs, table)

@@ -13,7 +13,7 @@ from typing import TypeGuard
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
-from ..domain import LANGUAGES, sector_code
+from ..domain import LANGUAGES, sector_code, sector_spelling
 from ..domain import TEXT_LIMIT as TEXT_LIMIT  # re-exported for the services that check text
 from ..matching.text import detect_language
 from ..models import (
@@ -190,7 +190,7 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
             errors["sectors"] = _(
                 "unknown sector %(sector)s; use po, vo, mbo or so", sector=repr(unknown[0])
             )
-        elif len({" ".join(s.lower().split()) for s in sectors}) != len(sectors):
+        elif len({sector_spelling(s) for s in sectors}) != len(sectors):
             errors["sectors"] = _("lists a sector twice")
         else:  # "vmbo" and "havo" are both secondary: one code
             codes = {sector_code(s) for s in sectors}
