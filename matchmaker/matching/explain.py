@@ -129,7 +129,8 @@ class Explaining(IndexRows):
         return ev.worth_showing(self.analyzer, surface, feature, lang)
 
     def _field_surfaces(self, profile: Profile, field_id: int) -> dict[str, str]:
-        """Feature → the first surface word that produced it in one field of the profile.
+        """Word feature → the first surface word that produced it in one field of the profile
+        (a theme reason is named by its label, so no theme's surface is looked for).
 
         Kept for indexed profiles (up to SURFACE_CACHE fields): mentors recur across suggestions,
         and one field is read only when a reason needs it.
@@ -137,13 +138,13 @@ class Explaining(IndexRows):
         pos = self.position.get(profile.key)
         if pos is None or not self._is_indexed(pos, profile):
             text = (profile.challenges, profile.offer_text, profile.description)[field_id]
-            return self.analyzer.surfaces(text, None)
+            return self.analyzer.surfaces(text, None, themes=False)
         cached = self._surface_cache.get((pos, field_id))
         if cached is not None:
             return cached
         text = (profile.challenges, profile.offer_text, profile.description)[field_id]
         lang = LANGUAGES[self._langs[pos, field_id]] if text and text.strip() else None
-        out = self.analyzer.surfaces(text, lang)
+        out = self.analyzer.surfaces(text, lang, themes=False)
         if len(self._surface_cache) >= SURFACE_CACHE:
             self._surface_cache.clear()
         self._surface_cache[pos, field_id] = out
