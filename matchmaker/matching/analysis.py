@@ -125,9 +125,10 @@ class BackgroundLanguages:
 def _surface_words(text: str) -> dict[str, str]:
     """Normalised word → the word as written (the last one written so)."""
     words = _SURFACE_RE.findall(text)
-    if text.isascii() and "`" not in text:
-        return {w.lower(): w for w in words}  # what fast_normalize does to such words
-    return {fast_normalize(w): w for w in words}
+    # An ASCII word (the pattern takes no backtick) is normalised by lower-casing alone.
+    if text.isascii():
+        return {w.lower(): w for w in words}
+    return {(w.lower() if w.isascii() else fast_normalize(w)): w for w in words}
 
 
 def verbatim_phrase(text: str, words: Sequence[str]) -> str:
@@ -270,8 +271,9 @@ class FastAnalyzer:
         tokens = fast_tokenize(text)
         concepts: dict[str, str] = {}
         stems: list[str] = []
+        known = self._words[lang]
         for token in tokens:
-            seq, names, token_concepts = self.word(token, lang)
+            seq, names, token_concepts = known.get(token) or self.word(token, lang)
             stems.append(seq)
             if names:
                 surface = surface_of.get(token, token)
