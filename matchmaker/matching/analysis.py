@@ -296,7 +296,8 @@ class FastAnalyzer:
         if not text or not text.strip():
             return []
         lang = lang or detect_language(text)
-        entries = [self.word(token, lang) for token in fast_tokenize(text)]
+        known, word = self._words[lang], self.word
+        entries = [known.get(token) or word(token, lang) for token in fast_tokenize(text)]
         names = list(chain.from_iterable(e[1] for e in entries))
         names.extend(chain.from_iterable(e[2] for e in entries))
         names.extend(name for _i, _n, name in self._phrases([e[0] for e in entries], lang))
