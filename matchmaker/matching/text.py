@@ -317,32 +317,17 @@ class Thesaurus:
         return found
 
 
-def _optional_data(name: str) -> dict:
-    """A JSON file of ``data/`` if it is there, else an empty document."""
-    if resources.files(__package__).joinpath("data", name).is_file():
-        return _load_data(name)
-    return {}
-
-
-def with_cues(concepts: list[dict], cues: list[dict]) -> list[dict]:
-    """The glossary's concepts with the everyday cues of ``data/cues.json`` (see data/CUES.md)
-    added to their terms: plain words and phrases a coordinator writes about a theme."""
-    extra: dict[str, list[dict]] = {}
-    for cue in cues:
-        extra.setdefault(cue["concept"], []).append({"term": cue["cue"], "source": cue["source"]})
-    return [{**c, "terms": list(c["terms"]) + extra.get(c["id"], [])} for c in concepts]
-
-
 @lru_cache(maxsize=1)
 def default_thesaurus() -> Thesaurus:
-    """The thesaurus of ``data/glossary.json`` with the cues of ``data/cues.json`` and the
-    translations of ``data/lexicon.json`` (each if present), cached."""
+    """The thesaurus of ``data/glossary.json`` and (if present) ``data/lexicon.json``, cached."""
     glossary = _load_data("glossary.json")
-    concepts = with_cues(glossary["concepts"], _optional_data("cues.json").get("cues", []))
+    lexicon = (
+        _load_data("lexicon.json")
+        if resources.files(__package__).joinpath("data", "lexicon.json").is_file()
+        else {}
+    )
     return Thesaurus(
-        concepts,
-        glossary.get("abbreviations", []),
-        _optional_data("lexicon.json").get("entries", []),
+        glossary["concepts"], glossary.get("abbreviations", []), lexicon.get("entries", [])
     )
 
 
