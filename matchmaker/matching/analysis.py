@@ -259,10 +259,8 @@ class FastAnalyzer:
             concepts.append(Feature(name, verbatim_phrase(text, surfaces[i : i + n])))
         return out + concepts
 
-    def surfaces(self, text: str, lang: str | None = None, themes: bool = True) -> dict[str, str]:
-        """Feature → the first surface word that produced it (as ``features`` in order would say).
-        Without ``themes``, word features only (what a chip of shared words quotes; a theme is
-        named by its label), and without the pass over multi-word terms."""
+    def surfaces(self, text: str, lang: str | None = None) -> dict[str, str]:
+        """Feature → the first surface word that produced it (as ``features`` in order would say)."""
         if not text or not text.strip():
             return {}
         lang = lang or detect_language(text)
@@ -281,8 +279,6 @@ class FastAnalyzer:
                     words.setdefault(name, surface)
                 for name in token_concepts:
                     concepts.setdefault(name, surface)
-        if not themes:
-            return words
         for i, n, name in self._phrases(stems, lang):
             if name not in concepts:
                 concepts[name] = verbatim_phrase(

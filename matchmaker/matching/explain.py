@@ -14,18 +14,25 @@ from .evidence import Evidence
 from .index_rows import IndexRows
 from .passage_index import Candidates, best_pairs
 from .profile import Profile
-from .results import CHALLENGES, DESCRIPTION, EXPERIENCES, Reason, SparseRow
+from .results import DESCRIPTION, EXPERIENCES, Reason, SparseRow
 from .text import CONCEPT_PREFIX, LANGUAGES, Concept, stopwords
 
 EVIDENCE_PAIRS = 2
-SURFACE_CACHE = 20_000  # profile fields whose surface words are kept for reasons (about 2 kB each)
+SURFACE_CACHE = 20_000  # quoted passages whose surface words are kept (mentors recur)
 
 
 class Explaining(IndexRows):
     """Evidence and reasons for a suggestion (uses the index's vectors, passages and profiles)."""
 
-    def _evidence(self, requests: list[ev.SpanVector], found: Candidates, c: int) -> list[Evidence]:
-        """The best request ↔ passage pairs of candidate ``c``, verbatim, with the words they share."""
+    def _evidence(
+        self,
+        requests: list[ev.SpanVector],
+        found: Candidates,
+        c: int,
+        read: list[dict[str, str]] | None = None,
+    ) -> list[Evidence]:
+        """The best request ↔ passage pairs of candidate ``c``, verbatim, with the words they share.
+        The surface words of each quoted passage are added to ``read`` when it is given."""
         weights = ev.request_weights(requests)
         pos = int(found.positions[c])
         mentor = self.profiles[pos]
@@ -39,12 +46,15 @@ class Explaining(IndexRows):
             field_id = DESCRIPTION if source == passages.DESCRIPTION else EXPERIENCES
             lang = LANGUAGES[self._langs[pos, field_id]]
             passage = ev.SpanVector(passages.Span(start, end, text), lang, {})
+            theirs = self._passage_surfaces(pos, source, start, end, text, lang)
+            if read is not None:
+                read.append(theirs)
             words, own = ev.shared_words(
                 self.analyzer,
                 self.vocabulary,
                 requests[r],
                 passage,
-                self._passage_surfaces(pos, source, start, end, text, lang),
+                theirs,
                 self._request_surfaces(requests[r]),
             )
             story = int(found.story[j])
@@ -86,17 +96,19 @@ class Explaining(IndexRows):
         top: np.ndarray,
         pool: np.ndarray,
         j: int,
+        read: list[dict[str, str]] | None = None,
     ) -> list[Evidence]:
         """The evidence for candidate ``j`` of ``pool``: from its passages already scored (``found``
-        at the pool indices ``top``) when it is among them, else from its own passages."""
+        at the pool indices ``top``) when it is among them, else from its own passages. The
+        quoted passages' surface words are added to ``read`` when it is given."""
         if not requests:
             return []
         hit = np.flatnonzero(top == j) if found is not None else np.zeros(0, dtype=np.int64)
         if found is not None and hit.size:
-            out = self._evidence(requests, found, int(hit[0]))
+            out = self._evidence(requests, found, int(hit[0]), read)
         else:
             single = self._passages.candidates(pool[[j]], [r.row() for r in requests])
-            out = self._evidence(requests, single, 0)
+            out = self._evidence(requests, single, 0, read)
         return out or self._spelling_evidence(requests, int(pool[j]))
 
     def _spelling_evidence(self, requests: list[ev.SpanVector], pos: int) -> list[Evidence]:
@@ -128,40 +140,19 @@ class Explaining(IndexRows):
         lang = LANGUAGES[self._langs[pos, EXPERIENCES]] if pos is not None else "nl"
         return ev.worth_showing(self.analyzer, surface, feature, lang)
 
-    def _field_surfaces(self, profile: Profile, field_id: int) -> dict[str, str]:
-        """Word feature → the first surface word that produced it in one field of the profile
-        (a theme reason is named by its label, so no theme's surface is looked for).
-
-        Kept for indexed profiles (up to SURFACE_CACHE fields): mentors recur across suggestions,
-        and one field is read only when a reason needs it.
-        """
-        pos = self.position.get(profile.key)
-        if pos is None or not self._is_indexed(pos, profile):
-            text = (profile.challenges, profile.offer_text, profile.description)[field_id]
-            return self.analyzer.surfaces(text, None, themes=False)
-        cached = self._surface_cache.get((pos, field_id))
-        if cached is not None:
-            return cached
-        text = (profile.challenges, profile.offer_text, profile.description)[field_id]
-        lang = LANGUAGES[self._langs[pos, field_id]] if text and text.strip() else None
-        out = self.analyzer.surfaces(text, lang, themes=False)
-        if len(self._surface_cache) >= SURFACE_CACHE:
-            self._surface_cache.clear()
-        self._surface_cache[pos, field_id] = out
-        return out
-
-    def _surface(self, profile: Profile, fields: tuple[int, ...], feature: str) -> str | None:
-        """How ``feature`` was first written in the profile's ``fields`` (in that order), if at all."""
-        for field_id in fields:
-            surface = self._field_surfaces(profile, field_id).get(feature)
-            if surface is not None:
-                return surface
-        return None
-
     def _explain(
-        self, mentee: Profile, mentor: Profile, need: SparseRow, max_terms: int = 4
+        self,
+        mentee: Profile,
+        mentor: Profile,
+        need: SparseRow,
+        requests: list[ev.SpanVector],
+        quoted: list[dict[str, str]],
+        max_terms: int = 4,
     ) -> list[Reason]:
-        """The shared themes and words that explain a suggestion, heaviest first."""
+        """The shared themes and words that explain a suggestion, heaviest first. A word is shown
+        as the mentor wrote it in a quoted passage (``quoted``: their surface words) beside how
+        the asking partnership wrote it in its requests; a word in no quoted passage is not shown,
+        so every word chip can be found in the evidence on the page."""
         if not self._fitted:
             return []
         pos = self.position.get(mentor.key)
@@ -192,10 +183,17 @@ class Explaining(IndexRows):
                     "theme",
                 )
             else:
-                theirs = self._surface(mentor, (EXPERIENCES, DESCRIPTION), feature)
+                theirs = next((q[feature] for q in quoted if feature in q), None)
                 if not theirs:
                     continue
-                ours = self._surface(mentee, (CHALLENGES, DESCRIPTION), feature)
+                ours = next(
+                    (
+                        surfaces[feature]
+                        for surfaces in map(self._request_surfaces, requests)
+                        if feature in surfaces
+                    ),
+                    None,
+                )
                 if not self._worth_a_chip(feature, theirs, mentor) or (
                     ours and not self._worth_a_chip(feature, ours, mentee)
                 ):

@@ -158,8 +158,9 @@ class Ranking(Explaining, Duplicates):
         results = []
         for j in order:
             cand = self.profiles[pool[j]]
-            reasons = self._explain(mentee, cand, need)
-            evidence = self._evidence_for(requests, found, top, pool, j)
+            quoted: list[dict[str, str]] = []
+            evidence = self._evidence_for(requests, found, top, pool, j, quoted)
+            reasons = self._explain(mentee, cand, need, requests, quoted)
             if not any(r.kind in ("term", "theme") for r in reasons):
                 words = list(dict.fromkeys(w for e in evidence for w in e.words))[:3]
                 reasons.extend(Reason("term", w, w) for w in words)
