@@ -148,10 +148,14 @@ def test_evidence_is_verbatim_and_chips_mean_something(labelled):
                 assert e.own_text in mentee.challenges
                 for word in e.words:
                     assert re.search(re.escape(word), e.mentor_text, re.IGNORECASE)
+            quoted = " ".join(e.mentor_text for e in s.evidence)
             for r in s.reasons:
                 if r.kind == "term":
                     chips += 1
                     meaningless += any(w.lower() in MEANINGLESS for w in re.split(r"[ ↔]+", r.text))
+                    # the mentor's side of a word chip is written in a passage the page quotes
+                    theirs = r.text.split(" ↔ ")[-1]
+                    assert re.search(re.escape(theirs), quoted, re.IGNORECASE), (key, s.key, r.text)
     assert meaningless <= 0.05 * max(chips, 1)
 
 
