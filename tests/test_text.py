@@ -133,3 +133,10 @@ def test_a_phrase_is_quoted_as_the_text_writes_it():
     assert verbatim_phrase(text, ["onderwijs", "voortgezet"]) == "onderwijs voortgezet"
     for surface in FastAnalyzer().surfaces(text, "nl").values():
         assert surface.lower() in text.lower()
+
+
+def test_a_word_written_with_a_hyphen_at_its_end_keeps_how_it_was_written():
+    # "AI- en digiwerkplaats": the hyphen belongs to the elided compound, not to the word
+    surfaces = Analyzer().surfaces("Een AI- en digiwerkplaats, 'Inductie' voor starters-", "nl")
+    assert surfaces["ai"] == "AI"
+    assert surfaces["inductie"] == "Inductie" and surfaces["starter"] == "starters"

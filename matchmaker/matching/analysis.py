@@ -36,6 +36,7 @@ _TOKEN_RE = reference._TOKEN_RE
 _APOSTROPHES = reference._APOSTROPHES
 _SURFACE_RE = re.compile(r"[\w'’‐‑-]+")
 _SPLIT_RE = re.compile(r"[-']")
+_WORD_EDGES = "'’‐‑-"
 
 
 _REPLACEMENTS = tuple((chr(k), v) for k, v in _APOSTROPHES.items())
@@ -123,8 +124,9 @@ class BackgroundLanguages:
 
 
 def _surface_words(text: str) -> dict[str, str]:
-    """Normalised word → the word as written (the last one written so)."""
-    words = _SURFACE_RE.findall(text)
+    """Normalised word → the word as written (the last one written so). A hyphen or apostrophe at
+    either end is no part of the word ("AI-" in "AI- en digiwerkplaats" is written "AI")."""
+    words = [w.strip(_WORD_EDGES) for w in _SURFACE_RE.findall(text)]
     # An ASCII word (the pattern takes no backtick) is normalised by lower-casing alone.
     if text.isascii():
         return {w.lower(): w for w in words}
