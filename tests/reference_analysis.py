@@ -86,7 +86,9 @@ class ReferenceAnalyzer:
         singles: list[
             tuple
         ] = []  # content stems (compound parts included), with the language of their concepts
-        surface_of = {normalize(w): w for w in re.findall(r"[\w'’‐‑-]+", text)}
+        # a word as written, without a hyphen or apostrophe at either end ("AI-" is "AI")
+        written = (w.strip("'’‐‑-") for w in re.findall(r"[\w'’‐‑-]+", text))
+        surface_of = {normalize(w): w for w in written}
         for token in tokenize(text):
             surface = surface_of.get(token, token)
             token_start = len(singles)
