@@ -158,6 +158,9 @@ def from_environment(instance_path: str, env: dict | None = None) -> dict:
         "REDIS_URL": env.get("REDIS_URL") or None,
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "matchmaker"),
+        # A moving window: "20 per hour" means at most 20 in any hour. A fixed window forgets its
+        # count when it ends, so nearly twice the limit could come in a few seconds at its edge.
+        "RATELIMIT_STRATEGY": "moving-window",
         # Redis down: count in this process's memory until it is back, never a 500 (the
         # connection's timeouts are in security.py).
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,

@@ -465,6 +465,33 @@ def test_login_is_throttled_per_account_too(member, database_url):
         assert attempt("mentor@example.org", 5) == 401  # other accounts are not affected
 
 
+def test_login_limit_has_no_double_burst_at_the_turn_of_a_window(member, database_url, monkeypatch):
+    # A fixed window (counted from its first hit) forgets all its failures when it ends: one
+    # failure, two more just before the window ends and three just after would make five in two
+    # seconds. The moving window counts any 60 seconds.
+    config = {"LOGIN_RATE_LIMIT": "100 per minute", "LOGIN_ACCOUNT_RATE_LIMIT": "3 per minute"}
+    clock = [1_000_000.0]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    with second_app(
+        database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", **config
+    ) as app:
+        client = app.test_client()
+
+        def attempt(i):
+            return client.post(
+                "/login",
+                data={"email": "mentee@example.org", "password": f"guess {i}"},
+                environ_base={"REMOTE_ADDR": f"10.0.1.{i + 1}"},
+            ).status_code
+
+        assert attempt(0) == 401
+        clock[0] += 59.0
+        assert [attempt(1), attempt(2)] == [401, 401]
+        clock[0] += 1.5  # the first failure is now more than a minute old; the other two are not
+        assert attempt(3) == 401
+        assert attempt(4) == 429
+
+
 # --- 7. hostile input ------------------------------------------------------------------------------
 
 
