@@ -29,10 +29,10 @@ class Explaining(IndexRows):
         requests: list[ev.SpanVector],
         found: Candidates,
         c: int,
-        read: list[dict[str, str]] | None = None,
+        quoted: list[dict[str, str]] | None = None,
     ) -> list[Evidence]:
         """The best request ↔ passage pairs of candidate ``c``, verbatim, with the words they share.
-        The surface words of each quoted passage are added to ``read`` when it is given."""
+        The surface words of each quoted passage are added to ``quoted`` when it is given."""
         weights = ev.request_weights(requests)
         pos = int(found.positions[c])
         mentor = self.profiles[pos]
@@ -47,8 +47,8 @@ class Explaining(IndexRows):
             lang = LANGUAGES[self._langs[pos, field_id]]
             passage = ev.SpanVector(passages.Span(start, end, text), lang, {})
             theirs = self._passage_surfaces(pos, source, start, end, text, lang)
-            if read is not None:
-                read.append(theirs)
+            if quoted is not None:
+                quoted.append(theirs)
             words, own = ev.shared_words(
                 self.analyzer,
                 self.vocabulary,
@@ -83,6 +83,14 @@ class Explaining(IndexRows):
             found = self._surface_cache[key] = self.analyzer.surfaces(text, lang)
         return found
 
+    def _own_words(self, requests: list[ev.SpanVector]) -> dict[str, str]:
+        """Feature → how the asking partnership first wrote it in its requests (in their order)."""
+        out: dict[str, str] = {}
+        for request in requests:
+            for feature, surface in self._request_surfaces(request).items():
+                out.setdefault(feature, surface)
+        return out
+
     def _request_surfaces(self, request: ev.SpanVector) -> dict[str, str]:
         """``analyzer.surfaces`` of a request, kept on the request."""
         if request.surfaces is None:
@@ -96,19 +104,19 @@ class Explaining(IndexRows):
         top: np.ndarray,
         pool: np.ndarray,
         j: int,
-        read: list[dict[str, str]] | None = None,
+        quoted: list[dict[str, str]] | None = None,
     ) -> list[Evidence]:
         """The evidence for candidate ``j`` of ``pool``: from its passages already scored (``found``
         at the pool indices ``top``) when it is among them, else from its own passages. The
-        quoted passages' surface words are added to ``read`` when it is given."""
+        quoted passages' surface words are added to ``quoted`` when it is given."""
         if not requests:
             return []
         hit = np.flatnonzero(top == j) if found is not None else np.zeros(0, dtype=np.int64)
         if found is not None and hit.size:
-            out = self._evidence(requests, found, int(hit[0]), read)
+            out = self._evidence(requests, found, int(hit[0]), quoted)
         else:
             single = self._passages.candidates(pool[[j]], [r.row() for r in requests])
-            out = self._evidence(requests, single, 0, read)
+            out = self._evidence(requests, single, 0, quoted)
         return out or self._spelling_evidence(requests, int(pool[j]))
 
     def _spelling_evidence(self, requests: list[ev.SpanVector], pos: int) -> list[Evidence]:
@@ -145,14 +153,15 @@ class Explaining(IndexRows):
         mentee: Profile,
         mentor: Profile,
         need: SparseRow,
-        requests: list[ev.SpanVector],
+        own: dict[str, str],
         quoted: list[dict[str, str]],
         max_terms: int = 4,
     ) -> list[Reason]:
         """The shared themes and words that explain a suggestion, heaviest first. A word is shown
         as the mentor wrote it in a quoted passage (``quoted``: their surface words) beside how
-        the asking partnership wrote it in its requests; a word in no quoted passage is not shown,
-        so every word chip can be found in the evidence on the page."""
+        the asking partnership wrote it in its requests (``own``, see ``_own_words``); a word in
+        no quoted passage is not shown, so every word chip can be found in the evidence on the
+        page."""
         if not self._fitted:
             return []
         pos = self.position.get(mentor.key)
@@ -186,14 +195,7 @@ class Explaining(IndexRows):
                 theirs = next((q[feature] for q in quoted if feature in q), None)
                 if not theirs:
                     continue
-                ours = next(
-                    (
-                        surfaces[feature]
-                        for surfaces in map(self._request_surfaces, requests)
-                        if feature in surfaces
-                    ),
-                    None,
-                )
+                ours = own.get(feature)
                 if not self._worth_a_chip(feature, theirs, mentor) or (
                     ours and not self._worth_a_chip(feature, ours, mentee)
                 ):

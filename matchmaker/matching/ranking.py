@@ -156,11 +156,12 @@ class Ranking(Explaining, Duplicates):
         order, collapsed = self._collapse_duplicates(pool, best, listed, likeness)
         order = self._with_variety(best, order, final, likeness)[:limit]
         results = []
+        own = self._own_words(requests)  # how the asking partnership wrote each feature
         for j in order:
             cand = self.profiles[pool[j]]
             quoted: list[dict[str, str]] = []
             evidence = self._evidence_for(requests, found, top, pool, j, quoted)
-            reasons = self._explain(mentee, cand, need, requests, quoted)
+            reasons = self._explain(mentee, cand, need, own, quoted)
             if not any(r.kind in ("term", "theme") for r in reasons):
                 words = list(dict.fromkeys(w for e in evidence for w in e.words))[:3]
                 reasons.extend(Reason("term", w, w) for w in words)

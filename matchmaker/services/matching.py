@@ -39,6 +39,7 @@ from ..matching.eligibility import MatchContext
 from ..matching.engine import MatchIndex, Suggestion, build_index
 from ..matching.feedback import feedback_priors
 from ..matching.profile import Profile
+from ..matching.results import Reason
 from ..models import SECTORS, Partnership, PartnershipSector, Story
 from ..provinces import province_part
 from . import change_log
@@ -358,7 +359,7 @@ def too_little_text(key: str) -> bool:
     return _index_holding(key).too_little_text(key)
 
 
-def challenge_themes(key: str) -> list:
+def challenge_themes(key: str) -> list[Reason]:
     """The glossary themes the partnership's challenges name, most often first (NotFound if
     unknown): what the matcher reads in them."""
     return _index_holding(key).challenge_themes(key)
