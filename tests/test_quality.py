@@ -50,6 +50,8 @@ GATES = [  # "now": with the hub correction and variety, ranked as the service r
     ("blind-x", 0.53, 0.73, 0.64),  # 43654f4 .577/.769/.676 (CLI); now .577/.769/.682
     ("blind-y", 0.69, 0.76, 0.74),  # 43654f4 .731/.808/.784; now .731/.808/.791
     ("blind-q", 0.61, 0.8, 0.72),  # 8f36d22 .654/.846/.755; now .654/.808/.761
+    ("blind-z", 0.76, 0.84, 0.83),  # dd5fd7c .808/.885/.867 (CLI); now .808/.885/.867
+    ("blind-aa", 0.76, 0.96, 0.84),  # dd5fd7c .808/1.0/.875; now .808/1.0/.875
 ]
 # Decoys allowed in some newcomer's top 3, per set (none now; blind-d had its keyword list third
 # once when it was measured, before the lexicon).
@@ -80,6 +82,8 @@ LARGE = [
     "blind-w",
     "blind-x",
     "blind-y",
+    "blind-z",
+    "blind-aa",
 ]  # sets with 24 or more newcomers: a top-3 count means something there
 # Words the issue named as chips that mean nothing to a coordinator.
 MEANINGLESS = {
