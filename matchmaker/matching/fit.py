@@ -290,9 +290,14 @@ def _phrase_matches(
     is_first = np.zeros(int(max(stem_of.max(initial=0), firsts.max())) + 1, dtype=bool)
     is_first[firsts] = True
     starts = np.flatnonzero(is_first[seq])
+    # The starts grouped by their first stem, once: each term then reads only its own group.
+    starts = starts[np.argsort(seq[starts], kind="stable")]
+    first_of = seq[starts]
+    lo = np.searchsorted(first_of, firsts, side="left")
+    hi = np.searchsorted(first_of, firsts, side="right")
     found: list[Phrase] = []
-    for ids, names in phrases:
-        at = starts[seq[starts] == ids[0]]
+    for (ids, names), a, b in zip(phrases, lo.tolist(), hi.tolist()):
+        at = starts[a:b]
         at = at[at + ids.size <= end[at]]
         for k in range(1, ids.size):
             at = at[seq[at + k] == ids[k]]
