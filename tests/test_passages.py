@@ -23,6 +23,12 @@ def test_a_short_piece_joins_its_neighbour():
     assert [s.text for s in spans] == ["Aanpak:\nElke starter krijgt een coach.\nGroet"]
 
 
+def test_a_piece_of_exactly_min_words_stands_alone():
+    spans = passages.split("Elke starter krijgt een coach.\nMet groet\n-- Jan --")
+    assert passages.MIN_WORDS == 2
+    assert [s.text for s in spans] == ["Elke starter krijgt een coach.", "Met groet\n-- Jan --"]
+
+
 @pytest.mark.parametrize(
     ("text", "main"),
     [

@@ -43,6 +43,7 @@ POINTER_WORDS = (
     8  # a marked request this short ("But the most urgent issue is this:") points at its neighbours
 )
 MIN_WORDS = 2  # a span with fewer words joins its neighbour (a heading, "Groet,", "Ook:")
+_ENOUGH_WORDS = re.compile(r"\w+(?:\W+\w+){%d}" % (MIN_WORDS - 1))  # found: MIN_WORDS or more
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def split(text: str, max_spans: int = 40) -> list[Span]:
         if pending is not None:
             start = pending[0]
             pending = None
-        if len(_WORD.findall(text[start:end])) < MIN_WORDS:
+        if not _ENOUGH_WORDS.search(text, start, end):  # fewer than MIN_WORDS words
             pending = [start, end]
             continue
         merged.append([start, end])
