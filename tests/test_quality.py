@@ -52,6 +52,8 @@ GATES = [  # "now": with the hub correction and variety, ranked as the service r
     ("blind-q", 0.61, 0.8, 0.72),  # 8f36d22 .654/.846/.755; now .654/.808/.761
     ("blind-z", 0.76, 0.84, 0.83),  # dd5fd7c .808/.885/.867 (CLI); now .808/.885/.867
     ("blind-aa", 0.76, 0.96, 0.84),  # dd5fd7c .808/1.0/.875; now .808/1.0/.875
+    ("blind-bb", 0.73, 0.88, 0.8),  # ed5c0e5 .769/.923/.840 (CLI); now .769/.923/.840
+    ("blind-cc", 0.84, 0.92, 0.89),  # ed5c0e5 .885/.962/.928; now .885/.962/.928
 ]
 # Decoys allowed in some newcomer's top 3, per set (none now; blind-d had its keyword list third
 # once when it was measured, before the lexicon).
@@ -84,6 +86,8 @@ LARGE = [
     "blind-y",
     "blind-z",
     "blind-aa",
+    "blind-bb",
+    "blind-cc",
 ]  # sets with 24 or more newcomers: a top-3 count means something there
 # Words the issue named as chips that mean nothing to a coordinator.
 MEANINGLESS = {

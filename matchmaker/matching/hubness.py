@@ -15,7 +15,7 @@ The reference is every partnership's challenges when there are at most ``REFEREN
 that many, evenly spaced over the index (the same ones every fit of the same data). It is fixed
 at the fit: an edited profile's hub score is measured against the same reference.
 
-Measured on the labelled sets in eval/, ranked as the service ranks them (README, "Quality"):
+Measured on the labelled sets in eval/, ranked as the service ranks them (docs/quality-history.md):
 mean over the twelve non-development sets seen before it .683 → .705 first place, hit@3
 .843 → .858, MRR .768 → .785; seven sets gained nine first places, one (holdout) lost one. ``WEIGHT``
 and ``SHARE`` were chosen on those seen sets (weights .2–.4 and shares of 10–20 % gave much the
