@@ -116,7 +116,7 @@ def suggestions(p):
         p=p,
         suggestions=items,
         too_little_text=thin,
-        themes=[] if thin or not p.challenges else matching_service.challenge_themes(p.key),
+        themes=[] if thin else matching_service.challenge_themes(p.key),
         stories=[] if thin else search_service.stories_for(p.key, p.challenges),
         states=states,
         sector=sector,
