@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -129,6 +130,23 @@ BASE_PROFILE = {
     "mentor_capacity": 2,
     "contact": {"name": "Coördinator Voorbeeld", "email": "voorbeeld@example.org"},
 }
+
+
+# A CSRF field as the pages write it, whatever the order of its attributes (base.html writes
+# name before type, WTForms type after name) and whatever its prefix (claim-csrf_token).
+_CSRF_VALUE = re.compile(r'(csrf_token"[^>]*?\bvalue=")([^"]*)"')
+
+
+def csrf_token_of(html: str) -> str:
+    """The value of the page's first ``csrf_token`` field."""
+    found = re.search(r'name="csrf_token"[^>]*?\bvalue="([^"]*)"', html)
+    assert found, html[:500]
+    return found.group(1)
+
+
+def without_csrf_tokens(html: str) -> str:
+    """The page with every CSRF token blanked: a token is signed with the second it was made."""
+    return _CSRF_VALUE.sub(r'\1"', html)
 
 
 def profile(**overrides) -> dict:

@@ -12,7 +12,15 @@ from matchmaker import create_app
 from matchmaker.services import accounts
 from matchmaker.services.accounts import create_admin
 
-from .conftest import REQUIRE_REDIS, load, make_user, profile, second_app, skip_unless_required
+from .conftest import (
+    REQUIRE_REDIS,
+    csrf_token_of,
+    load,
+    make_user,
+    profile,
+    second_app,
+    skip_unless_required,
+)
 from .live_server import serve_process
 
 PASSWORD = "correct horse battery"
@@ -41,10 +49,7 @@ def csrf_app(member):
 
 
 def csrf_token(client, path="/login"):
-    import re
-
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+    return csrf_token_of(client.get(path).get_data(as_text=True))
 
 
 def test_forms_refuse_posts_without_a_csrf_token(csrf_app):

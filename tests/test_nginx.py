@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import _Inbox, second_app
+from .conftest import _Inbox, csrf_token_of, second_app
 from .live_server import free_port, own_database, smtp_server, stop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -197,7 +197,7 @@ class Stack:
     def csrf(self, path: str = "/login") -> str:
         status, _, html = self.request("GET", path)
         assert status == 200, html[:500]
-        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+        return csrf_token_of(html)
 
     def post_form(self, path: str, body: dict, **kwargs):
         """A form post as a browser sends it on this site (CSRF token, same-origin Referer)."""
