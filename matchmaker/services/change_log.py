@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import Sequence
-from itertools import chain
+from collections.abc import Iterable, Sequence
+from itertools import chain, islice
 
 from sqlalchemy import Engine, delete, event, insert, inspect, select, update
 
@@ -100,6 +100,16 @@ def _collect_changes(session, _context) -> None:
                 keys.update(k for k in old_keys if k)
         elif isinstance(obj, (PartnershipSector, Story)) and obj.partnership_id is not None:
             owners.add(obj.partnership_id)
+
+
+def note_written(keys: Iterable[str], session=None) -> None:
+    """Remember partnerships written without ORM objects (``profiles.insert_new``) in the
+    transaction of ``session``, as ``_collect_changes`` remembers those flushed: the commit then
+    bumps the data version and logs them (beyond MAX_LOGGED_KEYS, "refit")."""
+    changed = (session or db.session).info.setdefault(_CHANGED, set())
+    room = MAX_LOGGED_KEYS + 1 - len(changed)
+    if room > 0:
+        changed.update(islice(keys, room))
 
 
 def bump_data_version(session=None) -> None:

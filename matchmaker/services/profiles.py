@@ -9,14 +9,16 @@ from typing import Any, cast
 
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, insert, or_, select, update
 
 from ..extensions import db
 from ..matching.profile import Profile
 from ..matching.profile import Story as EngineStory
+from ..domain import SECTORS
 from ..models import DataVersion, Partnership, PartnershipSector, Story
 from ..provinces import normalize, province_part
 from .change_log import bump_data_version as bump_data_version  # tests and tools
+from .change_log import note_written
 from .validation import KEY_RE, STORY_FIELDS, ValidationError, validate_document, validate_profile
 
 
@@ -158,26 +160,41 @@ def challenges_for(p: Partnership, user) -> str | None:
     return p.challenges if p.challenges_visible_to(user) else None
 
 
+def profile_columns(data: dict) -> dict[str, Any]:
+    """A validated record's values of the partnership table, by column name (sectors and stories
+    are rows of their own). ``challenges_visibility`` only when the record gives one."""
+    columns = {
+        "key": data["key"],
+        "name": data["name"],
+        "region": data["region"],
+        "founded": data["founded"],
+        "schools_count": data["schools_count"],
+        "institutions": list(data["institutions"]),
+        "description": data["description"],
+        "challenges": data["challenges"],
+        "experiences": data["experiences"],
+        "open_to_mentor": data["open_to_mentor"],
+        "mentor_capacity": data["mentor_capacity"],
+        "contact_name": data["contact"]["name"],
+        "contact_email": data["contact"]["email"],
+    }
+    if "challenges_visibility" in data:
+        columns["challenges_visibility"] = data["challenges_visibility"]
+    return columns
+
+
+def story_columns(data: dict) -> dict[str, Any]:
+    """A validated story's values of the story table, by column name (position and owner apart)."""
+    return {field: list(data[field]) if field == "tips" else data[field] for field in STORY_FIELDS}
+
+
 def apply_profile(partnership: Partnership, data: dict) -> Partnership:
     """Copy a validated record onto a partnership row (new or existing)."""
-    partnership.key = data["key"]
-    partnership.name = data["name"]
-    partnership.sectors = data["sectors"]
-    partnership.region = data["region"]
-    partnership.founded = data["founded"]
-    partnership.schools_count = data["schools_count"]
-    partnership.institutions = list(data["institutions"])
-    partnership.description = data["description"]
-    partnership.challenges = data["challenges"]
-    if "challenges_visibility" in data:  # absent: an existing profile keeps its choice
-        partnership.challenges_visibility = data["challenges_visibility"]
-    elif partnership.challenges_visibility is None:
+    for column, value in profile_columns(data).items():
+        setattr(partnership, column, value)
+    if partnership.challenges_visibility is None:  # absent: an existing profile keeps its choice
         partnership.challenges_visibility = "public"
-    partnership.experiences = data["experiences"]
-    partnership.open_to_mentor = data["open_to_mentor"]
-    partnership.mentor_capacity = data["mentor_capacity"]
-    partnership.contact_name = data["contact"]["name"]
-    partnership.contact_email = data["contact"]["email"]
+    partnership.sectors = data["sectors"]
     if "stories" in data:  # absent: the stories stay as they are
         apply_stories(partnership, data["stories"])
     return partnership
@@ -197,8 +214,7 @@ def apply_stories(partnership: Partnership, stories: list[dict]) -> None:
             rows.append(row)
         if row.position != position:
             row.position = position
-        for field in STORY_FIELDS:
-            value = list(data[field]) if field == "tips" else data[field]
+        for field, value in story_columns(data).items():
             if getattr(row, field) != value:
                 setattr(row, field, value)
     partnership.stories = rows[: len(stories)]
@@ -270,15 +286,17 @@ class ImportResult:
         return self.created + self.updated
 
 
-IMPORT_CHUNK = 500  # records written and let go of at a time, all in the one transaction
+IMPORT_CHUNK = 500  # records written at a time, all in the one transaction
 
 
 def import_document(document, progress=None) -> ImportResult:
     """Validate a whole exchange document, then upsert every record by key in one transaction.
 
     Nothing is written when any record is invalid (ValidationError names record, key, field).
-    Records are written IMPORT_CHUNK at a time and their rows then leave the session, so memory
-    does not grow with the file; the commit at the end makes all of them visible at once.
+    Records are written IMPORT_CHUNK at a time: new partnerships with one multi-row INSERT each
+    for them, their sectors and their stories (``insert_new``), existing ones through their ORM
+    rows, which then leave the session, so memory does not grow with the file. The commit at the
+    end makes all of them visible at once.
     """
     records = validate_document(document)
     held = {id(obj) for obj in db.session.identity_map.values()}  # the caller's objects stay
@@ -292,19 +310,18 @@ def import_document(document, progress=None) -> ImportResult:
                     select(Partnership).where(Partnership.key.in_([r["key"] for r in chunk]))
                 )
             }
+            new = [record for record in chunk if record["key"] not in existing]
+            insert_new(new)
+            created += len(new)
             for record in chunk:
                 row = existing.get(record["key"])
                 if row is None:
-                    row = Partnership()
-                    db.session.add(row)
-                    created += 1
-                    apply_profile(row, record)
-                else:
-                    updated += 1
-                    before = to_record(row)
-                    apply_profile(row, record)
-                    if to_record(row) != before:  # an edit open elsewhere is now stale
-                        row.version = Partnership.version + 1
+                    continue
+                updated += 1
+                before = to_record(row)
+                apply_profile(row, record)
+                if to_record(row) != before:  # an edit open elsewhere is now stale
+                    row.version = Partnership.version + 1
             db.session.flush()
             for obj in list(db.session.identity_map.values()):
                 if id(obj) not in held and obj in db.session:  # a cascade may have taken it
@@ -314,6 +331,35 @@ def import_document(document, progress=None) -> ImportResult:
         db.session.rollback()
         raise
     return ImportResult(created, updated)
+
+
+def insert_new(records: list[dict]) -> None:
+    """Write validated records of partnerships not stored yet, with their sectors and stories: one
+    multi-row INSERT per table, the rows as ``apply_profile`` would fill them, without ORM objects
+    (an import of many profiles spends its time there otherwise). Part of the caller's transaction;
+    the change log learns the keys (``change_log.note_written``)."""
+    if not records:
+        return
+    partnerships = [{"challenges_visibility": "public", **profile_columns(r)} for r in records]
+    ids = db.session.scalars(
+        insert(Partnership).returning(Partnership.id, sort_by_parameter_order=True), partnerships
+    ).all()
+    sectors = [
+        {"partnership_id": pid, "sector": sector}
+        for pid, record in zip(ids, records)
+        for sector in SECTORS
+        if sector in record["sectors"]
+    ]
+    if sectors:
+        db.session.execute(insert(PartnershipSector), sectors)
+    stories = [
+        {"partnership_id": pid, "position": position, **story_columns(story)}
+        for pid, record in zip(ids, records)
+        for position, story in enumerate(record.get("stories") or ())
+    ]
+    if stories:
+        db.session.execute(insert(Story), stories)
+    note_written(record["key"] for record in records)
 
 
 def to_record(p: Partnership) -> dict:
