@@ -46,6 +46,19 @@ def test_import_profiles_prints_counts(runner, tmp_path):
     assert "6 created, 0 updated" in result.output
 
 
+def test_an_import_that_lost_a_race_says_so_and_how_to_recover(runner, tmp_path, monkeypatch):
+    """What another writer created meanwhile (tests/test_races.py has the real race)."""
+
+    def lost(document, progress=None):
+        raise profile_service.ImportConflict(["nieuw-een", "nieuw-twee"])
+
+    monkeypatch.setattr("matchmaker.services.importing.import_profiles", lost)
+    path = write(tmp_path, "p.json", {"partnerships": NEWCOMERS})
+    result = runner.invoke(args=["import-profiles", path])
+    assert result.exit_code == 1
+    assert "nieuw-een, nieuw-twee" in result.output and "run the import again" in result.output
+
+
 @pytest.mark.parametrize(
     ("content", "fragment"),
     [

@@ -475,3 +475,49 @@ def test_an_import_that_changes_a_profile_makes_open_edits_stale(editors):
         client.put("/api/v1/me/partnership", json=body, headers={"If-Match": etag}).status_code
         == 412
     )
+
+
+# --- import ∥ import --------------------------------------------------------------------------
+
+
+def test_two_imports_creating_the_same_partnerships_leave_one_writer_and_a_clear_409(
+    app, monkeypatch
+):
+    """Both find the keys free; the second INSERT waits for the first transaction and then fails
+    on the unique key: it answers 409 naming the keys and writes nothing (no 500, no half
+    import). One that starts after the winner committed simply updates."""
+    from matchmaker.services import accounts, change_log
+
+    with app.app_context():
+        admin = make_user("admin@example.org", role="admin")
+        tokens = [accounts.create_token(admin, f"script {i}")[1] for i in range(2)]
+    note_written = change_log.note_written
+
+    def slow_note(keys, session=None):  # hold the transaction open after the INSERT a moment
+        note_written(keys, session)
+        threading.Event().wait(0.3)
+
+    monkeypatch.setattr(profile_service, "note_written", slow_note)
+    conflicts = 0
+    for r in range(3):
+        keys = [f"race-{r}-a", f"race-{r}-b"]
+        document = {"partnerships": [profile(key=k) for k in keys]}
+
+        def post(token):
+            client = app.test_client()
+            headers = {"Authorization": f"Bearer {token}"}
+            return lambda: client.post("/api/v1/admin/import", json=document, headers=headers)
+
+        responses = race(post(tokens[0]), post(tokens[1]))
+        statuses = sorted(response.status_code for response in responses)
+        assert statuses in ([200, 200], [200, 409]), [resp.json for resp in responses]
+        ok = [resp.json for resp in responses if resp.status_code == 200]
+        assert sum(body["created"] for body in ok) == 2
+        for response in responses:
+            if response.status_code == 409:
+                conflicts += 1
+                assert all(k in response.json["error"]["message"] for k in keys)
+        with app.app_context():
+            stored = select(func.count()).where(Partnership.key.in_(keys))
+            assert db.session.scalar(stored) == 2
+    assert conflicts >= 1  # the INSERTs did overlap, and the loser said so

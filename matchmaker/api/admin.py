@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_login import current_user
+from webargs.flaskparser import abort  # flask-smorest's ``abort`` is this one, re-exported
 
 from ..models import MatchReview
 from ..services import importing
@@ -66,7 +67,7 @@ def export() -> dict[str, Any]:
 @admin_only
 @blp.arguments(s.ExchangeDocument)
 @blp.response(200, s.ImportResult)
-@errors(401, 403, 422)
+@errors(401, 403, 409, 422)
 def import_profiles(data: dict[str, Any]) -> dict[str, Any]:
     """Validate a whole exchange document, then upsert by key; nothing is written on any error.
     Names the mentors in it whose experiences are near-identical to another mentor's."""
@@ -74,6 +75,8 @@ def import_profiles(data: dict[str, Any]) -> dict[str, Any]:
         report = importing.import_profiles(data)
     except ValidationError as exc:
         bad_input(exc)
+    except profile_service.ImportConflict as exc:
+        abort(409, message=str(exc))
     return {
         "created": report.created,
         "updated": report.updated,

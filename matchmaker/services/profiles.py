@@ -10,6 +10,7 @@ from typing import Any, cast
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, CursorResult, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..matching.profile import Profile
@@ -24,6 +25,20 @@ from .validation import KEY_RE, STORY_FIELDS, ValidationError, validate_document
 
 class NotFound(LookupError):
     """No such partnership (or it is not visible to the caller)."""
+
+
+class ImportConflict(Exception):
+    """Partnerships an import was creating were created by someone else at the same time (another
+    import, a registration); the import wrote nothing and may simply be run again. ``keys``: those
+    partnerships."""
+
+    def __init__(self, keys: list[str]) -> None:
+        shown = ", ".join(keys[:5]) + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
+        super().__init__(
+            f"created by someone else while this import ran: {shown}; nothing was written, "
+            "run the import again to update them"
+        )
+        self.keys = keys
 
 
 class StaleProfile(Exception):
@@ -301,6 +316,7 @@ def import_document(document, progress=None) -> ImportResult:
     records = validate_document(document)
     held = {id(obj) for obj in db.session.identity_map.values()}  # the caller's objects stay
     created = updated = 0
+    creating: list[str] = []  # keys this import found free
     rows = iter(progress(records) if progress else records)
     try:
         while chunk := list(islice(rows, IMPORT_CHUNK)):
@@ -311,6 +327,7 @@ def import_document(document, progress=None) -> ImportResult:
                 )
             }
             new = [record for record in chunk if record["key"] not in existing]
+            creating.extend(record["key"] for record in new)
             insert_new(new)
             created += len(new)
             for record in chunk:
@@ -327,10 +344,26 @@ def import_document(document, progress=None) -> ImportResult:
                 if id(obj) not in held and obj in db.session:  # a cascade may have taken it
                     db.session.expunge(obj)
         db.session.commit()  # the commit hook bumps the data version (services/change_log.py)
+    except IntegrityError:
+        db.session.rollback()
+        taken = _created_meanwhile(creating)
+        if taken:  # a racing writer won these keys: the loser says so, no 500
+            raise ImportConflict(taken) from None
+        raise
     except Exception:
         db.session.rollback()
         raise
     return ImportResult(created, updated)
+
+
+def _created_meanwhile(keys: list[str]) -> list[str]:
+    """Which of ``keys`` exist now, after an import that found them free failed and rolled back."""
+    taken: list[str] = []
+    for start in range(0, len(keys), IMPORT_CHUNK):
+        chunk = keys[start : start + IMPORT_CHUNK]
+        taken.extend(db.session.scalars(select(Partnership.key).where(Partnership.key.in_(chunk))))
+    db.session.rollback()  # end the read transaction
+    return sorted(taken)
 
 
 def insert_new(records: list[dict]) -> None:
