@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Story:
     """A story an experienced partnership published: what it tried, what worked and what did not."""
 
@@ -13,7 +13,7 @@ class Story:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Profile:
     """One partnership as the engine sees it: what it asks, what it offers, and who it is."""
 

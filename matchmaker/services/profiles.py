@@ -444,7 +444,7 @@ def to_engine_profile(
     return Profile(
         key=p.key,
         name=p.name,
-        sectors=tuple(p.sectors if sectors is None else sectors),
+        sectors=_shared_sectors(tuple(p.sectors if sectors is None else sectors)),
         founded=p.founded,
         region=province_part(p.region),  # the same-region bonus and filter compare provinces
         description=p.description or "",
@@ -454,6 +454,15 @@ def to_engine_profile(
         mentor_capacity=p.mentor_capacity,
         stories=tuple(EngineStory(s.title, s.text) for s in stories if s.visibility == "public"),
     )
+
+
+_SECTOR_SETS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _shared_sectors(sectors: tuple[str, ...]) -> tuple[str, ...]:
+    """One tuple per combination of sectors (at most 2⁴), shared by every profile that has it:
+    an index of 100,000 profiles then holds 15 tuples, not 100,000."""
+    return _SECTOR_SETS.setdefault(sectors, sectors)
 
 
 def record_to_engine_profile(record: dict) -> Profile:
