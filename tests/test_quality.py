@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -194,13 +195,8 @@ def test_a_mentor_under_two_keys_is_shown_once(labelled):
     key = next(iter(_newcomers(labels)))
     first = index.rank(key, context, limit=1)[0]
     mentor = index.profile(first.key)
-    twin = Profile(
-        **{
-            **mentor.__dict__,
-            "key": mentor.key + "-kopie",
-            "name": mentor.name + " (kopie)",
-            "founded": mentor.founded + 1,
-        }
+    twin = replace(
+        mentor, key=mentor.key + "-kopie", name=mentor.name + " (kopie)", founded=mentor.founded + 1
     )
     keys = [s.key for s in index.with_changes([twin]).rank(key, context, limit=10)]
     # Shown once, as the older one. (Its place may move: the twin doubles its words' document
