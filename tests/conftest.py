@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 from matchmaker import create_app
 from matchmaker.config import TEST_CONFIG
 from matchmaker.extensions import db
+from matchmaker.services import importing
 from matchmaker.services import profiles as profile_service
 from matchmaker.services.accounts import create_user
 
@@ -214,7 +215,7 @@ NEWCOMERS = [
 
 def load(*records: dict) -> None:
     """Import records through the same service as the command line."""
-    profile_service.import_document({"partnerships": list(records)})
+    importing.import_document({"partnerships": list(records)})
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from matchmaker.services import importing
 from matchmaker.services import profiles as profile_service
 from matchmaker.services.accounts import authenticate
 
@@ -50,7 +51,7 @@ def test_an_import_that_lost_a_race_says_so_and_how_to_recover(runner, tmp_path,
     """What another writer created meanwhile (tests/test_races.py has the real race)."""
 
     def lost(document, progress=None):
-        raise profile_service.ImportConflict(["nieuw-een", "nieuw-twee"])
+        raise importing.ImportConflict(["nieuw-een", "nieuw-twee"])
 
     monkeypatch.setattr("matchmaker.services.importing.import_profiles", lost)
     path = write(tmp_path, "p.json", {"partnerships": NEWCOMERS})

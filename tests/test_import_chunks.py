@@ -7,11 +7,12 @@ from sqlalchemy import func, select
 
 from matchmaker.extensions import db
 from matchmaker.models import Partnership, PartnershipSector, Story
+from matchmaker.services import importing
 from matchmaker.services import profiles as profile_service
 
 from .conftest import profile
 
-N = profile_service.IMPORT_CHUNK * 2 + 7
+N = importing.IMPORT_CHUNK * 2 + 7
 
 
 def records(n=N):
@@ -27,43 +28,43 @@ def count() -> int:
 
 def test_every_chunk_is_written_and_the_session_lets_go_of_them(app):
     with app.app_context():
-        result = profile_service.import_document({"partnerships": records()})
+        result = importing.import_document({"partnerships": records()})
         assert (result.created, result.updated) == (N, 0)
         assert count() == N
-        assert len(db.session.identity_map) < profile_service.IMPORT_CHUNK
-        again = profile_service.import_document({"partnerships": records()})
+        assert len(db.session.identity_map) < importing.IMPORT_CHUNK
+        again = importing.import_document({"partnerships": records()})
         assert (again.created, again.updated) == (0, N)
         assert profile_service.data_version() >= 2  # each import moved the data version
 
 
 def test_a_failure_in_a_later_chunk_writes_nothing(app, monkeypatch):
-    insert_new = profile_service.insert_new
+    insert_new = importing.insert_new
 
     def failing(records):
         insert_new(records)  # written, then the chunk fails
         if any(record["key"] == f"bulk-{N - 1}" for record in records):
             raise RuntimeError("disk full")
 
-    monkeypatch.setattr(profile_service, "insert_new", failing)
+    monkeypatch.setattr(importing, "insert_new", failing)
     with app.app_context():
         version = profile_service.data_version()
         with pytest.raises(RuntimeError):
-            profile_service.import_document({"partnerships": records()})
+            importing.import_document({"partnerships": records()})
         assert count() == 0
         assert profile_service.data_version() == version
 
 
 def test_the_callers_objects_stay_in_the_session(app):
     with app.app_context():
-        profile_service.import_document({"partnerships": records(3)})
+        importing.import_document({"partnerships": records(3)})
         mine = db.session.scalar(select(Partnership).where(Partnership.key == "bulk-1"))
-        profile_service.import_document({"partnerships": records()})
+        importing.import_document({"partnerships": records()})
         assert mine in db.session and mine.name == "Bulk 1"
 
 
 def test_a_failure_while_updating_a_later_chunk_changes_nothing(app, monkeypatch):
     with app.app_context():
-        profile_service.import_document({"partnerships": records()})
+        importing.import_document({"partnerships": records()})
         version = profile_service.data_version()
     apply = profile_service.apply_profile
 
@@ -76,7 +77,7 @@ def test_a_failure_while_updating_a_later_chunk_changes_nothing(app, monkeypatch
     renamed = [{**r, "name": "Nieuw " + r["name"]} for r in records()]
     with app.app_context():
         with pytest.raises(RuntimeError):
-            profile_service.import_document({"partnerships": renamed})
+            importing.import_document({"partnerships": renamed})
         names = db.session.scalars(select(Partnership.name).where(Partnership.name.like("Nieuw %")))
         assert list(names) == []
         assert profile_service.data_version() == version
@@ -113,7 +114,7 @@ STORIES = [
 def test_an_imported_partnership_is_stored_as_the_form_stores_it(app, overrides):
     with app.app_context():
         imported = profile(key="via-import", **overrides)
-        profile_service.import_document({"partnerships": [imported]})
+        importing.import_document({"partnerships": [imported]})
         profile_service.save_profile({**imported, "key": "via-form"})
         a = profile_service.get_partnership("via-import")
         b = profile_service.get_partnership("via-form")

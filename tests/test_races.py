@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from matchmaker.extensions import db
 from matchmaker.models import OPEN_INTRO_STATES, Introduction, IntroductionEvent, Partnership
+from matchmaker.services import importing
 from matchmaker.services import introductions as intro_service
 from matchmaker.services import profiles as profile_service
 from matchmaker.services.accounts import find_user
@@ -497,7 +498,7 @@ def test_two_imports_creating_the_same_partnerships_leave_one_writer_and_a_clear
         note_written(keys, session)
         threading.Event().wait(0.3)
 
-    monkeypatch.setattr(profile_service, "note_written", slow_note)
+    monkeypatch.setattr(importing, "note_written", slow_note)
     conflicts = 0
     for r in range(3):
         keys = [f"race-{r}-a", f"race-{r}-b"]

@@ -11,6 +11,7 @@ from matchmaker.matching.profile import Story as EngineStory
 from matchmaker.models import Partnership, Story
 from matchmaker.services import accounts
 from matchmaker.services import matching as matching_service
+from matchmaker.services import importing
 from matchmaker.services import profiles as profile_service
 from matchmaker.services.validation import ValidationError, validate_document, validate_profile
 
@@ -199,7 +200,7 @@ def test_import_with_stories_then_export_gives_the_same_profiles(app):
             db.session.delete(p)
         db.session.commit()
         assert count(Partnership) == count(Story) == 0
-        profile_service.import_document(json.loads(text))
+        importing.import_document(json.loads(text))
         assert profile_service.export_document() == exported
         assert count(Story) == 4
 
@@ -269,7 +270,7 @@ def test_a_bad_story_rejects_the_whole_file_and_writes_nothing(app, runner, tmp_
             ]
         }
         with pytest.raises(ValidationError) as err:
-            profile_service.import_document(doc)
+            importing.import_document(doc)
         assert "record 2 (key 'kapot'): stories[1].tips" in str(err.value)
         db.session.rollback()
         assert profile_service.export_document() == before

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from matchmaker.extensions import db
 from matchmaker.models import ProfileChange, Story
+from matchmaker.services import importing
 from matchmaker.services import profiles as profile_service
 from matchmaker.services import stories as story_service
 from matchmaker.services.accounts import find_user
@@ -170,7 +171,7 @@ def test_only_the_partnerships_coordinators_write(world, email):
 def test_at_most_fifty_stories(world):
     with world.app_context():
         p = profile_service.get_partnership(KEY)
-        profile_service.import_document(
+        importing.import_document(
             {
                 "partnerships": [
                     profile(
@@ -370,7 +371,7 @@ def test_story_list_filters(library, query, titles):
 
 def test_story_list_is_paged_and_keeps_filters(world):
     with world.app_context():
-        profile_service.import_document(
+        importing.import_document(
             {
                 "partnerships": [
                     profile(

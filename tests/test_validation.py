@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from matchmaker.extensions import db
 from matchmaker.models import Partnership
+from matchmaker.services import importing
 from matchmaker.services import profiles as profile_service
 from matchmaker.services.validation import ValidationError, validate_document, validate_profile
 
@@ -137,7 +138,7 @@ def count_partnerships() -> int:
 
 def test_bad_record_anywhere_writes_nothing(app):
     with app.app_context():
-        profile_service.import_document({"partnerships": [profile(key="bestaand", name="Oud")]})
+        importing.import_document({"partnerships": [profile(key="bestaand", name="Oud")]})
         doc = {
             "partnerships": [
                 profile(key="bestaand", name="Nieuw"),
@@ -146,7 +147,7 @@ def test_bad_record_anywhere_writes_nothing(app):
             ]
         }
         with pytest.raises(ValidationError):
-            profile_service.import_document(doc)
+            importing.import_document(doc)
         db.session.rollback()
         assert count_partnerships() == 1
         assert profile_service.get_partnership("bestaand").name == "Oud"
@@ -154,11 +155,9 @@ def test_bad_record_anywhere_writes_nothing(app):
 
 def test_import_upserts_by_key(app):
     with app.app_context():
-        first = profile_service.import_document(
-            {"partnerships": [profile(key="a"), profile(key="b")]}
-        )
+        first = importing.import_document({"partnerships": [profile(key="a"), profile(key="b")]})
         assert (first.created, first.updated) == (2, 0)
-        second = profile_service.import_document(
+        second = importing.import_document(
             {
                 "partnerships": [
                     profile(key="b", name="B nieuw", sectors=["po", "so"]),
@@ -174,7 +173,7 @@ def test_import_upserts_by_key(app):
 
 def test_save_profile_rejects_a_key_in_use(app):
     with app.app_context():
-        profile_service.import_document({"partnerships": [profile(key="a"), profile(key="b")]})
+        importing.import_document({"partnerships": [profile(key="a"), profile(key="b")]})
         a = profile_service.get_partnership("a")
         with pytest.raises(ValidationError) as err:
             profile_service.save_profile(profile(key="b"), existing=a)
@@ -184,5 +183,5 @@ def test_save_profile_rejects_a_key_in_use(app):
 def test_every_import_bumps_the_data_version(app):
     with app.app_context():
         before = profile_service.data_version()
-        profile_service.import_document({"partnerships": [profile(key="a")]})
+        importing.import_document({"partnerships": [profile(key="a")]})
         assert profile_service.data_version() == before + 1

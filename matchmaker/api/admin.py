@@ -75,7 +75,7 @@ def import_profiles(data: dict[str, Any]) -> dict[str, Any]:
         report = importing.import_profiles(data)
     except ValidationError as exc:
         bad_input(exc)
-    except profile_service.ImportConflict as exc:
+    except importing.ImportConflict as exc:
         abort(409, message=str(exc))
     return {
         "created": report.created,

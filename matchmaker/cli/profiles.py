@@ -29,7 +29,7 @@ def _import(document, source: str) -> None:
         raise click.ClickException(
             f"{source} was not imported, nothing was written:\n{exc}"
         ) from None
-    except profile_service.ImportConflict as exc:
+    except importing.ImportConflict as exc:
         raise click.ClickException(f"{source} was not imported: {exc}") from None
     click.echo(
         f"Imported {report.total} profiles from {source}: {report.created} created, {report.updated} updated."

@@ -103,7 +103,7 @@ def _collect_changes(session, _context) -> None:
 
 
 def note_written(keys: Iterable[str], session=None) -> None:
-    """Remember partnerships written without ORM objects (``profiles.insert_new``) in the
+    """Remember partnerships written without ORM objects (``importing.insert_new``) in the
     transaction of ``session``, as ``_collect_changes`` remembers those flushed: the commit then
     bumps the data version and logs them (beyond MAX_LOGGED_KEYS, "refit")."""
     changed = (session or db.session).info.setdefault(_CHANGED, set())

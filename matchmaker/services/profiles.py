@@ -1,44 +1,27 @@
-"""Partnership profiles: look-up, create/update from validated data, import and export."""
+"""Partnership profiles: look-up, create/update from validated data, the exchange format's
+records (importing.py writes whole documents) and export."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from itertools import islice
+from dataclasses import replace
 from typing import Any, cast
 
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, CursorResult, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
 
 from ..extensions import db
 from ..matching.profile import Profile
 from ..matching.profile import Story as EngineStory
-from ..domain import SECTORS
 from ..models import DataVersion, Partnership, PartnershipSector, Story
 from ..provinces import normalize, province_part
 from .change_log import bump_data_version as bump_data_version  # tests and tools
-from .change_log import note_written
-from .validation import KEY_RE, STORY_FIELDS, ValidationError, validate_document, validate_profile
+from .validation import KEY_RE, STORY_FIELDS, ValidationError, validate_profile
 
 
 class NotFound(LookupError):
     """No such partnership (or it is not visible to the caller)."""
-
-
-class ImportConflict(Exception):
-    """Partnerships an import was creating were created by someone else at the same time (another
-    import, a registration); the import wrote nothing and may simply be run again. ``keys``: those
-    partnerships."""
-
-    def __init__(self, keys: list[str]) -> None:
-        shown = ", ".join(keys[:5]) + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
-        super().__init__(
-            f"created by someone else while this import ran: {shown}; nothing was written, "
-            "run the import again to update them"
-        )
-        self.keys = keys
 
 
 class StaleProfile(Exception):
@@ -286,113 +269,6 @@ def set_active(partnership: Partnership, active: bool) -> None:
     version moves)."""
     partnership.active = active
     db.session.commit()
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """How many partnerships an import created and how many it updated."""
-
-    created: int
-    updated: int
-
-    @property
-    def total(self) -> int:
-        """Partnerships in the imported document: created and updated together."""
-        return self.created + self.updated
-
-
-IMPORT_CHUNK = 500  # records written at a time, all in the one transaction
-
-
-def import_document(document, progress=None) -> ImportResult:
-    """Validate a whole exchange document, then upsert every record by key in one transaction.
-
-    Nothing is written when any record is invalid (ValidationError names record, key, field).
-    Records are written IMPORT_CHUNK at a time: new partnerships with one multi-row INSERT each
-    for them, their sectors and their stories (``insert_new``), existing ones through their ORM
-    rows, which then leave the session, so memory does not grow with the file. The commit at the
-    end makes all of them visible at once.
-    """
-    records = validate_document(document)
-    held = {id(obj) for obj in db.session.identity_map.values()}  # the caller's objects stay
-    created = updated = 0
-    creating: list[str] = []  # keys this import found free
-    rows = iter(progress(records) if progress else records)
-    try:
-        while chunk := list(islice(rows, IMPORT_CHUNK)):
-            existing = {
-                p.key: p
-                for p in db.session.scalars(
-                    select(Partnership).where(Partnership.key.in_([r["key"] for r in chunk]))
-                )
-            }
-            new = [record for record in chunk if record["key"] not in existing]
-            creating.extend(record["key"] for record in new)
-            insert_new(new)
-            created += len(new)
-            for record in chunk:
-                row = existing.get(record["key"])
-                if row is None:
-                    continue
-                updated += 1
-                before = to_record(row)
-                apply_profile(row, record)
-                if to_record(row) != before:  # an edit open elsewhere is now stale
-                    row.version = Partnership.version + 1
-            db.session.flush()
-            for obj in list(db.session.identity_map.values()):
-                if id(obj) not in held and obj in db.session:  # a cascade may have taken it
-                    db.session.expunge(obj)
-        db.session.commit()  # the commit hook bumps the data version (services/change_log.py)
-    except IntegrityError:
-        db.session.rollback()
-        taken = _created_meanwhile(creating)
-        if taken:  # a racing writer won these keys: the loser says so, no 500
-            raise ImportConflict(taken) from None
-        raise
-    except Exception:
-        db.session.rollback()
-        raise
-    return ImportResult(created, updated)
-
-
-def _created_meanwhile(keys: list[str]) -> list[str]:
-    """Which of ``keys`` exist now, after an import that found them free failed and rolled back."""
-    taken: list[str] = []
-    for start in range(0, len(keys), IMPORT_CHUNK):
-        chunk = keys[start : start + IMPORT_CHUNK]
-        taken.extend(db.session.scalars(select(Partnership.key).where(Partnership.key.in_(chunk))))
-    db.session.rollback()  # end the read transaction
-    return sorted(taken)
-
-
-def insert_new(records: list[dict]) -> None:
-    """Write validated records of partnerships not stored yet, with their sectors and stories: one
-    multi-row INSERT per table, the rows as ``apply_profile`` would fill them, without ORM objects
-    (an import of many profiles spends its time there otherwise). Part of the caller's transaction;
-    the change log learns the keys (``change_log.note_written``)."""
-    if not records:
-        return
-    partnerships = [{"challenges_visibility": "public", **profile_columns(r)} for r in records]
-    ids = db.session.scalars(
-        insert(Partnership).returning(Partnership.id, sort_by_parameter_order=True), partnerships
-    ).all()
-    sectors = [
-        {"partnership_id": pid, "sector": sector}
-        for pid, record in zip(ids, records)
-        for sector in SECTORS
-        if sector in record["sectors"]
-    ]
-    if sectors:
-        db.session.execute(insert(PartnershipSector), sectors)
-    stories = [
-        {"partnership_id": pid, "position": position, **story_columns(story)}
-        for pid, record in zip(ids, records)
-        for position, story in enumerate(record.get("stories") or ())
-    ]
-    if stories:
-        db.session.execute(insert(Story), stories)
-    note_written(record["key"] for record in records)
 
 
 def to_record(p: Partnership) -> dict:
