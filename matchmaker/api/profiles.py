@@ -11,7 +11,7 @@ from flask_login import current_user
 from webargs.flaskparser import abort  # flask-smorest's ``abort`` is this one, re-exported
 
 from ..matching.results import Suggestion
-from ..models import Partnership
+from ..models import Partnership, challenges_visible
 from ..security import suggestions_limited
 from ..services import introductions as intro_service
 from ..services import matching as matching_service
@@ -112,8 +112,11 @@ def partnership_suggestions(
     key: str, limit: int, sector: str | None = None, region: str | None = None
 ) -> Response:
     """Suggested mentors for any active partnership, best first, with reasons (as on its public page)."""
-    p = partnership_or_404(key)
-    if not p.challenges_visible_to(current_user):
+    try:  # one column, not the profile with its sectors and stories: this endpoint is hot
+        visibility = profile_service.challenges_visibility(key)
+    except profile_service.NotFound:
+        abort(404, message=f"unknown partnership {key!r}")
+    if not challenges_visible(visibility, current_user):
         # The suggestions quote the challenges, which this partnership shows to signed-in ones only.
         abort(
             401,

@@ -21,6 +21,7 @@ from .accounts import (
     Partnership,
     PartnershipSector,
     User,
+    challenges_visible,
 )
 from .base import MAX_ID, Timestamps, UTCDateTime, get_by_id, utcnow
 from .bookkeeping import OUTBOX_STATES, DataVersion, OutboxMessage, ProfileChange
@@ -75,6 +76,7 @@ __all__ = [
     "MatchReview",
     "OutboxMessage",
     "Partnership",
+    "challenges_visible",
     "PartnershipSector",
     "PracticeSession",
     "ProfileChange",

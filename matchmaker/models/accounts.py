@@ -23,6 +23,18 @@ TEAM_ROLES = ("coordinator", "member")
 CHALLENGE_VISIBILITIES = ("public", "members")
 
 
+def challenges_visible(visibility: str | None, user: object) -> bool:
+    """May ``user`` (None or anonymous: a visitor) read challenges shown with ``visibility``?
+    Members-only challenges are for signed-in accounts, as members-only stories are."""
+    if visibility == "public":
+        return True
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and getattr(user, "active", False)
+    )
+
+
 class Partnership(Timestamps, Model):
     __tablename__ = "partnership"
     __table_args__ = (
@@ -71,15 +83,8 @@ class Partnership(Timestamps, Model):
     )
 
     def challenges_visible_to(self, user: object) -> bool:
-        """May ``user`` (None or anonymous: a visitor) read the challenges text? Members-only
-        challenges are for signed-in accounts, as members-only stories are."""
-        if self.challenges_visibility == "public":
-            return True
-        return bool(
-            user is not None
-            and getattr(user, "is_authenticated", False)
-            and getattr(user, "active", False)
-        )
+        """May ``user`` (None or anonymous: a visitor) read the challenges text?"""
+        return challenges_visible(self.challenges_visibility, user)
 
     @property
     def sectors(self) -> list[str]:

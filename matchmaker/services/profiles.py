@@ -68,6 +68,19 @@ def get_partnership(key: str, *, include_inactive: bool = False) -> Partnership:
     return partnership
 
 
+def challenges_visibility(key: str) -> str:
+    """Who may read the challenges of the active partnership ``key`` ("public" or "members"), in
+    one indexed read of one column; NotFound when there is no such partnership."""
+    visibility = db.session.scalar(
+        select(Partnership.challenges_visibility).where(
+            Partnership.key == key, Partnership.active.is_(True)
+        )
+    )
+    if visibility is None:
+        raise NotFound(f"unknown partnership key {key!r}")
+    return visibility
+
+
 def list_partnerships(
     *,
     sector: str | None = None,
