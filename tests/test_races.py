@@ -496,7 +496,7 @@ def test_two_imports_creating_the_same_partnerships_leave_one_writer_and_a_clear
 
     def slow_note(keys, session=None):  # hold the transaction open after the INSERT a moment
         note_written(keys, session)
-        threading.Event().wait(0.3)
+        threading.Event().wait(0.5)
 
     monkeypatch.setattr(importing, "note_written", slow_note)
     conflicts = 0

@@ -186,14 +186,14 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
     if "sectors" not in errors:
         if not isinstance(sectors, list) or not all(isinstance(s, str) for s in sectors):
             errors["sectors"] = _("must be a list of sector codes")
-        elif unknown := [s for s in sectors if sector_code(s) is None]:
+        elif None in (codes := [sector_code(s) for s in sectors]):
+            unknown = sectors[codes.index(None)]
             errors["sectors"] = _(
-                "unknown sector %(sector)s; use po, vo, mbo or so", sector=repr(unknown[0])
+                "unknown sector %(sector)s; use po, vo, mbo or so", sector=repr(unknown)
             )
         elif len({sector_spelling(s) for s in sectors}) != len(sectors):
             errors["sectors"] = _("lists a sector twice")
         else:  # "vmbo" and "havo" are both secondary: one code
-            codes = {sector_code(s) for s in sectors}
             clean["sectors"] = [s for s in SECTORS if s in codes]
 
     clean["region"] = _region(record.get("region"), errors)
