@@ -11,6 +11,7 @@ from matchmaker.services import importing
 from matchmaker.services import profiles as profile_service
 
 from .conftest import profile
+from .test_stories import INTERN, RUBRIC
 
 N = importing.IMPORT_CHUNK * 2 + 7
 
@@ -83,24 +84,7 @@ def test_a_failure_while_updating_a_later_chunk_changes_nothing(app, monkeypatch
         assert profile_service.data_version() == version
 
 
-STORIES = [
-    {
-        "title": "Eén rubric",
-        "text": "Zeven scholen beoordelen nu met één rubric.",
-        "tips": [3, 5],
-        "outcome": "worked",
-        "language": "nl",
-        "visibility": "public",
-    },
-    {
-        "title": "Interne evaluatie",
-        "text": "Alleen voor leden: wat de opleidingsdag kostte.",
-        "tips": [],
-        "outcome": "did_not_work",
-        "language": "nl",
-        "visibility": "members",
-    },
-]
+STORIES = [RUBRIC, INTERN]  # a public story and a members-only one
 
 
 @pytest.mark.parametrize(

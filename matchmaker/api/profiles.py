@@ -112,21 +112,19 @@ def partnership_suggestions(
     key: str, limit: int, sector: str | None = None, region: str | None = None
 ) -> Response:
     """Suggested mentors for any active partnership, best first, with reasons (as on its public page)."""
-    try:  # one column, not the profile with its sectors and stories: this endpoint is hot
-        visibility = profile_service.challenges_visibility(key)
-    except profile_service.NotFound:
-        abort(404, message=f"unknown partnership {key!r}")
-    if not challenges_visible(visibility, current_user):
-        # The suggestions quote the challenges, which this partnership shows to signed-in ones only.
-        abort(
-            401,
-            message="this partnership shows its challenges, and so its suggestions, to signed-in partnerships only",
-        )
     try:
+        # One column, not the profile with its sectors and stories: this endpoint is hot.
+        visibility = profile_service.challenges_visibility(key)
+        if not challenges_visible(visibility, current_user):
+            # The suggestions quote the challenges, which this partnership shows to signed-in ones only.
+            abort(
+                401,
+                message="this partnership shows its challenges, and so its suggestions, to signed-in partnerships only",
+            )
         items = matching_service.suggest(
             key, limit=limit, sectors=[sector] if sector else None, region=region
         )
-    except matching_service.NotFound:
+    except profile_service.NotFound:  # also what matching_service.suggest raises
         abort(404, message=f"unknown partnership {key!r}")
     refuse_thin_challenges(key, items)
     # Already in the documented shape: sent as is, without a second pass through the schema

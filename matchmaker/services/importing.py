@@ -12,7 +12,6 @@ from itertools import islice
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from ..domain import SECTORS
 from ..extensions import db
 from ..models import Partnership, PartnershipSector, Story
 from . import matching, profiles
@@ -127,11 +126,10 @@ def insert_new(records: list[dict]) -> None:
     ids = db.session.scalars(
         insert(Partnership).returning(Partnership.id, sort_by_parameter_order=True), partnerships
     ).all()
-    sectors = [
+    sectors = [  # validated: known codes, each once, in the order of domain.SECTORS
         {"partnership_id": pid, "sector": sector}
         for pid, record in zip(ids, records)
-        for sector in SECTORS
-        if sector in record["sectors"]
+        for sector in record["sectors"]
     ]
     if sectors:
         db.session.execute(insert(PartnershipSector), sectors)
