@@ -172,21 +172,45 @@ def test_evidence_is_verbatim_and_chips_mean_something(labelled):
     assert meaningless <= 0.05 * max(chips, 1)
 
 
+TERMS = [t.strip() for t in ATTACK["experiences"].split(",")]
+_FRAMES = (
+    "Wij hebben veel ervaring met {}.",
+    "Ook op het gebied van {} kunnen wij andere partnerschappen helpen.",
+    "Onze scholen werken al jaren aan {}.",
+    "Daarnaast delen we graag wat we leerden over {}.",
+)
+# The same terms dressed as sentences: a frame filled in with one term after another.
+DRESSES = {
+    "as a list": ATTACK["experiences"],
+    "one sentence per term": " ".join(f"Wij hebben veel ervaring met {t}." for t in TERMS),
+    "a two-word frame": " ".join(f"Ervaring met {t}." for t in TERMS),
+    "bullets": "\n".join(f"- We hebben een aanpak ontwikkeld voor {t} die werkt" for t in TERMS),
+    "four frames in turn": " ".join(_FRAMES[i % 4].format(t) for i, t in enumerate(TERMS)),
+    "in English": " ".join(f"We have a lot of experience with {t}." for t in TERMS),
+}
+
+
 @pytest.mark.parametrize("name", LARGE)
 def test_a_keyword_list_does_not_reach_the_top(name):
+    """However it is dressed: at most 2 of 24 newcomers see it in their top 3, and wherever it is
+    listed admins see it flagged."""
     profiles, labels = _load(name)
     index = build_index(profiles)
-    attacked = index.with_changes([Profile.from_dict(ATTACK)])
     context = MatchContext(AS_OF)
     newcomers = list(_newcomers(labels))
-    hits = sum(
-        ATTACK["key"] in [s.key for s in attacked.rank(k, context, limit=3)] for k in newcomers
-    )
-    assert hits <= round(2 / 24 * len(newcomers))  # at most 2 of 24
-    flagged = [
-        s for k in newcomers for s in attacked.rank(k, context, limit=10) if s.key == ATTACK["key"]
-    ]
-    assert all("keyword_list" in s.flags for s in flagged)
+    for dress, experiences in DRESSES.items():
+        attacked = index.with_changes([Profile.from_dict(dict(ATTACK, experiences=experiences))])
+        listed = [
+            s
+            for k in newcomers
+            for s in attacked.rank(k, context, limit=10)
+            if s.key == ATTACK["key"]
+        ]
+        top3 = sum(
+            ATTACK["key"] in [s.key for s in attacked.rank(k, context, limit=3)] for k in newcomers
+        )
+        assert top3 <= round(2 / 24 * len(newcomers)), dress  # at most 2 of 24
+        assert all("keyword_list" in s.flags for s in listed), dress
 
 
 def test_a_mentor_under_two_keys_is_shown_once(labelled):
