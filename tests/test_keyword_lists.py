@@ -73,7 +73,10 @@ def test_the_fit_and_an_edit_decide_alike():
     assert not fitted[0]
 
 
-def test_the_vectorised_share_is_the_share_of_each_text():
+@pytest.mark.parametrize("chunk", [1 << 20, 1, 7, 16])
+def test_the_vectorised_share_is_the_share_of_each_text(monkeypatch, chunk):
+    """In one pass and in passes of a few texts (a text longer than a pass is one pass)."""
+    monkeypatch.setattr("matchmaker.matching.fit.FRAME_CHUNK", chunk)
     texts = [
         "Ervaring met rubrics. Ervaring met kalibratie. Ervaring met werkdruk. Ervaring met lio.",
         "ervaring met",  # with the text before, a fifth "ervaring met", but in another text

@@ -275,9 +275,26 @@ def _keyword_lists(
     return evidence.keyword_list(lengths, function, items, framed)
 
 
+FRAME_CHUNK = 1 << 20  # tokens per pass of framed_shares: its arrays stay near 50 MB at 100,000
+
+
 def framed_shares(tokens: np.ndarray, ptr: np.ndarray, function: np.ndarray) -> np.ndarray:
     """``evidence.framed_share`` of every text between ``ptr``, from the fit's token ids
-    (``function``: per token of that span, whether it is a function word).
+    (``function``: per token of that span, whether it is a function word), in passes over
+    whole texts of about ``FRAME_CHUNK`` tokens each (a frame lies inside one text)."""
+    shares = np.zeros(ptr.size - 1)
+    first = 0
+    while first < ptr.size - 1:
+        last = int(np.searchsorted(ptr, ptr[first] + FRAME_CHUNK, side="right")) - 1
+        last = max(last, first + 1)
+        span = function[ptr[first] - ptr[0] : ptr[last] - ptr[0]]
+        shares[first:last] = _framed_shares(tokens, ptr[first : last + 1], span)
+        first = last
+    return shares
+
+
+def _framed_shares(tokens: np.ndarray, ptr: np.ndarray, function: np.ndarray) -> np.ndarray:
+    """``framed_shares`` in one pass.
 
     Each run of ``FRAME_WORDS`` ids within one text, not all function words, is hashed with its
     text's number (64 bits; a frame needs ``FRAME_REPEATS`` equal hashes, so a collision cannot
