@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 from urllib.parse import urlsplit
@@ -12,6 +11,7 @@ from flask import Flask, abort, current_app, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import json_input
 from .extensions import limiter
 
 log = logging.getLogger("matchmaker.security")
@@ -34,7 +34,7 @@ CSP = "; ".join(
 
 # C0 controls, DEL and C1 controls: browsers drop tab, CR and LF from URLs, so "/\t/evil" is "//evil".
 _URL_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-MAX_JSON_DEPTH = 32  # the deepest legitimate body (an import with stories) is 5 levels deep
+MAX_JSON_DEPTH = json_input.MAX_DEPTH
 
 
 def local_target(target) -> str | None:
@@ -112,33 +112,17 @@ invitation_limited = limiter.limit("10 per 15 minutes", methods=["POST"], scope=
 suggestions_limited = limiter.limit(suggestions_limit, scope="suggestions")
 
 
-def _json_depth(value) -> int:
-    """How deeply lists and objects nest in ``value`` (iterative: no recursion to exhaust)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, (list, dict)):
-            deepest = max(deepest, depth)
-            stack.extend(
-                (child, depth + 1) for child in (item.values() if isinstance(item, dict) else item)
-            )
-    return deepest
-
-
 def refuse_hostile_json(body: bytes) -> None:
-    """400 for JSON that would break the parsers further on: nesting deeper than
-    MAX_JSON_DEPTH (Python's parser recurses) and integers past Python's digit limit.
-    Malformed JSON is left to the API's own parser, which names the problem."""
+    """400 for JSON that parses but must not be accepted (``json_input.read_document``: a key
+    written twice, a lone surrogate, nesting deeper than ``MAX_JSON_DEPTH``, a number past
+    Python's digit limit), with the place named. Malformed JSON is left to the API's own
+    parser, which names the problem."""
     try:
-        value = json.loads(body)
-    except RecursionError:
-        abort(400, description=f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep")
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        json_input.read_document(body)
+    except json_input.BadDocument as exc:
+        abort(400, description=str(exc))
+    except ValueError:  # not JSON, or not UTF-8
         return
-    except ValueError:  # e.g. "Exceeds the limit (4300 digits) for integer string conversion"
-        abort(400, description="the JSON holds a number too large to read")
-    if _json_depth(value) > MAX_JSON_DEPTH:
-        abort(400, description=f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep")
 
 
 def redis_client_options() -> dict:

@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from .. import json_input
+
 
 def progress_bar(label: str):
     """A click progress bar on a terminal; silent otherwise (logs, CI, pipes)."""
@@ -30,11 +32,13 @@ class _Bar:
 
 
 def read_json(path: str, what: str):
-    """The JSON document in ``path``; a missing, non-UTF-8 or malformed file is a ClickException
-    naming ``what`` the file is for."""
+    """The JSON document in ``path``; a missing, non-UTF-8, malformed or refused file
+    (``json_input.read_document``) is a ClickException naming ``what`` the file is for."""
     try:
         with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
+            return json_input.read_document(fh.read())
+    except json_input.BadDocument as exc:
+        raise click.ClickException(f"{what} file {path}: {exc}") from None
     except FileNotFoundError:
         raise click.ClickException(f"{what} file not found: {path}") from None
     except UnicodeDecodeError as exc:

@@ -49,9 +49,15 @@ STORY_FIELDS = ("title", "text", "tips", "outcome", "language", "visibility")
 STORY_REQUIRED = ("title", "text", "tips", "outcome")
 MAX_STORIES = 50
 TIPS = range(1, 6)  # the five tips of the seed document
-# Control characters (C0, DEL, C1) and the Unicode line and paragraph separators: none belongs
-# in a one-line field such as a title.
-CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Control characters (C0, DEL, C1), the Unicode line and paragraph separators, and the invisible
+# format controls: zero-width space and joiners, the direction marks, embeddings, overrides and
+# isolates, the word joiner and invisible operators, and the byte order mark (Unicode's
+# Bidi_Control and Default_Ignorable format characters). None belongs in a one-line field such as
+# a name or a title: they break headers and lines, or make a name look like another
+# ("\u202eenalp" shows as "plane").
+CONTROL_RE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+)
 
 
 class ValidationError(ValueError):
@@ -67,9 +73,19 @@ def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def is_unicode_text(value: str) -> bool:
+    """False for a ``str`` holding a lone surrogate ("\\ud800" in JSON): not a character, and
+    nothing further on (the database, the pages, the export) can write it."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def clean_text(value, field: str, limit: int, errors: dict, required: bool = False) -> str:
-    """A text field, trimmed; an error under ``field`` when it is not text, has a NUL character,
-    is required and empty, or is longer than ``limit``."""
+    """A text field, trimmed; an error under ``field`` when it is not text, has a NUL character
+    or a lone surrogate, is required and empty, or is longer than ``limit``."""
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -78,6 +94,8 @@ def clean_text(value, field: str, limit: int, errors: dict, required: bool = Fal
     value = value.strip()
     if "\x00" in value:
         errors[field] = _("must not contain NUL characters")
+    elif not is_unicode_text(value):
+        errors[field] = _("must be text in UTF-8 (it holds a lone surrogate such as \\ud800)")
     elif required and not value:
         errors[field] = _("is required")
     elif len(value) > limit:
@@ -222,6 +240,10 @@ def validate_profile(record, *, this_year: int | None = None) -> dict:
         )
     elif any(len(i.strip()) > 200 or not i.strip() for i in institutions):
         errors["institutions"] = _("each name must be 1–200 characters")
+    elif not all(is_unicode_text(i) for i in institutions):
+        errors["institutions"] = _(
+            "must be text in UTF-8 (it holds a lone surrogate such as \\ud800)"
+        )
     elif any(CONTROL_RE.search(i.strip()) for i in institutions):
         errors["institutions"] = _("must be one line without control characters")
     else:
