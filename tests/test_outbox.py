@@ -24,11 +24,11 @@ PASSWORD = "correct horse battery"
 
 
 @contextmanager
-def smtp_on(port: int):
+def smtp_on(port: int, inbox: _Inbox | None = None):
     """A real SMTP server on 127.0.0.1:``port``; yields its inbox."""
     from aiosmtpd.controller import Controller
 
-    inbox = _Inbox()
+    inbox = inbox or _Inbox()
     inbox.port = port
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
@@ -232,3 +232,48 @@ def test_a_claim_held_by_another_worker_is_skipped_until_it_runs_out(app):
         assert mail._claim(db.session(), now, 10, "worker-b") == []
         later = now + mail.CLAIM_FOR + timedelta(seconds=1)  # worker-a died
         assert mail._claim(db.session(), later, 10, "worker-b") == [rows()[0].id]
+
+
+class _Refusing(_Inbox):
+    """An inbox whose server refuses some recipients at RCPT TO (``refuse``: address → reply)."""
+
+    def __init__(self, refuse: dict[str, str]) -> None:
+        super().__init__()
+        self.refuse = dict(refuse)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.mark.parametrize(
+    "reply, state",
+    [("450 4.2.1 Mailbox busy, try later", "pending"), ("550 5.1.1 No such user", "failed")],
+    ids=["temporary", "permanent"],
+)
+def test_a_recipient_refused_while_another_is_accepted_is_not_lost(app, reply, state):
+    with smtp_on(free_port(), _Refusing({"busy@example.org": reply})) as refusing:
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=refusing.port)
+        with app.app_context():
+            assert mail.send(["taken@example.org", "busy@example.org"], "Uitnodiging", "Tekst")
+            db.session.commit()
+            outcome = mail.deliver_due()
+            assert (outcome.sent, outcome.retrying + outcome.failed) == (1, 1)
+            first, second = rows()
+            assert (first.state, first.recipients) == ("sent", ["taken@example.org"])
+            assert second.recipients == ["busy@example.org"] and second.state == state
+            assert second.message_id == first.message_id and second.subject == "Uitnodiging"
+            assert reply.split()[0] in second.last_error and "busy@example.org" in second.last_error
+            assert [m["to"] for m in refusing.messages] == [["taken@example.org"]]
+            if state == "failed":  # an admin sees it and may resend it after the address is fixed
+                assert [m.id for m in mail.failed_messages()] == [second.id]
+                return
+            refusing.refuse.clear()  # the mailbox has room again: the next round after the backoff
+            assert mail.deliver_due().attempted == 0
+            later = utcnow() + timedelta(minutes=2)
+            assert mail.deliver_due(now=later).sent == 1
+            assert [m["to"] for m in refusing.messages][-1] == ["busy@example.org"]
+            db.session.expire_all()
+            assert [r.state for r in rows()] == ["sent", "sent"]

@@ -7,7 +7,10 @@ development default without SMTP_HOST, so the Quick start needs no second proces
 Several workers may deliver at once: a row is claimed for CLAIM_FOR by one worker
 (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, a conditional update elsewhere) and marked sent by
 that worker only. A failure is retried after 1, 5, 15 and then every 60 minutes; when the
-retries would pass a day the message is marked failed and shown to admins.
+retries would pass a day the message is marked failed and shown to admins. When the server
+takes a message for some recipients and refuses others, the refused ones get a row of their own,
+retried the same way (or failed at once when every refusal is permanent): no recipient is lost
+because another one was accepted.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any, cast
 
@@ -137,7 +140,7 @@ def deliver_due(
             if row is None:
                 continue
             try:
-                _transmit(cfg, _compose(cfg, row))
+                refused = _transmit(cfg, _compose(cfg, row))
             except Exception as exc:  # OSError, SMTPException, a full disk …: retry later
                 log.warning(
                     "could not send email %s to %s (%s): %s",
@@ -159,10 +162,54 @@ def deliver_due(
                 else:
                     outcome.retrying += 1
             else:
-                if _record_success(session, row, worker, now):
+                accepted = [r for r in row.recipients if _address(r) not in refused]
+                if _record_success(session, row, worker, now, accepted):
                     outcome.sent += 1
+                    if refused:
+                        state = _requeue_refused(session, row, refused, now)
+                        if state == "failed":
+                            outcome.failed += 1
+                        else:
+                            outcome.retrying += 1
             session.commit()
     return outcome
+
+
+def _address(recipient: str) -> str:
+    """The address smtplib gives the server for a recipient ("Naam <a@b.nl>" → "a@b.nl")."""
+    return parseaddr(recipient)[1] or recipient
+
+
+def _requeue_refused(
+    session: Session, row: OutboxMessage, refused: dict[str, tuple[int, bytes]], now: datetime
+) -> str:
+    """The server took the message for some recipients and refused others: the row stays sent
+    to those it took, and a new row carries the same message to the refused ones, retried like
+    any failure, or failed at once (shown to admins) when every refusal was permanent (5xx)."""
+    error = "refused by the mail server: " + "; ".join(
+        f"{address}: {code} {reply.decode('utf-8', 'replace')}"
+        for address, (code, reply) in sorted(refused.items())
+    )
+    permanent = all(code >= 500 for code, _reply in refused.values())
+    delay = retry_delay(1)
+    state = "failed" if permanent or delay is None else "pending"
+    session.add(
+        OutboxMessage(
+            recipients=[r for r in row.recipients if _address(r) in refused],
+            subject=row.subject,
+            body=row.body,
+            language=row.language,
+            calendar=row.calendar,
+            message_id=row.message_id,  # the same message, to the rest of its recipients
+            state=state,
+            attempts=1,
+            last_error=error[:2000],
+            created_at=row.created_at,
+            due_at=now + (delay or timedelta()),
+        )
+    )
+    log.warning("email %s was refused for some recipients (%s): %s", row.id, state, error)
+    return state
 
 
 def _claim(session: Session, now: datetime, limit: int, worker: str) -> list[int]:
@@ -208,8 +255,12 @@ def _mine(row: OutboxMessage, worker: str):
     )
 
 
-def _record_success(session: Session, row: OutboxMessage, worker: str, now: datetime) -> bool:
+def _record_success(
+    session: Session, row: OutboxMessage, worker: str, now: datetime, recipients: list[str]
+) -> bool:
+    """Mark the row sent, to ``recipients`` (those the server accepted)."""
     sent = _mine(row, worker).values(
+        recipients=recipients,
         state="sent",
         sent_at=now,
         attempts=OutboxMessage.attempts + 1,
@@ -281,24 +332,27 @@ def mail_dir(app=None) -> Path | None:
     return Path(app.instance_path) / "mail"
 
 
-def _transmit(cfg, msg: EmailMessage) -> None:
-    """Send over SMTP, or write a file; raises when the message did not leave."""
+def _transmit(cfg, msg: EmailMessage) -> dict[str, tuple[int, bytes]]:
+    """Send over SMTP, or write a file; raises when the message did not leave at all, and
+    returns the recipients the server refused while it took the message for the others."""
     if cfg.get("SMTP_HOST"):
-        _send_smtp(cfg, msg)
-        return
+        return _send_smtp(cfg, msg)
     directory = mail_dir()
     if directory is None:  # config.py refuses this in production; never log links anyway
         raise RuntimeError("no SMTP_HOST or MAIL_FILE_DIR configured")
     _write_file(directory, msg)
+    return {}
 
 
-def _send_smtp(cfg, msg: EmailMessage) -> None:
+def _send_smtp(cfg, msg: EmailMessage) -> dict[str, tuple[int, bytes]]:
+    """smtplib raises when every recipient is refused, and returns those refused when only some
+    are (``{address: (code, reply)}``)."""
     with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=10) as smtp:
         if cfg.get("SMTP_STARTTLS"):
             smtp.starttls()
         if cfg.get("SMTP_USERNAME"):
             smtp.login(cfg["SMTP_USERNAME"], cfg.get("SMTP_PASSWORD") or "")
-        smtp.send_message(msg)
+        return smtp.send_message(msg)
 
 
 def _write_file(directory: Path, msg: EmailMessage) -> Path:
