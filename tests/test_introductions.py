@@ -442,3 +442,84 @@ def test_a_failing_mail_server_does_not_undo_the_request(people, caplog):
             [m.state for m in kept] == ["pending"] and kept[0].attempts == 1 and kept[0].last_error
         )
     assert "could not send email" in caplog.text
+
+
+# --- a partnership an admin deactivated ----------------------------------------------------------
+
+
+def deactivate(key, active=False):
+    profile_service.set_active(profile_service.get_partnership(key, include_inactive=True), active)
+
+
+@pytest.mark.parametrize("gone", ["beoordeling-west", "nieuw-assessment"], ids=["mentor", "mentee"])
+def test_a_deactivated_partnership_cannot_take_a_request_further(people, gone):
+    from matchmaker.services import conversations
+
+    with people.app_context():
+        intro_id = new_intro().id
+        deactivate(gone)
+        intro = intro_service.get_introduction(intro_id)
+        mentor, mentee, admin = (
+            user("mentor@example.org"),
+            user("mentee@example.org"),
+            user("admin@example.org"),
+        )
+        assert intro_service.allowed_actions(mentor, intro) == (
+            [] if gone == "beoordeling-west" else ["decline"]
+        )
+        with pytest.raises(TransitionError) as caught:
+            transition(intro, "accept", mentor)
+        assert caught.value.code == ("forbidden" if gone == "beoordeling-west" else "inactive")
+        if gone == "beoordeling-west":
+            assert "deactivated" in str(caught.value)
+        with pytest.raises(TransitionError):  # neither side writes to a partnership that left
+            conversations.post_message(intro, mentee, "Nog iemand daar?")
+        with pytest.raises(TransitionError):
+            conversations.post_message(intro, mentor, "Ja hoor")
+        assert intro_service.get_introduction(intro_id).state == "requested"
+        assert conversations.messages_of(intro) == []
+        conversations.post_message(intro, admin, "Dit partnerschap is gestopt.")  # admins may
+        if gone == "beoordeling-west":  # the asking side may still end its own request
+            assert transition(intro, "withdraw", mentee).state == "withdrawn"
+        else:
+            assert transition(intro, "decline", mentor).state == "declined"
+
+
+def test_contact_details_are_not_shared_with_or_from_a_deactivated_partnership(people, client):
+    with people.app_context():
+        intro = new_intro()
+        transition(intro, "accept", user("mentor@example.org"))
+        intro_id = intro.id
+        deactivate("beoordeling-west")
+    page = f"/introductions/{intro_id}"
+    for who in ("mentee@example.org", "mentor@example.org"):
+        login(client, who)
+        html = client.get(page).get_data(as_text=True)
+        assert MENTOR_EMAIL not in html and MENTEE_EMAIL not in html
+    login(client, "mentor@example.org")
+    client.post(f"{page}/messages", data={"body": "Hallo"})
+    with people.app_context():
+        from matchmaker.services import conversations
+
+        assert conversations.messages_of(intro_service.get_introduction(intro_id)) == []
+    login(client, "admin@example.org")
+    assert MENTOR_EMAIL in client.get(page).get_data(as_text=True)
+    with people.app_context():
+        deactivate("beoordeling-west", active=True)  # back in the programme: shared again
+    login(client, "mentee@example.org")
+    assert MENTOR_EMAIL in client.get(page).get_data(as_text=True)
+
+
+def test_the_api_refuses_an_accept_for_a_deactivated_partnership(people, client):
+    from matchmaker.services import accounts
+
+    with people.app_context():
+        intro_id = new_intro().id
+        _row, token = accounts.create_token(user("mentor@example.org"), "script")
+        deactivate("nieuw-assessment")
+    headers = {"Authorization": f"Bearer {token}"}
+    response = client.post(f"/api/v1/introductions/{intro_id}/accept", json={}, headers=headers)
+    assert response.status_code == 409
+    assert "no longer active" in response.json["error"]["message"]
+    contact = client.get(f"/api/v1/introductions/{intro_id}", headers=headers).json
+    assert contact["state"] == "requested" and MENTEE_EMAIL not in str(contact)

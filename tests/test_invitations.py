@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from matchmaker.config import ConfigError, from_environment
 from matchmaker.extensions import db
@@ -405,3 +405,29 @@ def test_bad_links_are_refused(seeded):
         assert client.get(f"/invitation/{token}").headers["Location"].endswith("/login")
     with app.app_context():
         assert db.session.scalar(select(User).where(User.partnership_id.is_not(None))) is None
+
+
+def test_claim_for_a_partnership_with_a_team_invites_nobody(seeded):
+    """A stranger's claim must not make anyone coordinator of a partnership that has a team:
+    not the contact address, and not an open member invitation to it."""
+    app, inbox = seeded
+    with app.app_context():
+        coordinator = make_user("coordinator@example.org", partnership_key=KEY)
+        p = profile_service.get_partnership(KEY)
+        invitations.invite(p, CONTACT, by=coordinator, role="member")
+        inbox.clear()
+    assert _claim(app, KEY) == _claim(app, "onbekend")
+    [notice] = delivered(app, inbox, CONTACT)
+    assert "/invitation/" not in notice["body"] and "coördinator" in notice["body"]
+    with app.app_context():
+        [invitation] = db.session.scalars(select(Invitation)).all()
+        assert invitation.role == "member" and invitation.email == CONTACT
+    other = "tweede@example.org"  # the same for a contact address nobody invited
+    with app.app_context():
+        make_user(other, partnership_key=OTHER_KEY)
+        other_id = profile_service.get_partnership(OTHER_KEY).id
+    _claim(app, OTHER_KEY)
+    assert len(delivered(app, inbox, OTHER_CONTACT)) == 1
+    with app.app_context():
+        invited = select(func.count(Invitation.id)).where(Invitation.partnership_id == other_id)
+        assert db.session.scalar(invited) == 0

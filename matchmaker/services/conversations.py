@@ -7,7 +7,8 @@ Rules, each in one place here:
   while a request awaits an admin's approval the mentor has not been asked yet, so there the
   conversation is between the asking partnership and the admins;
 - when: in the open states (requested, awaiting_admin, accepted); a declined, withdrawn or
-  completed introduction takes no new messages (``ConversationClosed``, a 409);
+  completed introduction takes no new messages (``ConversationClosed``, a 409), and neither does
+  one whose other partnership was deactivated (but from admins);
 - what: plain text, 1 to ``MESSAGE_LIMIT`` characters after trimming.
 
 Each new message is queued in the outbox for the other side (``notifications.message_posted``)
@@ -25,11 +26,13 @@ from ..models import OPEN_INTRO_STATES, Introduction, IntroductionMessage, User
 from . import locks, notifications
 from .introductions import (
     ADMIN,
+    INACTIVE_MESSAGE,
     MENTEE,
     MENTOR,
     MESSAGE_LIMIT,
     NotAllowed,
     TransitionError,
+    both_active,
     can_view,
     roles_of,
 )
@@ -107,6 +110,8 @@ def post_message(intro: Introduction, author: User, body) -> IntroductionMessage
             raise ConversationClosed(intro.state)
         if not may_write(author, intro):
             raise NotAllowed("you may read this conversation but not write in it")
+        if not author.is_admin and not both_active(intro):
+            raise TransitionError(INACTIVE_MESSAGE, code="inactive")
     except TransitionError:
         db.session.rollback()  # release the lock now
         raise

@@ -35,7 +35,7 @@ from ..models import (
 )
 from . import locks, notifications
 from .matching import excluded_pairs, mentor_load
-from .permissions import READ_ONLY_MESSAGE, can_act_for, can_read_partnership
+from .permissions import can_act_for, can_read_partnership, read_only_reason
 from .profiles import contains, to_engine_profile
 from .validation import ValidationError
 
@@ -81,6 +81,12 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+# Actions that carry an introduction further (to the mentor, to shared contact details): not
+# while either partnership is deactivated. Declining, withdrawing and completing stay possible.
+LEADS_ON = ("approve", "accept")
+INACTIVE_MESSAGE = "the other partnership is no longer active in Matchmaker"
+
+
 def roles_of(user: User, intro: Introduction) -> set[str]:
     """The sides ``user`` may act as on ``intro``: a partnership's coordinators act for it, its
     members only read (services/permissions.py)."""
@@ -104,14 +110,28 @@ def can_view(user: User, intro: Introduction) -> bool:
 def allowed_actions(user: User, intro: Introduction) -> list[str]:
     """The actions this user may take on this introduction now (for buttons and the API)."""
     roles = roles_of(user, intro)
+    active = both_active(intro)
     return [
-        t.action for t in TRANSITIONS.values() if intro.state in t.source and roles & set(t.roles)
+        t.action
+        for t in TRANSITIONS.values()
+        if intro.state in t.source and roles & set(t.roles) and (active or t.action not in LEADS_ON)
     ]
 
 
+def both_active(intro: Introduction) -> bool:
+    """Are both partnerships of the introduction still in the programme (not deactivated)?"""
+    return bool(intro.mentee.active and intro.mentor.active)
+
+
 def contacts_visible(user: User | None, intro: Introduction) -> bool:
-    """Contact details are shared only inside an accepted (or completed) introduction."""
-    return user is not None and intro.state in ("accepted", "completed") and can_view(user, intro)
+    """Contact details are shared only inside an accepted (or completed) introduction, and,
+    but for admins, only while both partnerships are active."""
+    return (
+        user is not None
+        and intro.state in ("accepted", "completed")
+        and can_view(user, intro)
+        and (user.is_admin or both_active(intro))
+    )
 
 
 def _clean_text(value, field: str, limit: int = MESSAGE_LIMIT) -> str:
@@ -168,7 +188,7 @@ def request_introduction(
     message = _clean_text(message, "message")
     if not by_admin and not can_act_for(actor, mentee.id):
         raise NotAllowed(
-            READ_ONLY_MESSAGE
+            read_only_reason(actor)
             if can_read_partnership(actor, mentee.id)
             else "only the partnership itself can ask for its introductions"
         )
@@ -239,13 +259,15 @@ def transition(
     roles = roles_of(actor, intro)
     if not roles:
         raise NotAllowed(
-            READ_ONLY_MESSAGE if can_view(actor, intro) else "this introduction is not yours"
+            read_only_reason(actor) if can_view(actor, intro) else "this introduction is not yours"
         )
     if not roles & set(rule.roles):
         raise NotAllowed(f"you cannot {action} this introduction")
     source = intro.state
     if source not in rule.source:
         raise TransitionError(f"cannot {action} an introduction that is {source.replace('_', ' ')}")
+    if action in LEADS_ON and not both_active(intro):
+        raise TransitionError(INACTIVE_MESSAGE, code="inactive")
     note = _clean_text(note, "note")
     if action == "complete":
         rating = _clean_rating(rating)

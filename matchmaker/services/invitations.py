@@ -261,6 +261,18 @@ def without_account() -> list[Partnership]:
     )
 
 
+def has_team(partnership: Partnership) -> bool:
+    """Does the partnership have an active account (a team that invites its own people)?"""
+    return (
+        db.session.scalar(
+            select(User.id)
+            .where(User.partnership_id == partnership.id, User.active.is_(True))
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def find_partnership(query: str) -> Partnership | None:
     """An active partnership by its key or, ignoring case, its exact name."""
     query = (query or "").strip()
@@ -283,8 +295,11 @@ def claim(query: str) -> None:
 
     The asker never learns whether the partnership exists, has a contact address or accounts:
     the answer is the same, and an unknown name costs the same token and hash as a known one.
-    A contact who already has an account gets the "you already have an account" notice; a
-    contact invited in the last ``CLAIM_QUIET_MINUTES`` is not mailed again."""
+    A contact who already has an account gets the "you already have an account" notice. When
+    the partnership already has a team (an active account), the claim invites nobody: only its
+    coordinators add people, and the contact is told so (an open invitation keeps its role; a
+    stranger's claim never turns a member invitation, or the contact address, into a
+    coordinator). A contact invited in the last ``CLAIM_QUIET_MINUTES`` is not mailed again."""
     from . import notifications
 
     partnership = find_partnership(query)
@@ -297,6 +312,10 @@ def claim(query: str) -> None:
     existing = find_user(email)
     if existing is not None:
         notifications.already_registered(existing, absolute_url("auth.forgot_password"))
+        db.session.commit()
+        return
+    if has_team(partnership):
+        notifications.team_exists(email, partnership)
         db.session.commit()
         return
     invitation = pending(partnership, email, now)

@@ -220,6 +220,18 @@ def confirm_email(user: User, link: str) -> None:
     )
 
 
+def team_exists(email: str, partnership) -> None:
+    """Queue a notice to a partnership's contact address that someone asked for an invitation
+    while the partnership already has a team: only its coordinators invite."""
+    _send(
+        [email],
+        "team_exists",
+        _l("Matchmaker: %(name)s already has a team", name=partnership.name),
+        partnership=partnership,
+        link=absolute_url("auth.login"),
+    )
+
+
 def already_registered(user: User, link: str) -> None:
     """Queue a notice to ``user`` that someone tried to register the address again, with a
     ``link`` to reset the password."""

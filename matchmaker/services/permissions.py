@@ -5,7 +5,8 @@ A partnership's accounts are ``coordinator`` (edit the profile and stories, requ
 introductions, dismiss suggestions, manage the team) or ``member`` (read and follow: the
 partnership's pages, suggestions, introductions and, once accepted, their contact details).
 Admins have no partnership; they act through the admin pages (an admin account that does have a
-partnership acts for it like a coordinator). A token acts with its owner's current role.
+partnership acts for it like a coordinator). A token acts with its owner's current role. A deactivated partnership's accounts read, and do
+not act (``can_act_for``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,20 @@ READ_ONLY_TEXT = _l(  # for the pages (in the reader's language)
     "Your account is a member of the team: you can read and follow everything, but only a "
     "coordinator can change anything here. Ask a coordinator of your team."
 )
+
+
+DEACTIVATED_MESSAGE = (
+    "your partnership has been deactivated in Matchmaker: you can read what was yours, not "
+    "change anything; ask an admin to activate it again"
+)
+
+
+def read_only_reason(user: User | None) -> str:
+    """Why ``user`` may read a partnership but not act for it: a member, or a deactivated one."""
+    partnership = getattr(user, "partnership", None)
+    if partnership is not None and not partnership.active:
+        return DEACTIVATED_MESSAGE
+    return READ_ONLY_MESSAGE
 
 
 class NotCoordinator(Exception):
@@ -49,16 +64,23 @@ def can_read_partnership(user: User | None, partnership_id: int | None) -> bool:
 
 
 def can_act_for(user: User | None, partnership_id: int | None) -> bool:
-    """May ``user`` change things for the partnership: edit it, act on its introductions, manage its team?"""
+    """May ``user`` change things for the partnership: edit it, act on its introductions, manage
+    its team? Only while the partnership is active: a partnership an admin deactivated has left
+    the programme, and its accounts may still read what was theirs, not act."""
     if not _signed_in(user) or partnership_id is None:
         return False
-    return user.partnership_id == partnership_id and user.role in ACTING_ROLES
+    return (
+        user.partnership_id == partnership_id
+        and user.role in ACTING_ROLES
+        and user.partnership is not None
+        and bool(user.partnership.active)
+    )
 
 
 def require_act_for(user: User | None, partnership_id: int | None) -> None:
     """``can_act_for`` or NotCoordinator."""
     if not can_act_for(user, partnership_id):
-        raise NotCoordinator()
+        raise NotCoordinator(read_only_reason(user))
 
 
 def acts_for_own(user: User | None) -> bool:

@@ -90,7 +90,7 @@ def may_see_online_url(user: User | None, session: PracticeSession) -> bool:
 
 def _require_organiser(user: User, partnership: Partnership) -> None:
     if not may_organise(user, partnership):
-        raise SessionError(permissions.READ_ONLY_MESSAGE, "forbidden")
+        raise SessionError(permissions.read_only_reason(user), "forbidden")
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -291,7 +291,7 @@ def sign_up(
     already_signed_up."""
     now = now or utcnow()
     if not may_sign_up(user, partnership):
-        raise SessionError(permissions.READ_ONLY_MESSAGE, "forbidden")
+        raise SessionError(permissions.read_only_reason(user), "forbidden")
     if session.partnership_id == partnership.id:
         raise SessionError("a partnership cannot sign up for its own session", "own_session")
     session = _locked_open(session, now)
@@ -340,7 +340,7 @@ def cancel_signup(
     not_found (not signed up), cancelled, started."""
     now = now or utcnow()
     if not may_sign_up(user, partnership):
-        raise SessionError(permissions.READ_ONLY_MESSAGE, "forbidden")
+        raise SessionError(permissions.read_only_reason(user), "forbidden")
     session = _locked_open(session, now)
     signup = signup_of(session, partnership)
     if signup is None:

@@ -115,7 +115,7 @@ def claim():
     # The same answer whatever was asked: nothing says whether the partnership is known.
     flash(
         _(
-            "Staat dit partnerschap in Matchmaker met een contactadres, dan ontvangt de contactpersoon nu een uitnodiging om een account te maken. Daarna kan die collega's uitnodigen."
+            "Staat dit partnerschap in Matchmaker met een contactadres, dan ontvangt de contactpersoon nu een e-mail: een uitnodiging om een account te maken, of, als het partnerschap al een team heeft, hoe u via een coördinator van dat team meedoet."
         ),
         "success",
     )

@@ -40,6 +40,7 @@ def error_message(exc: intro_service.TransitionError) -> str:
         "excluded": _("Deze combinatie is niet beschikbaar."),
         "forbidden": _("Dat mag u bij deze kennismaking niet doen."),
         "conflict": _("Dat kan niet in de huidige stand van de kennismaking."),
+        "inactive": _("Het andere partnerschap doet niet meer mee aan Matchmaker."),
         "conversation_closed": _(
             "Deze kennismaking is afgesloten: er kunnen geen berichten meer bij."
         ),
