@@ -650,3 +650,56 @@ def test_production_mail_to_files_keeps_links_out_of_the_log(
             db.session.remove()
             db.drop_all()
             db.engine.dispose()
+
+
+# --- an import does not hand a profile to whoever registered its key first -----------------------
+
+
+def test_an_import_does_not_take_over_a_partnership_with_its_own_team(app):
+    """A stranger registers the key of a partnership that is about to be imported; the import
+    must not turn the stranger's account into the coordinator of the real profile."""
+    real = profile(
+        key="opleidingsschool-zuid",
+        name="Opleidingsschool Zuid",
+        contact={"name": "Echte contactpersoon", "email": "echt@zuid.example.org"},
+    )
+    with app.app_context():
+        load(profile(key="opleidingsschool-zuid", name="Nep", contact=None))
+        make_user("stranger@example.org", partnership_key="opleidingsschool-zuid")
+        with pytest.raises(ValidationError) as caught:
+            load(real, profile(key="ander-partnerschap"))
+        [(where, message)] = caught.value.fields.items()
+        assert where == "record 0 (key 'opleidingsschool-zuid'): key" and "own accounts" in message
+        stored = profiles.get_partnership("opleidingsschool-zuid")
+        assert stored.name == "Nep" and stored.contact_email is None
+        assert (
+            db.session.scalar(select(Partnership.id).where(Partnership.key == "ander-partnerschap"))
+            is None
+        )
+        # The team's own contact address in the record: the same partnership, updated as ever.
+        stored.contact_email = "stranger@example.org"
+        db.session.commit()
+        load(dict(real, contact={"name": "Zelfde", "email": "Stranger@example.org"}))
+        assert profiles.get_partnership("opleidingsschool-zuid").name == "Opleidingsschool Zuid"
+        # A partnership without a team (imported, nobody joined yet) is updated by key alone.
+        load(
+            profile(key="zonder-team", contact=None),
+            real | {"contact": {"name": "Zelfde", "email": "stranger@example.org"}},
+        )
+        load(profile(key="zonder-team", name="Nieuwe naam"))
+        assert profiles.get_partnership("zonder-team").name == "Nieuwe naam"
+
+
+def test_the_api_import_names_the_record_that_would_take_over_a_team(member):
+    with member.app_context():
+        _row, token = accounts.create_token(accounts.find_user("admin@example.org"), "import")
+        record = profile(
+            key="beoordeling-west", contact={"name": "Iemand", "email": "iemand@example.org"}
+        )
+    response = member.test_client().post(
+        "/api/v1/admin/import",
+        json={"partnerships": [record]},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 422
+    assert "record 0 (key 'beoordeling-west'): key" in response.json["error"]["fields"]

@@ -9,14 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import islice
 
+from flask_babel import gettext as _
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Partnership, PartnershipSector, Story
+from ..models import Partnership, PartnershipSector, Story, User
 from . import matching, profiles
 from .change_log import note_written
-from .validation import validate_document
+from .validation import ValidationError, validate_document
 
 DUPLICATE_CHECK_LIMIT = 5000  # profiles per document checked for near-duplicate mentors
 
@@ -64,6 +65,8 @@ def import_document(document, progress=None) -> ImportResult:
     held = {id(obj) for obj in db.session.identity_map.values()}  # the caller's objects stay
     created = updated = 0
     creating: list[str] = []  # keys this import found free
+    problems: dict[str, str] = {}  # records that would take over a team's partnership
+    position = 0  # of the chunk's first record in the document
     rows = iter(progress(records) if progress else records)
     try:
         while chunk := list(islice(rows, IMPORT_CHUNK)):
@@ -73,6 +76,8 @@ def import_document(document, progress=None) -> ImportResult:
                     select(Partnership).where(Partnership.key.in_([r["key"] for r in chunk]))
                 )
             }
+            problems.update(_taken_over(chunk, existing, position))
+            position += len(chunk)
             new = [record for record in chunk if record["key"] not in existing]
             creating.extend(record["key"] for record in new)
             insert_new(new)
@@ -90,6 +95,8 @@ def import_document(document, progress=None) -> ImportResult:
             for obj in list(db.session.identity_map.values()):
                 if id(obj) not in held and obj in db.session:  # a cascade may have taken it
                     db.session.expunge(obj)
+        if problems:  # nothing written: the transaction is rolled back below
+            raise ValidationError(problems, "\n".join(f"{k}: {v}" for k, v in problems.items()))
         db.session.commit()  # the commit hook bumps the data version (services/change_log.py)
     except IntegrityError:
         db.session.rollback()
@@ -101,6 +108,36 @@ def import_document(document, progress=None) -> ImportResult:
         db.session.rollback()
         raise
     return ImportResult(created, updated)
+
+
+def _taken_over(chunk: list[dict], existing: dict[str, Partnership], first: int) -> dict[str, str]:
+    """Records of ``chunk`` (``first``: the document position of its first record) that would
+    overwrite a partnership with a team of its own (an active account) under another contact
+    address. Such a partnership keeps its profile itself; an import that matches only its key
+    (someone registered the key first, or the document's key is another partnership's) would
+    hand the imported profile, and its introductions, to that team."""
+    teams = set(
+        db.session.scalars(
+            select(User.partnership_id).where(
+                User.partnership_id.in_([p.id for p in existing.values()]),
+                User.active.is_(True),
+            )
+        )
+    )
+    problems = {}
+    for i, record in enumerate(chunk, start=first):
+        row = existing.get(record["key"])
+        if row is None or row.id not in teams:
+            continue
+        ours, theirs = (record.get("contact") or {}).get("email"), row.contact_email
+        if ours and theirs and ours.lower() == theirs.lower():
+            continue
+        problems[f"record {i} (key {record['key']!r}): key"] = _(
+            "belongs to a partnership with its own accounts and another contact address; an "
+            "import does not take it over. Check whose key this is and use another key; that "
+            "partnership's coordinators keep its profile themselves"
+        )
+    return problems
 
 
 def _created_meanwhile(keys: list[str]) -> list[str]:
