@@ -284,6 +284,34 @@ def test_with_admin_approval_the_admin_may_decline_and_the_mentee_withdraw(peopl
         assert (first.state, second.state) == ("withdrawn", "declined")
 
 
+def test_a_request_awaiting_approval_is_not_the_mentors_yet(people, client):
+    """Not by its id either: the mentor side neither sees nor declines it (nor through the API)."""
+    from matchmaker.services import accounts
+
+    people.config["REQUIRE_ADMIN_APPROVAL"] = True
+    with people.app_context():
+        intro = new_intro("Alleen voor de beheerder")
+        intro_id, mentor = intro.id, user("mentor@example.org")
+        assert not intro_service.can_view(mentor, intro)
+        assert intro_service.allowed_actions(mentor, intro) == []
+        with pytest.raises(NotAllowed, match="not yours"):
+            transition(intro, "decline", mentor)
+        db.session.rollback()
+        _row, token = accounts.create_token(mentor, "script")
+    login(client, "mentor@example.org")
+    page = f"/introductions/{intro_id}"
+    assert client.get(page).status_code == 404
+    assert client.post(f"{page}/decline", data={}).status_code == 404
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get(f"/api/v1/introductions/{intro_id}", headers=headers).status_code == 404
+    declined = client.post(f"/api/v1/introductions/{intro_id}/decline", json={}, headers=headers)
+    assert declined.status_code == 404
+    with people.app_context():
+        assert intro_service.get_introduction(intro_id).state == "awaiting_admin"
+        transition(intro_service.get_introduction(intro_id), "approve", user("admin@example.org"))
+    assert client.get(page).status_code == 200  # once approved, it has reached the mentor
+
+
 def test_admin_introductions_skip_approval(people):
     people.config["REQUIRE_ADMIN_APPROVAL"] = True
     with people.app_context():

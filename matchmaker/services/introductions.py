@@ -95,15 +95,22 @@ def roles_of(user: User, intro: Introduction) -> set[str]:
         roles.add(ADMIN)
     if can_act_for(user, intro.mentee_id):
         roles.add(MENTEE)
-    if can_act_for(user, intro.mentor_id):
+    if can_act_for(user, intro.mentor_id) and mentor_asked(intro):
         roles.add(MENTOR)
     return roles
 
 
+def mentor_asked(intro: Introduction) -> bool:
+    """Has the request reached the mentor? Not while it awaits an admin's approval: until then
+    the mentor side neither sees nor answers it."""
+    return intro.state != "awaiting_admin"
+
+
 def can_view(user: User, intro: Introduction) -> bool:
-    """Admins and every account of either partnership (members too) see the introduction."""
-    return can_read_partnership(user, intro.mentee_id) or can_read_partnership(
-        user, intro.mentor_id
+    """Admins and every account of either partnership (members too) see the introduction; the
+    mentor's side once the request has reached it (``mentor_asked``)."""
+    return can_read_partnership(user, intro.mentee_id) or (
+        mentor_asked(intro) and can_read_partnership(user, intro.mentor_id)
     )
 
 
