@@ -13,7 +13,7 @@ import pytest
 from matchmaker.matching import evidence
 from matchmaker.matching.analysis import fast_tokenize
 from matchmaker.matching.engine import build_index
-from matchmaker.matching.fit import framed_shares
+from matchmaker.matching.frames import framed_share, framed_shares
 from matchmaker.matching.profile import Profile
 from matchmaker.matching.text import stopwords
 
@@ -26,7 +26,7 @@ SEEDS = json.loads((ROOT / "seeds" / "partnerships.json").read_text("utf-8"))["p
 def _share(text: str) -> float:
     tokens = fast_tokenize(text)
     stops = stopwords()
-    return evidence.framed_share(tokens, [t in stops or t.isdigit() for t in tokens])
+    return framed_share(tokens, [t in stops or t.isdigit() for t in tokens])
 
 
 def test_words_in_a_pair_written_four_times_are_framed():
@@ -76,7 +76,7 @@ def test_the_fit_and_an_edit_decide_alike():
 @pytest.mark.parametrize("chunk", [1 << 20, 1, 7, 16])
 def test_the_vectorised_share_is_the_share_of_each_text(monkeypatch, chunk):
     """In one pass and in passes of a few texts (a text longer than a pass is one pass)."""
-    monkeypatch.setattr("matchmaker.matching.fit.FRAME_CHUNK", chunk)
+    monkeypatch.setattr("matchmaker.matching.frames.FRAME_CHUNK", chunk)
     texts = [
         "Ervaring met rubrics. Ervaring met kalibratie. Ervaring met werkdruk. Ervaring met lio.",
         "ervaring met",  # with the text before, a fifth "ervaring met", but in another text

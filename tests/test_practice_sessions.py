@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from matchmaker.extensions import db
 from matchmaker.models import OutboxMessage, PracticeSession, SessionSignup
-from matchmaker.services import mail
+from matchmaker.services import mail_transport
 from matchmaker.services import practice_sessions as service
 from matchmaker.services.accounts import create_admin, find_user
 from matchmaker.services.validation import ValidationError
@@ -364,9 +364,9 @@ def test_compose_without_a_calendar_stays_plain(app):
             state="pending",
             attempts=0,
         )
-        assert not mail._compose(app.config, row).is_multipart()
+        assert not mail_transport.compose(app.config, row).is_multipart()
         row.calendar = "BEGIN:VCALENDAR\r\nMETHOD:CANCEL\r\nEND:VCALENDAR\r\n"
-        part = next(mail._compose(app.config, row).iter_attachments())
+        part = next(mail_transport.compose(app.config, row).iter_attachments())
         assert part.get_content_type() == "text/calendar" and part.get_param("method") == "CANCEL"
 
 

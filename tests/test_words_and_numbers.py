@@ -8,7 +8,7 @@ import pytest
 from matchmaker.services.accounts import create_admin
 from matchmaker.services import introductions as intro_service
 from matchmaker.services.profiles import get_partnership
-from matchmaker.services.validation import email_reason, normalize_email
+from matchmaker.services.email_rules import email_reason, normalize_email
 from matchmaker.web.helpers import match_strength
 from matchmaker.web.charts import count_ticks
 

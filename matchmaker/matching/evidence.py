@@ -15,13 +15,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 
 from . import passages
+from .frames import FRAME_SHARE, framed_share
 from .analysis import FastAnalyzer, fast_normalize, fast_tokenize
 from .text import CONCEPT_PREFIX, stopwords, zipf
 
@@ -246,31 +246,6 @@ def too_little_text(text: str, has_theme: bool) -> bool:
 def list_items(text: str) -> int:
     """How many comma-, semicolon-, bullet- or line-separated items a text has."""
     return 1 + sum(text.count(sep) for sep in ",;|•·\n")
-
-
-# A frame: a pair of words, not both function words, that a text writes again and again
-# ("ervaring met …", "Wij hebben veel ervaring met …", "- We hebben een aanpak voor … die werkt").
-# A text mostly made of one or a few frames filled in with terms is a keyword list in sentences.
-# In the 1,137 distinct offers of eval/ and seeds/ that are not keyword lists, at most 9 % of the
-# words lie in such a pair written four times or more (99 % of them: 5 % or less); in such a list,
-# half or more do (README, "Gaming").
-FRAME_WORDS = 2
-FRAME_REPEATS = 4  # written this often in one text, a pair of words is a frame
-FRAME_SHARE = 0.3  # share of a text's words inside frames that makes it a filled-in frame
-
-
-def framed_share(tokens: Sequence[str], function: Sequence[bool]) -> float:
-    """Share of a text's words (its tokens in order; ``function``: which are function words) that
-    lie in a frame: ``FRAME_WORDS`` words in a row, not all function words, that the text writes
-    ``FRAME_REPEATS`` times or more."""
-    k = FRAME_WORDS
-    starts = [i for i in range(len(tokens) - k + 1) if not all(function[i : i + k])]
-    counts = Counter(tuple(tokens[i : i + k]) for i in starts)
-    covered: set[int] = set()
-    for i in starts:
-        if counts[tuple(tokens[i : i + k])] >= FRAME_REPEATS:
-            covered.update(range(i, i + k))
-    return len(covered) / max(len(tokens), 1)
 
 
 def keyword_list(tokens, function_words, items, framed=0.0):

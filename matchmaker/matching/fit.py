@@ -19,6 +19,7 @@ import numpy as np
 from scipy import sparse
 
 from . import evidence
+from .frames import framed_shares
 from .analysis import FastAnalyzer
 from .chars import CharView
 from .compounds import generality_factors
@@ -273,55 +274,6 @@ def _keyword_lists(
     items = np.array([evidence.list_items(t) for t in texts], dtype=np.int64)
     framed = framed_shares(tokens, ptr, is_function)
     return evidence.keyword_list(lengths, function, items, framed)
-
-
-FRAME_CHUNK = 1 << 20  # tokens per pass of framed_shares: its arrays stay near 50 MB at 100,000
-
-
-def framed_shares(tokens: np.ndarray, ptr: np.ndarray, function: np.ndarray) -> np.ndarray:
-    """``evidence.framed_share`` of every text between ``ptr``, from the fit's token ids
-    (``function``: per token of that span, whether it is a function word), in passes over
-    whole texts of about ``FRAME_CHUNK`` tokens each (a frame lies inside one text)."""
-    shares = np.zeros(ptr.size - 1)
-    first = 0
-    while first < ptr.size - 1:
-        last = int(np.searchsorted(ptr, ptr[first] + FRAME_CHUNK, side="right")) - 1
-        last = max(last, first + 1)
-        span = function[ptr[first] - ptr[0] : ptr[last] - ptr[0]]
-        shares[first:last] = _framed_shares(tokens, ptr[first : last + 1], span)
-        first = last
-    return shares
-
-
-def _framed_shares(tokens: np.ndarray, ptr: np.ndarray, function: np.ndarray) -> np.ndarray:
-    """``framed_shares`` in one pass.
-
-    Each run of ``FRAME_WORDS`` ids within one text, not all function words, is hashed with its
-    text's number (64 bits; a frame needs ``FRAME_REPEATS`` equal hashes, so a collision cannot
-    make one), the runs are counted with one sort, and the words inside a frame are counted per
-    text.
-    """
-    k, lengths = evidence.FRAME_WORDS, np.diff(ptr)
-    part = tokens[ptr[0] : ptr[-1]].astype(np.uint64)
-    shares = np.zeros(lengths.size)
-    if part.size < k:
-        return shares
-    last = part.size - k + 1
-    text_of = np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)
-    only_function = np.ones(last, dtype=bool)
-    for j in range(k):
-        only_function &= function[j : last + j]
-    starts = np.flatnonzero((text_of[:last] == text_of[k - 1 :]) & ~only_function)
-    runs = text_of[starts].astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    for j in range(k):  # wraps around modulo 2**64, as a hash may
-        runs = runs * np.uint64(0x100000001B3) + part[starts + j]
-    _, inverse, counts = np.unique(runs, return_inverse=True, return_counts=True)
-    framed = starts[counts[inverse] >= evidence.FRAME_REPEATS]
-    covered = np.zeros(part.size, dtype=bool)
-    for j in range(k):
-        covered[framed + j] = True
-    shares[:] = np.bincount(text_of[covered], minlength=lengths.size) / np.maximum(lengths, 1)
-    return shares
 
 
 def _phrase_matches(

@@ -19,7 +19,8 @@ from ..models import ROLES, ApiToken, Partnership, User, get_by_id, utcnow
 from . import notifications
 from .passwords import check_password_rules, dummy_check, hash_password, password_matches
 from .profiles import save_profile, unique_key
-from .validation import ValidationError, normalize_email, validate_profile
+from .email_rules import normalize_email
+from .validation import ValidationError, validate_profile
 
 
 def clean_email(value, field: str = "email") -> str:

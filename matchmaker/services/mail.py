@@ -17,16 +17,11 @@ from __future__ import annotations
 
 import logging
 import os
-import re
-import smtplib
 import socket
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
-from pathlib import Path
+from email.utils import make_msgid
 from typing import Any, cast
 
 from flask import current_app, has_app_context
@@ -35,20 +30,15 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import OutboxMessage, utcnow
+from .mail_transport import compose, one_line, recipient_address, transmit
 
 log = logging.getLogger(__name__)
-_HEADER_BREAK_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 _QUEUED = "matchmaker.mail_queued"
 
 BACKOFF_MINUTES = (1, 5, 15, 60)  # after the 1st, 2nd, 3rd, 4th and later failures
 GIVE_UP_AFTER = timedelta(days=1)
 CLAIM_FOR = timedelta(minutes=15)  # a worker that dies mid-batch lets its rows go after this
 DEFAULT_LIMIT = 50
-
-
-def one_line(value: str) -> str:
-    """A header value on one line: line breaks and other controls become a space."""
-    return _HEADER_BREAK_RE.sub(" ", value).strip()
 
 
 def send(
@@ -76,7 +66,7 @@ def send(
         attempts=0,
     )
     try:
-        _compose(current_app.config, row)  # refuse now what could never be sent
+        compose(current_app.config, row)  # refuse now what could never be sent
     except Exception:
         log.exception("could not compose email to %s", recipients)
         return False
@@ -140,7 +130,7 @@ def deliver_due(
             if row is None:
                 continue
             try:
-                refused = _transmit(cfg, _compose(cfg, row))
+                refused = transmit(cfg, compose(cfg, row))
             except Exception as exc:  # OSError, SMTPException, a full disk …: retry later
                 log.warning(
                     "could not send email %s to %s (%s): %s",
@@ -162,7 +152,7 @@ def deliver_due(
                 else:
                     outcome.retrying += 1
             else:
-                accepted = [r for r in row.recipients if _address(r) not in refused]
+                accepted = [r for r in row.recipients if recipient_address(r) not in refused]
                 if _record_success(session, row, worker, now, accepted):
                     outcome.sent += 1
                     if refused:
@@ -173,11 +163,6 @@ def deliver_due(
                             outcome.retrying += 1
             session.commit()
     return outcome
-
-
-def _address(recipient: str) -> str:
-    """The address smtplib gives the server for a recipient ("Naam <a@b.nl>" → "a@b.nl")."""
-    return parseaddr(recipient)[1] or recipient
 
 
 def _requeue_refused(
@@ -195,7 +180,7 @@ def _requeue_refused(
     state = "failed" if permanent or delay is None else "pending"
     session.add(
         OutboxMessage(
-            recipients=[r for r in row.recipients if _address(r) in refused],
+            recipients=[r for r in row.recipients if recipient_address(r) in refused],
             subject=row.subject,
             body=row.body,
             language=row.language,
@@ -303,71 +288,6 @@ def _record_failure(
         values["due_at"] = now + delay
     session.execute(_mine(row, worker).values(**values))
     return state
-
-
-def _compose(cfg, row: OutboxMessage) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = cfg["MAIL_FROM"]
-    msg["To"] = ", ".join(one_line(r) for r in row.recipients)
-    msg["Subject"] = one_line(row.subject)
-    msg["Message-ID"] = row.message_id
-    msg["Date"] = format_datetime(row.created_at or utcnow())
-    if row.language:
-        msg["Content-Language"] = row.language
-    msg.set_content(row.body)
-    if row.calendar:  # METHOD (REQUEST, CANCEL) goes on the part too, as calendar clients expect
-        method = re.search(r"^METHOD:(\w+)", row.calendar, re.MULTILINE)
-        params = {"method": method.group(1)} if method else None
-        msg.add_attachment(row.calendar, subtype="calendar", filename="invite.ics", params=params)
-    return msg
-
-
-def mail_dir(app=None) -> Path | None:
-    """Where messages are written as files: MAIL_FILE_DIR, else instance/mail/ in development."""
-    app = app or current_app
-    if app.config.get("MAIL_FILE_DIR"):
-        return Path(app.config["MAIL_FILE_DIR"])
-    if app.config.get("MATCHMAKER_ENV") == "production":
-        return None
-    return Path(app.instance_path) / "mail"
-
-
-def _transmit(cfg, msg: EmailMessage) -> dict[str, tuple[int, bytes]]:
-    """Send over SMTP, or write a file; raises when the message did not leave at all, and
-    returns the recipients the server refused while it took the message for the others."""
-    if cfg.get("SMTP_HOST"):
-        return _send_smtp(cfg, msg)
-    directory = mail_dir()
-    if directory is None:  # config.py refuses this in production; never log links anyway
-        raise RuntimeError("no SMTP_HOST or MAIL_FILE_DIR configured")
-    _write_file(directory, msg)
-    return {}
-
-
-def _send_smtp(cfg, msg: EmailMessage) -> dict[str, tuple[int, bytes]]:
-    """smtplib raises when every recipient is refused, and returns those refused when only some
-    are (``{address: (code, reply)}``)."""
-    with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=10) as smtp:
-        if cfg.get("SMTP_STARTTLS"):
-            smtp.starttls()
-        if cfg.get("SMTP_USERNAME"):
-            smtp.login(cfg["SMTP_USERNAME"], cfg.get("SMTP_PASSWORD") or "")
-        return smtp.send_message(msg)
-
-
-def _write_file(directory: Path, msg: EmailMessage) -> Path:
-    """One .eml file per message, readable by its owner only; the log names the file, not the body."""
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = (
-        folder
-        / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{make_msgid().strip('<>').split('@')[0]}.eml"
-    )
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(msg.as_bytes())
-    log.info("email written to %s: to=%s subject=%s", path, msg["To"], msg["Subject"])
-    return path
 
 
 # --- for admins and the development mail page --------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, render_template
 
-from ..services.mail import mail_dir
+from ..services.mail_transport import mail_dir
 
 bp = Blueprint("devmail", __name__, url_prefix="/dev/mail")
 _LINK_RE = re.compile(r"(https?://[^\s<>\"]+)")
