@@ -200,3 +200,22 @@ def test_every_email_template_renders_in_both_languages_without_the_other(app):
                     word in body.replace(intro.mentee.name, "").replace(intro.mentor.name, "")
                     for word in foreign
                 ), (name, lang, body)
+
+
+def test_an_address_written_twice_in_other_cases_gets_one_message(app):
+    """The contact address "Contact@…" and the account "contact@…" are one person: one email."""
+    with app.app_context():
+        load(MENTEE, dict(MENTOR, contact={"name": "C", "email": MENTOR_CONTACT.upper()}))
+        make_user("vraag@example.org", partnership_key=MENTEE["key"])
+        make_user(MENTOR_CONTACT, partnership_key=MENTOR["key"])
+        intro_service.request_introduction(
+            profile_service.get_partnership(MENTEE["key"]),
+            profile_service.get_partnership(MENTOR["key"]),
+            "Wij willen leren beoordelen.",
+            find_user("vraag@example.org"),
+        )
+        [message] = outbox()
+        assert message.recipients == [MENTOR_CONTACT]
+        assert notifications.by_language(["A@x.nl", "b@x.nl", " a@X.nl", "B@x.nl"]) == [
+            ("nl", ["A@x.nl", "b@x.nl"])
+        ]

@@ -40,7 +40,8 @@ def absolute_url(endpoint: str, **values) -> str:
 def recipients(partnership: Partnership) -> list[str]:
     """Active accounts of a partnership, plus its contact address."""
     emails = [u.email for u in partnership.users if u.active]
-    if partnership.contact_email and partnership.contact_email not in emails:
+    known = {e.lower() for e in emails}
+    if partnership.contact_email and partnership.contact_email.lower() not in known:
         emails.append(partnership.contact_email)
     return emails
 
@@ -68,8 +69,14 @@ def languages_of(addresses: list[str]) -> dict[str, str]:
 
 
 def by_language(addresses: list[str]) -> list[tuple[str, list[str]]]:
-    """The addresses (each once, in order) grouped by language: [(language, addresses), …], Dutch first."""
-    unique = list(dict.fromkeys(a for a in addresses if a))
+    """The addresses (each once, in order; "A@x.nl" and "a@x.nl" are one address, written as it
+    came first) grouped by language: [(language, addresses), …], Dutch first."""
+    unique: list[str] = []
+    seen: set[str] = set()
+    for address in addresses:
+        if address and address.strip().lower() not in seen:
+            seen.add(address.strip().lower())
+            unique.append(address.strip())
     languages = languages_of(unique)
     return [
         (lang, group)
