@@ -115,6 +115,35 @@ def test_profile_form_sets_the_visibility(app, client, auth):
     assert "beter begeleiden" not in client.get("/partnerships/voorbeeld").get_data(as_text=True)
 
 
+def test_the_form_keeps_the_choice_when_the_field_is_missing_and_names_a_misspelling(
+    app, client, auth
+):
+    with app.app_context():
+        load(profile(key="voorbeeld", challenges_visibility="members"))
+        make_user(partnership_key="voorbeeld")
+    auth.login()
+    data = {
+        "version": "1",
+        "name": "Opleidingsschool Voorbeeld",
+        "sectors": ["vo"],
+        "province": "Utrecht",
+        "founded": "2010",
+        "challenges": "Wij willen leren hoe we studenten beter begeleiden.",
+        "mentor_capacity": "2",
+    }
+    assert client.post("/profile/edit", data=data).status_code == 302  # no field: kept
+    with app.app_context():
+        p = profile_service.get_partnership("voorbeeld")
+        assert (p.challenges_visibility, p.version) == ("members", 2)
+    response = client.post(
+        "/profile/edit", data=dict(data, version="2", challenges_visibility="publiek")
+    )
+    assert response.status_code == 400
+    assert "moet public of members zijn" in response.get_data(as_text=True)
+    with app.app_context():
+        assert profile_service.get_partnership("voorbeeld").challenges_visibility == "members"
+
+
 def test_api_put_without_the_field_keeps_it(app, client, auth):
     with app.app_context():
         load(profile(key="voorbeeld", challenges_visibility="members"))

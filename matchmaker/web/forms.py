@@ -21,7 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..models import CHALLENGE_VISIBILITIES, SECTORS
+from ..models import SECTORS
 from ..provinces import PROVINCES, place_part, province_of
 from ..services.validation import FIELDS, ValidationError
 from .helpers import SECTOR_NAMES
@@ -140,9 +140,11 @@ class ProfileForm(FlaskForm):
             "institutions": institutions,
             "description": self.description.data or "",
             "challenges": self.challenges.data or "",
+            # Absent from the post: None, so an existing profile keeps its choice (and a new one
+            # is public); any other value goes to the service, which names the field if unknown.
             "challenges_visibility": self.challenges_visibility.data
-            if self.challenges_visibility.data in CHALLENGE_VISIBILITIES
-            else "public",
+            if self.challenges_visibility.raw_data
+            else None,
             "experiences": self.experiences.data or "",
             "open_to_mentor": bool(self.open_to_mentor.data),
             "mentor_capacity": 2
