@@ -109,6 +109,8 @@ reset_limited = limiter.limit("5 per 15 minutes", methods=["POST"], scope="passw
 register_limited = limiter.limit("10 per hour", methods=["POST"], scope="register")
 claim_limited = limiter.limit("5 per 15 minutes", methods=["POST"], scope="claim")
 invitation_limited = limiter.limit("10 per 15 minutes", methods=["POST"], scope="invitation")
+# A coordinator inviting colleagues: generous for a real team, a wall for trying many addresses.
+team_invite_limited = limiter.limit("20 per hour", methods=["POST"], scope="team-invite")
 suggestions_limited = limiter.limit(suggestions_limit, scope="suggestions")
 
 

@@ -444,3 +444,42 @@ def test_team_roles_migration_upgrades_and_downgrades(empty_app):
                 == "member"
             )
         upgrade(directory=directory)  # and forward again to the newest revision
+
+
+def test_a_coordinator_learns_only_that_an_address_cannot_be_invited(crew):
+    """An account of another partnership and a deactivated one answer alike: no way to tell
+    whose address it is, or whether it was deactivated; an own colleague is named as such."""
+    with crew.app_context():
+        make_user("zuid@example.org", partnership_key=OTHER)
+        make_user("weg@example.org", partnership_key=OTHER).active = False
+        db.session.commit()
+    client = login(crew, BOSS)
+    answers = {}
+    for address in ("zuid@example.org", "weg@example.org", READER):
+        response = client.post("/team/invitations", data={"email": address, "role": "member"})
+        assert response.status_code == 400
+        html = response.get_data(as_text=True)
+        answers[address] = html[html.index('id="email-error">') :].split("<", 1)[0]
+    assert answers["zuid@example.org"] == answers["weg@example.org"]
+    assert "gedeactiveerd" not in answers["weg@example.org"]
+    assert answers[READER] != answers["zuid@example.org"] and "team" in answers[READER]
+    with crew.app_context():
+        assert db.session.scalar(select(Invitation)) is None
+        with pytest.raises(ValidationError, match="deactivated"):  # an admin is told
+            invitations.invite(
+                partnership(), "weg@example.org", by=create_admin("a@example.org", PASSWORD)
+            )
+
+
+def test_inviting_colleagues_is_rate_limited(crew, database_url):
+    from .conftest import second_app
+
+    with second_app(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://") as app:
+        client = login(app, BOSS)
+        codes = [
+            client.post(
+                "/team/invitations", data={"email": f"collega{i}@example.org", "role": "member"}
+            ).status_code
+            for i in range(22)
+        ]
+    assert codes[:20] == [302] * 20 and codes[20:] == [429, 429]

@@ -129,11 +129,20 @@ def invite(
     email = clean_email(email)
     existing = find_user(email)
     if existing is not None:
-        if not existing.active:
-            raise ValidationError(
-                {"email": _("belongs to a deactivated account; an admin can reactivate it")}
-            )
-        raise ValidationError({"email": _("is already registered")})
+        if by is None or by.is_admin or existing.partnership_id == partnership.id:
+            # admins see every account anyway, and a team its own (former) colleagues
+            if existing.active and existing.partnership_id == partnership.id:
+                raise ValidationError({"email": _("is already in the team")})
+            if not existing.active:
+                raise ValidationError(
+                    {"email": _("belongs to a deactivated account; an admin can reactivate it")}
+                )
+            raise ValidationError({"email": _("is already registered")})
+        # A coordinator learns no more than that the address cannot be invited: not whose
+        # account it is, nor whether it was deactivated.
+        raise ValidationError(
+            {"email": _("cannot be invited: it already has an account; an admin can help")}
+        )
     now = utcnow()
     invitation = pending(partnership, email, now)
     if invitation is None:

@@ -11,6 +11,7 @@ from flask_login import current_user, logout_user
 from ..services import invitations as invitation_service
 from ..services import team as team_service
 from ..services.permissions import READ_ONLY_TEXT, NotCoordinator, acts_for_own
+from ..security import team_invite_limited
 from ..services.validation import ValidationError
 from .forms import EmptyForm, RoleForm, TeamInviteForm, apply_errors
 from .member import coordinator_required, partnership_required
@@ -58,6 +59,7 @@ def index(p):
 
 
 @bp.post("/invitations")
+@team_invite_limited
 @coordinator_required
 def invite(p):
     form = TeamInviteForm()
