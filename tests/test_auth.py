@@ -305,6 +305,38 @@ def test_password_reset_by_email(mail_app, client):
         assert accounts.authenticate("member@example.org", "nog een keer anders") is None
 
 
+def test_an_address_someone_registered_and_never_confirmed_is_not_lost_to_its_owner(
+    mail_app, client
+):
+    """Someone registers with another's address and never confirms. The owner, registering,
+    hears "you already have an account"; a password reset from there gives the owner the
+    account with a password of their own (the stranger's stops working) and lets them in."""
+    app, inbox = mail_app
+    squat = register_data(
+        email="owner@example.org", key="bezet", password="wachtwoord van een ander"
+    )
+    assert client.post("/register", data=squat).status_code == 302
+    inbox.clear()
+    assert (
+        client.post(
+            "/register", data=register_data(email="owner@example.org", key="eigen")
+        ).status_code
+        == 302
+    )
+    [notice] = inbox.to("owner@example.org")
+    assert "/password/forgot" in notice["body"]
+    assert client.post("/password/forgot", data={"email": "owner@example.org"}).status_code == 302
+    body = inbox.to("owner@example.org")[-1]["body"]
+    link = re.search(r"(http\S+/password/reset/\S+)", body).group(1)
+    path = link.split("localhost", 1)[1].split(":5000", 1)[-1]
+    assert client.post(path, data={"password": "mijn eigen wachtwoord"}).status_code == 302
+    with app.app_context():
+        assert accounts.authenticate("owner@example.org", "wachtwoord van een ander") is None
+        user = accounts.authenticate("owner@example.org", "mijn eigen wachtwoord")
+        assert user is not None and user.email_confirmed_at is not None
+        assert user.partnership.key == "bezet" and user.partnership.active  # theirs to edit now
+
+
 def test_password_reset_for_unknown_address_says_the_same_and_sends_nothing(mail_app, client):
     app, inbox = mail_app
     known_user = None

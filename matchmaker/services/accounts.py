@@ -234,11 +234,16 @@ def confirm_email(token: str) -> User | None:
         return None
     if not secrets.compare_digest(str(data.get("st", "")), _account_state(user)):
         return None
+    _mark_confirmed(user)
+    db.session.commit()
+    return user
+
+
+def _mark_confirmed(user: User) -> None:
+    """The address is the owner's: confirm it, and bring its registered partnership in."""
     user.email_confirmed_at = utcnow()
     if user.partnership is not None and not user.partnership.active:
         user.partnership.active = True
-    db.session.commit()
-    return user
 
 
 # --- personal API tokens ----------------------------------------------------------------------
@@ -381,7 +386,8 @@ def request_password_reset(email: str) -> None:
 
 def reset_password(token: str, new: str) -> User:
     """Set a new password through a reset link and end every session and API token of the
-    account; ValidationError for a bad link or a password that breaks the rules."""
+    account (an unconfirmed address is confirmed by it); ValidationError for a bad link or a
+    password that breaks the rules."""
     user = user_for_reset_token(token)
     if user is None:
         raise ValidationError({"token": _("this link is invalid or has expired")})
@@ -389,5 +395,11 @@ def reset_password(token: str, new: str) -> User:
     user.password_hash = hash_password(new)
     user.session_version += 1
     revoke_all_tokens(user)
+    if user.email_confirmed_at is None:
+        # The link reached the address, so its owner set this password: the account is theirs.
+        # Without this, an address someone registered and never confirmed stayed blocked (a new
+        # registration only says "you already have an account"), and whoever registered it
+        # kept a password the owner never chose.
+        _mark_confirmed(user)
     db.session.commit()
     return user
