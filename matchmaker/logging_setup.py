@@ -36,6 +36,28 @@ _ACCESS_FIELDS = {  # gunicorn's access-log atoms by the names we log them under
 }
 
 
+# Paths whose last part is a secret that works as a key (a password reset, an invitation, an
+# email confirmation): the token is replaced before a request line or referrer is logged.
+SECRET_PATH_RE = re.compile(r"(/(?:password/reset|invitation|register/confirm)/)[^/?#\s\"]+")
+
+
+def hide_secrets(text: str) -> str:
+    """``text`` with the token of every secret link replaced by ``[hidden]``."""
+    return SECRET_PATH_RE.sub(r"\1[hidden]", text)
+
+
+class SecretPathFilter(logging.Filter):
+    """Hides the tokens of secret links in gunicorn's access records (request line, path,
+    query, referrer and every other logged atom) before they are formatted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "gunicorn.access" and isinstance(record.args, dict):
+            record.args = {
+                k: hide_secrets(v) if isinstance(v, str) else v for k, v in record.args.items()
+            }
+        return True
+
+
 def current_request_id() -> str | None:
     return g.get("request_id") if has_request_context() else None
 
@@ -99,9 +121,16 @@ def gunicorn_log_config(level: str = "INFO", text: bool = False, access: bool = 
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": RequestIdFilter}},
+        "filters": {"request_id": {"()": RequestIdFilter}, "secrets": {"()": SecretPathFilter}},
         "formatters": {"default": _formatter(text)},
-        "handlers": {"default": handler, "access": {**handler, "stream": "ext://sys.stdout"}},
+        "handlers": {
+            "default": handler,
+            "access": {
+                **handler,
+                "stream": "ext://sys.stdout",
+                "filters": ["request_id", "secrets"],
+            },
+        },
         "root": {"level": level, "handlers": ["default"]},
         "loggers": {
             "gunicorn.error": {"level": level, "handlers": ["default"], "propagate": False},

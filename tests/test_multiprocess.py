@@ -248,3 +248,47 @@ def test_logs_are_json_lines_with_the_request_id(app):
     assert (
         line["path"] == "/healthz" and line["duration_ms"] == 1.5 and line["request_id"] == "req-42"
     )
+
+
+def test_secret_links_never_reach_the_access_log():
+    """A reset, invitation or confirmation token in the request line, path or referrer is
+    hidden before gunicorn's access record is written, in JSON and in text alike."""
+    import logging
+
+    from matchmaker.logging_setup import JsonFormatter, SecretPathFilter, gunicorn_log_config
+
+    token = "Zk3-secret_TOKEN.value"
+    atoms = {
+        "h": "127.0.0.1",
+        "m": "POST",
+        "U": f"/password/reset/{token}",
+        "r": f"POST /invitation/{token}?x=1 HTTP/1.1",
+        "q": "x=1",
+        "s": "302",
+        "f": f"https://matchmaker.example.org/register/confirm/{token}",
+        "a": "browser",
+        "D": 1000,
+    }
+    for text in (False, True):
+        config = gunicorn_log_config(text=text)
+        access = config["handlers"]["access"]
+        assert (
+            "secrets" in access["filters"]
+            and config["filters"]["secrets"]["()"] is SecretPathFilter
+        )
+        record = logging.LogRecord(
+            "gunicorn.access",
+            logging.INFO,
+            __file__,
+            1,
+            '"%(r)s" %(f)s %(U)s',
+            (dict(atoms),),
+            None,
+        )
+        assert SecretPathFilter().filter(record)
+        line = JsonFormatter().format(record) if not text else record.getMessage()
+        assert token not in line and "/password/reset/[hidden]" in line
+        assert "/register/confirm/[hidden]" in line  # the referrer
+        assert ("/invitation/[hidden]?x=1" in line) is text  # the request line: text only
+    other = logging.LogRecord("matchmaker", logging.INFO, __file__, 1, "kept %s", ("as is",), None)
+    assert SecretPathFilter().filter(other) and other.getMessage() == "kept as is"

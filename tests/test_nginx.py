@@ -96,6 +96,7 @@ def render_site(https_port: int, http_port: int, upstream_port: int, cert: Path,
         f"/etc/letsencrypt/live/{NAME}/fullchain.pem": str(cert),
         f"/etc/letsencrypt/live/{NAME}/privkey.pem": str(key),
         "alias /srv/matchmaker/static/;": f"alias {ROOT / 'static'}/;",
+        "/var/log/nginx/matchmaker.access.log": str(cert.parent / "matchmaker.access.log"),
     }
     for old, new in replacements.items():
         assert old in site, f"the site template no longer contains {old!r}: update this test"
@@ -489,3 +490,24 @@ def test_a_forged_x_forwarded_for_gains_nothing_against_the_log_in_limit(client)
     ]
     posts = [entry for entry in access if entry["method"] == "POST" and entry["path"] == "/login"]
     assert len(posts) >= 11 and {entry["remote"] for entry in posts} == {CLIENT}
+
+
+def test_secret_links_stay_out_of_nginx_and_gunicorn_logs(client):
+    """The token of a reset, invitation or confirmation link is in neither access log: not in
+    the request line, not in the referrer of the page's next request."""
+    reset, invited = "resetTOKEN-abc_123456789012345", "inviteTOKEN-def_123456789012345"
+    page = f"https://{NAME}/invitation/{invited}"
+    for path in (f"/password/reset/{reset}", f"/register/confirm/{reset}?x=1"):
+        status, _, _ = client.request("GET", path, headers={"Referer": page})
+        assert status < 500
+    nginx_log = client.gunicorn_log.parent / "matchmaker.access.log"
+    deadline = time.monotonic() + 5  # both write their line after the answer went out
+    while time.monotonic() < deadline and not all(
+        "/register/confirm/" in log.read_text() for log in (nginx_log, client.gunicorn_log)
+    ):
+        time.sleep(0.1)
+    for log in (nginx_log, client.gunicorn_log):
+        text = log.read_text()
+        assert "/password/reset/[hidden]" in text and "/register/confirm/[hidden]" in text, log
+        assert "/invitation/[hidden]" in text, log
+        assert reset not in text and invited not in text, log
