@@ -294,6 +294,28 @@ def test_login_and_reset_messages_do_not_enumerate_users(member, client):
     ).replace("ghost@example.org", "X")
 
 
+def test_a_reset_request_takes_as_long_for_an_unknown_address(member, client):
+    """Queueing the email made a known address answer measurably later; both now take at least
+    RESET_MIN_SECONDS, far more than the work either does (a few milliseconds)."""
+    import time
+
+    def timed(email: str) -> float:
+        start = time.monotonic()
+        assert client.post("/password/forgot", data={"email": email}).status_code == 302
+        return time.monotonic() - start
+
+    known = [timed("mentee@example.org") for _ in range(3)]
+    unknown = [timed(f"ghost{i}@example.org") for i in range(3)]
+    assert min(known + unknown) >= accounts.RESET_MIN_SECONDS
+    with member.app_context():
+        from sqlalchemy import func, select
+
+        from matchmaker.extensions import db
+        from matchmaker.models import OutboxMessage
+
+        assert db.session.scalar(select(func.count(OutboxMessage.id))) == 3  # the known ones
+
+
 # --- throttling -----------------------------------------------------------------------------------
 
 
