@@ -222,6 +222,35 @@ def test_evaluate_labels_must_exist(runner, tmp_path):
     assert result.exit_code != 0 and "ghost" in result.output
 
 
+@pytest.mark.parametrize(
+    "labels, problem",
+    [
+        ([], "must be a JSON object"),
+        ({"nieuw-assessment": "beoordeling-west"}, "nieuw-assessment: must be an object"),
+        ({"nieuw-assessment": {}}, "nieuw-assessment.primary: must be a partnership key"),
+        ({"nieuw-assessment": {"primary": "spook"}}, "nieuw-assessment.primary: 'spook' is not"),
+        (
+            {"nieuw-assessment": {"primary": "beoordeling-west", "acceptable": "starters-oost"}},
+            "nieuw-assessment.acceptable: must be a list",
+        ),
+        (
+            {"nieuw-assessment": {"primary": "beoordeling-west", "primry": "x"}},
+            "nieuw-assessment.primry: unknown field",
+        ),
+        (
+            {"nieuw-assessment": {"primary": "beoordeling-west"}, "_decoys": ["spook"]},
+            "_decoys: 'spook' is not in the data",
+        ),
+        ({"_decoys": []}, "the labels name no newcomer"),
+    ],
+)
+def test_evaluate_names_what_is_wrong_with_the_labels(runner, tmp_path, labels, problem):
+    data = write(tmp_path, "d.json", {"partnerships": MENTORS + NEWCOMERS})
+    result = runner.invoke(args=["evaluate", data, write(tmp_path, "l.json", labels)])
+    assert result.exit_code == 1 and problem in result.output, result.output
+    assert "Traceback" not in result.output
+
+
 def test_create_admin_asks_for_the_password(app, runner):
     result = runner.invoke(
         args=["create-admin", "Beheer@Example.org"],

@@ -58,6 +58,48 @@ class EvalResult:
         }
 
 
+LABEL_FIELDS = {"primary", "acceptable", "category"}
+
+
+def label_problems(labels: object, known: set[str]) -> list[str]:
+    """What is wrong with a labels document (eval/README.md) for a data set whose partnerships
+    are ``known``; empty when nothing is. Each problem names its place."""
+    if not isinstance(labels, Mapping):
+        return ["the labels must be a JSON object of newcomer keys"]
+    problems: list[str] = []
+    decoys = labels.get("_decoys", [])
+    if not isinstance(decoys, list) or not all(isinstance(k, str) for k in decoys):
+        problems.append("_decoys: must be a list of partnership keys")
+    else:
+        problems += [f"_decoys: {k!r} is not in the data" for k in decoys if k not in known]
+    for key, label in labels.items():
+        if key.startswith("_"):
+            continue
+        if key not in known:
+            problems.append(f"{key}: not in the data")
+        if not isinstance(label, Mapping):
+            problems.append(f"{key}: must be an object with primary, acceptable and category")
+            continue
+        problems += [f"{key}.{field}: unknown field" for field in sorted(set(label) - LABEL_FIELDS)]
+        primary = label.get("primary")
+        if not isinstance(primary, str):
+            problems.append(f"{key}.primary: must be a partnership key")
+        elif primary not in known:
+            problems.append(f"{key}.primary: {primary!r} is not in the data")
+        acceptable = label.get("acceptable", [])
+        if not isinstance(acceptable, list) or not all(isinstance(k, str) for k in acceptable):
+            problems.append(f"{key}.acceptable: must be a list of partnership keys")
+        else:
+            problems += [
+                f"{key}.acceptable: {k!r} is not in the data" for k in acceptable if k not in known
+            ]
+        if not isinstance(label.get("category", ""), str):
+            problems.append(f"{key}.category: must be text")
+    if not newcomers(labels):
+        problems.append("the labels name no newcomer")
+    return problems
+
+
 def newcomers(labels: Mapping[str, object]) -> dict[str, Mapping]:
     """The labelled newcomers of a labels document (keys starting with ``_`` are metadata)."""
     return {k: v for k, v in labels.items() if not k.startswith("_") and isinstance(v, Mapping)}

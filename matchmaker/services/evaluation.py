@@ -16,7 +16,7 @@ from flask import current_app
 
 from ..matching.eligibility import MatchContext, ineligibility
 from ..matching.engine import build_index
-from ..matching.evaluate import EvalResult, Ranked, evaluate, newcomers
+from ..matching.evaluate import EvalResult, Ranked, evaluate, label_problems
 from ..matching.profile import Profile
 from .profiles import record_to_engine_profile
 from .validation import validate_document
@@ -26,13 +26,14 @@ def _labelled(
     document: dict, labels: dict, as_of: int | None
 ) -> tuple[list[Profile], MatchContext]:
     """The document's profiles, validated as an import would, and the context years count from;
-    KeyError when the labels name a partnership the document lacks."""
+    KeyError naming every problem of the labels (``label_problems``: shape, and partnerships the
+    document lacks)."""
     year = as_of or date.today().year
     profiles = [record_to_engine_profile(r) for r in validate_document(document, this_year=year)]
-    known = {p.key for p in profiles}
-    unknown = [k for k in newcomers(labels) if k not in known]
-    if unknown:
-        raise KeyError(f"labels name partnerships not in the data: {', '.join(unknown)}")
+    problems = label_problems(labels, {p.key for p in profiles})
+    if problems:
+        shown = problems[:20] + ([f"… and {len(problems) - 20} more"] if len(problems) > 20 else [])
+        raise KeyError("the labels are not valid:\n" + "\n".join(shown))
     return profiles, MatchContext(year, current_app.config["MENTOR_MIN_YEARS"])
 
 
