@@ -531,7 +531,21 @@ def test_hostile_json_gets_400(member, client, body):
 
 @pytest.mark.parametrize("field", ["name", "region", "contact.name", "institutions"])
 @pytest.mark.parametrize(
-    "bad", ["Naam\nBcc: x@evil.example", "Naam\rX", "Naam\tmet tab", "Naam\u2028X", "Naam\x1bX"]
+    "bad",
+    [
+        "Naam\nBcc: x@evil.example",
+        "Naam\rX",
+        "Naam\tmet tab",
+        "Naam\u2028X",
+        "Naam\x1bX",
+        # invisible format characters: a right-to-left override ("\u202eenalp" shows as
+        # "plane"), a zero-width space, a byte order mark, an isolate, a direction mark
+        "\u202eenalp",
+        "Naam\u200bmet",
+        "\ufeffNaam",
+        "Naam\u2066X\u2069",
+        "Naam\u200fX",
+    ],
 )
 def test_single_line_fields_refuse_control_characters(app, field, bad):
     record = profile(key="regels")

@@ -163,25 +163,6 @@ def test_validation_names_a_field_with_a_lone_surrogate(app, field):
     assert "surrogate" in message
 
 
-@pytest.mark.parametrize(
-    "bad",
-    ["\u202eenalp", "Naam\u200bmet", "\ufeffNaam", "Naam\u2066X\u2069", "Naam\u200fX"],
-    ids=["rtl-override", "zero-width-space", "bom", "isolate", "rtl-mark"],
-)
-@pytest.mark.parametrize("field", ["name", "contact.name", "institutions"])
-def test_one_line_fields_refuse_invisible_format_characters(app, field, bad):
-    record = profile(key="onzichtbaar")
-    if field == "contact.name":
-        record["contact"]["name"] = bad
-    elif field == "institutions":
-        record["institutions"] = [bad]
-    else:
-        record[field] = bad
-    with app.app_context(), pytest.raises(ValidationError) as caught:
-        load(record)
-    assert any(field in where for where in caught.value.fields)
-
-
 def test_long_texts_keep_ordinary_unicode(app):
     text = "Wij werken met één visie — “samen opleiden” — en 😀 in de nieuwsbrief."
     with app.app_context():
