@@ -11,15 +11,21 @@ import time
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..domain import LANGUAGES
 from ..extensions import db
-from ..models import ROLES, ApiToken, Partnership, User, get_by_id, utcnow
+from ..models import ROLES, Partnership, User, get_by_id, utcnow
 from . import notifications
 from .passwords import check_password_rules, dummy_check, hash_password, password_matches
 from .profiles import save_profile, unique_key
+from .api_tokens import TOKEN_PREFIX as TOKEN_PREFIX  # the API's tokens, kept in api_tokens.py
+from .api_tokens import create_token as create_token
+from .api_tokens import revoke_all_tokens
+from .api_tokens import revoke_token as revoke_token
+from .api_tokens import tokens_of as tokens_of
+from .api_tokens import user_for_token as user_for_token
 from .email_rules import normalize_email
 from .validation import ValidationError, validate_profile
 
@@ -245,69 +251,6 @@ def _mark_confirmed(user: User) -> None:
     user.email_confirmed_at = utcnow()
     if user.partnership is not None and not user.partnership.active:
         user.partnership.active = True
-
-
-# --- personal API tokens ----------------------------------------------------------------------
-
-TOKEN_PREFIX = "mm_"
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create_token(user: User, name: str) -> tuple[ApiToken, str]:
-    """A new personal API token; returns the row and the token itself (shown once, never stored)."""
-    name = (name or "").strip()
-    if not name or len(name) > 100:
-        raise ValidationError({"name": _("must be 1–100 characters")})
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, name=name, token_hash=_token_hash(token), prefix=token[:10])
-    db.session.add(row)
-    db.session.commit()
-    return row, token
-
-
-def user_for_token(token: str) -> User | None:
-    """The active user owning an unrevoked token, or None."""
-    if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
-        return None
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-    if row is None or row.revoked_at is not None or not row.user.active:
-        return None
-    row.last_used_at = utcnow()
-    db.session.commit()
-    return row.user
-
-
-def revoke_token(user: User, token_id: int) -> bool:
-    """Revoke one of ``user``'s own API tokens; False when the id names no unrevoked token of
-    theirs."""
-    row = get_by_id(ApiToken, token_id)
-    if row is None or row.user_id != user.id or row.revoked_at is not None:
-        return False
-    row.revoked_at = utcnow()
-    db.session.commit()
-    return True
-
-
-def revoke_all_tokens(user: User) -> None:
-    """End every API token of ``user`` (in the caller's transaction): on a password change or
-    reset, and on deactivation."""
-    db.session.execute(
-        update(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
-
-
-def tokens_of(user: User) -> list[ApiToken]:
-    """All of ``user``'s API tokens, revoked ones too, newest first."""
-    return list(
-        db.session.scalars(
-            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
-        )
-    )
 
 
 def change_password(user: User, current: str, new: str) -> None:
