@@ -312,6 +312,57 @@ def test_a_request_awaiting_approval_is_not_the_mentors_yet(people, client):
     assert client.get(page).status_code == 200  # once approved, it has reached the mentor
 
 
+@pytest.mark.parametrize("end", ["decline", "withdraw"])
+def test_a_request_ended_before_approval_never_reaches_the_mentor(people, client, end):
+    """Declined by the admin or withdrawn while it waited: the mentor side never sees it, nor
+    the admin's note, nor the conversation between the asking side and the admins."""
+    from matchmaker.services import accounts, conversations
+
+    people.config["REQUIRE_ADMIN_APPROVAL"] = True
+    with people.app_context():
+        intro = new_intro("Alleen voor de beheerder")
+        conversations.post_message(intro, user("admin@example.org"), "Interne vraag")
+        actor = "admin@example.org" if end == "decline" else "mentee@example.org"
+        transition(intro, end, user(actor), note="Niet doen: interne reden")
+        intro_id, mentor = intro.id, user("mentor@example.org")
+        assert not intro_service.can_view(mentor, intro)
+        assert intro_service.for_partnership(P("beoordeling-west"))[1] == []
+        _row, token = accounts.create_token(mentor, "script")
+    login(client, "mentor@example.org")
+    assert client.get(f"/introductions/{intro_id}").status_code == 404
+    assert "Alleen voor de beheerder" not in client.get("/introductions/").get_data(as_text=True)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get(f"/api/v1/introductions/{intro_id}", headers=headers).status_code == 404
+    listed = client.get("/api/v1/introductions", headers=headers).get_json()
+    assert intro_id not in [i["id"] for i in listed["items"]]
+    messages = client.get(f"/api/v1/introductions/{intro_id}/messages", headers=headers)
+    assert messages.status_code == 404
+
+
+def test_after_approval_the_mentor_reads_only_what_came_after(people):
+    from matchmaker.services import conversations
+
+    people.config["REQUIRE_ADMIN_APPROVAL"] = True
+    with people.app_context():
+        intro = new_intro()
+        conversations.post_message(intro, user("mentee@example.org"), "Alleen voor de beheerder")
+        transition(intro, "approve", user("admin@example.org"))
+        conversations.post_message(intro, user("mentee@example.org"), "Welkom, mentor")
+        seen = {
+            who: [m.body for m in conversations.messages_of(intro, user(who))]
+            for who in ("mentor@example.org", "mentee@example.org", "admin@example.org")
+        }
+    assert seen["mentor@example.org"] == ["Welkom, mentor"]
+    assert (
+        seen["mentee@example.org"]
+        == seen["admin@example.org"]
+        == [
+            "Alleen voor de beheerder",
+            "Welkom, mentor",
+        ]
+    )
+
+
 def test_admin_introductions_skip_approval(people):
     people.config["REQUIRE_ADMIN_APPROVAL"] = True
     with people.app_context():

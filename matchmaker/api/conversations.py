@@ -65,7 +65,9 @@ def message_out(message: IntroductionMessage) -> dict[str, Any]:
 @errors(401, 404)
 def list_messages(intro_id: int) -> list[dict[str, Any]]:
     """The introduction's conversation, oldest first (for both partnerships and admins)."""
-    return [message_out(m) for m in conversations.messages_of(visible_intro(intro_id))]
+    return [
+        message_out(m) for m in conversations.messages_of(visible_intro(intro_id), current_user)
+    ]
 
 
 @blp.post("/introductions/<int:intro_id>/messages")

@@ -34,8 +34,10 @@ from .introductions import (
     TransitionError,
     both_active,
     can_view,
+    reached_mentor_at,
     roles_of,
 )
+from .permissions import can_read_partnership
 from .validation import ValidationError
 
 OPEN_FOR_MESSAGES = OPEN_INTRO_STATES  # requested, awaiting_admin, accepted
@@ -125,14 +127,20 @@ def post_message(intro: Introduction, author: User, body) -> IntroductionMessage
     return message
 
 
-def messages_of(intro: Introduction) -> list[IntroductionMessage]:
-    """The conversation of an introduction, oldest first."""
+def messages_of(intro: Introduction, reader: User | None = None) -> list[IntroductionMessage]:
+    """The conversation of an introduction, oldest first; for a ``reader`` of the mentor's side
+    only, what was written once the request had reached it (``reached_mentor_at``): while a
+    request awaits approval, the asking partnership and the admins talk among themselves."""
+    stmt = select(IntroductionMessage).where(IntroductionMessage.introduction_id == intro.id)
+    if reader is not None and not (
+        reader.is_admin or can_read_partnership(reader, intro.mentee_id)
+    ):
+        reached = reached_mentor_at(intro)
+        if reached is None:
+            return []
+        stmt = stmt.where(IntroductionMessage.created_at >= reached)
     return list(
-        db.session.scalars(
-            select(IntroductionMessage)
-            .where(IntroductionMessage.introduction_id == intro.id)
-            .order_by(IntroductionMessage.created_at, IntroductionMessage.id)
-        )
+        db.session.scalars(stmt.order_by(IntroductionMessage.created_at, IntroductionMessage.id))
     )
 
 

@@ -14,7 +14,7 @@ mentor side accepts, declines and completes; an admin may do anything an admin m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, cast
 
 from flask import current_app
@@ -100,10 +100,18 @@ def roles_of(user: User, intro: Introduction) -> set[str]:
     return roles
 
 
+def reached_mentor_at(intro: Introduction) -> datetime | None:
+    """When the request reached the mentor: its first move to "requested" (made so, or approved
+    by an admin); None for one that never did (awaiting approval, or declined or withdrawn
+    before an admin approved it)."""
+    times = [e.created_at for e in intro.events if e.to_state == "requested"]
+    return min(times) if times else None
+
+
 def mentor_asked(intro: Introduction) -> bool:
-    """Has the request reached the mentor? Not while it awaits an admin's approval: until then
-    the mentor side neither sees nor answers it."""
-    return intro.state != "awaiting_admin"
+    """Has the request reached the mentor? Until then the mentor side neither sees nor answers
+    it, and what was said before stays between the asking partnership and the admins."""
+    return reached_mentor_at(intro) is not None
 
 
 def can_view(user: User, intro: Introduction) -> bool:
@@ -335,8 +343,11 @@ def for_partnership(partnership: Partnership) -> tuple[list[Introduction], list[
     """(outgoing: where it is the mentee, incoming: where it is the mentor), newest first."""
     base = select(Introduction).order_by(Introduction.created_at.desc(), Introduction.id.desc())
     outgoing = db.session.scalars(base.where(Introduction.mentee_id == partnership.id)).all()
+    reached = select(IntroductionEvent.introduction_id).where(
+        IntroductionEvent.to_state == "requested"
+    )  # reached_mentor_at, in SQL
     incoming = db.session.scalars(
-        base.where(Introduction.mentor_id == partnership.id, Introduction.state != "awaiting_admin")
+        base.where(Introduction.mentor_id == partnership.id, Introduction.id.in_(reached))
     ).all()
     return list(outgoing), list(incoming)
 

@@ -136,7 +136,7 @@ def _detail(intro, message_form=None):
         show_contacts=intro_service.contacts_visible(current_user, intro),
         respond_form=RespondForm(),
         complete_form=CompleteForm(),
-        messages=conversations.messages_of(intro),
+        messages=conversations.messages_of(intro, current_user),
         may_post=intro.state in conversations.OPEN_FOR_MESSAGES
         and conversations.may_write(current_user, intro),
         message_form=message_form or MessageForm(),
