@@ -425,3 +425,41 @@ def test_nul_characters_are_refused_at_the_door(member, client):
         and response.json["error"]["message"] == "the request contains a NUL character"
     )
     assert client.get("/api/v1/partnerships", query_string={"q": "100%"}).status_code == 200
+
+
+# --- what a form may be sent instead of form fields ------------------------------------------
+
+FORM_PAGES = [  # (path, a field it reads, who is signed in)
+    ("/login", "email", None),
+    ("/password/forgot", "email", None),
+    ("/register", "key", None),
+    ("/register/claim", "claim-partnership", None),
+    ("/profile/edit", "version", "mentee@example.org"),
+    ("/account/password", "current_password", "mentee@example.org"),
+    ("/account/tokens", "name", "mentee@example.org"),
+    ("/introductions/new/beoordeling-west", "message", "mentee@example.org"),
+    ("/sessies/nieuw", "title", "mentee@example.org"),
+    ("/admin/partnerships/beoordeling-west/invitations", "email", "admin@example.org"),
+]
+
+
+@pytest.mark.parametrize("path, field, who", FORM_PAGES, ids=[p for p, _f, _w in FORM_PAGES])
+@pytest.mark.parametrize("sent", ["file", "json list", "json object"])
+def test_a_form_sent_a_file_or_json_answers_without_a_500(member, path, field, who, sent):
+    """Flask-WTF would hand a file or a JSON value to the validators where text belongs."""
+    import io
+
+    client = member.test_client()
+    if who:
+        assert client.post("/login", data={"email": who, "password": PASSWORD}).status_code == 302
+    if sent == "file":
+        response = client.post(
+            path,
+            data={field: (io.BytesIO(b"x"), "x.txt"), "password": "x"},
+            content_type="multipart/form-data",
+        )
+    elif sent == "json list":
+        response = client.post(path, json=[1, 2])
+    else:
+        response = client.post(path, json={field: ["x"], "password": {"x": 1}})
+    assert response.status_code < 500, response.get_data(as_text=True)[:300]

@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.form import SUBMIT_METHODS, _Auto  # Flask-WTF's own default and methods
 from wtforms import (
     BooleanField,
     EmailField,
@@ -43,6 +45,18 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+class Form(FlaskForm):
+    """A page's form: its data is the posted form fields and nothing else. Flask-WTF also reads
+    a JSON body or uploaded files as field values, handing the validators a list, a dict or a
+    file where text belongs (a 500); no page takes either, so neither is read."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            if formdata is _Auto:  # not given: the request's own fields, when it posts
+                return request.form if request.method in SUBMIT_METHODS else None
+            return formdata
+
+
 def _int_or_raw(value: str | None):
     """'12' → 12, '' → None; anything else stays text so the one validator names the problem."""
     if value is None or not value.strip():
@@ -53,7 +67,7 @@ def _int_or_raw(value: str | None):
         return value.strip()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     key = StringField(
         _l("Webadres van het profiel"),
         description=_l(
@@ -242,27 +256,27 @@ class RegisterForm(ProfileForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mailadres"), validators=[InputRequired(), Length(max=254)])
     password = PasswordField(_l("Wachtwoord"), validators=[InputRequired(), Length(max=256)])
     remember = BooleanField(_l("Onthoud mij op deze computer"))
     next = HiddenField()
 
 
-class ForgotForm(FlaskForm):
+class ForgotForm(Form):
     email = EmailField(_l("E-mailadres"), validators=[InputRequired(), Length(max=254)])
 
 
-class ResetForm(FlaskForm):
+class ResetForm(Form):
     password = PasswordField(_l("Nieuw wachtwoord"), validators=[InputRequired()])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Huidig wachtwoord"), validators=[InputRequired()])
     new_password = PasswordField(_l("Nieuw wachtwoord"), validators=[InputRequired()])
 
 
-class RequestIntroForm(FlaskForm):
+class RequestIntroForm(Form):
     message = TextAreaField(
         _l("Bericht aan het partnerschap"),
         validators=[Optional(), Length(max=2000)],
@@ -270,11 +284,11 @@ class RequestIntroForm(FlaskForm):
     )
 
 
-class RespondForm(FlaskForm):
+class RespondForm(Form):
     note = TextAreaField(_l("Reactie (optioneel)"), validators=[Optional(), Length(max=2000)])
 
 
-class CompleteForm(FlaskForm):
+class CompleteForm(Form):
     rating = SelectField(
         _l("Hoe nuttig was de kennismaking?"),
         choices=[SelectChoice("", "—")] + [SelectChoice(str(n)) for n in (5, 4, 3, 2, 1)],
@@ -284,11 +298,11 @@ class CompleteForm(FlaskForm):
     )
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     note = TextAreaField(_l("Notitie (reden)"), validators=[Optional(), Length(max=2000)])
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(
         _l("Naam van het token"),
         validators=[InputRequired(), Length(max=100)],
@@ -296,11 +310,11 @@ class TokenForm(FlaskForm):
     )
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """Only the CSRF token: for buttons that change state."""
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(Form):
     password = PasswordField(
         _l("Kies een wachtwoord"),
         validators=[InputRequired()],
@@ -310,7 +324,7 @@ class AcceptInvitationForm(FlaskForm):
     )
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(Form):
     partnership = StringField(
         _l("Naam of korte naam (key) van uw partnerschap"),
         validators=[InputRequired(), Length(max=200)],
@@ -328,7 +342,7 @@ ROLE_CHOICES = [
 ]
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     """The admin's invitation: the first people of a partnership are its coordinators."""
 
     email = EmailField(
@@ -339,7 +353,7 @@ class InviteForm(FlaskForm):
     role = SelectField(_l("Rol"), choices=ROLE_CHOICES, default="coordinator")
 
 
-class TeamInviteForm(FlaskForm):
+class TeamInviteForm(Form):
     """A coordinator invites a colleague (read-only member unless chosen otherwise)."""
 
     email = EmailField(
@@ -348,5 +362,5 @@ class TeamInviteForm(FlaskForm):
     role = SelectField(_l("Rol"), choices=ROLE_CHOICES, default="member")
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(_l("Rol"), choices=ROLE_CHOICES)

@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
 from ..security import safe_next
@@ -15,7 +14,7 @@ from ..services import introductions as intro_service
 from ..services import matching as matching_service
 from ..services import profiles as profile_service
 from ..services.validation import ValidationError
-from .forms import CompleteForm, RequestIntroForm, RespondForm
+from .forms import Form, CompleteForm, RequestIntroForm, RespondForm
 from ..services.permissions import READ_ONLY_TEXT
 from .member import coordinator_required, partnership_required
 
@@ -102,7 +101,7 @@ def detail(intro_id: int):
     return _detail(_visible_introduction(intro_id))
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     """A message in the introduction's conversation; the rules live in services/conversations.py."""
 
     body = TextAreaField(

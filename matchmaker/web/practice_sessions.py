@@ -7,7 +7,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField, URLField
 from wtforms.fields.choices import SelectChoice
 
@@ -19,7 +18,7 @@ from ..services.session_calendar import CANCEL, REQUEST
 from ..services.session_mail import session_ics
 from ..services.session_rules import FIELDS, TIMEZONE_NAME, local_input, when_text
 from ..services.validation import ValidationError
-from .forms import EmptyForm, apply_errors
+from .forms import Form, EmptyForm, apply_errors
 from .member import coordinator_required
 
 bp = Blueprint("sessions", __name__)
@@ -65,7 +64,7 @@ def signup_state_name(state: str) -> str:
     return str(SIGNUP_STATE_NAMES.get(state, state))
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     """A session's fields; the rules live in services/session_rules.py."""
 
     title = StringField(_l("Titel"), render_kw={"maxlength": 200})

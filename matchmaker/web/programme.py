@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import format_decimal, lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -23,7 +22,7 @@ from ..services import cohort, reports
 from ..services.validation import ValidationError
 from .admin import admin_required
 from .charts import CHARTS, FUNNEL_LABELS, MAX_BARS, render_chart
-from .forms import MultiCheckboxField, apply_errors
+from .forms import Form, MultiCheckboxField, apply_errors
 from .helpers import POSSIBLE_MATCH, locale_code
 from .intros import error_message
 
@@ -33,7 +32,7 @@ bp = Blueprint("programme", __name__, url_prefix="/admin")
 # --- cohort assignment ---------------------------------------------------------------------------
 
 
-class CohortForm(FlaskForm):
+class CohortForm(Form):
     mentees = MultiCheckboxField(_l("Partnerschappen in dit cohort"), choices=[])
     spread_load = BooleanField(
         _l(
@@ -50,7 +49,7 @@ class CohortForm(FlaskForm):
     )
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     selection = HiddenField()
     spread_load = HiddenField()
     min_score = HiddenField()

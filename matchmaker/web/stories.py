@@ -9,7 +9,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
@@ -18,7 +17,7 @@ from ..services import stories as story_service
 from ..services.permissions import READ_ONLY_TEXT, NotCoordinator, can_act_for
 from ..services.profiles import NotFound
 from ..services.validation import ValidationError
-from .forms import EmptyForm, MultiCheckboxField, apply_errors
+from .forms import Form, EmptyForm, MultiCheckboxField, apply_errors
 from .helpers import page_number
 from .member import coordinator_required, partnership_required
 
@@ -47,7 +46,7 @@ TEXT_GUIDE = _l(
 )
 
 
-class StoryForm(FlaskForm):
+class StoryForm(Form):
     """One story; the rules are the service's (services/stories.py), the form only carries them."""
 
     title = StringField(
