@@ -134,6 +134,14 @@ SPRING_GAP = f"{last_sunday(NEXT_YEAR, 3).isoformat()}T02:30"
         ({"online_url": "javascript:alert(1)"}, "online_url"),
         ({"place": ""}, "place"),
         ({"language": "de"}, "language"),
+        # each of these answered 500 (OverflowError, ValueError) before
+        ({"starts_at": "0001-01-01T00:00"}, "starts_at"),
+        ({"starts_at": "0001-01-01T00:00+01:00"}, "starts_at"),
+        ({"ends_at": "9999-12-31T23:59-01:00"}, "ends_at"),
+        ({"capacity": "9" * 5000}, "capacity"),
+        ({"capacity": "²"}, "capacity"),
+        ({"online_url": "http://[::1"}, "online_url"),
+        ({"online_url": "http://a.example:99999/x"}, "online_url"),
     ],
 )
 def test_bad_input_names_the_field_and_writes_nothing(world, overrides, field):

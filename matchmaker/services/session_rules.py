@@ -10,6 +10,8 @@ that exists twice (the hour repeated in October) the first, summer-time one is m
 
 from __future__ import annotations
 
+import re
+
 from datetime import datetime, timedelta, timezone
 from typing import overload
 from urllib.parse import urlsplit
@@ -83,6 +85,10 @@ def parse_time(value, field: str, errors: dict) -> datetime | None:
     if not isinstance(value, datetime):
         errors[field] = _("must be a date and time such as 2026-05-12T14:30 (Europe/Amsterdam)")
         return None
+    if not 1900 <= value.year <= 9000:  # far outside any session; and 0001 or 9999 plus an
+        # offset has no UTC time at all (OverflowError)
+        errors[field] = _("must be a date and time such as 2026-05-12T14:30 (Europe/Amsterdam)")
+        return None
     if value.tzinfo is None:
         aware = value.replace(tzinfo=AMSTERDAM, fold=0)
         if aware.astimezone(timezone.utc).astimezone(AMSTERDAM).replace(tzinfo=None) != value:
@@ -99,7 +105,9 @@ def _text(value, field: str, limit: int, errors: dict, *, required=False, one_li
 
 
 def _capacity(value, errors: dict) -> int | None:
-    if isinstance(value, str) and value.strip().isdigit():
+    # ASCII digits only ("²".isdigit() is true), and few enough to read: anything else is not
+    # a number from 1 to MAX_CAPACITY anyway.
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,6}", value.strip()):
         value = int(value.strip())
     if value is None or (isinstance(value, str) and not value.strip()):
         errors["capacity"] = _("is required")
@@ -113,8 +121,13 @@ def _capacity(value, errors: dict) -> int | None:
 def _url(value, errors: dict) -> str:
     url = _text(value, "online_url", URL_LIMIT, errors, one_line=True)
     if url and "online_url" not in errors:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname or " " in url:
+        try:
+            parts = urlsplit(url)
+            valid = parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in url
+            parts.port  # noqa: B018  (raises for a port outside 0-65535 or not a number)
+        except ValueError:  # "http://[::1" (an unclosed IPv6 address), "http://a:99999/"
+            valid = False
+        if not valid:
             errors["online_url"] = _("must be a web address starting with https://")
     return url
 
