@@ -277,3 +277,40 @@ def test_a_recipient_refused_while_another_is_accepted_is_not_lost(app, reply, s
             assert [m["to"] for m in refusing.messages][-1] == ["busy@example.org"]
             db.session.expire_all()
             assert [r.state for r in rows()] == ["sent", "sent"]
+
+
+class _BadQuit(_Inbox):
+    """A server that takes the message (250 after DATA) and then answers QUIT with an error."""
+
+    async def handle_QUIT(self, server, session, envelope):
+        return "421 4.3.0 closing badly"
+
+
+def test_a_message_the_server_took_is_not_sent_again_when_quit_fails(app):
+    with smtp_on(free_port(), _BadQuit()) as inbox:
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=inbox.port)
+        queue_one(app)
+        with app.app_context():
+            assert mail.deliver_due().sent == 1
+            later = utcnow() + timedelta(hours=2)
+            assert mail.deliver_due(now=later).attempted == 0
+            db.session.expire_all()
+            assert [r.state for r in rows()] == ["sent"]
+    assert len(inbox.messages) == 1
+
+
+def test_a_temporary_and_a_permanent_refusal_go_their_own_ways(app):
+    refuse = {"busy@example.org": "450 4.2.1 busy", "gone@example.org": "550 5.1.1 no such user"}
+    with smtp_on(free_port(), _Refusing(refuse)) as server:
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port)
+        with app.app_context():
+            mail.send(["ok@example.org", "busy@example.org", "gone@example.org"], "Drie", "Tekst")
+            db.session.commit()
+            outcome = mail.deliver_due()
+            assert (outcome.sent, outcome.retrying, outcome.failed) == (1, 1, 1)
+            states = {tuple(r.recipients): r.state for r in rows()}
+    assert states == {
+        ("ok@example.org",): "sent",
+        ("busy@example.org",): "pending",
+        ("gone@example.org",): "failed",
+    }

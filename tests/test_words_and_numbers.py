@@ -107,6 +107,17 @@ def test_email_validator_reason_is_translated(app):
         assert errors["email"] == "is not a valid email address (the @-sign is missing)"
 
 
+def test_an_address_every_mail_server_takes(app):
+    """Not "jürgen@…": a server without SMTPUTF8 refuses the whole message for every recipient.
+    An international domain is kept in its ASCII (punycode) form."""
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        errors: dict = {}
+        assert normalize_email("jürgen@example.org", "contact.email", errors) is None
+        assert "before the @-sign" in errors["contact.email"]
+        assert normalize_email("info@café.nl", "email", {}) == "info@xn--caf-dma.nl"
+        assert normalize_email("Jan.Smit@Example.ORG", "email", {}) == "Jan.Smit@example.org"
+
+
 @pytest.mark.parametrize(
     "values, expected",
     [([0, 1], [0, 1]), ([], [0, 1]), ([3, 7], [0, 2, 4, 6, 8]), ([40], [0, 8, 16, 24, 32, 40])],

@@ -14,13 +14,15 @@ def normalize_email(value, field: str, errors: dict) -> str | None:
         errors[field] = _("must be an email address")
         return None
     try:
-        result = validate_email(value.strip(), check_deliverability=False)
+        # SMTPUTF8 off: every mail server must be able to take the address ("jürgen@…" in
+        # one message's recipients made a server without it refuse the message for all of them).
+        result = validate_email(value.strip(), check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
         errors[field] = _(
             "is not a valid email address (%(reason)s)", reason=email_reason(str(exc))
         )
         return None
-    return result.normalized
+    return f"{result.local_part}@{result.ascii_domain}"  # an international domain as punycode
 
 
 # email-validator explains in English only: its common reasons, by a phrase in its message, as our own
@@ -45,6 +47,10 @@ _EMAIL_REASONS = (
         lambda: _("give only the address, without a name or brackets"),
     ),
     ("display name", lambda: _("give only the address, without a name or brackets")),
+    (
+        "nternationalized characters",
+        lambda: _("use only letters a-z, digits and . _ - + before the @-sign"),
+    ),
     ("character", lambda: _("it contains a character that is not allowed")),
 )
 

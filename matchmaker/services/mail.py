@@ -155,8 +155,7 @@ def deliver_due(
                 accepted = [r for r in row.recipients if recipient_address(r) not in refused]
                 if _record_success(session, row, worker, now, accepted):
                     outcome.sent += 1
-                    if refused:
-                        state = _requeue_refused(session, row, refused, now)
+                    for state in _requeue_refused(session, row, refused, now):
                         if state == "failed":
                             outcome.failed += 1
                         else:
@@ -167,34 +166,40 @@ def deliver_due(
 
 def _requeue_refused(
     session: Session, row: OutboxMessage, refused: dict[str, tuple[int, bytes]], now: datetime
-) -> str:
+) -> list[str]:
     """The server took the message for some recipients and refused others: the row stays sent
-    to those it took, and a new row carries the same message to the refused ones, retried like
-    any failure, or failed at once (shown to admins) when every refusal was permanent (5xx)."""
-    error = "refused by the mail server: " + "; ".join(
-        f"{address}: {code} {reply.decode('utf-8', 'replace')}"
-        for address, (code, reply) in sorted(refused.items())
-    )
-    permanent = all(code >= 500 for code, _reply in refused.values())
+    to those it took, and the same message goes on in a new row to those refused for now (4xx),
+    retried like any failure, and in another, failed at once and shown to admins, to those
+    refused for good (5xx). Returns the new rows' states."""
+    states = []
     delay = retry_delay(1)
-    state = "failed" if permanent or delay is None else "pending"
-    session.add(
-        OutboxMessage(
-            recipients=[r for r in row.recipients if recipient_address(r) in refused],
-            subject=row.subject,
-            body=row.body,
-            language=row.language,
-            calendar=row.calendar,
-            message_id=row.message_id,  # the same message, to the rest of its recipients
-            state=state,
-            attempts=1,
-            last_error=error[:2000],
-            created_at=row.created_at,
-            due_at=now + (delay or timedelta()),
+    for permanent in (False, True):
+        these = {a: r for a, r in refused.items() if (r[0] >= 500) is permanent}
+        if not these:
+            continue
+        error = "refused by the mail server: " + "; ".join(
+            f"{address}: {code} {reply.decode('utf-8', 'replace')}"
+            for address, (code, reply) in sorted(these.items())
         )
-    )
-    log.warning("email %s was refused for some recipients (%s): %s", row.id, state, error)
-    return state
+        state = "failed" if permanent or delay is None else "pending"
+        session.add(
+            OutboxMessage(
+                recipients=[r for r in row.recipients if recipient_address(r) in these],
+                subject=row.subject,
+                body=row.body,
+                language=row.language,
+                calendar=row.calendar,
+                message_id=row.message_id,  # the same message, to the rest of its recipients
+                state=state,
+                attempts=1,
+                last_error=error[:2000],
+                created_at=row.created_at,
+                due_at=now + (delay or timedelta()),
+            )
+        )
+        log.warning("email %s was refused for some recipients (%s): %s", row.id, state, error)
+        states.append(state)
+    return states
 
 
 def _claim(session: Session, now: datetime, limit: int, worker: str) -> list[int]:

@@ -71,13 +71,20 @@ def transmit(cfg, msg: EmailMessage) -> dict[str, tuple[int, bytes]]:
 
 def send_smtp(cfg, msg: EmailMessage) -> dict[str, tuple[int, bytes]]:
     """smtplib raises when every recipient is refused, and returns those refused when only some
-    are (``{address: (code, reply)}``)."""
-    with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=10) as smtp:
+    are (``{address: (code, reply)}``). Once the server has taken the message (250 after DATA)
+    it is sent: a failing QUIT afterwards must not make it go again."""
+    smtp = smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=10)
+    try:
         if cfg.get("SMTP_STARTTLS"):
             smtp.starttls()
         if cfg.get("SMTP_USERNAME"):
             smtp.login(cfg["SMTP_USERNAME"], cfg.get("SMTP_PASSWORD") or "")
         return smtp.send_message(msg)
+    finally:
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
 
 
 def write_file(directory: Path, msg: EmailMessage) -> Path:
