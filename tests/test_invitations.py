@@ -431,3 +431,23 @@ def test_claim_for_a_partnership_with_a_team_invites_nobody(seeded):
     with app.app_context():
         invited = select(func.count(Invitation.id)).where(Invitation.partnership_id == other_id)
         assert db.session.scalar(invited) == 0
+
+
+def test_claim_resends_an_open_invitation_with_its_own_role(seeded):
+    """No team yet, but an admin invited the contact as a member: a claim sends that invitation
+    again, still as member, never as coordinator."""
+    app, inbox = seeded
+    with app.app_context():
+        admin = create_admin("beheer@example.org", "correct horse battery")
+        invitation = invitations.invite(
+            profile_service.get_partnership(KEY), CONTACT, by=admin, role="member"
+        )
+        invitation.sent_at = utcnow() - timedelta(minutes=invitations.CLAIM_QUIET_MINUTES + 1)
+        db.session.commit()
+        inbox.clear()
+    _claim(app, KEY)
+    [message] = delivered(app, inbox, CONTACT)
+    assert "/invitation/" in message["body"]
+    with app.app_context():
+        [invitation] = db.session.scalars(select(Invitation)).all()
+        assert invitation.role == "member"

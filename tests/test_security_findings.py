@@ -693,9 +693,12 @@ def test_an_import_does_not_take_over_a_partnership_with_its_own_team(app):
             db.session.scalar(select(Partnership.id).where(Partnership.key == "ander-partnerschap"))
             is None
         )
-        # The team's own contact address in the record: the same partnership, updated as ever.
-        stored.contact_email = "stranger@example.org"
+        # A contact address the stranger typed into the profile proves nothing ...
+        stored.contact_email = "echt@zuid.example.org"
         db.session.commit()
+        with pytest.raises(ValidationError):
+            load(real)
+        # ... an address of the team's own confirmed account does: the same partnership.
         load(dict(real, contact={"name": "Zelfde", "email": "Stranger@example.org"}))
         assert profiles.get_partnership("opleidingsschool-zuid").name == "Opleidingsschool Zuid"
         # A partnership without a team (imported, nobody joined yet) is updated by key alone.

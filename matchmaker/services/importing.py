@@ -112,25 +112,27 @@ def import_document(document, progress=None) -> ImportResult:
 
 def _taken_over(chunk: list[dict], existing: dict[str, Partnership], first: int) -> dict[str, str]:
     """Records of ``chunk`` (``first``: the document position of its first record) that would
-    overwrite a partnership with a team of its own (an active account) under another contact
-    address. Such a partnership keeps its profile itself; an import that matches only its key
-    (someone registered the key first, or the document's key is another partnership's) would
-    hand the imported profile, and its introductions, to that team."""
-    teams = set(
-        db.session.scalars(
-            select(User.partnership_id).where(
-                User.partnership_id.in_([p.id for p in existing.values()]),
-                User.active.is_(True),
-            )
+    overwrite a partnership with a team of its own (an active account) whose accounts do not
+    include the record's contact address. Such a partnership keeps its profile itself; an import
+    that matches only its key (someone registered the key first, and typed any contact address
+    they liked) would hand the imported profile, and its introductions, to that team. The
+    contact must be one of the team's own confirmed accounts, an address someone proved."""
+    teams: dict[int, set[str]] = {}
+    for partnership_id, email, confirmed in db.session.execute(
+        select(User.partnership_id, User.email, User.email_confirmed_at).where(
+            User.partnership_id.in_([p.id for p in existing.values()]), User.active.is_(True)
         )
-    )
+    ):
+        known = teams.setdefault(partnership_id, set())
+        if confirmed is not None:
+            known.add(email.lower())
     problems = {}
     for i, record in enumerate(chunk, start=first):
         row = existing.get(record["key"])
         if row is None or row.id not in teams:
             continue
-        ours, theirs = (record.get("contact") or {}).get("email"), row.contact_email
-        if ours and theirs and ours.lower() == theirs.lower():
+        contact = (record.get("contact") or {}).get("email")
+        if contact and contact.lower() in teams[row.id]:
             continue
         problems[f"record {i} (key {record['key']!r}): key"] = _(
             "belongs to a partnership with its own accounts and another contact address; an "

@@ -308,7 +308,8 @@ def claim(query: str) -> None:
     the partnership already has a team (an active account), the claim invites nobody: only its
     coordinators add people, and the contact is told so (an open invitation keeps its role; a
     stranger's claim never turns a member invitation, or the contact address, into a
-    coordinator). A contact invited in the last ``CLAIM_QUIET_MINUTES`` is not mailed again."""
+    coordinator). An open invitation to the contact is sent again with its own role, not
+    replaced; a contact invited in the last ``CLAIM_QUIET_MINUTES`` is not mailed again."""
     from . import notifications
 
     partnership = find_partnership(query)
@@ -328,7 +329,11 @@ def claim(query: str) -> None:
         db.session.commit()
         return
     invitation = pending(partnership, email, now)
-    if invitation is not None and invitation.sent_at > now - timedelta(minutes=CLAIM_QUIET_MINUTES):
+    if invitation is not None:
+        # An open invitation is sent again as it is: its role was chosen by whoever invited,
+        # and an anonymous claim must not change it.
+        if invitation.sent_at <= now - timedelta(minutes=CLAIM_QUIET_MINUTES):
+            resend(invitation)
         return
     try:
         invite(partnership, email)
