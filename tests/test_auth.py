@@ -383,3 +383,22 @@ def test_production_hashing_is_scrypt(app):
         user = make_user("kdf@example.org")
         assert user.password_hash.startswith("scrypt:")
         assert accounts.authenticate("kdf@example.org", PASSWORD).id == user.id
+
+
+def test_confirming_an_address_does_not_undo_an_admins_deactivation(mail_app, client):
+    """A registration waits for its confirmation inactive; if an admin deactivates it meanwhile
+    (spam, a duplicate), confirming the address later must not bring it back."""
+    from matchmaker.services import profiles as profile_service
+
+    app, inbox = mail_app
+    assert client.post("/register", data=register_data()).status_code == 302
+    path = confirm_link(inbox, "coordinator@example.org")
+    with app.app_context():
+        p = profile_service.get_partnership("nieuw-partnerschap", include_inactive=True)
+        profile_service.set_active(p, False)
+    assert client.get(path).status_code == 302
+    with app.app_context():
+        user = accounts.find_user("coordinator@example.org")
+        assert user.email_confirmed_at is not None and not user.partnership.active
+        profile_service.set_active(user.partnership, True)  # the admin's own way back
+        assert profile_service.get_partnership("nieuw-partnerschap").deactivated_at is None

@@ -67,6 +67,10 @@ class Partnership(Timestamps, Model):
     contact_name: Mapped[str | None] = mapped_column(String(200))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    # Set when an admin deactivates the partnership (services/profiles.set_active): unlike a
+    # registration waiting for its email confirmation, confirming an address does not bring
+    # such a partnership back.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped by every profile edit (services/profiles.py); an edit based on an older version is
     # refused instead of silently overwriting the newer one (the form's hidden field, If-Match).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", nullable=False)

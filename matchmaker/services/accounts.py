@@ -249,8 +249,9 @@ def confirm_email(token: str) -> User | None:
 def _mark_confirmed(user: User) -> None:
     """The address is the owner's: confirm it, and bring its registered partnership in."""
     user.email_confirmed_at = utcnow()
-    if user.partnership is not None and not user.partnership.active:
-        user.partnership.active = True
+    p = user.partnership
+    if p is not None and not p.active and p.deactivated_at is None:  # not an admin's decision
+        p.active = True
 
 
 def change_password(user: User, current: str, new: str) -> None:

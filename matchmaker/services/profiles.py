@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
 from ..extensions import db
 from ..matching.profile import Profile
 from ..matching.profile import Story as EngineStory
-from ..models import DataVersion, Partnership, PartnershipSector, Story
+from ..models import DataVersion, Partnership, PartnershipSector, Story, utcnow
 from ..provinces import normalize, province_part
 from .change_log import bump_data_version as bump_data_version  # tests and tools
 from .validation import KEY_RE, STORY_FIELDS, ValidationError, validate_profile
@@ -281,6 +281,7 @@ def set_active(partnership: Partnership, active: bool) -> None:
     """Activate or deactivate a partnership and commit; its suggestions follow at once (the data
     version moves)."""
     partnership.active = active
+    partnership.deactivated_at = None if active else utcnow()
     db.session.commit()
 
 
