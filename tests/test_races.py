@@ -526,3 +526,46 @@ def test_two_imports_creating_the_same_partnerships_leave_one_writer_and_a_clear
             stored = select(func.count()).where(Partnership.key.in_(keys))
             assert db.session.scalar(stored) == 2
     assert conflicts >= 1  # the INSERTs did overlap, and the loser said so
+
+
+# --- deactivate ∥ accept ----------------------------------------------------------------------
+
+
+def test_an_accept_racing_a_deactivation_waits_for_it_and_is_refused(pair):
+    """The admin's deactivation of the mentor is written but not yet committed when its
+    coordinator accepts: the accept waits for the partnership's row, reads it again and is
+    refused; no contact details are shared with a partnership that has left."""
+    import time
+
+    from sqlalchemy import update
+
+    from matchmaker.models import Partnership
+
+    intro_id = new_request(pair)
+    written = threading.Event()
+
+    def deactivate():
+        with pair.app_context():
+            db.session.execute(
+                update(Partnership).where(Partnership.key == MENTOR_KEY).values(active=False)
+            )
+            written.set()
+            time.sleep(0.5)  # the accept arrives while this transaction is open
+            db.session.commit()
+            return "deactivated"
+
+    def accept():
+        assert written.wait(timeout=10)
+        time.sleep(0.1)
+        with pair.app_context():
+            intro = intro_service.get_introduction(intro_id)
+            try:
+                intro_service.transition(intro, "accept", find_user("mentor@example.org"))
+            except intro_service.TransitionError as exc:
+                return exc.code
+            return "accepted"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first, second = pool.submit(deactivate), pool.submit(accept)
+        assert (first.result(timeout=60), second.result(timeout=60)) == ("deactivated", "inactive")
+    assert state(pair, intro_id) == "requested"

@@ -281,8 +281,14 @@ def transition(
     source = intro.state
     if source not in rule.source:
         raise TransitionError(f"cannot {action} an introduction that is {source.replace('_', ' ')}")
-    if action in LEADS_ON and not both_active(intro):
-        raise TransitionError(INACTIVE_MESSAGE, code="inactive")
+    if action in LEADS_ON:
+        # Both partnerships' rows are locked (in id order) and read again: a deactivation
+        # committing meanwhile is seen here, or waits until this transition is done.
+        for partnership_id in sorted({intro.mentee_id, intro.mentor_id}):
+            locks.for_update(Partnership, partnership_id)
+        if not both_active(intro):
+            db.session.rollback()  # release the locks
+            raise TransitionError(INACTIVE_MESSAGE, code="inactive")
     note = _clean_text(note, "note")
     if action == "complete":
         rating = _clean_rating(rating)
