@@ -58,6 +58,7 @@ def test_register_then_confirm_by_email(mail_app, client):
         user = accounts.find_user("coordinator@example.org")
         assert user.email_confirmed_at is None
         assert user.partnership.key == "nieuw-partnerschap" and not user.partnership.active
+        assert user.partnership.registered_at is not None  # its contact: typed, not proven
         assert user.partnership.sectors == ["po"]
         assert PASSWORD not in user.password_hash
     assert client.get("/partnerships/nieuw-partnerschap").status_code == 404  # not public yet

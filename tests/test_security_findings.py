@@ -21,7 +21,7 @@ from sqlalchemy import event, insert, select, update
 from matchmaker import create_app
 from matchmaker.config import ConfigError
 from matchmaker.extensions import db
-from matchmaker.models import Introduction, Partnership
+from matchmaker.models import Introduction, Partnership, utcnow
 from matchmaker.security import local_target
 from matchmaker.services import accounts, mail, passwords, profiles
 from matchmaker.services.validation import ValidationError
@@ -693,8 +693,8 @@ def test_an_import_does_not_take_over_a_partnership_with_its_own_team(app):
             db.session.scalar(select(Partnership.id).where(Partnership.key == "ander-partnerschap"))
             is None
         )
-        # A contact address the stranger typed into the profile proves nothing ...
-        stored.contact_email = "echt@zuid.example.org"
+        # A contact address the stranger typed when registering proves nothing ...
+        stored.contact_email, stored.registered_at = "echt@zuid.example.org", utcnow()
         db.session.commit()
         with pytest.raises(ValidationError):
             load(real)

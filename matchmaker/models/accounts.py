@@ -71,6 +71,9 @@ class Partnership(Timestamps, Model):
     # registration waiting for its email confirmation, confirming an address does not bring
     # such a partnership back.
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the partnership was registered through the site: its contact address is what the
+    # registrant typed, which an import does not take as proof (services/importing.py).
+    registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped by every profile edit (services/profiles.py); an edit based on an older version is
     # refused instead of silently overwriting the newer one (the form's hidden field, If-Match).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", nullable=False)

@@ -173,6 +173,7 @@ def register(
     try:
         partnership = save_profile(profile_record, commit=False)
         partnership.active = False
+        partnership.registered_at = utcnow()
         user = User(
             email=clean_email(email),
             password_hash=password_hash,

@@ -116,7 +116,9 @@ def _taken_over(chunk: list[dict], existing: dict[str, Partnership], first: int)
     include the record's contact address. Such a partnership keeps its profile itself; an import
     that matches only its key (someone registered the key first, and typed any contact address
     they liked) would hand the imported profile, and its introductions, to that team. The
-    contact must be one of the team's own confirmed accounts, an address someone proved."""
+    record's contact must be one of the team's own confirmed accounts (an address someone
+    proved), or, for a partnership that was imported rather than registered through the site,
+    the contact address it already has."""
     teams: dict[int, set[str]] = {}
     for partnership_id, email, confirmed in db.session.execute(
         select(User.partnership_id, User.email, User.email_confirmed_at).where(
@@ -131,9 +133,12 @@ def _taken_over(chunk: list[dict], existing: dict[str, Partnership], first: int)
         row = existing.get(record["key"])
         if row is None or row.id not in teams:
             continue
-        contact = (record.get("contact") or {}).get("email")
-        if contact and contact.lower() in teams[row.id]:
-            continue
+        contact = ((record.get("contact") or {}).get("email") or "").lower()
+        if contact and contact in teams[row.id]:
+            continue  # one of the team's own, proven addresses
+        if contact and row.registered_at is None and contact == (row.contact_email or "").lower():
+            continue  # the contact it was imported with, not one a registrant typed
+
         problems[f"record {i} (key {record['key']!r}): key"] = _(
             "belongs to a partnership with its own accounts and another contact address; an "
             "import does not take it over. Check whose key this is and use another key; that "
