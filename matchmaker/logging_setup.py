@@ -18,6 +18,7 @@ import re
 import sys
 import uuid
 from datetime import datetime, timezone
+from urllib.parse import unquote
 
 from flask import Flask, g, has_request_context, request
 
@@ -42,8 +43,15 @@ SECRET_PATH_RE = re.compile(r"(/(?:password/reset|invitation|register/confirm)/)
 
 
 def hide_secrets(text: str) -> str:
-    """``text`` with the token of every secret link replaced by ``[hidden]``."""
-    return SECRET_PATH_RE.sub(r"\1[hidden]", text)
+    """``text`` with the token of every secret link replaced by ``[hidden]``. A link written
+    another way that the app still routes there ("/password/rese%74/T", "//invitation/T",
+    "/./invitation/T") is logged decoded and resolved, with its token hidden."""
+    if SECRET_PATH_RE.search(text):
+        return SECRET_PATH_RE.sub(r"\1[hidden]", text)
+    resolved = re.sub(r"(?<!:)/(?:\.?/)+", "/", unquote(text))  # "//" and "/./", not "https://"
+    if SECRET_PATH_RE.search(resolved):
+        return SECRET_PATH_RE.sub(r"\1[hidden]", resolved)
+    return text
 
 
 class SecretPathFilter(logging.Filter):

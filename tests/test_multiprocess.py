@@ -255,7 +255,12 @@ def test_secret_links_never_reach_the_access_log():
     hidden before gunicorn's access record is written, in JSON and in text alike."""
     import logging
 
-    from matchmaker.logging_setup import JsonFormatter, SecretPathFilter, gunicorn_log_config
+    from matchmaker.logging_setup import (
+        JsonFormatter,
+        SecretPathFilter,
+        gunicorn_log_config,
+        hide_secrets,
+    )
 
     token = "Zk3-secret_TOKEN.value"
     atoms = {
@@ -290,5 +295,8 @@ def test_secret_links_never_reach_the_access_log():
         assert token not in line and "/password/reset/[hidden]" in line
         assert "/register/confirm/[hidden]" in line  # the referrer
         assert ("/invitation/[hidden]?x=1" in line) is text  # the request line: text only
+    for written in ("/password/rese%74/", "//password/reset/", "/./invitation/", "/invitation%2F"):
+        assert token not in hide_secrets(f"GET {written}{token} HTTP/1.1")
+    assert hide_secrets("GET /login?next=/home HTTP/1.1") == "GET /login?next=/home HTTP/1.1"
     other = logging.LogRecord("matchmaker", logging.INFO, __file__, 1, "kept %s", ("as is",), None)
     assert SecretPathFilter().filter(other) and other.getMessage() == "kept as is"

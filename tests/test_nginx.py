@@ -497,7 +497,15 @@ def test_secret_links_stay_out_of_nginx_and_gunicorn_logs(client):
     the request line, not in the referrer of the page's next request."""
     reset, invited = "resetTOKEN-abc_123456789012345", "inviteTOKEN-def_123456789012345"
     page = f"https://{NAME}/invitation/{invited}"
-    for path in (f"/password/reset/{reset}", f"/register/confirm/{reset}?x=1"):
+    for path in (
+        f"/password/reset/{reset}",
+        f"/register/confirm/{reset}?x=1",
+        # written other ways that nginx and the app still route to the same pages
+        f"//password/reset/{reset}",
+        f"/password/rese%74/{reset}",
+        f"/./invitation/{invited}",
+        f"/invitation%2F{invited}",
+    ):
         status, _, _ = client.request("GET", path, headers={"Referer": page})
         assert status < 500
     nginx_log = client.gunicorn_log.parent / "matchmaker.access.log"
