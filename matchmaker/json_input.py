@@ -5,6 +5,7 @@ Python's ``json`` module reads more than a person meant to write, and more than 
 service can hold:
 
 - an object with the same key twice keeps the last value silently (``{"name": "A", "name": "B"}``);
+- ``"\\u0000"`` becomes a NUL character, which no text holds and PostgreSQL cannot store;
 - ``"\\ud800"`` becomes a lone surrogate, a ``str`` that cannot be encoded as UTF-8: the database
   driver, the templates and the export all fail on it later, far from where it came in;
 - nesting beyond the interpreter's recursion limit raises ``RecursionError``, and an integer of
@@ -68,6 +69,8 @@ def check_value(value) -> None:
                     f"{_place(path)}: the text holds a lone surrogate (such as \\ud800), which "
                     "is not a character; send the text as UTF-8"
                 )
+            if "\x00" in item:  # no text holds one, and PostgreSQL cannot store it
+                raise BadDocument(f"{_place(path)}: the text contains a NUL character")
         elif isinstance(item, (dict, list)):
             if depth > MAX_DEPTH:
                 raise BadDocument(f"the JSON is nested more than {MAX_DEPTH} levels deep")

@@ -164,10 +164,12 @@ def init_app(app: Flask) -> None:
         if request.method in ("POST", "PUT", "PATCH"):
             body = request.get_data(cache=True)
             form_encoded = request.mimetype == "application/x-www-form-urlencoded"
-            if b"\x00" in body or b"\\u0000" in body or (form_encoded and b"%00" in body):
+            if request.is_json and b"\x00" in body:  # UTF-16 or UTF-32 text has NUL bytes
+                abort(400, description="the JSON body must be UTF-8")
+            if b"\x00" in body or (form_encoded and b"%00" in body):
                 abort(400, description="the request contains a NUL character")
             if body and request.is_json:
-                refuse_hostile_json(body)
+                refuse_hostile_json(body)  # a "\u0000" escape in any string among the rest
 
     @app.after_request
     def security_headers(response):

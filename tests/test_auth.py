@@ -403,3 +403,15 @@ def test_confirming_an_address_does_not_undo_an_admins_deactivation(mail_app, cl
         assert user.email_confirmed_at is not None and not user.partnership.active
         profile_service.set_active(user.partnership, True)  # the admin's own way back
         assert profile_service.get_partnership("nieuw-partnerschap").deactivated_at is None
+
+
+def test_an_address_typed_in_the_other_unicode_form_finds_its_account(app):
+    """The same accented letter as one character or as a letter plus a combining accent."""
+    import unicodedata
+
+    with app.app_context():
+        make_user("jose.garcia@café.example")
+        stored = accounts.find_user("jose.garcia@café.example").email
+        decomposed = unicodedata.normalize("NFD", "JOSE.GARCIA@CAFÉ.EXAMPLE")
+        assert decomposed != unicodedata.normalize("NFC", decomposed)
+        assert accounts.find_user(decomposed).email == stored

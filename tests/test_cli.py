@@ -251,6 +251,32 @@ def test_evaluate_names_what_is_wrong_with_the_labels(runner, tmp_path, labels, 
     assert "Traceback" not in result.output
 
 
+def test_evaluate_refuses_a_newcomer_labelled_with_itself(runner, tmp_path):
+    data = write(tmp_path, "d.json", {"partnerships": MENTORS + NEWCOMERS})
+    labels = write(tmp_path, "l.json", {"nieuw-assessment": {"primary": "nieuw-assessment"}})
+    result = runner.invoke(args=["evaluate", data, labels])
+    assert result.exit_code == 1 and "never suggested to itself" in result.output
+
+
+def test_an_import_file_may_start_with_a_byte_order_mark(runner, tmp_path):
+    path = tmp_path / "windows.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"partnerships": MENTORS}).encode())
+    result = runner.invoke(args=["import-profiles", str(path)])
+    assert result.exit_code == 0, result.output
+
+
+def test_export_to_a_folder_that_does_not_exist_says_so(runner, tmp_path):
+    result = runner.invoke(args=["export-profiles", str(tmp_path / "nope" / "x.json")])
+    assert result.exit_code == 1 and "cannot write" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("now", ["0001-01-01T00:00", "9999-12-31T23:59:59+00:00"])
+def test_worker_now_far_outside_any_round_is_refused(runner, now):
+    result = runner.invoke(args=["worker", "--once", "--now", now])
+    assert result.exit_code == 2 and "--now" in result.output
+
+
 def test_create_admin_asks_for_the_password(app, runner):
     result = runner.invoke(
         args=["create-admin", "Beheer@Example.org"],

@@ -422,9 +422,22 @@ def test_nul_characters_are_refused_at_the_door(member, client):
     )
     assert (
         response.status_code == 400
-        and response.json["error"]["message"] == "the request contains a NUL character"
+        and response.json["error"]["message"] == "mentor: the text contains a NUL character"
     )
     assert client.get("/api/v1/partnerships", query_string={"q": "100%"}).status_code == 200
+    # A backslash followed by "u0000" is text, not a NUL; a UTF-16 body is told to be UTF-8.
+    text = client.post(
+        "/api/v1/introductions",
+        data='{"mentor": "beoordeling-west", "message": "zie C:\\\\u0000 in de map"}',
+        content_type="application/json",
+    )
+    assert text.status_code != 400 or "NUL" not in text.json["error"]["message"]
+    utf16 = client.post(
+        "/api/v1/introductions",
+        data='{"mentor": "beoordeling-west"}'.encode("utf-16"),
+        content_type="application/json",
+    )
+    assert utf16.status_code == 400 and "UTF-8" in utf16.json["error"]["message"]
 
 
 # --- what a form may be sent instead of form fields ------------------------------------------

@@ -548,6 +548,13 @@ def test_hostile_json_gets_400(member, client, body):
         "\ufeffNaam",
         "Naam\u2066X\u2069",
         "Naam\u200fX",
+        # characters that show as nothing, alone or in a name
+        "\u3164",
+        "\u2800",
+        "Naam\u00adX",
+        "\U000e0020Naam",
+        "Naam\u061cX",
+        "Naam\u180eX",
     ],
 )
 def test_single_line_fields_refuse_control_characters(app, field, bad):

@@ -35,7 +35,7 @@ def read_json(path: str, what: str):
     """The JSON document in ``path``; a missing, non-UTF-8, malformed or refused file
     (``json_input.read_document``) is a ClickException naming ``what`` the file is for."""
     try:
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8-sig") as fh:  # a byte order mark (Windows editors) is fine
             return json_input.read_document(fh.read())
     except json_input.BadDocument as exc:
         raise click.ClickException(f"{what} file {path}: {exc}") from None

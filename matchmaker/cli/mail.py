@@ -25,6 +25,10 @@ def parse_now(value: str | None) -> datetime | None:
         raise click.BadParameter(
             f"not an ISO time such as 2026-12-01T09:00: {value!r}", param_hint="--now"
         ) from None
+    if not 2000 <= moment.year <= 2200:  # the rounds add days and years to it (OverflowError)
+        raise click.BadParameter(
+            f"must be a time between the years 2000 and 2200: {value!r}", param_hint="--now"
+        )
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 

@@ -104,7 +104,10 @@ def export_profiles(file: str | None) -> None:
     """Write all active profiles in the exchange format to FILE (default: stdout)."""
     text = json.dumps(profile_service.export_document(), ensure_ascii=False, indent=2) + "\n"
     if file:
-        Path(file).write_text(text, encoding="utf-8")
+        try:
+            Path(file).write_text(text, encoding="utf-8")
+        except OSError as exc:  # a folder that does not exist, no permission, a full disk
+            raise click.ClickException(f"cannot write {file}: {exc.strerror or exc}") from None
         click.echo(f"Exported to {file}.", err=True)
     else:
         click.echo(text, nl=False)

@@ -86,6 +86,8 @@ def label_problems(labels: object, known: set[str]) -> list[str]:
             problems.append(f"{key}.primary: must be a partnership key")
         elif primary not in known:
             problems.append(f"{key}.primary: {primary!r} is not in the data")
+        elif primary == key:
+            problems.append(f"{key}.primary: a partnership is never suggested to itself")
         acceptable = label.get("acceptable", [])
         if not isinstance(acceptable, list) or not all(isinstance(k, str) for k in acceptable):
             problems.append(f"{key}.acceptable: must be a list of partnership keys")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+import unicodedata
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -41,8 +42,15 @@ def clean_email(value, field: str = "email") -> str:
 
 
 def find_user(email: str) -> User | None:
-    """The account with this email address (in any case, spaces around ignored), or None."""
-    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    """The account with this email address (in any case, spaces around ignored, an accented
+    letter in either Unicode form, an international domain as typed or in its stored ASCII
+    form), or None."""
+    typed = unicodedata.normalize("NFC", email.strip()).lower()
+    stored = normalize_email(typed, "email", {})  # as addresses are stored: the domain in ASCII
+    wanted = {typed} | ({stored.lower()} if stored else set())
+    return db.session.scalar(
+        select(User).where(func.lower(User.email).in_(sorted(wanted))).order_by(User.id).limit(1)
+    )
 
 
 def create_user(

@@ -49,14 +49,18 @@ STORY_FIELDS = ("title", "text", "tips", "outcome", "language", "visibility")
 STORY_REQUIRED = ("title", "text", "tips", "outcome")
 MAX_STORIES = 50
 TIPS = range(1, 6)  # the five tips of the seed document
-# Control characters (C0, DEL, C1), the Unicode line and paragraph separators, and the invisible
-# format controls: zero-width space and joiners, the direction marks, embeddings, overrides and
-# isolates, the word joiner and invisible operators, and the byte order mark (Unicode's
-# Bidi_Control and Default_Ignorable format characters). None belongs in a one-line field such as
-# a name or a title: they break headers and lines, or make a name look like another
-# ("\u202eenalp" shows as "plane").
+# Control characters (C0, DEL, C1), the Unicode line and paragraph separators, the invisible
+# format controls (zero-width space and joiners, the direction marks, embeddings, overrides and
+# isolates, the Arabic letter mark, the word joiner and invisible operators, the byte order
+# mark, interlinear annotation, tags) and the characters that show as nothing (soft hyphen,
+# combining grapheme joiner, Hangul and Braille blanks, Mongolian and Khmer invisibles): Unicode's
+# Bidi_Control and Default_Ignorable_Code_Point characters, and the blanks that are not spaces.
+# None belongs in a one-line field such as a name or a title: they break headers and lines, make
+# a name look like another ("\u202eenalp" shows as "plane"), or make it look empty.
 CONTROL_RE = re.compile(
-    r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+    r"[\x00-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+    r"\u200b-\u200f\u2028-\u202e\u2060-\u206f\u2800\u3164\ufeff\uffa0\ufff0-\ufffb"
+    r"\U000e0000-\U000e0fff]"
 )
 
 
