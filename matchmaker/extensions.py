@@ -33,3 +33,18 @@ babel = Babel()
 # No X-RateLimit-* headers on every response: computing them read the storage again on every
 # request of every route (0.2-0.6 ms each); a refused request gets Retry-After (web/errors.py).
 limiter = Limiter(key_func=get_remote_address, headers_enabled=False)
+
+
+def allow_once(window: str, *key: str) -> bool:
+    """May the action named by ``key`` happen now, at most once per ``window`` ("1 per 15
+    minutes")? Counted in the rate limiter's storage (Redis when configured), so every worker
+    agrees. Always yes when rate limiting is off, or when its storage cannot be reached (one
+    notice too many rather than none)."""
+    from limits import parse
+
+    if not limiter.enabled:
+        return True
+    try:
+        return bool(limiter.limiter.hit(parse(window), "once", *key))
+    except Exception:  # noqa: BLE001  (a storage outage must not break the caller)
+        return True

@@ -110,7 +110,7 @@ register_limited = limiter.limit("10 per hour", methods=["POST"], scope="registe
 claim_limited = limiter.limit("5 per 15 minutes", methods=["POST"], scope="claim")
 invitation_limited = limiter.limit("10 per 15 minutes", methods=["POST"], scope="invitation")
 # A coordinator inviting colleagues: generous for a real team, a wall for trying many addresses.
-team_invite_limited = limiter.limit("20 per hour", methods=["POST"], scope="team-invite")
+team_invite_limited = limiter.shared_limit("20 per hour", scope="team-invite", methods=["POST"])
 suggestions_limited = limiter.limit(suggestions_limit, scope="suggestions")
 
 

@@ -451,3 +451,26 @@ def test_claim_resends_an_open_invitation_with_its_own_role(seeded):
     with app.app_context():
         [invitation] = db.session.scalars(select(Invitation)).all()
         assert invitation.role == "member"
+
+
+def test_claim_notices_go_to_a_contact_once_in_the_quiet_time(seeded, database_url):
+    """However many ask (from however many addresses), the contact of a partnership with a team
+    gets one notice per CLAIM_QUIET_MINUTES."""
+    from .conftest import second_app
+
+    app, inbox = seeded
+    with app.app_context():
+        make_user("coordinator@example.org", partnership_key=KEY)
+    with second_app(
+        database_url,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        **{k: app.config[k] for k in ("SMTP_HOST", "SMTP_PORT", "MAIL_DELIVER_AFTER_COMMIT")},
+    ) as limited:
+        for i in range(4):
+            limited.test_client().post(
+                "/register/claim",
+                data={"claim-partnership": KEY},
+                environ_base={"REMOTE_ADDR": f"10.0.2.{i + 1}"},
+            )
+    assert len(delivered(app, inbox, CONTACT)) == 1

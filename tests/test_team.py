@@ -483,3 +483,17 @@ def test_inviting_colleagues_is_rate_limited(crew, database_url):
             for i in range(22)
         ]
     assert codes[:20] == [302] * 20 and codes[20:] == [429, 429]
+
+
+def test_resending_invitations_counts_with_inviting(crew, database_url):
+    from .conftest import second_app
+
+    with second_app(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://") as app:
+        client = login(app, BOSS)
+        for i in range(19):
+            client.post("/team/invitations", data={"email": f"c{i}@example.org", "role": "member"})
+        with app.app_context():
+            invitation_id = db.session.scalar(select(Invitation.id))
+        resend = f"/team/invitations/{invitation_id}/resend"
+        assert client.post(resend).status_code == 302
+        assert client.post(resend).status_code == 429

@@ -24,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CursorResult, func, select, update
 
 from ..domain import LANGUAGES
-from ..extensions import db
+from ..extensions import allow_once, db
 from ..models import TEAM_ROLES, Invitation, Partnership, User, get_by_id, utcnow
 from .accounts import clean_email, find_user
 from .notifications import absolute_url, send_email
@@ -320,13 +320,16 @@ def claim(query: str) -> None:
     now = utcnow()
     email = partnership.contact_email
     existing = find_user(email)
+    quiet = f"1 per {CLAIM_QUIET_MINUTES} minutes"  # a notice per contact, however many ask
     if existing is not None:
-        notifications.already_registered(existing, absolute_url("auth.forgot_password"))
-        db.session.commit()
+        if allow_once(quiet, "claim-notice", email.lower()):
+            notifications.already_registered(existing, absolute_url("auth.forgot_password"))
+            db.session.commit()
         return
     if has_team(partnership):
-        notifications.team_exists(email, partnership)
-        db.session.commit()
+        if allow_once(quiet, "claim-notice", email.lower()):
+            notifications.team_exists(email, partnership)
+            db.session.commit()
         return
     invitation = pending(partnership, email, now)
     if invitation is not None:

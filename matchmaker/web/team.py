@@ -101,6 +101,7 @@ def _act_on_invitation(p, invitation_id: int, act, done):
 
 
 @bp.post("/invitations/<int:invitation_id>/resend")
+@team_invite_limited  # one count with inviting: each sends an email
 @coordinator_required
 def invitation_resend(p, invitation_id: int):
     return _act_on_invitation(
