@@ -13,8 +13,7 @@ mentor side accepts, declines and completes; an admin may do anything an admin m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any, cast
 
 from flask import current_app
@@ -35,12 +34,28 @@ from ..models import (
 )
 from . import locks, notifications
 from .matching import excluded_pairs, mentor_load
+
+# Who may see and do what lives in intro_access.py; its names are re-exported here, where
+# every caller looks for the introductions' rules.
+from .intro_access import ADMIN as ADMIN
+from .intro_access import INACTIVE_MESSAGE as INACTIVE_MESSAGE
+from .intro_access import LEADS_ON as LEADS_ON
+from .intro_access import MENTEE as MENTEE
+from .intro_access import MENTOR as MENTOR
+from .intro_access import TRANSITIONS as TRANSITIONS
+from .intro_access import Transition as Transition
+from .intro_access import allowed_actions as allowed_actions
+from .intro_access import both_active as both_active
+from .intro_access import can_view as can_view
+from .intro_access import contacts_visible as contacts_visible
+from .intro_access import mentor_asked as mentor_asked
+from .intro_access import reached_mentor_at as reached_mentor_at
+from .intro_access import roles_of as roles_of
 from .permissions import can_act_for, can_read_partnership, read_only_reason
 from .profiles import contains, to_engine_profile
 from .validation import ValidationError
 
 MESSAGE_LIMIT = 2000
-MENTEE, MENTOR, ADMIN = "mentee", "mentor", "admin"
 
 
 class TransitionError(Exception):
@@ -56,97 +71,6 @@ class NotAllowed(TransitionError):
 
     def __init__(self, message: str = "you may not do this with this introduction") -> None:
         super().__init__(message, code="forbidden")
-
-
-@dataclass(frozen=True)
-class Transition:
-    """One row of the state machine: ``action`` moves an introduction from one of ``source``
-    to ``target``, for the sides named in ``roles``."""
-
-    action: str
-    source: tuple[str, ...]
-    target: str
-    roles: tuple[str, ...]
-
-
-TRANSITIONS: dict[str, Transition] = {
-    t.action: t
-    for t in (
-        Transition("approve", ("awaiting_admin",), "requested", (ADMIN,)),
-        Transition("accept", ("requested",), "accepted", (MENTOR, ADMIN)),
-        Transition("decline", ("requested", "awaiting_admin"), "declined", (MENTOR, ADMIN)),
-        Transition("withdraw", ("requested", "awaiting_admin"), "withdrawn", (MENTEE, ADMIN)),
-        Transition("complete", ("accepted",), "completed", (MENTEE, MENTOR, ADMIN)),
-    )
-}
-
-
-# Actions that carry an introduction further (to the mentor, to shared contact details): not
-# while either partnership is deactivated. Declining, withdrawing and completing stay possible.
-LEADS_ON = ("approve", "accept")
-INACTIVE_MESSAGE = "the other partnership is no longer active in Matchmaker"
-
-
-def roles_of(user: User, intro: Introduction) -> set[str]:
-    """The sides ``user`` may act as on ``intro``: a partnership's coordinators act for it, its
-    members only read (services/permissions.py)."""
-    roles = set()
-    if user.is_admin:
-        roles.add(ADMIN)
-    if can_act_for(user, intro.mentee_id):
-        roles.add(MENTEE)
-    if can_act_for(user, intro.mentor_id) and mentor_asked(intro):
-        roles.add(MENTOR)
-    return roles
-
-
-def reached_mentor_at(intro: Introduction) -> datetime | None:
-    """When the request reached the mentor: its first move to "requested" (made so, or approved
-    by an admin); None for one that never did (awaiting approval, or declined or withdrawn
-    before an admin approved it)."""
-    times = [e.created_at for e in intro.events if e.to_state == "requested"]
-    return min(times) if times else None
-
-
-def mentor_asked(intro: Introduction) -> bool:
-    """Has the request reached the mentor? Until then the mentor side neither sees nor answers
-    it, and what was said before stays between the asking partnership and the admins."""
-    return reached_mentor_at(intro) is not None
-
-
-def can_view(user: User, intro: Introduction) -> bool:
-    """Admins and every account of either partnership (members too) see the introduction; the
-    mentor's side once the request has reached it (``mentor_asked``)."""
-    return can_read_partnership(user, intro.mentee_id) or (
-        mentor_asked(intro) and can_read_partnership(user, intro.mentor_id)
-    )
-
-
-def allowed_actions(user: User, intro: Introduction) -> list[str]:
-    """The actions this user may take on this introduction now (for buttons and the API)."""
-    roles = roles_of(user, intro)
-    active = both_active(intro)
-    return [
-        t.action
-        for t in TRANSITIONS.values()
-        if intro.state in t.source and roles & set(t.roles) and (active or t.action not in LEADS_ON)
-    ]
-
-
-def both_active(intro: Introduction) -> bool:
-    """Are both partnerships of the introduction still in the programme (not deactivated)?"""
-    return bool(intro.mentee.active and intro.mentor.active)
-
-
-def contacts_visible(user: User | None, intro: Introduction) -> bool:
-    """Contact details are shared only inside an accepted (or completed) introduction, and,
-    but for admins, only while both partnerships are active."""
-    return (
-        user is not None
-        and intro.state in ("accepted", "completed")
-        and can_view(user, intro)
-        and (user.is_admin or both_active(intro))
-    )
 
 
 def _clean_text(value, field: str, limit: int = MESSAGE_LIMIT) -> str:
