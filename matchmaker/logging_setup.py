@@ -50,7 +50,10 @@ def hide_secrets(text: str) -> str:
         return SECRET_PATH_RE.sub(r"\1[hidden]", text)
     resolved = re.sub(r"(?<!:)/(?:\.?/)+", "/", unquote(text))  # "//" and "/./", not "https://"
     if SECRET_PATH_RE.search(resolved):
-        return SECRET_PATH_RE.sub(r"\1[hidden]", resolved)
+        # Decoded, "%0A" would be a line break: a forged log line. Control characters stay
+        # written as they came.
+        visible = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"%{ord(m.group()):02X}", resolved)
+        return SECRET_PATH_RE.sub(r"\1[hidden]", visible)
     return text
 
 

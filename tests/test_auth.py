@@ -415,3 +415,25 @@ def test_an_address_typed_in_the_other_unicode_form_finds_its_account(app):
         decomposed = unicodedata.normalize("NFD", "JOSE.GARCIA@CAFÉ.EXAMPLE")
         assert decomposed != unicodedata.normalize("NFC", decomposed)
         assert accounts.find_user(decomposed).email == stored
+
+
+def test_an_admin_can_tell_a_waiting_registration_from_a_deactivated_one_and_stop_it(
+    mail_app, client
+):
+    from matchmaker.services import profiles as profile_service
+
+    app, inbox = mail_app
+    assert client.post("/register", data=register_data()).status_code == 302
+    with app.app_context():
+        accounts.create_admin("beheer@example.org", PASSWORD)
+    admin = app.test_client()
+    admin.post("/login", data={"email": "beheer@example.org", "password": PASSWORD})
+    html = admin.get("/admin/partnerships").get_data(as_text=True)
+    assert "wacht op bevestiging" in html
+    response = admin.post("/admin/partnerships/nieuw-partnerschap/active", data={"active": "0"})
+    assert response.status_code == 302
+    assert "gedeactiveerd" in admin.get("/admin/partnerships").get_data(as_text=True)
+    client.get(confirm_link(inbox, "coordinator@example.org"))  # confirming no longer brings it in
+    with app.app_context():
+        p = profile_service.get_partnership("nieuw-partnerschap", include_inactive=True)
+        assert not p.active and p.deactivated_at is not None

@@ -277,6 +277,17 @@ def test_worker_now_far_outside_any_round_is_refused(runner, now):
     assert result.exit_code == 2 and "--now" in result.output
 
 
+def test_worker_once_fails_when_its_round_breaks(runner, monkeypatch):
+    """A cron job running --once must see a broken round (a running worker logs it and goes on)."""
+
+    def broken(**_kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr("matchmaker.services.mail.deliver_due", broken)
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 1 and "the round failed: delivery: RuntimeError" in result.output
+
+
 def test_create_admin_asks_for_the_password(app, runner):
     result = runner.invoke(
         args=["create-admin", "Beheer@Example.org"],

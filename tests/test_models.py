@@ -106,3 +106,73 @@ def test_init_db_is_idempotent(empty_app):
     runner = empty_app.test_cli_runner()
     assert runner.invoke(args=["init-db"]).exit_code == 0
     assert runner.invoke(args=["init-db"]).exit_code == 0
+
+
+def test_provenance_migration_marks_deactivated_and_registered_partnerships(empty_app):
+    """c9d0e1f2a3b4 on existing rows: an inactive partnership without an unconfirmed account was
+    deactivated by an admin; one with an account that did not come through an invitation was
+    registered (its contact address proves nothing to an import)."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    directory = empty_app.extensions["migrate"].directory
+    partnerships = {  # key: (active, account: None, "unconfirmed", "registered", "invited")
+        "wacht": (False, "unconfirmed"),
+        "gestopt": (False, None),
+        "gestopt-team": (False, "invited"),
+        "zelf": (True, "registered"),
+        "uitgenodigd": (True, "invited"),
+        "leeg": (True, None),
+    }
+    with empty_app.app_context():
+        upgrade(directory=directory, revision="b8c9d0e1f2a3")
+        with db.engine.begin() as conn:
+            for ident, (key, (active, account)) in enumerate(partnerships.items(), start=1):
+                conn.execute(
+                    text(
+                        "INSERT INTO partnership (id, key, name, founded, institutions, description, "
+                        "challenges, experiences, open_to_mentor, mentor_capacity, active, version, "
+                        "created_at, updated_at) VALUES (:i, :k, :k, 2001, '[]', '', '', '', true, 2, "
+                        ":a, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    ),
+                    {"i": ident, "k": key, "a": active},
+                )
+                if account is None:
+                    continue
+                conn.execute(
+                    text(
+                        "INSERT INTO user_account (id, email, password_hash, role, partnership_id, "
+                        "active, session_version, email_confirmed_at, created_at, updated_at) VALUES "
+                        "(:i, :e, 'x', 'coordinator', :i, true, 1, "
+                        + ("NULL" if account == "unconfirmed" else "CURRENT_TIMESTAMP")
+                        + ", CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    ),
+                    {"i": ident, "e": f"{key}@example.org"},
+                )
+                if account == "invited":
+                    conn.execute(
+                        text(
+                            "INSERT INTO invitation (partnership_id, email, token_hash, created_at, "
+                            "sent_at, expires_at, accepted_at, user_id, role) VALUES (:i, :e, :h, "
+                            "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, "
+                            "CURRENT_TIMESTAMP, :i, 'coordinator')"
+                        ),
+                        {"i": ident, "e": f"{key}@example.org", "h": f"h{ident}"},
+                    )
+        upgrade(directory=directory, revision="c9d0e1f2a3b4")
+        with db.engine.begin() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT key, deactivated_at IS NOT NULL, registered_at IS NOT NULL FROM partnership"
+                )
+            ).all()
+        assert {key: (bool(d), bool(r)) for key, d, r in rows} == {
+            "wacht": (False, True),
+            "gestopt": (True, False),
+            "gestopt-team": (True, False),
+            "zelf": (False, True),
+            "uitgenodigd": (False, False),
+            "leeg": (False, False),
+        }
+        downgrade(directory=directory, revision="b8c9d0e1f2a3")
+        upgrade(directory=directory)

@@ -298,5 +298,8 @@ def test_secret_links_never_reach_the_access_log():
     for written in ("/password/rese%74/", "//password/reset/", "/./invitation/", "/invitation%2F"):
         assert token not in hide_secrets(f"GET {written}{token} HTTP/1.1")
     assert hide_secrets("GET /login?next=/home HTTP/1.1") == "GET /login?next=/home HTTP/1.1"
+    forged = hide_secrets('GET /%69nvitation/T%0A10.0.0.9 "POST /admin/x HTTP/1.1" 200 HTTP/1.1')
+    assert "\n" not in forged and "\r" not in forged  # decoding must not forge a log line
+    assert "\n" not in hide_secrets("/x/%0A/%69nvitation/T")
     other = logging.LogRecord("matchmaker", logging.INFO, __file__, 1, "kept %s", ("as is",), None)
     assert SecretPathFilter().filter(other) and other.getMessage() == "kept as is"

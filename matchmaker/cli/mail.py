@@ -75,38 +75,48 @@ def worker_command(once: bool, interval: float, now: str | None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     click.echo(f"worker {name} started, every {interval:g}s", err=True)
     while not stopping:
-        reminded = remind(moment)
+        failures: list[str] = []
+        reminded = remind(moment, failures)
         if reminded:
             click.echo(f"{reminded} reminder email(s) queued.", err=not once)
-        outcome = run_round(name, moment)
+        outcome = run_round(name, moment, failures)
         if outcome.attempted:
             click.echo(_report(outcome), err=not once)
         elif once:
             click.echo(_report(outcome))
         if once:
+            if failures:  # a cron job running --once must see that the round broke
+                raise click.ClickException(f"the round failed: {'; '.join(failures)} (see the log)")
             return
         if outcome.attempted < mail.DEFAULT_LIMIT:  # a full batch: go on at once
             _sleep(interval, stopping)
     click.echo(f"worker {name} stopped", err=True)
 
 
-def remind(now: datetime | None = None) -> int:
+def remind(now: datetime | None = None, failures: list[str] | None = None) -> int:
     """The reminders due at ``now``, queued in the outbox before the round delivers it; a failure
-    is logged, never fatal."""
+    is logged (and noted in ``failures``), never fatal to a running worker."""
     try:
         return reminders.run_reminders(now)
-    except Exception:
+    except Exception as exc:
         reminders.log.exception("reminders round failed")
         db.session.rollback()
+        if failures is not None:
+            failures.append(f"reminders: {type(exc).__name__}")
         return 0
 
 
-def run_round(worker: str, now: datetime | None = None) -> mail.Delivery:
-    """One round of the worker: deliver due mail; a broken round is logged, never fatal."""
+def run_round(
+    worker: str, now: datetime | None = None, failures: list[str] | None = None
+) -> mail.Delivery:
+    """One round of the worker: deliver due mail; a broken round is logged (and noted in
+    ``failures``), never fatal to a running worker."""
     try:
         return mail.deliver_due(now=now, worker=worker)
-    except Exception:
+    except Exception as exc:
         mail.log.exception("worker round failed")
+        if failures is not None:
+            failures.append(f"delivery: {type(exc).__name__}")
         return mail.Delivery()
 
 

@@ -221,6 +221,7 @@ def transition(
         load = mentor_load().get(intro.mentor.key, 0)
         # The open request itself is part of the load; accepting must not push past capacity.
         if load > intro.mentor.mentor_capacity:
+            db.session.rollback()  # release the partnerships' locks
             raise TransitionError(REFUSALS["full"], code="full")
     claim = (
         update(Introduction)
