@@ -48,7 +48,9 @@ def _place(path: list) -> str:
     return out or "the document"
 
 
-def _is_lone_surrogate_free(text: str) -> bool:
+def is_unicode_text(text: str) -> bool:
+    """False for a ``str`` holding a lone surrogate ("\\ud800" in JSON): not a character, and
+    nothing further on (the database, the pages, the export) can write it."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -64,7 +66,7 @@ def check_value(value) -> None:
     while stack:
         item, path, depth = stack.pop()
         if isinstance(item, str):
-            if not _is_lone_surrogate_free(item):
+            if not is_unicode_text(item):
                 raise BadDocument(
                     f"{_place(path)}: the text holds a lone surrogate (such as \\ud800), which "
                     "is not a character; send the text as UTF-8"
@@ -76,7 +78,7 @@ def check_value(value) -> None:
                 raise BadDocument(f"the JSON is nested more than {MAX_DEPTH} levels deep")
             if isinstance(item, dict):
                 for key, child in item.items():
-                    if not _is_lone_surrogate_free(key):
+                    if not is_unicode_text(key):
                         raise BadDocument(
                             f"{_place(path) if path else 'an object'}: a key holds a lone "
                             "surrogate (such as \\ud800), which is not a character"

@@ -34,7 +34,6 @@ CSP = "; ".join(
 
 # C0 controls, DEL and C1 controls: browsers drop tab, CR and LF from URLs, so "/\t/evil" is "//evil".
 _URL_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-MAX_JSON_DEPTH = json_input.MAX_DEPTH
 
 
 def local_target(target) -> str | None:
@@ -116,7 +115,7 @@ suggestions_limited = limiter.limit(suggestions_limit, scope="suggestions")
 
 def refuse_hostile_json(body: bytes) -> None:
     """400 for JSON that parses but must not be accepted (``json_input.read_document``: a key
-    written twice, a lone surrogate, nesting deeper than ``MAX_JSON_DEPTH``, a number past
+    written twice, a lone surrogate, nesting deeper than ``json_input.MAX_DEPTH``, a number past
     Python's digit limit), with the place named. Malformed JSON is left to the API's own
     parser, which names the problem."""
     try:

@@ -39,6 +39,7 @@ TRANSITIONS: dict[str, Transition] = {
 # Actions that carry an introduction further (to the mentor, to shared contact details): not
 # while either partnership is deactivated. Declining, withdrawing and completing stay possible.
 LEADS_ON = ("approve", "accept")
+REACHED_STATES = ("requested", "accepted", "completed")  # only ever reached through "requested"
 INACTIVE_MESSAGE = "the other partnership is no longer active in Matchmaker"
 
 
@@ -65,8 +66,11 @@ def reached_mentor_at(intro: Introduction) -> datetime | None:
 
 def mentor_asked(intro: Introduction) -> bool:
     """Has the request reached the mentor? Until then the mentor side neither sees nor answers
-    it, and what was said before stays between the asking partnership and the admins."""
-    return reached_mentor_at(intro) is not None
+    it, and what was said before stays between the asking partnership and the admins. Only a
+    declined or withdrawn one needs its events read: the other states say it themselves."""
+    if intro.state in REACHED_STATES:
+        return True
+    return intro.state != "awaiting_admin" and reached_mentor_at(intro) is not None
 
 
 def can_view(user: User, intro: Introduction) -> bool:
@@ -80,12 +84,12 @@ def can_view(user: User, intro: Introduction) -> bool:
 def allowed_actions(user: User, intro: Introduction) -> list[str]:
     """The actions this user may take on this introduction now (for buttons and the API)."""
     roles = roles_of(user, intro)
-    active = both_active(intro)
-    return [
-        t.action
-        for t in TRANSITIONS.values()
-        if intro.state in t.source and roles & set(t.roles) and (active or t.action not in LEADS_ON)
+    actions = [
+        t.action for t in TRANSITIONS.values() if intro.state in t.source and roles & set(t.roles)
     ]
+    if any(a in LEADS_ON for a in actions) and not both_active(intro):
+        actions = [a for a in actions if a not in LEADS_ON]
+    return actions
 
 
 def both_active(intro: Introduction) -> bool:

@@ -129,20 +129,21 @@ def invite(
     email = clean_email(email)
     existing = find_user(email)
     if existing is not None:
-        if by is None or by.is_admin or existing.partnership_id == partnership.id:
-            # admins see every account anyway, and a team its own (former) colleagues
-            if existing.active and existing.partnership_id == partnership.id:
-                raise ValidationError({"email": _("is already in the team")})
-            if not existing.active:
-                raise ValidationError(
-                    {"email": _("belongs to a deactivated account; an admin can reactivate it")}
-                )
-            raise ValidationError({"email": _("is already registered")})
-        # A coordinator learns no more than that the address cannot be invited: not whose
-        # account it is, nor whether it was deactivated.
-        raise ValidationError(
-            {"email": _("cannot be invited: it already has an account; an admin can help")}
-        )
+        ours = existing.partnership_id == partnership.id
+        if existing.active and ours:
+            raise ValidationError({"email": _("is already in the team")})
+        if not ours and by is not None and not by.is_admin:
+            # A coordinator learns no more than that the address cannot be invited: not whose
+            # account it is, nor whether it was deactivated (admins see every account anyway,
+            # and a team its own former colleagues).
+            raise ValidationError(
+                {"email": _("cannot be invited: it already has an account; an admin can help")}
+            )
+        if not existing.active:
+            raise ValidationError(
+                {"email": _("belongs to a deactivated account; an admin can reactivate it")}
+            )
+        raise ValidationError({"email": _("is already registered")})
     now = utcnow()
     invitation = pending(partnership, email, now)
     if invitation is None:
@@ -320,15 +321,13 @@ def claim(query: str) -> None:
     now = utcnow()
     email = partnership.contact_email
     existing = find_user(email)
-    quiet = f"1 per {CLAIM_QUIET_MINUTES} minutes"  # a notice per contact, however many ask
-    if existing is not None:
-        if allow_once(quiet, "claim-notice", email.lower()):
-            notifications.already_registered(existing, absolute_url("auth.forgot_password"))
-            db.session.commit()
-        return
-    if has_team(partnership):
-        if allow_once(quiet, "claim-notice", email.lower()):
-            notifications.team_exists(email, partnership)
+    if existing is not None or has_team(partnership):
+        # A notice, not an invitation; one per contact in the quiet time, however many ask.
+        if allow_once(f"1 per {CLAIM_QUIET_MINUTES} minutes", "claim-notice", email.lower()):
+            if existing is not None:
+                notifications.already_registered(existing, absolute_url("auth.forgot_password"))
+            else:
+                notifications.team_exists(email, partnership)
             db.session.commit()
         return
     invitation = pending(partnership, email, now)

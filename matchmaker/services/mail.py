@@ -172,7 +172,7 @@ def _requeue_refused(
     retried like any failure, and in another, failed at once and shown to admins, to those
     refused for good (5xx). Returns the new rows' states."""
     states = []
-    delay = retry_delay(1)
+    delay = timedelta(minutes=BACKOFF_MINUTES[0])  # as after any first failure
     for permanent in (False, True):
         these = {a: r for a, r in refused.items() if (r[0] >= 500) is permanent}
         if not these:
@@ -181,7 +181,7 @@ def _requeue_refused(
             f"{address}: {code} {reply.decode('utf-8', 'replace')}"
             for address, (code, reply) in sorted(these.items())
         )
-        state = "failed" if permanent or delay is None else "pending"
+        state = "failed" if permanent else "pending"
         session.add(
             OutboxMessage(
                 recipients=[r for r in row.recipients if recipient_address(r) in these],
@@ -194,7 +194,7 @@ def _requeue_refused(
                 attempts=1,
                 last_error=error[:2000],
                 created_at=row.created_at,
-                due_at=now + (delay or timedelta()),
+                due_at=now + delay,
             )
         )
         log.warning("email %s was refused for some recipients (%s): %s", row.id, state, error)

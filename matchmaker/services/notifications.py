@@ -40,10 +40,9 @@ def absolute_url(endpoint: str, **values) -> str:
 def recipients(partnership: Partnership) -> list[str]:
     """Active accounts of a partnership, plus its contact address."""
     emails = [u.email for u in partnership.users if u.active]
-    known = {e.lower() for e in emails}
-    if partnership.contact_email and partnership.contact_email.lower() not in known:
+    if partnership.contact_email and partnership.contact_email not in emails:
         emails.append(partnership.contact_email)
-    return emails
+    return emails  # each address once, in any case, is by_language's work
 
 
 def admins() -> list[str]:

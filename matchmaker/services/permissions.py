@@ -5,8 +5,8 @@ A partnership's accounts are ``coordinator`` (edit the profile and stories, requ
 introductions, dismiss suggestions, manage the team) or ``member`` (read and follow: the
 partnership's pages, suggestions, introductions and, once accepted, their contact details).
 Admins have no partnership; they act through the admin pages (an admin account that does have a
-partnership acts for it like a coordinator). A token acts with its owner's current role. A deactivated partnership's accounts read, and do
-not act (``can_act_for``).
+partnership acts for it like a coordinator). A token acts with its owner's current role. A
+deactivated partnership's accounts read, and do not act (``can_act_for``).
 """
 
 from __future__ import annotations

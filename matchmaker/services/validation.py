@@ -21,6 +21,7 @@ from ..models import (
     STORY_OUTCOMES,
     STORY_VISIBILITIES,
 )
+from ..json_input import is_unicode_text
 from ..provinces import UnknownRegion, parse_region
 from .email_rules import normalize_email
 
@@ -75,16 +76,6 @@ class ValidationError(ValueError):
 def _is_int(value: object) -> TypeGuard[int]:
     """Is ``value`` a whole number (and not a bool, which Python counts as one)?"""
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def is_unicode_text(value: str) -> bool:
-    """False for a ``str`` holding a lone surrogate ("\\ud800" in JSON): not a character, and
-    nothing further on (the database, the pages, the export) can write it."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def clean_text(value, field: str, limit: int, errors: dict, required: bool = False) -> str:
